@@ -1,0 +1,2 @@
+//! `weir-sim`: run, sweep and replay simulator scenarios.
+fn main() {}

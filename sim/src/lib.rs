@@ -1,0 +1,1 @@
+//! The Weir simulator: seeded, deterministic runs of real Weir nodes under injected faults.

@@ -1,0 +1,1 @@
+//! Broker configuration, with Kafka's key names.

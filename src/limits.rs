@@ -1,0 +1,37 @@
+//! Every bound in Weir as a named constant, units last in the name. Relations between them are
+//! checked at compile time, so a change that makes two limits contradict fails the build.
+
+/// Largest request frame accepted by default (`socket.request.max.bytes`, Kafka's 100 MiB).
+pub const SOCKET_REQUEST_BYTES_MAX_DEFAULT: usize = 100 * 1024 * 1024;
+
+/// Default `segment.bytes`: 1 GiB, Kafka's default.
+pub const SEGMENT_BYTES_DEFAULT: u64 = 1024 * 1024 * 1024;
+/// Smallest `segment.bytes` accepted (Kafka: 14 bytes, the size of an empty batch header
+/// overhead; we need room for at least one batch header).
+pub const SEGMENT_BYTES_MIN: u64 = 14;
+/// Default `segment.ms`: 7 days.
+pub const SEGMENT_MS_DEFAULT: i64 = 7 * 24 * 60 * 60 * 1000;
+/// Default `log.index.interval.bytes`: one sparse index entry per 4 KiB of log.
+pub const INDEX_INTERVAL_BYTES_DEFAULT: u64 = 4096;
+/// Default `segment.index.bytes`: 10 MiB of index per segment (Kafka's default).
+pub const SEGMENT_INDEX_BYTES_DEFAULT: u64 = 10 * 1024 * 1024;
+/// Default `max.message.bytes` (Kafka: 1 MiB + 12 bytes of log overhead).
+pub const MESSAGE_BYTES_MAX_DEFAULT: usize = 1024 * 1024 + 12;
+
+/// The fixed part of a magic v2 record batch: everything up to and including `recordsCount`.
+pub const BATCH_HEADER_BYTES: usize = 61;
+/// The prefix of a batch that carries its length: baseOffset (8) + batchLength (4).
+pub const BATCH_LOG_OVERHEAD_BYTES: usize = 12;
+
+/// Longest topic name (Kafka: 249 characters).
+pub const TOPIC_NAME_LENGTH_MAX: usize = 249;
+/// Most partitions one topic may have.
+pub const TOPIC_PARTITIONS_MAX: i32 = 100_000;
+
+/// Longest a fetch may wait for data (`max.wait.ms` is capped here).
+pub const FETCH_WAIT_MS_MAX: i64 = 60_000;
+
+const _: () = assert!(BATCH_LOG_OVERHEAD_BYTES < BATCH_HEADER_BYTES);
+const _: () = assert!(SEGMENT_BYTES_MIN <= SEGMENT_BYTES_DEFAULT);
+const _: () = assert!(MESSAGE_BYTES_MAX_DEFAULT <= SOCKET_REQUEST_BYTES_MAX_DEFAULT);
+const _: () = assert!(INDEX_INTERVAL_BYTES_DEFAULT < SEGMENT_BYTES_DEFAULT);

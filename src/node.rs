@@ -1,0 +1,1 @@
+//! One broker node: configuration, storage, server and runtime wired together.

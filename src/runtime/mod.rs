@@ -1,0 +1,26 @@
+//! The runtime seam: the only module that names `tokio` (which is `madsim-tokio`).
+//!
+//! Everything that touches time, tasks, sockets, signals or randomness goes through here, so that
+//! a normal build runs on tokio with real sockets and a `--cfg madsim` build runs the very same
+//! broker code inside madsim's deterministic simulator. Files are not here: they go through
+//! [`crate::storage::Disk`], because madsim does not simulate them.
+
+mod clock;
+mod net;
+mod rng;
+mod signal;
+mod task;
+
+pub use clock::{now, sleep, sleep_until, timeout, unix_time_ms, Elapsed, Instant};
+pub use net::{connect, listen, local_addr, split, ReadHalf, TcpListener, TcpStream, WriteHalf};
+pub use rng::{node_seed, RngStream};
+pub use signal::shutdown_signal;
+pub use task::{block_on, spawn, yield_now, JoinHandle};
+
+/// Async reading and writing traits for the runtime's sockets.
+pub use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// Channels, mutexes and notifications. These are tokio's own in both builds: they only
+/// coordinate tasks, and madsim runs tokio's sync primitives deterministically.
+pub use tokio::sync;
+/// Waits on several futures and runs the branch of the first to finish.
+pub use tokio::select;

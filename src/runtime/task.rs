@@ -1,0 +1,43 @@
+//! Tasks: spawning, yielding, and building the runtime a process runs on.
+//!
+//! Weir runs on a single-threaded runtime: no OS threads, so a normal run schedules tasks the
+//! way the simulator does, and state shared between tasks never needs more than a short lock.
+
+use std::future::Future;
+
+pub use tokio::task::JoinHandle;
+
+/// Spawns a task on the current runtime.
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::spawn(future)
+}
+
+/// Lets other tasks run before continuing.
+pub async fn yield_now() {
+    tokio::task::yield_now().await
+}
+
+/// Runs `future` to completion on a fresh single-threaded runtime (real build).
+#[cfg(not(madsim))]
+pub fn block_on<F: Future>(future: F) -> std::io::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(runtime.block_on(future))
+}
+
+/// Runs `future` to completion inside a fresh simulation seeded from `MADSIM_TEST_SEED`
+/// (default 0) in the simulator build, so even the CLI replays deterministically there.
+#[cfg(madsim)]
+pub fn block_on<F: Future>(future: F) -> std::io::Result<F::Output> {
+    let seed = std::env::var("MADSIM_TEST_SEED")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or(0);
+    let runtime = tokio::madsim::runtime::Runtime::with_seed_and_config(seed, Default::default());
+    Ok(runtime.block_on(future))
+}

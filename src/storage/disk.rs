@@ -1,0 +1,124 @@
+//! The `Disk` trait: the only way Weir touches files.
+//!
+//! madsim simulates sockets and time but not files, so every file operation goes through this
+//! seam: [`FileDisk`](super::FileDisk) on a real file system, [`MemDisk`](super::MemDisk) in unit
+//! tests, and the simulator's faulty `SimDisk`, which follows a real kernel's durability rules
+//! (unsynced writes and directory entries can vanish on a crash, fsync can fail, reads can flip
+//! bits). The trait is synchronous: a local-disk operation that blocks briefly is cheaper than a
+//! thread hop, and Weir runs without OS threads.
+//!
+//! Paths are absolute or relative to the process's working directory, exactly as the operator
+//! wrote them in `log.dirs`.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// How to open a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Read only; the file must exist.
+    Read,
+    /// Read and write; the file must exist.
+    ReadWrite,
+    /// Read and write, creating the file if it does not exist (never truncating).
+    CreateOrOpen,
+    /// Read and write a new empty file; fails with `AlreadyExists` if it exists.
+    CreateNew,
+    /// Read and write, creating the file or truncating it to empty.
+    Truncate,
+}
+
+/// One entry of a directory listing.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DirEntry {
+    pub name: String,
+    pub is_dir: bool,
+}
+
+/// A file system, real or simulated.
+pub trait Disk: Send + Sync + 'static {
+    /// Opens (or creates, per `mode`) the file at `path`.
+    fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn DiskFile>>;
+    /// Creates `path` and every missing parent directory.
+    fn create_dir_all(&self, path: &Path) -> io::Result<()>;
+    /// Lists a directory, sorted by name so that callers see a deterministic order.
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>>;
+    /// Whether anything exists at `path`.
+    fn exists(&self, path: &Path) -> io::Result<bool>;
+    /// Removes a file.
+    fn remove_file(&self, path: &Path) -> io::Result<()>;
+    /// Removes a directory and everything under it.
+    fn remove_dir_all(&self, path: &Path) -> io::Result<()>;
+    /// Renames `from` to `to`, replacing `to` if it exists (atomic on a real file system).
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Makes the directory's entries (creates, renames, deletes) durable.
+    fn sync_dir(&self, path: &Path) -> io::Result<()>;
+}
+
+/// An open file. Positional reads and writes take `&self` so that readers of a log segment do
+/// not need exclusive access; implementations synchronise internally.
+pub trait DiskFile: Send + Sync {
+    /// The file's current length in bytes (including writes not yet synced).
+    fn len(&self) -> io::Result<u64>;
+    /// Reads up to `buf.len()` bytes at `offset`; returns how many were read (0 at the end).
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
+    /// Writes all of `buf` at `offset`, growing the file if needed.
+    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()>;
+    /// Truncates or extends (with zeros) the file to `len` bytes.
+    fn set_len(&self, len: u64) -> io::Result<()>;
+    /// Makes every write so far durable (fsync). An error means the data may not be on disk.
+    fn sync(&self) -> io::Result<()>;
+
+    /// Whether the file is empty.
+    fn is_empty(&self) -> io::Result<bool> {
+        Ok(self.len()? == 0)
+    }
+
+    /// Reads exactly `buf.len()` bytes at `offset`, or fails with `UnexpectedEof`.
+    fn read_exact_at(&self, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+        while !buf.is_empty() {
+            let read = self.read_at(buf, offset)?;
+            if read == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "file ended before the requested range",
+                ));
+            }
+            buf = &mut buf[read..];
+            offset += read as u64;
+        }
+        Ok(())
+    }
+}
+
+/// Reads a whole file.
+pub fn read_all(disk: &dyn Disk, path: &Path) -> io::Result<Vec<u8>> {
+    let file = disk.open(path, OpenMode::Read)?;
+    let len = usize::try_from(file.len()?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "file too large to read whole"))?;
+    let mut buf = vec![0; len];
+    file.read_exact_at(&mut buf, 0)?;
+    Ok(buf)
+}
+
+/// Replaces the file at `path` with `contents` atomically and durably: write a temporary file,
+/// fsync it, rename it over the target, fsync the directory. A crash leaves either the old or
+/// the new contents, never a mix — what every checkpoint file needs.
+pub fn write_atomic(disk: &dyn Disk, path: &Path, contents: &[u8]) -> io::Result<()> {
+    let tmp = tmp_path(path);
+    let file = disk.open(&tmp, OpenMode::Truncate)?;
+    file.write_at(contents, 0)?;
+    file.sync()?;
+    drop(file);
+    disk.rename(&tmp, path)?;
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => disk.sync_dir(dir),
+        _ => disk.sync_dir(Path::new(".")),
+    }
+}
+
+fn tmp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    path.with_file_name(name)
+}

@@ -1,0 +1,5 @@
+//! Storage: the [`Disk`] seam and Weir's log engine, laid out on disk the way Kafka does it.
+
+pub mod disk;
+
+pub use disk::{Disk, DiskFile, DirEntry, OpenMode};
