@@ -19,6 +19,8 @@ struct State {
     files: BTreeMap<PathBuf, Contents>,
     dirs: BTreeSet<PathBuf>,
     syncs: u64,
+    /// Fail every `write_at` and `sync` with EIO, like a dying disk.
+    fail_writes: bool,
 }
 
 /// An in-memory file system; clones share the same files.
@@ -88,6 +90,18 @@ impl MemDisk {
     /// How many file and directory fsyncs happened so far.
     pub fn sync_count(&self) -> u64 {
         lock(&self.state).syncs
+    }
+
+    /// Makes every file write and fsync fail (or work again), to test error paths.
+    pub fn set_fail_writes(&self, fail: bool) {
+        lock(&self.state).fail_writes = fail;
+    }
+
+    fn check_writable(&self) -> io::Result<()> {
+        if lock(&self.state).fail_writes {
+            return Err(io::Error::other("injected write failure"));
+        }
+        Ok(())
     }
 
     fn parent_exists(state: &State, path: &Path) -> bool {
@@ -184,6 +198,7 @@ impl Disk for MemDisk {
     }
 
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        self.check_writable()?;
         let mut state = lock(&self.state);
         if !state.dirs.contains(path) {
             return Err(not_found(path));
@@ -210,6 +225,9 @@ impl DiskFile for MemFile {
         if !self.writable {
             return Err(io::Error::new(io::ErrorKind::PermissionDenied, "opened read only"));
         }
+        if lock(&self.state).fail_writes {
+            return Err(io::Error::other("injected write failure"));
+        }
         let start = usize::try_from(offset)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "offset too large"))?;
         let mut contents = lock(&self.contents);
@@ -228,7 +246,11 @@ impl DiskFile for MemFile {
     }
 
     fn sync(&self) -> io::Result<()> {
-        lock(&self.state).syncs += 1;
+        let mut state = lock(&self.state);
+        if state.fail_writes {
+            return Err(io::Error::other("injected fsync failure"));
+        }
+        state.syncs += 1;
         Ok(())
     }
 }
