@@ -108,11 +108,16 @@ impl Log {
                     records_count: header.records_count,
                     last_offset_delta: header.last_offset_delta,
                 };
-                return Err(AppendError::InvalidRecord { batch_index, reason });
+                return Err(AppendError::InvalidRecord {
+                    batch_index,
+                    reason,
+                });
             }
             if self.config.compacted {
-                check_keys(batch.bytes, &header)
-                    .map_err(|reason| AppendError::InvalidRecord { batch_index, reason })?;
+                check_keys(batch.bytes, &header).map_err(|reason| AppendError::InvalidRecord {
+                    batch_index,
+                    reason,
+                })?;
             }
             batches.push((batch.position, header));
         }
@@ -129,7 +134,12 @@ impl Log {
     /// Rolls the active segment if the records would overflow `segment.bytes`, the segment is
     /// older than `segment.ms`, or the offsets would not fit the indexes' 32-bit relative
     /// offsets. An empty segment never rolls: the set goes in even if it alone is too big.
-    fn maybe_roll(&mut self, set_bytes: usize, last_offset: i64, now_ms: i64) -> std::io::Result<()> {
+    fn maybe_roll(
+        &mut self,
+        set_bytes: usize,
+        last_offset: i64,
+        now_ms: i64,
+    ) -> std::io::Result<()> {
         let active = self.active();
         if active.is_empty() {
             return Ok(());

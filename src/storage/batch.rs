@@ -65,12 +65,18 @@ impl fmt::Display for BatchError {
             }
             BatchError::UnsupportedMagic { magic } => write!(f, "unsupported magic {magic}"),
             BatchError::CrcMismatch { stored, computed } => {
-                write!(f, "crc mismatch: stored {stored:#010x}, computed {computed:#010x}")
+                write!(
+                    f,
+                    "crc mismatch: stored {stored:#010x}, computed {computed:#010x}"
+                )
             }
             BatchError::OffsetOrder {
                 base_offset,
                 next_offset,
-            } => write!(f, "batch at offset {base_offset} where {next_offset} was expected"),
+            } => write!(
+                f,
+                "batch at offset {base_offset} where {next_offset} was expected"
+            ),
         }
     }
 }
@@ -316,7 +322,10 @@ mod tests {
         assert_eq!((h.attributes, h.compression()), (1, 1));
         assert_eq!((h.last_offset_delta, h.last_offset()), (2, 9));
         assert_eq!((h.base_timestamp, h.max_timestamp), (1000, 1005));
-        assert_eq!((h.producer_id, h.producer_epoch, h.base_sequence), (-1, -1, -1));
+        assert_eq!(
+            (h.producer_id, h.producer_epoch, h.base_sequence),
+            (-1, -1, -1)
+        );
         assert_eq!(h.records_count, 3);
         assert!(!h.is_transactional() && !h.is_control() && !h.is_log_append_time());
         assert!(verify_crc(&b));
@@ -333,7 +342,10 @@ mod tests {
         b[62] ^= 0x10;
         assert!(!verify_crc(&b));
         let h = BatchHeader::parse(&b).unwrap();
-        assert!(matches!(check_crc(&b, &h), Err(BatchError::CrcMismatch { .. })));
+        assert!(matches!(
+            check_crc(&b, &h),
+            Err(BatchError::CrcMismatch { .. })
+        ));
     }
 
     #[test]
@@ -360,7 +372,13 @@ mod tests {
         let mut split = BatchSplitter::new(torn);
         assert!(split.next().unwrap().is_ok());
         let err = split.next().unwrap().unwrap_err();
-        assert_eq!(err, BatchError::Incomplete { needed: 65, available: 64 });
+        assert_eq!(
+            err,
+            BatchError::Incomplete {
+                needed: 65,
+                available: 64
+            }
+        );
         assert!(split.next().is_none());
         assert_eq!(split.position(), one.len());
 
@@ -373,6 +391,10 @@ mod tests {
         v1[16] = 1;
         let err = BatchSplitter::new(&v1).next().unwrap().unwrap_err();
         assert_eq!(err, BatchError::UnsupportedMagic { magic: 1 });
-        assert!(BatchSplitter::new(&one[..10]).next().unwrap().unwrap_err().is_incomplete());
+        assert!(BatchSplitter::new(&one[..10])
+            .next()
+            .unwrap()
+            .unwrap_err()
+            .is_incomplete());
     }
 }

@@ -23,9 +23,15 @@ const VERSION: &str = "0";
 /// A checkpoint that could not be read.
 #[derive(Debug)]
 pub enum CheckpointError {
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        path: PathBuf,
+        source: io::Error,
+    },
     /// Line `line` (1-based) is missing or does not parse.
-    Malformed { path: PathBuf, line: usize },
+    Malformed {
+        path: PathBuf,
+        line: usize,
+    },
 }
 
 impl fmt::Display for CheckpointError {
@@ -85,7 +91,10 @@ fn read_lines(disk: &dyn Disk, path: &Path) -> Result<Option<Vec<String>>, Check
     if lines.next() != Some(VERSION) {
         return Err(malformed(1));
     }
-    let count: usize = lines.next().and_then(|l| l.parse().ok()).ok_or(malformed(2))?;
+    let count: usize = lines
+        .next()
+        .and_then(|l| l.parse().ok())
+        .ok_or(malformed(2))?;
     let entries: Vec<String> = lines.map(str::to_owned).collect();
     if entries.len() != count {
         return Err(malformed(3 + count.min(entries.len())));
@@ -99,7 +108,9 @@ pub fn write_offsets(
     path: &Path,
     offsets: &BTreeMap<TopicPartition, i64>,
 ) -> io::Result<()> {
-    let lines = offsets.iter().map(|(tp, offset)| format!("{} {} {offset}", tp.topic, tp.partition));
+    let lines = offsets
+        .iter()
+        .map(|(tp, offset)| format!("{} {} {offset}", tp.topic, tp.partition));
     write_atomic(disk, path, render(lines).as_bytes())
 }
 
@@ -109,13 +120,20 @@ pub fn read_offsets(
     path: &Path,
 ) -> Result<BTreeMap<TopicPartition, i64>, CheckpointError> {
     let mut offsets = BTreeMap::new();
-    for (i, line) in read_lines(disk, path)?.unwrap_or_default().iter().enumerate() {
+    for (i, line) in read_lines(disk, path)?
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         let parsed = (|| {
             let mut fields = line.split(' ');
             let topic = fields.next().filter(|t| !t.is_empty())?;
             let partition: i32 = fields.next()?.parse().ok().filter(|p| *p >= 0)?;
             let offset: i64 = fields.next()?.parse().ok()?;
-            fields.next().is_none().then(|| (TopicPartition::new(topic, partition), offset))
+            fields
+                .next()
+                .is_none()
+                .then(|| (TopicPartition::new(topic, partition), offset))
         })();
         let (tp, offset) = parsed.ok_or_else(|| CheckpointError::Malformed {
             path: path.to_path_buf(),
@@ -128,7 +146,9 @@ pub fn read_offsets(
 
 /// Writes a partition's leader epoch checkpoint: (epoch, start offset) in epoch order.
 pub fn write_epochs(disk: &dyn Disk, path: &Path, epochs: &[(i32, i64)]) -> io::Result<()> {
-    let lines = epochs.iter().map(|(epoch, start)| format!("{epoch} {start}"));
+    let lines = epochs
+        .iter()
+        .map(|(epoch, start)| format!("{epoch} {start}"));
     write_atomic(disk, path, render(lines).as_bytes())
 }
 
@@ -136,11 +156,17 @@ pub fn write_epochs(disk: &dyn Disk, path: &Path, epochs: &[(i32, i64)]) -> io::
 /// increase, as the cache only ever appends larger ones.
 pub fn read_epochs(disk: &dyn Disk, path: &Path) -> Result<Vec<(i32, i64)>, CheckpointError> {
     let mut epochs: Vec<(i32, i64)> = Vec::new();
-    for (i, line) in read_lines(disk, path)?.unwrap_or_default().iter().enumerate() {
+    for (i, line) in read_lines(disk, path)?
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         let parsed = (|| {
             let (epoch, start) = line.split_once(' ')?;
             let entry = (epoch.parse::<i32>().ok()?, start.parse::<i64>().ok()?);
-            let ordered = epochs.last().is_none_or(|last| last.0 < entry.0 && last.1 <= entry.1);
+            let ordered = epochs
+                .last()
+                .is_none_or(|last| last.0 < entry.0 && last.1 <= entry.1);
             (ordered && entry.0 >= 0 && entry.1 >= 0).then_some(entry)
         })();
         epochs.push(parsed.ok_or_else(|| CheckpointError::Malformed {
@@ -159,7 +185,10 @@ mod tests {
     fn setup() -> (MemDisk, PathBuf) {
         let disk = MemDisk::new();
         disk.create_dir_all(Path::new("/logs")).unwrap();
-        (disk, PathBuf::from("/logs/recovery-point-offset-checkpoint"))
+        (
+            disk,
+            PathBuf::from("/logs/recovery-point-offset-checkpoint"),
+        )
     }
 
     #[test]
@@ -200,7 +229,12 @@ mod tests {
         ] {
             disk.set_file_bytes(&path, bad.to_vec());
             let error = read_offsets(&disk, &path).unwrap_err();
-            assert!(error.to_string().contains("recovery-point-offset-checkpoint"), "{error}");
+            assert!(
+                error
+                    .to_string()
+                    .contains("recovery-point-offset-checkpoint"),
+                "{error}"
+            );
         }
         let epochs = Path::new("/logs/leader-epoch-checkpoint");
         disk.set_file_bytes(epochs, b"0\n2\n5 10\n4 20\n".to_vec());

@@ -14,11 +14,17 @@ pub enum AppendError {
     /// A batch is not magic v2 (UNSUPPORTED_FOR_MESSAGE_FORMAT / CORRUPT_MESSAGE in Kafka).
     UnsupportedMagic { batch_index: usize, magic: i8 },
     /// Bad CRC, impossible length or a truncated batch (CORRUPT_MESSAGE).
-    CorruptMessage { batch_index: usize, error: BatchError },
+    CorruptMessage {
+        batch_index: usize,
+        error: BatchError,
+    },
     /// A batch is larger than `max.message.bytes` (MESSAGE_TOO_LARGE).
     MessageTooLarge { size: usize, max: usize },
     /// The records break a rule (INVALID_RECORD).
-    InvalidRecord { batch_index: usize, reason: InvalidRecordReason },
+    InvalidRecord {
+        batch_index: usize,
+        reason: InvalidRecordReason,
+    },
     /// The disk failed; the log was cut back to its state before the append.
     Storage(io::Error),
 }
@@ -29,7 +35,10 @@ pub enum InvalidRecordReason {
     /// The record set holds no batch at all.
     EmptyRecordSet,
     /// `records_count` is below 1 or disagrees with `last_offset_delta`.
-    RecordCount { records_count: i32, last_offset_delta: i32 },
+    RecordCount {
+        records_count: i32,
+        last_offset_delta: i32,
+    },
     /// A compacted topic got a record without a key.
     MissingKey { offset_delta: i64 },
     /// The records inside the batch do not decode.
@@ -45,7 +54,10 @@ pub enum ReadError {
         log_end_offset: i64,
     },
     /// Stored records do not decode (a batch damaged after recovery checked it).
-    CorruptBatch { base_offset: i64, error: RecordError },
+    CorruptBatch {
+        base_offset: i64,
+        error: RecordError,
+    },
     Storage(io::Error),
 }
 
@@ -98,7 +110,10 @@ impl fmt::Display for ReadError {
             ReadError::OffsetOutOfRange {
                 log_start_offset,
                 log_end_offset,
-            } => write!(f, "offset out of range [{log_start_offset}, {log_end_offset}]"),
+            } => write!(
+                f,
+                "offset out of range [{log_start_offset}, {log_end_offset}]"
+            ),
             ReadError::CorruptBatch { base_offset, error } => {
                 write!(f, "corrupt batch at offset {base_offset}: {error}")
             }

@@ -61,7 +61,8 @@ impl<E: Entry> EntryFile<E> {
     pub fn append(&mut self, entry: E) -> io::Result<()> {
         let mut buf = vec![0; E::SIZE];
         entry.encode(&mut buf);
-        self.file.write_at(&buf, (self.entries.len() * E::SIZE) as u64)?;
+        self.file
+            .write_at(&buf, (self.entries.len() * E::SIZE) as u64)?;
         self.entries.push(entry);
         Ok(())
     }

@@ -97,8 +97,11 @@ mod tests {
     fn end_offsets_follow_kip_101() {
         let disk = MemDisk::new();
         disk.create_dir_all(Path::new("/p")).unwrap();
-        let mut cache =
-            LeaderEpochCache::new(Arc::new(disk.clone()), "/p/leader-epoch-checkpoint".into(), vec![]);
+        let mut cache = LeaderEpochCache::new(
+            Arc::new(disk.clone()),
+            "/p/leader-epoch-checkpoint".into(),
+            vec![],
+        );
         assert_eq!(cache.end_offset_for(0, 10), None);
         cache.assign(1, 0).unwrap();
         cache.assign(1, 5).unwrap(); // not newer: ignored
@@ -112,7 +115,9 @@ mod tests {
         assert_eq!(cache.end_offset_for(7, 25), None);
         cache.truncate_from_end(20).unwrap();
         assert_eq!(cache.latest_epoch(), Some(3));
-        let bytes = disk.file_bytes(Path::new("/p/leader-epoch-checkpoint")).unwrap();
+        let bytes = disk
+            .file_bytes(Path::new("/p/leader-epoch-checkpoint"))
+            .unwrap();
         assert_eq!(bytes, b"0\n2\n1 0\n3 10\n");
     }
 }

@@ -49,7 +49,14 @@ impl Log {
         log_start_offset: i64,
         now_ms: i64,
     ) -> io::Result<Log> {
-        Self::load(disk, dir, config, Some(recovery_point), log_start_offset, now_ms)
+        Self::load(
+            disk,
+            dir,
+            config,
+            Some(recovery_point),
+            log_start_offset,
+            now_ms,
+        )
     }
 
     /// Opens a log that was shut down cleanly: nothing is rescanned, only index sanity checked.
@@ -139,7 +146,8 @@ impl Log {
         for (_, segment) in std::mem::take(&mut self.segments) {
             segment.delete(&*self.disk)?;
         }
-        self.segments.insert(offset, Segment::create(&*self.disk, &self.dir, offset)?);
+        self.segments
+            .insert(offset, Segment::create(&*self.disk, &self.dir, offset)?);
         self.dir_needs_sync = true;
         self.log_start_offset = offset;
         self.recovery_point = offset;
@@ -220,11 +228,17 @@ impl Log {
 
     pub(super) fn active(&self) -> &Segment {
         // Invariant: `segments` is never empty (every constructor and truncation keeps one).
-        self.segments.values().next_back().expect("a log always has an active segment")
+        self.segments
+            .values()
+            .next_back()
+            .expect("a log always has an active segment")
     }
 
     pub(super) fn active_mut(&mut self) -> &mut Segment {
-        self.segments.values_mut().next_back().expect("a log always has an active segment")
+        self.segments
+            .values_mut()
+            .next_back()
+            .expect("a log always has an active segment")
     }
 
     /// Starts a new active segment at the log end offset.
@@ -242,7 +256,11 @@ impl Log {
     /// created or deleted), then moves the recovery point to the log end offset.
     pub fn flush(&mut self) -> io::Result<()> {
         let end = self.log_end_offset();
-        let first = self.segments.range(..=self.recovery_point).next_back().map_or(0, |(b, _)| *b);
+        let first = self
+            .segments
+            .range(..=self.recovery_point)
+            .next_back()
+            .map_or(0, |(b, _)| *b);
         for segment in self.segments.range(first..).map(|(_, s)| s) {
             segment.flush()?;
         }
@@ -299,8 +317,15 @@ impl Log {
 
     /// The segment and batch holding `offset`, searching forward from the segment whose base
     /// offset is at or below it (later segments cover gaps left by empty segments).
-    pub(super) fn find_batch(&self, offset: i64) -> io::Result<Option<(&Segment, u64, BatchHeader)>> {
-        let floor = self.segments.range(..=offset).next_back().map_or(i64::MIN, |(b, _)| *b);
+    pub(super) fn find_batch(
+        &self,
+        offset: i64,
+    ) -> io::Result<Option<(&Segment, u64, BatchHeader)>> {
+        let floor = self
+            .segments
+            .range(..=offset)
+            .next_back()
+            .map_or(i64::MIN, |(b, _)| *b);
         for segment in self.segments.range(floor..).map(|(_, s)| s) {
             if let Some((position, header)) = segment.find_batch(offset)? {
                 return Ok(Some((segment, position, header)));

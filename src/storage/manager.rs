@@ -37,7 +37,8 @@ pub struct LogManager {
 
 fn lock(log: &Mutex<Log>) -> io::Result<MutexGuard<'_, Log>> {
     // A poisoned log panicked mid-operation; its in-memory state cannot be trusted.
-    log.lock().map_err(|_| io::Error::other("log mutex poisoned"))
+    log.lock()
+        .map_err(|_| io::Error::other("log mutex poisoned"))
 }
 
 /// Reads a checkpoint, treating a corrupt one as empty (everything is then recovered from 0 and
@@ -97,11 +98,19 @@ impl LogManager {
             let path = dir.join(&entry.name);
             let log = match (clean, recovery_points.get(&tp)) {
                 (true, Some(_)) => Log::open_after_clean_shutdown(
-                    disk.clone(), path, config, log_start_offset, now_ms,
+                    disk.clone(),
+                    path,
+                    config,
+                    log_start_offset,
+                    now_ms,
                 )?,
                 (_, recovery_point) => Log::open(
-                    disk.clone(), path, config, recovery_point.copied().unwrap_or(0),
-                    log_start_offset, now_ms,
+                    disk.clone(),
+                    path,
+                    config,
+                    recovery_point.copied().unwrap_or(0),
+                    log_start_offset,
+                    now_ms,
                 )?,
             };
             let log = Arc::new(Mutex::new(log));
@@ -133,8 +142,19 @@ impl LogManager {
             .min_by_key(|i| counts[*i])
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no log dirs"))?;
         let path = self.log_dirs[dir_index].join(tp.dir_name());
-        let log = Arc::new(Mutex::new(Log::create(self.disk.clone(), path, config, now_ms)?));
-        self.logs.insert(tp.clone(), Entry { dir_index, log: log.clone() });
+        let log = Arc::new(Mutex::new(Log::create(
+            self.disk.clone(),
+            path,
+            config,
+            now_ms,
+        )?));
+        self.logs.insert(
+            tp.clone(),
+            Entry {
+                dir_index,
+                log: log.clone(),
+            },
+        );
         Ok(log)
     }
 
@@ -196,7 +216,9 @@ impl LogManager {
         }
         self.checkpoint()?;
         for dir in &self.log_dirs {
-            self.disk.open(&dir.join(CLEAN_SHUTDOWN_FILE), OpenMode::Truncate)?.sync()?;
+            self.disk
+                .open(&dir.join(CLEAN_SHUTDOWN_FILE), OpenMode::Truncate)?
+                .sync()?;
             self.disk.sync_dir(dir)?;
         }
         Ok(())

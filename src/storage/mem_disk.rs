@@ -37,11 +37,16 @@ struct MemFile {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A test that panicked while holding the lock already failed; keep going for its report.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn not_found(path: &Path) -> io::Error {
-    io::Error::new(io::ErrorKind::NotFound, format!("{} not found", path.display()))
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        format!("{} not found", path.display()),
+    )
 }
 
 impl MemDisk {
@@ -61,7 +66,9 @@ impl MemDisk {
         match state.files.get(path) {
             Some(contents) => *lock(contents) = bytes,
             None => {
-                state.files.insert(path.to_path_buf(), Arc::new(Mutex::new(bytes)));
+                state
+                    .files
+                    .insert(path.to_path_buf(), Arc::new(Mutex::new(bytes)));
             }
         }
     }
@@ -161,9 +168,15 @@ impl Disk for MemDisk {
             (p.parent() == Some(path)).then(|| p.file_name()?.to_str().map(str::to_owned))?
         };
         let mut entries: Vec<DirEntry> = (state.files.keys())
-            .filter_map(|p| child(p).map(|name| DirEntry { name, is_dir: false }))
+            .filter_map(|p| {
+                child(p).map(|name| DirEntry {
+                    name,
+                    is_dir: false,
+                })
+            })
             .chain(
-                (state.dirs.iter()).filter_map(|p| child(p).map(|name| DirEntry { name, is_dir: true })),
+                (state.dirs.iter())
+                    .filter_map(|p| child(p).map(|name| DirEntry { name, is_dir: true })),
             )
             .collect();
         entries.sort();
@@ -177,7 +190,11 @@ impl Disk for MemDisk {
 
     fn remove_file(&self, path: &Path) -> io::Result<()> {
         let mut state = lock(&self.state);
-        state.files.remove(path).map(drop).ok_or_else(|| not_found(path))
+        state
+            .files
+            .remove(path)
+            .map(drop)
+            .ok_or_else(|| not_found(path))
     }
 
     fn remove_dir_all(&self, path: &Path) -> io::Result<()> {
@@ -215,7 +232,9 @@ impl DiskFile for MemFile {
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         let contents = lock(&self.contents);
-        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(contents.len());
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(contents.len());
         let n = buf.len().min(contents.len() - start);
         buf[..n].copy_from_slice(&contents[start..start + n]);
         Ok(n)
@@ -223,7 +242,10 @@ impl DiskFile for MemFile {
 
     fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
         if !self.writable {
-            return Err(io::Error::new(io::ErrorKind::PermissionDenied, "opened read only"));
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "opened read only",
+            ));
         }
         if lock(&self.state).fail_writes {
             return Err(io::Error::other("injected write failure"));

@@ -28,7 +28,9 @@ impl Entry for OffsetEntry {
     }
 
     fn decode(bytes: &[u8]) -> Self {
-        let word = |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+        let word = |at: usize| {
+            u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
         Self {
             relative_offset: word(0),
             position: word(4),
@@ -52,9 +54,9 @@ impl OffsetIndex {
     /// sanity check, run before an index is trusted.
     pub fn is_consistent(&self, log_size: u64) -> bool {
         let entries = self.file.entries();
-        let increasing = entries.windows(2).all(|w| {
-            w[0].relative_offset < w[1].relative_offset && w[0].position < w[1].position
-        });
+        let increasing = entries
+            .windows(2)
+            .all(|w| w[0].relative_offset < w[1].relative_offset && w[0].position < w[1].position);
         increasing && entries.iter().all(|e| u64::from(e.position) < log_size)
     }
 
@@ -82,7 +84,8 @@ impl OffsetIndex {
     /// below it, or the start of the segment.
     pub fn lookup(&self, offset: i64) -> u64 {
         let entries = self.file.entries();
-        let below = entries.partition_point(|e| self.base_offset + i64::from(e.relative_offset) <= offset);
+        let below =
+            entries.partition_point(|e| self.base_offset + i64::from(e.relative_offset) <= offset);
         match below.checked_sub(1) {
             Some(i) => u64::from(entries[i].position),
             None => 0,
@@ -96,7 +99,10 @@ impl OffsetIndex {
 
     /// Drops entries for batches at or after `position` (the log is being truncated there).
     pub fn truncate_to_position(&mut self, position: u64) -> io::Result<()> {
-        let keep = self.file.entries().partition_point(|e| u64::from(e.position) < position);
+        let keep = self
+            .file
+            .entries()
+            .partition_point(|e| u64::from(e.position) < position);
         self.file.truncate(keep)
     }
 

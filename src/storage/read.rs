@@ -61,7 +61,7 @@ impl Log {
             let from = segment.time_lookup(timestamp_ms).max(self.log_start_offset);
             let found = first_record_where(segment, from, |header, record| {
                 header.max_timestamp >= timestamp_ms
-                    && record.map_or(true, |r| {
+                    && record.is_none_or(|r| {
                         r.timestamp >= timestamp_ms && r.offset >= self.log_start_offset
                     })
             })?;
@@ -87,7 +87,7 @@ impl Log {
         };
         let max = segment.max_timestamp();
         let matches = |header: &BatchHeader, record: Option<&RecordInfo>| {
-            header.max_timestamp == max && record.map_or(true, |r| r.timestamp == max)
+            header.max_timestamp == max && record.is_none_or(|r| r.timestamp == max)
         };
         // The segment remembers the batch that first reached its max; scan from the start only
         // if that hint is stale.

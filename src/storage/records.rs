@@ -26,12 +26,21 @@ pub struct RecordInfo {
 /// Why a batch's records could not be walked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordError {
-    UnknownCompression { codec: u8 },
-    Decompression { codec: u8 },
+    UnknownCompression {
+        codec: u8,
+    },
+    Decompression {
+        codec: u8,
+    },
     /// Record `index` is cut short or has an impossible length.
-    Malformed { index: usize },
+    Malformed {
+        index: usize,
+    },
     /// The batch holds a different number of records than `records_count` says.
-    CountMismatch { records_count: i32, found: usize },
+    CountMismatch {
+        records_count: i32,
+        found: usize,
+    },
 }
 
 impl fmt::Display for RecordError {

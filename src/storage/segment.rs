@@ -68,7 +68,10 @@ impl Segment {
     /// Creates a new, empty segment, replacing leftovers with the same base offset.
     pub fn create(disk: &dyn Disk, dir: &Path, base_offset: i64) -> io::Result<Segment> {
         for suffix in [INDEX_SUFFIX, TIME_INDEX_SUFFIX] {
-            disk.open(&dir.join(file_name(base_offset, suffix)), OpenMode::Truncate)?;
+            disk.open(
+                &dir.join(file_name(base_offset, suffix)),
+                OpenMode::Truncate,
+            )?;
         }
         let log_path = dir.join(file_name(base_offset, LOG_SUFFIX));
         disk.open(&log_path, OpenMode::Truncate)?;
@@ -213,14 +216,20 @@ impl Segment {
 
     /// Kafka's indexing rule: update the max timestamp, then, once more than
     /// `index_interval_bytes` were written since the last entry, index this batch.
-    fn index_batch(&mut self, position: u64, header: &BatchHeader, interval: u64) -> io::Result<()> {
+    fn index_batch(
+        &mut self,
+        position: u64,
+        header: &BatchHeader,
+        interval: u64,
+    ) -> io::Result<()> {
         if header.max_timestamp > self.max_timestamp {
             self.max_timestamp = header.max_timestamp;
             self.offset_of_max_timestamp = header.base_offset;
         }
         if self.bytes_since_last_index_entry > interval {
             self.offset_index.append(header.last_offset(), position)?;
-            self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp)?;
+            self.time_index
+                .maybe_append(self.max_timestamp, self.offset_of_max_timestamp)?;
             self.bytes_since_last_index_entry = 0;
         }
         self.bytes_since_last_index_entry += header.total_size() as u64;

@@ -36,8 +36,11 @@ fn record(i: usize, timestamp: i64, key: bool) -> Record {
 
 /// One batch of `timestamps.len()` records with those timestamps.
 fn batch_with(timestamps: &[i64], key: bool, compression: Compression) -> Vec<u8> {
-    let records: Vec<Record> =
-        timestamps.iter().enumerate().map(|(i, ts)| record(i, *ts, key)).collect();
+    let records: Vec<Record> = timestamps
+        .iter()
+        .enumerate()
+        .map(|(i, ts)| record(i, *ts, key))
+        .collect();
     let mut buf = BytesMut::new();
     let options = RecordEncodeOptions {
         version: 2,
@@ -86,7 +89,10 @@ fn append_and_read_round_trip_with_dense_offsets() {
     let mut log = create(&disk, LogConfig::default());
     let first = batch(3);
     let info = log.append_as_leader(&first, 5, 100).unwrap();
-    assert_eq!((info.base_offset, info.last_offset, info.record_count), (0, 2, 3));
+    assert_eq!(
+        (info.base_offset, info.last_offset, info.record_count),
+        (0, 2, 3)
+    );
     assert_eq!((info.log_append_time_ms, info.log_start_offset), (-1, 0));
     let info = log.append_as_leader(&batch(2), 5, 100).unwrap();
     assert_eq!((info.base_offset, info.last_offset), (3, 4));
@@ -98,8 +104,10 @@ fn append_and_read_round_trip_with_dense_offsets() {
     assert_eq!(&read[12..16], &5i32.to_be_bytes());
     assert_eq!(&read[16..first.len()], &first[16..]);
     let decoded = RecordBatchDecoder::decode_all(&mut read.clone()).unwrap();
-    let record_offsets: Vec<i64> =
-        decoded.iter().flat_map(|set| set.records.iter().map(|r| r.offset)).collect();
+    let record_offsets: Vec<i64> = decoded
+        .iter()
+        .flat_map(|set| set.records.iter().map(|r| r.offset))
+        .collect();
     assert_eq!(record_offsets, vec![0, 1, 2, 3, 4]);
     assert_eq!(decoded[1].records[0].partition_leader_epoch, 5);
 }
@@ -110,8 +118,14 @@ fn a_fetch_inside_a_batch_returns_the_whole_batch() {
     let mut log = create(&disk, LogConfig::default());
     log.append_as_leader(&batch(3), 0, 0).unwrap();
     log.append_as_leader(&batch(3), 0, 0).unwrap();
-    assert_eq!(offsets(&log.read(1, 1 << 20, i64::MAX, false).unwrap()), vec![(0, 3), (3, 3)]);
-    assert_eq!(offsets(&log.read(5, 1 << 20, i64::MAX, false).unwrap()), vec![(3, 3)]);
+    assert_eq!(
+        offsets(&log.read(1, 1 << 20, i64::MAX, false).unwrap()),
+        vec![(0, 3), (3, 3)]
+    );
+    assert_eq!(
+        offsets(&log.read(5, 1 << 20, i64::MAX, false).unwrap()),
+        vec![(3, 3)]
+    );
 }
 
 #[test]
@@ -123,11 +137,23 @@ fn reads_honour_max_bytes_min_one_batch_max_offset_and_range() {
         log.append_as_leader(&batch(2), 0, 0).unwrap();
     }
     assert!(log.read(0, size - 1, i64::MAX, false).unwrap().is_empty());
-    assert_eq!(offsets(&log.read(0, size - 1, i64::MAX, true).unwrap()), vec![(0, 2)]);
-    assert_eq!(offsets(&log.read(0, 2 * size - 1, i64::MAX, true).unwrap()), vec![(0, 2)]);
-    assert_eq!(offsets(&log.read(0, 2 * size, i64::MAX, false).unwrap()).len(), 2);
+    assert_eq!(
+        offsets(&log.read(0, size - 1, i64::MAX, true).unwrap()),
+        vec![(0, 2)]
+    );
+    assert_eq!(
+        offsets(&log.read(0, 2 * size - 1, i64::MAX, true).unwrap()),
+        vec![(0, 2)]
+    );
+    assert_eq!(
+        offsets(&log.read(0, 2 * size, i64::MAX, false).unwrap()).len(),
+        2
+    );
     // max_offset (the high watermark) is exclusive, by base offset.
-    assert_eq!(offsets(&log.read(0, 1 << 20, 2, false).unwrap()), vec![(0, 2)]);
+    assert_eq!(
+        offsets(&log.read(0, 1 << 20, 2, false).unwrap()),
+        vec![(0, 2)]
+    );
     assert_eq!(offsets(&log.read(0, 1 << 20, 3, false).unwrap()).len(), 2);
     assert!(log.read(0, 1 << 20, 0, true).unwrap().is_empty());
     assert!(log.read(6, 1 << 20, i64::MAX, true).unwrap().is_empty());
@@ -166,12 +192,21 @@ fn segments_roll_on_size_and_on_age() {
     assert_eq!(log.segment_count(), 3);
     log.append_as_leader(&batch(1), 0, 1_001).unwrap();
     assert_eq!(log.segment_count(), 4);
-    assert_eq!(disk.file_bytes(&seg_path(6, "log")).unwrap().len() as u64, size);
+    assert_eq!(
+        disk.file_bytes(&seg_path(6, "log")).unwrap().len() as u64,
+        size
+    );
     // A batch bigger than segment.bytes still goes into an empty segment.
     log.append_as_leader(&batch(10), 0, 1_001).unwrap();
     assert_eq!(log.segment_count(), 5);
-    assert_eq!(offsets(&log.read(5, 1 << 20, i64::MAX, false).unwrap()), vec![(5, 1)]);
-    assert_eq!(offsets(&log.read(9, 1 << 20, i64::MAX, false).unwrap()), vec![(7, 10)]);
+    assert_eq!(
+        offsets(&log.read(5, 1 << 20, i64::MAX, false).unwrap()),
+        vec![(5, 1)]
+    );
+    assert_eq!(
+        offsets(&log.read(9, 1 << 20, i64::MAX, false).unwrap()),
+        vec![(7, 10)]
+    );
 }
 
 #[test]
@@ -194,7 +229,10 @@ fn offset_index_finds_every_batch_among_many() {
         for offset in 0..end {
             let read = log.read(offset, 1, i64::MAX, true).unwrap();
             let h = header(&read);
-            assert!(h.base_offset <= offset && offset <= h.last_offset(), "{offset}");
+            assert!(
+                h.base_offset <= offset && offset <= h.last_offset(),
+                "{offset}"
+            );
         }
     };
     check(&log);
@@ -212,16 +250,30 @@ fn offset_for_timestamp_finds_the_first_record_at_or_after() {
     };
     let mut log = create(&disk, config.clone());
     // Offsets 0-2: 100, 300, 200; 3-4: 250, 260; 5: 500 (gzip); 6-7: 400, 600.
-    log.append_as_leader(&batch_with(&[100, 300, 200], true, Compression::None), 0, 0).unwrap();
-    log.append_as_leader(&batch_with(&[250, 260], true, Compression::None), 0, 0).unwrap();
-    log.append_as_leader(&batch_with(&[500], true, Compression::Gzip), 0, 0).unwrap();
-    log.append_as_leader(&batch_with(&[400, 600], true, Compression::None), 0, 0).unwrap();
+    log.append_as_leader(&batch_with(&[100, 300, 200], true, Compression::None), 0, 0)
+        .unwrap();
+    log.append_as_leader(&batch_with(&[250, 260], true, Compression::None), 0, 0)
+        .unwrap();
+    log.append_as_leader(&batch_with(&[500], true, Compression::Gzip), 0, 0)
+        .unwrap();
+    log.append_as_leader(&batch_with(&[400, 600], true, Compression::None), 0, 0)
+        .unwrap();
     assert!(log.segment_count() > 1);
-    let expect = [(0, 0, 100), (100, 0, 100), (101, 1, 300), (300, 1, 300), (301, 5, 500)];
+    let expect = [
+        (0, 0, 100),
+        (100, 0, 100),
+        (101, 1, 300),
+        (300, 1, 300),
+        (301, 5, 500),
+    ];
     let more = [(450, 5, 500), (501, 7, 600), (600, 7, 600)];
     for log in [&log, &reopen(&disk, config, 8)] {
         for (target, offset, ts) in expect.iter().chain(&more) {
-            assert_eq!(log.offset_for_timestamp(*target).unwrap(), Some((*offset, *ts)), "{target}");
+            assert_eq!(
+                log.offset_for_timestamp(*target).unwrap(),
+                Some((*offset, *ts)),
+                "{target}"
+            );
         }
         assert_eq!(log.offset_for_timestamp(601).unwrap(), None);
         assert_eq!(log.max_timestamp_entry().unwrap(), Some((7, 600)));
@@ -236,9 +288,12 @@ fn log_append_time_stamps_every_record() {
         ..LogConfig::default()
     };
     let mut log = create(&disk, config);
-    let info = log.append_as_leader(&batch_with(&[5, 9], true, Compression::Lz4), 0, 7_000).unwrap();
+    let info = log
+        .append_as_leader(&batch_with(&[5, 9], true, Compression::Lz4), 0, 7_000)
+        .unwrap();
     assert_eq!(info.log_append_time_ms, 7_000);
-    log.append_as_leader(&batch_with(&[1], true, Compression::None), 0, 8_000).unwrap();
+    log.append_as_leader(&batch_with(&[1], true, Compression::None), 0, 8_000)
+        .unwrap();
     let read = log.read(0, 1 << 20, i64::MAX, false).unwrap();
     let h = header(&read);
     assert!(h.is_log_append_time() && super::batch::verify_crc(&read[..h.total_size()]));
@@ -247,7 +302,11 @@ fn log_append_time_stamps_every_record() {
     assert_eq!(log.offset_for_timestamp(7_001).unwrap(), Some((2, 8_000)));
     assert_eq!(log.max_timestamp_entry().unwrap(), Some((2, 8_000)));
     let decoded = RecordBatchDecoder::decode_all(&mut read.clone()).unwrap();
-    assert_eq!(decoded.len(), 2, "the stamped batch still decodes (CRC valid)");
+    assert_eq!(
+        decoded.len(),
+        2,
+        "the stamped batch still decodes (CRC valid)"
+    );
 }
 
 #[test]
@@ -309,7 +368,13 @@ fn bad_appends_are_rejected_and_nothing_is_written() {
     let mut v1 = good.clone();
     v1[16] = 1;
     let err = log.append_as_leader(&v1, 0, 0).unwrap_err();
-    assert!(matches!(err, AppendError::UnsupportedMagic { batch_index: 0, magic: 1 }));
+    assert!(matches!(
+        err,
+        AppendError::UnsupportedMagic {
+            batch_index: 0,
+            magic: 1
+        }
+    ));
 
     let torn = &good[..good.len() - 1];
     let err = log.append_as_leader(torn, 0, 0).unwrap_err();
@@ -324,7 +389,9 @@ fn bad_appends_are_rejected_and_nothing_is_written() {
     });
     let err = log.append_as_leader(&good, 0, 0).unwrap_err();
     let size = good.len();
-    assert!(matches!(err, AppendError::MessageTooLarge { size: s, max } if s == size && max == size - 1));
+    assert!(
+        matches!(err, AppendError::MessageTooLarge { size: s, max } if s == size && max == size - 1)
+    );
     assert_untouched(&disk, &log, &before);
 
     log.set_config(LogConfig {
@@ -332,7 +399,9 @@ fn bad_appends_are_rejected_and_nothing_is_written() {
         ..LogConfig::default()
     });
     let keyless = batch_with(&[1, 2], false, Compression::Zstd);
-    let err = log.append_as_leader(&[good.clone(), keyless].concat(), 0, 0).unwrap_err();
+    let err = log
+        .append_as_leader(&[good.clone(), keyless].concat(), 0, 0)
+        .unwrap_err();
     assert!(matches!(
         err,
         AppendError::InvalidRecord {
@@ -371,7 +440,10 @@ fn a_failed_write_leaves_the_log_as_it_was() {
     assert_eq!(log.log_end_offset(), 3);
     assert_eq!(disk.file_bytes(&seg_path(0, "log")).unwrap(), before);
     assert_eq!(disk.sync_count(), synced);
-    assert_eq!(log.append_as_leader(&batch(1), 0, 0).unwrap().base_offset, 3);
+    assert_eq!(
+        log.append_as_leader(&batch(1), 0, 0).unwrap().base_offset,
+        3
+    );
 }
 
 #[test]
@@ -414,8 +486,14 @@ fn a_flipped_bit_truncates_from_that_batch_and_drops_later_segments() {
     assert_eq!(log.segment_count(), 1);
     assert!(disk.file_bytes(&seg_path(5, "log")).is_none());
     assert!(disk.file_bytes(&seg_path(5, "index")).is_none());
-    assert_eq!(offsets(&log.read(0, 1 << 20, i64::MAX, false).unwrap()), vec![(0, 1), (1, 1)]);
-    assert_eq!(log.append_as_leader(&batch(1), 0, 0).unwrap().base_offset, 2);
+    assert_eq!(
+        offsets(&log.read(0, 1 << 20, i64::MAX, false).unwrap()),
+        vec![(0, 1), (1, 1)]
+    );
+    assert_eq!(
+        log.append_as_leader(&batch(1), 0, 0).unwrap().base_offset,
+        2
+    );
 }
 
 #[test]
@@ -434,7 +512,11 @@ fn corruption_below_the_recovery_point_is_not_rescanned() {
     assert!(disk.flip_bit(&seg_path(0, "log"), 70, 0));
     let log = reopen(&disk, config, 2);
     assert_eq!(log.log_end_offset(), 4);
-    assert_eq!(log.recovery_scanned_batches(), 2, "only the segment at 2 is verified");
+    assert_eq!(
+        log.recovery_scanned_batches(),
+        2,
+        "only the segment at 2 is verified"
+    );
 }
 
 #[test]
@@ -456,7 +538,10 @@ fn missing_or_torn_indexes_are_rebuilt() {
     let log = reopen(&disk, config.clone(), 20);
     assert_eq!(log.log_end_offset(), 20);
     assert_eq!(disk.file_bytes(&seg_path(0, "index")).unwrap(), index);
-    assert_eq!(disk.file_bytes(&seg_path(0, "timeindex")).unwrap(), time_index);
+    assert_eq!(
+        disk.file_bytes(&seg_path(0, "timeindex")).unwrap(),
+        time_index
+    );
     drop(log);
 
     let mut torn = index.clone();
@@ -472,7 +557,10 @@ fn missing_or_torn_indexes_are_rebuilt() {
     disk.set_file_bytes(&seg_path(0, "index"), lying);
     let log = reopen(&disk, config, 20);
     assert_eq!(disk.file_bytes(&seg_path(0, "index")).unwrap(), index);
-    assert_eq!(offsets(&log.read(13, 1, i64::MAX, true).unwrap()), vec![(12, 2)]);
+    assert_eq!(
+        offsets(&log.read(13, 1, i64::MAX, true).unwrap()),
+        vec![(12, 2)]
+    );
 }
 
 #[test]
@@ -497,7 +585,10 @@ fn a_crash_between_roll_and_index_creation_recovers() {
     assert!(disk.file_bytes(&seg_path(2, "index")).is_some());
     assert!(disk.file_bytes(&seg_path(2, "timeindex")).is_some());
     assert!(disk.file_bytes(&seg_path(9, "index")).is_none());
-    assert_eq!(log.append_as_leader(&batch(1), 0, 0).unwrap().base_offset, 3);
+    assert_eq!(
+        log.append_as_leader(&batch(1), 0, 0).unwrap().base_offset,
+        3
+    );
 }
 
 #[test]
@@ -529,7 +620,10 @@ fn leader_epochs_are_recorded_checkpointed_and_truncated() {
     assert_eq!(log.log_end_offset(), 4);
     assert_eq!(log.high_watermark(), 4);
     assert_eq!(log.latest_epoch(), Some(1));
-    assert_eq!(log.append_as_leader(&batch(1), 6, 0).unwrap().base_offset, 4);
+    assert_eq!(
+        log.append_as_leader(&batch(1), 6, 0).unwrap().base_offset,
+        4
+    );
     assert_eq!(log.end_offset_for_epoch(1), Some((1, 4)));
 }
 
@@ -548,7 +642,10 @@ fn truncation_across_segments_and_below_the_start() {
     log.truncate_to(3).unwrap();
     assert_eq!((log.log_end_offset(), log.segment_count()), (3, 2));
     assert!(disk.file_bytes(&seg_path(4, "log")).is_none());
-    assert_eq!(log.append_as_leader(&batch(1), 0, 0).unwrap().base_offset, 3);
+    assert_eq!(
+        log.append_as_leader(&batch(1), 0, 0).unwrap().base_offset,
+        3
+    );
     log.truncate_to(0).unwrap();
     assert_eq!((log.log_end_offset(), log.segment_count()), (0, 1));
     assert!(log.read(0, 100, i64::MAX, true).unwrap().is_empty());
@@ -588,7 +685,14 @@ fn flush_policies_move_the_recovery_point() {
 fn manager(disk: &MemDisk, dirs: &[&str]) -> LogManager {
     let dirs = dirs.iter().map(PathBuf::from).collect();
     let configs = BTreeMap::new();
-    LogManager::open(Arc::new(disk.clone()), dirs, &configs, &LogConfig::default(), 0).unwrap()
+    LogManager::open(
+        Arc::new(disk.clone()),
+        dirs,
+        &configs,
+        &LogConfig::default(),
+        0,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -598,20 +702,28 @@ fn manager_places_partitions_and_checkpoints_round_trip() {
     let tps: Vec<_> = (0..3).map(|p| TopicPartition::new("t", p)).collect();
     for tp in &tps {
         let log = manager.create_log(tp, LogConfig::default(), 0).unwrap();
-        log.lock().unwrap().append_as_leader(&batch(2), 0, 0).unwrap();
+        log.lock()
+            .unwrap()
+            .append_as_leader(&batch(2), 0, 0)
+            .unwrap();
         log.lock().unwrap().flush().unwrap();
     }
     assert!(disk.exists(Path::new("/a/t-0")).unwrap());
     assert!(disk.exists(Path::new("/b/t-1")).unwrap());
     assert!(disk.exists(Path::new("/a/t-2")).unwrap());
-    disk.create_dir_all(Path::new("/a/not a partition")).unwrap();
+    disk.create_dir_all(Path::new("/a/not a partition"))
+        .unwrap();
     disk.set_file_bytes(Path::new("/a/meta.properties"), b"x".to_vec());
     manager.checkpoint().unwrap();
-    let text = disk.file_bytes(Path::new("/a/recovery-point-offset-checkpoint")).unwrap();
+    let text = disk
+        .file_bytes(Path::new("/a/recovery-point-offset-checkpoint"))
+        .unwrap();
     assert_eq!(text, b"0\n2\nt 0 2\nt 2 2\n");
     manager.delete_log(&tps[2]).unwrap();
     assert!(!disk.exists(Path::new("/a/t-2")).unwrap());
-    let text = disk.file_bytes(Path::new("/a/log-start-offset-checkpoint")).unwrap();
+    let text = disk
+        .file_bytes(Path::new("/a/log-start-offset-checkpoint"))
+        .unwrap();
     assert_eq!(text, b"0\n1\nt 0 0\n");
 
     let reopened = self::manager(&disk, &["/a", "/b"]);
@@ -628,7 +740,10 @@ fn clean_shutdown_skips_the_rescan_and_unclean_does_not() {
     let mut first = manager(&disk, &["/a"]);
     let log = first.create_log(&tp, LogConfig::default(), 0).unwrap();
     for _ in 0..3 {
-        log.lock().unwrap().append_as_leader(&batch(1), 0, 0).unwrap();
+        log.lock()
+            .unwrap()
+            .append_as_leader(&batch(1), 0, 0)
+            .unwrap();
     }
     first.shutdown().unwrap();
     assert!(disk.exists(Path::new("/a/.kafka_cleanshutdown")).unwrap());
@@ -641,13 +756,21 @@ fn clean_shutdown_skips_the_rescan_and_unclean_does_not() {
     assert!(!disk.exists(Path::new("/a/.kafka_cleanshutdown")).unwrap());
     let log = second.get(&tp).unwrap();
     assert_eq!(log.lock().unwrap().recovery_scanned_batches(), 0);
-    assert_eq!(log.lock().unwrap().log_end_offset(), 3, "not rescanned, so not detected");
+    assert_eq!(
+        log.lock().unwrap().log_end_offset(),
+        3,
+        "not rescanned, so not detected"
+    );
     drop((log, second)); // a crash: no shutdown, no marker
 
     let third = manager(&disk, &["/a"]);
     let log = third.get(&tp).unwrap();
     assert_eq!(log.lock().unwrap().recovery_scanned_batches(), 2);
-    assert_eq!(log.lock().unwrap().log_end_offset(), 2, "rescanned and truncated");
+    assert_eq!(
+        log.lock().unwrap().log_end_offset(),
+        2,
+        "rescanned and truncated"
+    );
 }
 
 #[test]
@@ -656,9 +779,15 @@ fn a_corrupt_dir_checkpoint_falls_back_to_a_full_scan() {
     let tp = TopicPartition::new("t", 0);
     let mut first = manager(&disk, &["/a"]);
     let log = first.create_log(&tp, LogConfig::default(), 0).unwrap();
-    log.lock().unwrap().append_as_leader(&batch(4), 0, 0).unwrap();
+    log.lock()
+        .unwrap()
+        .append_as_leader(&batch(4), 0, 0)
+        .unwrap();
     first.shutdown().unwrap();
-    disk.set_file_bytes(Path::new("/a/recovery-point-offset-checkpoint"), b"0\n9\n".to_vec());
+    disk.set_file_bytes(
+        Path::new("/a/recovery-point-offset-checkpoint"),
+        b"0\n9\n".to_vec(),
+    );
     let second = manager(&disk, &["/a"]);
     let log = second.get(&tp).unwrap();
     assert_eq!(log.lock().unwrap().recovery_scanned_batches(), 1);
@@ -675,13 +804,21 @@ fn file_disk_smoke_test() {
     let tp = TopicPartition::new("smoke", 0);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let config = LogConfig::default();
-        let mut manager = LogManager::open(disk.clone(), dirs.clone(), &configs, &config, 0).unwrap();
+        let mut manager =
+            LogManager::open(disk.clone(), dirs.clone(), &configs, &config, 0).unwrap();
         let log = manager.create_log(&tp, config.clone(), 0).unwrap();
-        log.lock().unwrap().append_as_leader(&batch(3), 0, 0).unwrap();
+        log.lock()
+            .unwrap()
+            .append_as_leader(&batch(3), 0, 0)
+            .unwrap();
         manager.shutdown().unwrap();
         let manager = LogManager::open(disk.clone(), dirs.clone(), &configs, &config, 0).unwrap();
         let log = manager.get(&tp).unwrap();
-        let read = log.lock().unwrap().read(1, 1 << 20, i64::MAX, false).unwrap();
+        let read = log
+            .lock()
+            .unwrap()
+            .read(1, 1 << 20, i64::MAX, false)
+            .unwrap();
         assert_eq!(offsets(&read), vec![(0, 3)]);
     }));
     let _ = disk.remove_dir_all(&root);

@@ -98,8 +98,8 @@ impl TimeIndex {
     /// Drops entries pointing at `offset` or beyond (the log is being truncated there).
     pub fn truncate_to_offset(&mut self, offset: i64) -> io::Result<()> {
         let base = self.base_offset;
-        let keep = (self.file.entries())
-            .partition_point(|e| base + i64::from(e.relative_offset) < offset);
+        let keep =
+            (self.file.entries()).partition_point(|e| base + i64::from(e.relative_offset) < offset);
         self.file.truncate(keep)
     }
 
