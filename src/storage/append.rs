@@ -161,7 +161,7 @@ fn check_keys(batch: &[u8], header: &BatchHeader) -> Result<(), InvalidRecordRea
     let mut missing = None;
     for_each_record(batch, header, |record| {
         if !record.has_key {
-            missing = Some(record.offset - header.base_offset);
+            missing = Some(record.offset_delta);
         }
         missing.is_none()
     })

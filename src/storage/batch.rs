@@ -156,7 +156,9 @@ impl BatchHeader {
 
     /// The offset of the batch's last record.
     pub fn last_offset(&self) -> i64 {
-        self.base_offset + i64::from(self.last_offset_delta)
+        // Saturating: a corrupt base offset from disk must give an error later, not a panic.
+        self.base_offset
+            .saturating_add(i64::from(self.last_offset_delta))
     }
 
     /// The codec: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd.

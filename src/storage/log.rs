@@ -136,7 +136,7 @@ impl Log {
         let first_base = self.segments.keys().next().copied().unwrap_or(0);
         self.log_start_offset = self.log_start_offset.max(first_base);
         let end = self.log_end_offset();
-        self.recovery_point = self.recovery_point.clamp(self.log_start_offset, end);
+        self.recovery_point = self.recovery_point.max(self.log_start_offset).min(end);
         self.high_watermark = self.log_start_offset;
         Ok(())
     }
@@ -199,7 +199,8 @@ impl Log {
 
     /// Sets the high watermark, clamped to [log_start_offset, log_end_offset].
     pub fn set_high_watermark(&mut self, high_watermark: i64) {
-        self.high_watermark = high_watermark.clamp(self.log_start_offset, self.log_end_offset());
+        let end = self.log_end_offset();
+        self.high_watermark = high_watermark.max(self.log_start_offset).min(end);
     }
 
     /// Offsets below this are durable on disk.

@@ -5,7 +5,9 @@
 //! `.kafka_cleanshutdown`; the next start trusts those recovery points and rescans nothing. The
 //! marker is removed once the logs are open, so a crash afterwards is treated as unclean.
 //! Without the marker each log is verified from its checkpointed recovery point (0 if the
-//! checkpoint is missing or corrupt: slower, never wrong).
+//! checkpoint is missing or corrupt: slower, never wrong). High watermarks are checkpointed in
+//! Kafka's `replication-offset-checkpoint` so consumers see the same committed data after a
+//! restart; the replication layer may then move them.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -13,7 +15,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::checkpoint::{
-    read_offsets, write_offsets, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT,
+    read_offsets, write_offsets, HIGH_WATERMARK_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT,
+    RECOVERY_POINT_CHECKPOINT,
 };
 use super::config::LogConfig;
 use super::disk::{Disk, OpenMode};
@@ -22,6 +25,42 @@ use crate::types::TopicPartition;
 
 /// Kafka's clean shutdown marker file name.
 pub const CLEAN_SHUTDOWN_FILE: &str = ".kafka_cleanshutdown";
+
+/// What one log dir's checkpoints say about its partitions.
+struct DirCheckpoints {
+    clean: bool,
+    recovery_points: BTreeMap<TopicPartition, i64>,
+    start_offsets: BTreeMap<TopicPartition, i64>,
+    high_watermarks: BTreeMap<TopicPartition, i64>,
+}
+
+impl DirCheckpoints {
+    /// Opens one partition's log: trusted after a clean shutdown (when its recovery point is
+    /// known), otherwise verified from its recovery point (0 if unknown).
+    fn open_log(
+        &self,
+        disk: Arc<dyn Disk>,
+        tp: &TopicPartition,
+        path: PathBuf,
+        config: LogConfig,
+        now_ms: i64,
+    ) -> io::Result<Log> {
+        let log_start_offset = self.start_offsets.get(tp).copied().unwrap_or(0);
+        let mut log = match self.recovery_points.get(tp) {
+            Some(_) if self.clean => {
+                Log::open_after_clean_shutdown(disk, path, config, log_start_offset, now_ms)?
+            }
+            recovery_point => {
+                let recovery_point = recovery_point.copied().unwrap_or(0);
+                Log::open(disk, path, config, recovery_point, log_start_offset, now_ms)?
+            }
+        };
+        if let Some(high_watermark) = self.high_watermarks.get(tp) {
+            log.set_high_watermark(*high_watermark);
+        }
+        Ok(log)
+    }
+}
 
 struct Entry {
     dir_index: usize,
@@ -81,12 +120,16 @@ impl LogManager {
         let dir = self.log_dirs[dir_index].clone();
         disk.create_dir_all(&dir)?;
         let marker = dir.join(CLEAN_SHUTDOWN_FILE);
-        let clean = disk.exists(&marker)?;
-        let recovery_points = read_checkpoint(&*disk, &dir.join(RECOVERY_POINT_CHECKPOINT));
-        let start_offsets = read_checkpoint(&*disk, &dir.join(LOG_START_OFFSET_CHECKPOINT));
+        let checkpoints = DirCheckpoints {
+            clean: disk.exists(&marker)?,
+            recovery_points: read_checkpoint(&*disk, &dir.join(RECOVERY_POINT_CHECKPOINT)),
+            start_offsets: read_checkpoint(&*disk, &dir.join(LOG_START_OFFSET_CHECKPOINT)),
+            high_watermarks: read_checkpoint(&*disk, &dir.join(HIGH_WATERMARK_CHECKPOINT)),
+        };
         for entry in disk.read_dir(&dir)?.into_iter().filter(|e| e.is_dir) {
+            let path = dir.join(&entry.name);
             let Some(tp) = TopicPartition::from_dir_name(&entry.name) else {
-                tracing::warn!(dir = %dir.join(&entry.name).display(), "ignoring non-partition dir");
+                tracing::warn!(dir = %path.display(), "ignoring a directory that is no partition");
                 continue;
             };
             if self.logs.contains_key(&tp) {
@@ -94,29 +137,11 @@ impl LogManager {
                 return Err(io::Error::new(io::ErrorKind::InvalidData, msg));
             }
             let config = configs.get(&tp.topic).unwrap_or(default_config).clone();
-            let log_start_offset = start_offsets.get(&tp).copied().unwrap_or(0);
-            let path = dir.join(&entry.name);
-            let log = match (clean, recovery_points.get(&tp)) {
-                (true, Some(_)) => Log::open_after_clean_shutdown(
-                    disk.clone(),
-                    path,
-                    config,
-                    log_start_offset,
-                    now_ms,
-                )?,
-                (_, recovery_point) => Log::open(
-                    disk.clone(),
-                    path,
-                    config,
-                    recovery_point.copied().unwrap_or(0),
-                    log_start_offset,
-                    now_ms,
-                )?,
-            };
+            let log = checkpoints.open_log(disk.clone(), &tp, path, config, now_ms)?;
             let log = Arc::new(Mutex::new(log));
             self.logs.insert(tp, Entry { dir_index, log });
         }
-        if clean {
+        if checkpoints.clean {
             disk.remove_file(&marker)?;
             disk.sync_dir(&dir)?;
         }
@@ -179,19 +204,22 @@ impl LogManager {
         self.logs.keys().cloned().collect()
     }
 
-    /// Writes each log dir's recovery point and log start offset checkpoints.
+    /// Writes each log dir's recovery point, log start offset and high watermark checkpoints.
     pub fn checkpoint(&self) -> io::Result<()> {
         for (dir_index, dir) in self.log_dirs.iter().enumerate() {
             let mut recovery_points = BTreeMap::new();
             let mut start_offsets = BTreeMap::new();
+            let mut high_watermarks = BTreeMap::new();
             for (tp, entry) in self.logs.iter().filter(|(_, e)| e.dir_index == dir_index) {
                 let log = lock(&entry.log)?;
                 recovery_points.insert(tp.clone(), log.recovery_point());
                 start_offsets.insert(tp.clone(), log.log_start_offset());
+                high_watermarks.insert(tp.clone(), log.high_watermark());
             }
             let disk = &*self.disk;
             write_offsets(disk, &dir.join(RECOVERY_POINT_CHECKPOINT), &recovery_points)?;
             write_offsets(disk, &dir.join(LOG_START_OFFSET_CHECKPOINT), &start_offsets)?;
+            write_offsets(disk, &dir.join(HIGH_WATERMARK_CHECKPOINT), &high_watermarks)?;
         }
         Ok(())
     }

@@ -18,6 +18,7 @@ use crate::limits::BATCH_HEADER_BYTES;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordInfo {
     pub offset: i64,
+    pub offset_delta: i64,
     /// The record's timestamp, or the batch's `max_timestamp` for a LogAppendTime batch.
     pub timestamp: i64,
     pub has_key: bool,
@@ -105,6 +106,7 @@ fn parse_record(mut rec: Bytes, header: &BatchHeader) -> Option<RecordInfo> {
     };
     Some(RecordInfo {
         offset: header.base_offset.wrapping_add(offset_delta),
+        offset_delta,
         timestamp,
         has_key: key_len >= 0,
     })

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use super::config::LogConfig;
 use super::disk::Disk;
-use super::segment::{self, Segment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX};
+use super::segment::{self, ScanOutcome, Segment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX};
 
 /// The segments of one partition after loading.
 pub(crate) struct Loaded {
@@ -39,23 +39,22 @@ pub(crate) fn load_segments(
     let interval = config.index_interval_bytes;
     let mut iter = bases.iter().copied().peekable();
     while let Some(base) = iter.next() {
+        let previous_end = loaded
+            .segments
+            .values()
+            .next_back()
+            .map(Segment::next_offset);
+        if previous_end.is_some_and(|end| base < end) {
+            // Overlapping offsets: a leftover from an interrupted operation, not a valid log.
+            delete_later(disk, dir, std::iter::once(base).chain(iter).collect())?;
+            break;
+        }
         let next_base = iter.peek().copied();
-        let (mut segment, indexes_whole) = Segment::open(disk, dir, base)?;
         let unflushed = recovery_point.is_some_and(|rp| next_base.is_none_or(|next| next > rp));
-        let truncated = if unflushed || !indexes_whole {
-            if !indexes_whole {
-                tracing::warn!(file = %segment.log_path().display(), "rebuilding missing index");
-            }
-            let outcome = segment.recover(interval)?;
-            loaded.scanned_batches += outcome.batches;
-            outcome.truncated_bytes > 0
-        } else {
-            let outcome = segment.load_trusted(interval)?;
-            loaded.scanned_batches += outcome.map_or(0, |o| o.batches);
-            outcome.is_some_and(|o| o.truncated_bytes > 0)
-        };
+        let (segment, scan) = load_one(disk, dir, base, unflushed, interval)?;
         loaded.segments.insert(base, segment);
-        if truncated {
+        loaded.scanned_batches += scan.batches;
+        if scan.truncated_bytes > 0 {
             delete_later(disk, dir, iter.collect())?;
             break;
         }
@@ -63,11 +62,32 @@ pub(crate) fn load_segments(
     Ok(loaded)
 }
 
+/// Opens one segment, verifying it if it may hold unflushed data or lost an index file.
+fn load_one(
+    disk: &dyn Disk,
+    dir: &Path,
+    base: i64,
+    unflushed: bool,
+    interval: u64,
+) -> io::Result<(Segment, ScanOutcome)> {
+    let (mut segment, indexes_whole) = Segment::open(disk, dir, base)?;
+    if !indexes_whole {
+        tracing::warn!(file = %segment.log_path().display(), "rebuilding missing or torn index");
+    }
+    let scan = if unflushed || !indexes_whole {
+        segment.recover(interval)?
+    } else {
+        segment.load_trusted(interval)?.unwrap_or_default()
+    };
+    Ok((segment, scan))
+}
+
 /// Deletes segments after a truncation point: their data follows a hole.
 fn delete_later(disk: &dyn Disk, dir: &Path, bases: Vec<i64>) -> io::Result<()> {
     for base in bases {
         let (segment, _) = Segment::open(disk, dir, base)?;
-        tracing::warn!(file = %segment.log_path().display(), "deleting segment after corruption");
+        let file = segment.log_path().display().to_string();
+        tracing::warn!(%file, "deleting segment that follows a truncation or overlaps");
         segment.delete(disk)?;
     }
     Ok(())

@@ -15,7 +15,7 @@ use super::batch::{check_crc, BatchError, BatchHeader};
 use super::disk::{Disk, DiskFile, OpenMode};
 use super::offset_index::OffsetIndex;
 use super::time_index::TimeIndex;
-use crate::limits::BATCH_HEADER_BYTES;
+use crate::limits::{BATCH_HEADER_BYTES, SEGMENT_OFFSET_SPAN_MAX};
 
 pub(crate) const LOG_SUFFIX: &str = "log";
 pub(crate) const INDEX_SUFFIX: &str = "index";
@@ -289,7 +289,11 @@ impl Segment {
         if let Err(error) = check_crc(&batch, &header) {
             return Ok(Err(error));
         }
-        if header.base_offset < self.next_offset || header.last_offset_delta < 0 {
+        let span = header.last_offset().saturating_sub(self.base_offset);
+        if header.base_offset < self.next_offset
+            || header.last_offset_delta < 0
+            || span > SEGMENT_OFFSET_SPAN_MAX
+        {
             // A valid batch out of offset order is stale data, never something we wrote.
             return Ok(Err(BatchError::OffsetOrder {
                 base_offset: header.base_offset,
