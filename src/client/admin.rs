@@ -132,7 +132,7 @@ impl Admin {
         let connection = self.cluster.controller_connection().await?;
         let response = self.call(&connection, &request).await?;
         let mut results = Vec::new();
-        for topic in &topics[..] {
+        for topic in topics {
             let result = match response.topics.iter().find(|t| t.name.0 == *topic.name) {
                 None => Err(missing("CreateTopics", &topic.name)),
                 Some(t) => match ClientError::from_code(t.error_code, || {

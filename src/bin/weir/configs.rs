@@ -100,7 +100,7 @@ async fn describe(
 
 /// Whether an operator set this config at runtime (what kafka-configs shows by default).
 fn is_dynamic(entry: &ConfigEntry) -> bool {
-    matches!(entry.source, 1 | 2 | 3)
+    (1..=3).contains(&entry.source)
 }
 
 /// Kafka's ConfigSource names.
