@@ -75,7 +75,10 @@ pub fn run_broker(properties: Option<PathBuf>, overrides: Vec<String>) -> anyhow
         Some(path) => {
             let bytes = crate::storage::disk::read_all(&*disk, path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            Some(String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8", path.display()))?)
+            Some(
+                String::from_utf8(bytes)
+                    .with_context(|| format!("{} is not UTF-8", path.display()))?,
+            )
         }
         None => None,
     };

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::io;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::configs::{self, DynamicConfigs};
@@ -103,10 +102,15 @@ impl Broker {
         disk: Arc<dyn Disk>,
         seed: u64,
     ) -> Result<Arc<Broker>, StartError> {
-        let first_dir = config.log_dirs.first().ok_or(StartError::NoLogDirs)?.clone();
+        let first_dir = config
+            .log_dirs
+            .first()
+            .ok_or(StartError::NoLogDirs)?
+            .clone();
         let mut rng = RngStream::new(seed, "broker");
-        let cluster_id = meta_properties::ensure(&*disk, &config.log_dirs, config.node_id, &mut rng)
-            .map_err(StartError::Meta)?;
+        let cluster_id =
+            meta_properties::ensure(&*disk, &config.log_dirs, config.node_id, &mut rng)
+                .map_err(StartError::Meta)?;
         let registry = TopicRegistry::load(&*disk, first_dir.join(REGISTRY_FILE))
             .map_err(StartError::Registry)?;
         let mut topic_configs = BTreeMap::new();
@@ -125,7 +129,8 @@ impl Broker {
         )
         .map_err(|error| StartError::Storage { error })?;
         let mut state = BrokerState { registry, logs };
-        reconcile(&mut state, &topic_configs, now_ms).map_err(|error| StartError::Storage { error })?;
+        reconcile(&mut state, &topic_configs, now_ms)
+            .map_err(|error| StartError::Storage { error })?;
         let (appends, _) = watch::channel(0);
         Ok(Arc::new(Broker {
             config,
@@ -141,7 +146,9 @@ impl Broker {
     /// later reader must not see (every change persists before it is applied), so a poisoned
     /// lock is taken over rather than propagated.
     pub fn state(&self) -> MutexGuard<'_, BrokerState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The log of one partition, if this broker has it.
@@ -151,7 +158,8 @@ impl Broker {
 
     /// Tells long-polling fetches that some log grew.
     pub fn notify_append(&self) {
-        self.appends.send_modify(|count| *count = count.wrapping_add(1));
+        self.appends
+            .send_modify(|count| *count = count.wrapping_add(1));
     }
 
     /// A receiver that changes whenever some log grows.
@@ -160,7 +168,11 @@ impl Broker {
     }
 
     /// The log settings a topic with `overrides` gets now.
-    pub fn log_config(&self, state: &BrokerState, overrides: &BTreeMap<String, String>) -> LogConfig {
+    pub fn log_config(
+        &self,
+        state: &BrokerState,
+        overrides: &BTreeMap<String, String>,
+    ) -> LogConfig {
         log_config_for(&self.config, &state.registry.dynamic, overrides)
     }
 
@@ -224,7 +236,10 @@ impl Broker {
             return Ok(topic);
         }
         if topic_name::collides_in_metrics(name) {
-            tracing::warn!(topic = name, "topic names mixing '.' and '_' collide in metrics");
+            tracing::warn!(
+                topic = name,
+                "topic names mixing '.' and '_' collide in metrics"
+            );
         }
         state.registry.insert(topic.clone());
         if let Err(error) = state.registry.save(&*self.disk) {
@@ -249,7 +264,10 @@ impl Broker {
             return Err(TopicError::DeletionDisabled);
         }
         let mut state = self.state();
-        let topic = state.registry.remove(name).ok_or(TopicError::UnknownTopic)?;
+        let topic = state
+            .registry
+            .remove(name)
+            .ok_or(TopicError::UnknownTopic)?;
         // The registry is the source of truth: once it no longer names the topic, a crash
         // mid-way through removing the logs is finished by the next start's reconcile.
         if let Err(error) = state.registry.save(&*self.disk) {
@@ -265,9 +283,18 @@ impl Broker {
     }
 
     /// Grows a topic to `total` partitions.
-    pub fn add_partitions(&self, name: &str, total: i32, validate_only: bool) -> Result<(), TopicError> {
+    pub fn add_partitions(
+        &self,
+        name: &str,
+        total: i32,
+        validate_only: bool,
+    ) -> Result<(), TopicError> {
         let mut state = self.state();
-        let topic = state.registry.get(name).ok_or(TopicError::UnknownTopic)?.clone();
+        let topic = state
+            .registry
+            .get(name)
+            .ok_or(TopicError::UnknownTopic)?
+            .clone();
         if total <= topic.partitions || total > TOPIC_PARTITIONS_MAX {
             return Err(TopicError::InvalidPartitions {
                 requested: total,
@@ -310,7 +337,11 @@ impl Broker {
     /// Flushes logs whose `flush.ms` has passed.
     pub fn flush_due(&self) {
         let state = self.state();
-        state.logs.flush_due(unix_time_ms());
+        if let Err(error) = state.logs.flush_due(unix_time_ms()) {
+            // What was not flushed stays unflushed and is retried on the next tick; nothing
+            // that depended on this fsync was acknowledged (flush.messages flushes inline).
+            tracing::error!(%error, "scheduled flush failed");
+        }
     }
 
     /// Flushes every log and writes the checkpoints and clean-shutdown markers.
@@ -319,7 +350,10 @@ impl Broker {
     }
 
     fn new_topic_id(&self) -> uuid::Uuid {
-        let mut rng = self.rng.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut rng = self
+            .rng
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let bits = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
         // Version 4 / RFC 4122 variant bits, so tools that inspect ids see a valid UUID.
         uuid::Uuid::from_u128((bits & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62))
@@ -389,15 +423,12 @@ fn log_config_for(
         } else {
             TimestampType::CreateTime
         },
-        compacted: get("cleanup.policy").split(',').any(|p| p.trim() == "compact"),
+        compacted: get("cleanup.policy")
+            .split(',')
+            .any(|p| p.trim() == "compact"),
         flush_messages: u64::try_from(number("flush.messages")).unwrap_or(u64::MAX),
         flush_ms: number("flush.ms"),
         retention_ms: number("retention.ms"),
         retention_bytes: number("retention.bytes"),
     }
-}
-
-/// Where a partition's data lives, for logs and errors.
-pub fn describe_dirs(config: &BrokerConfig) -> Vec<PathBuf> {
-    config.log_dirs.clone()
 }

@@ -130,7 +130,9 @@ mod tests {
             value_of(&resolved, "segment.bytes"),
             ("3000000".into(), ConfigSource::DynamicDefaultBroker)
         );
-        dynamic.broker.insert("log.segment.bytes".into(), "4000000".into());
+        dynamic
+            .broker
+            .insert("log.segment.bytes".into(), "4000000".into());
         overrides.insert("segment.bytes".into(), "5000000".into());
         let resolved = resolve_topic(&config, &dynamic, &overrides);
         assert_eq!(

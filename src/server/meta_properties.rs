@@ -16,10 +16,22 @@ pub const META_PROPERTIES_FILE: &str = "meta.properties";
 /// A log directory that belongs to another node, or whose meta.properties is unreadable.
 #[derive(Debug)]
 pub enum MetaError {
-    Io { dir: String, error: io::Error },
-    Corrupt { dir: String },
-    WrongNode { dir: String, found: i32, configured: i32 },
-    MixedClusters { first: String, second: String },
+    Io {
+        dir: String,
+        error: io::Error,
+    },
+    Corrupt {
+        dir: String,
+    },
+    WrongNode {
+        dir: String,
+        found: i32,
+        configured: i32,
+    },
+    MixedClusters {
+        first: String,
+        second: String,
+    },
 }
 
 impl std::fmt::Display for MetaError {

@@ -75,8 +75,14 @@ mod tests {
             ("", Err(TopicNameError::Empty)),
             (".", Err(TopicNameError::DotOrDotDot)),
             ("..", Err(TopicNameError::DotOrDotDot)),
-            ("bad name", Err(TopicNameError::IllegalCharacter { character: ' ' })),
-            ("é", Err(TopicNameError::IllegalCharacter { character: 'é' })),
+            (
+                "bad name",
+                Err(TopicNameError::IllegalCharacter { character: ' ' }),
+            ),
+            (
+                "é",
+                Err(TopicNameError::IllegalCharacter { character: 'é' }),
+            ),
             ("__consumer_offsets", Err(TopicNameError::Reserved)),
         ];
         for (name, expected) in cases {

@@ -45,8 +45,15 @@ struct RegistryFile {
 /// A registry file that exists but cannot be read.
 #[derive(Debug)]
 pub enum RegistryError {
-    Io { path: PathBuf, error: io::Error },
-    Corrupt { path: PathBuf, line: usize, column: usize },
+    Io {
+        path: PathBuf,
+        error: io::Error,
+    },
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
 }
 
 impl std::fmt::Display for RegistryError {

@@ -18,9 +18,11 @@ pub async fn handle(
         .into_iter()
         .map(|topic| {
             let result = CreatePartitionsTopicResult::default().with_name(topic.name.clone());
-            let foreign = topic.assignments.iter().flatten().any(|assignment| {
-                assignment.broker_ids.iter().any(|id| id.0 != node_id)
-            });
+            let foreign = topic
+                .assignments
+                .iter()
+                .flatten()
+                .any(|assignment| assignment.broker_ids.iter().any(|id| id.0 != node_id));
             if foreign {
                 let message = format!("replica assignments may only name broker {node_id}");
                 return result
@@ -28,7 +30,10 @@ pub async fn handle(
                     .with_error_message(Some(str_bytes(message)));
             }
             let name = topic.name.0.to_string();
-            match ctx.broker.add_partitions(&name, topic.count, request.validate_only) {
+            match ctx
+                .broker
+                .add_partitions(&name, topic.count, request.validate_only)
+            {
                 Ok(()) => result,
                 Err(error) => result
                     .with_error_code(errors::topic_error(&error).code())

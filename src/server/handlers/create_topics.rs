@@ -33,7 +33,11 @@ pub async fn handle(ctx: &RequestContext, request: CreateTopicsRequest) -> Creat
     CreateTopicsResponse::default().with_topics(topics)
 }
 
-fn create(ctx: &RequestContext, topic: CreatableTopic, validate_only: bool) -> CreatableTopicResult {
+fn create(
+    ctx: &RequestContext,
+    topic: CreatableTopic,
+    validate_only: bool,
+) -> CreatableTopicResult {
     let node_id = ctx.broker.config.node_id;
     // Manual assignments fix the partition count and the replicas; on one node every replica
     // list must be exactly this broker.

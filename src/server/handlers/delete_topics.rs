@@ -14,7 +14,12 @@ pub async fn handle(ctx: &RequestContext, request: DeleteTopicsRequest) -> Delet
         .into_iter()
         .map(|name| (Some(name), uuid::Uuid::nil()))
         .collect();
-    targets.extend(request.topics.into_iter().map(|topic| (topic.name, topic.topic_id)));
+    targets.extend(
+        request
+            .topics
+            .into_iter()
+            .map(|topic| (topic.name, topic.topic_id)),
+    );
     let responses = targets
         .into_iter()
         .map(|(name, topic_id)| delete(ctx, name, topic_id))
@@ -22,7 +27,11 @@ pub async fn handle(ctx: &RequestContext, request: DeleteTopicsRequest) -> Delet
     DeleteTopicsResponse::default().with_responses(responses)
 }
 
-fn delete(ctx: &RequestContext, name: Option<TopicName>, topic_id: uuid::Uuid) -> DeletableTopicResult {
+fn delete(
+    ctx: &RequestContext,
+    name: Option<TopicName>,
+    topic_id: uuid::Uuid,
+) -> DeletableTopicResult {
     let resolved = match &name {
         Some(name) => Some(name.0.to_string()),
         None => ctx

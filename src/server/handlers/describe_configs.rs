@@ -23,7 +23,14 @@ pub async fn handle(
     let results = request
         .resources
         .into_iter()
-        .map(|resource| describe(ctx, resource, request.include_synonyms, request.include_documentation))
+        .map(|resource| {
+            describe(
+                ctx,
+                resource,
+                request.include_synonyms,
+                request.include_documentation,
+            )
+        })
         .collect();
     DescribeConfigsResponse::default().with_results(results)
 }
@@ -55,7 +62,11 @@ fn describe(
         .filter(|entry| wanted(entry.name))
         .map(|entry| {
             let read_only = !is_topic && !is_dynamic_broker_key(entry.name);
-            let synonym_list = if synonyms { synonyms_of(&entry) } else { Vec::new() };
+            let synonym_list = if synonyms {
+                synonyms_of(&entry)
+            } else {
+                Vec::new()
+            };
             DescribeConfigsResourceResult::default()
                 .with_name(str_bytes(entry.name))
                 .with_value(Some(str_bytes(entry.value)))
@@ -82,7 +93,11 @@ fn resolve(
                 let message = format!("topic {name:?} does not exist");
                 (ResponseError::UnknownTopicOrPartition, message)
             })?;
-            Ok(configs::resolve_topic(&broker.config, &state.registry.dynamic, &topic.configs))
+            Ok(configs::resolve_topic(
+                &broker.config,
+                &state.registry.dynamic,
+                &topic.configs,
+            ))
         }
         RESOURCE_BROKER if name.is_empty() || name == broker.config.node_id.to_string() => {
             Ok(defs::BROKER_CONFIGS
@@ -92,7 +107,10 @@ fn resolve(
         }
         RESOURCE_BROKER => Err((
             ResponseError::InvalidRequest,
-            format!("broker {name:?} is not this broker ({})", broker.config.node_id),
+            format!(
+                "broker {name:?} is not this broker ({})",
+                broker.config.node_id
+            ),
         )),
         other => Err((
             ResponseError::InvalidRequest,

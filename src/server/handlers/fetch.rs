@@ -53,7 +53,10 @@ pub async fn handle(ctx: &RequestContext, request: FetchRequest) -> FetchRespons
 
 /// Reads every requested partition once; returns the responses, bytes read, and whether any
 /// partition failed (an error is worth reporting at once rather than after the long poll).
-fn read(ctx: &RequestContext, request: &FetchRequest) -> (Vec<FetchableTopicResponse>, usize, bool) {
+fn read(
+    ctx: &RequestContext,
+    request: &FetchRequest,
+) -> (Vec<FetchableTopicResponse>, usize, bool) {
     let mut budget = usize::try_from(request.max_bytes).unwrap_or(0);
     let mut total = 0;
     let mut errored = false;
@@ -66,7 +69,14 @@ fn read(ctx: &RequestContext, request: &FetchRequest) -> (Vec<FetchableTopicResp
             let max_bytes = usize::try_from(fetch.partition_max_bytes)
                 .unwrap_or(0)
                 .min(budget);
-            let data = read_partition(ctx, &tp, fetch.fetch_offset, max_bytes, total == 0, fetch.current_leader_epoch);
+            let data = read_partition(
+                ctx,
+                &tp,
+                fetch.fetch_offset,
+                max_bytes,
+                total == 0,
+                fetch.current_leader_epoch,
+            );
             let size = data.records.as_ref().map_or(0, Bytes::len);
             errored |= data.error_code != 0;
             total += size;

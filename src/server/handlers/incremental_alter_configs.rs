@@ -45,7 +45,11 @@ pub async fn handle(
     IncrementalAlterConfigsResponse::default().with_responses(responses)
 }
 
-fn alter(ctx: &RequestContext, resource: &AlterConfigsResource, validate_only: bool) -> Result<(), Refusal> {
+fn alter(
+    ctx: &RequestContext,
+    resource: &AlterConfigsResource,
+    validate_only: bool,
+) -> Result<(), Refusal> {
     let broker = &ctx.broker;
     let name = resource.resource_name.as_str();
     let mut state = broker.state();
@@ -104,7 +108,10 @@ fn broker_map<'a>(
     } else if name == broker.config.node_id.to_string() {
         Ok(&dynamic.broker)
     } else {
-        let message = format!("broker {name:?} is not this broker ({})", broker.config.node_id);
+        let message = format!(
+            "broker {name:?} is not this broker ({})",
+            broker.config.node_id
+        );
         Err((ResponseError::InvalidRequest, message))
     }
 }
@@ -116,7 +123,11 @@ fn apply(
 ) -> Result<(), Refusal> {
     let key = change.name.to_string();
     let def = definition(&key, resource_type)?;
-    let value = change.value.as_ref().map(|value| value.to_string()).unwrap_or_default();
+    let value = change
+        .value
+        .as_ref()
+        .map(|value| value.to_string())
+        .unwrap_or_default();
     let invalid = |message: String| (ResponseError::InvalidConfig, message);
     match change.config_operation {
         SET => {
@@ -127,7 +138,10 @@ fn apply(
             values.remove(&key);
         }
         APPEND | SUBTRACT if def.kind == ConfigType::List => {
-            let current = values.get(&key).cloned().unwrap_or_else(|| def.default.to_string());
+            let current = values
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| def.default.to_string());
             let mut items: Vec<String> = split_list(&current);
             for item in split_list(&value) {
                 if change.config_operation == APPEND && !items.contains(&item) {
@@ -141,7 +155,9 @@ fn apply(
             values.insert(key, joined);
         }
         APPEND | SUBTRACT => {
-            return Err(invalid(format!("{key} is not a list; APPEND/SUBTRACT need one")));
+            return Err(invalid(format!(
+                "{key} is not a list; APPEND/SUBTRACT need one"
+            )));
         }
         other => {
             let message = format!("config operation {other} is not one of 0..3");
@@ -153,9 +169,12 @@ fn apply(
 
 fn definition(key: &str, resource_type: i8) -> Result<&'static ConfigDef, Refusal> {
     if resource_type == RESOURCE_TOPIC {
-        return defs::topic_def(key)
-            .map(|(_, def)| def)
-            .ok_or_else(|| (ResponseError::InvalidConfig, format!("unknown topic config {key:?}")));
+        return defs::topic_def(key).map(|(_, def)| def).ok_or_else(|| {
+            (
+                ResponseError::InvalidConfig,
+                format!("unknown topic config {key:?}"),
+            )
+        });
     }
     match defs::broker_def(key) {
         Some(def) if is_dynamic_broker_key(key) => Ok(def),
@@ -163,7 +182,10 @@ fn definition(key: &str, resource_type: i8) -> Result<&'static ConfigDef, Refusa
             ResponseError::InvalidConfig,
             format!("{key} cannot be changed while the broker runs; set it in server.properties"),
         )),
-        None => Err((ResponseError::InvalidConfig, format!("unknown broker config {key:?}"))),
+        None => Err((
+            ResponseError::InvalidConfig,
+            format!("unknown broker config {key:?}"),
+        )),
     }
 }
 

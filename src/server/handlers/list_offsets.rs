@@ -29,7 +29,8 @@ pub async fn handle(ctx: &RequestContext, request: ListOffsetsRequest) -> ListOf
                 .partitions
                 .iter()
                 .map(|partition| {
-                    let tp = TopicPartition::new(topic.name.0.to_string(), partition.partition_index);
+                    let tp =
+                        TopicPartition::new(topic.name.0.to_string(), partition.partition_index);
                     lookup(ctx, &tp, partition.timestamp)
                 })
                 .collect();
@@ -41,7 +42,11 @@ pub async fn handle(ctx: &RequestContext, request: ListOffsetsRequest) -> ListOf
     ListOffsetsResponse::default().with_topics(topics)
 }
 
-fn lookup(ctx: &RequestContext, tp: &TopicPartition, timestamp: i64) -> ListOffsetsPartitionResponse {
+fn lookup(
+    ctx: &RequestContext,
+    tp: &TopicPartition,
+    timestamp: i64,
+) -> ListOffsetsPartitionResponse {
     let base = ListOffsetsPartitionResponse::default().with_partition_index(tp.partition);
     let Some(log) = ctx.broker.log(tp) else {
         return base.with_error_code(ResponseError::UnknownTopicOrPartition.code());
@@ -63,7 +68,10 @@ fn find(log: &Log, timestamp: i64) -> Result<(i64, i64), i16> {
         LATEST => Ok((log.high_watermark(), -1)),
         EARLIEST | EARLIEST_LOCAL => Ok((log.log_start_offset(), -1)),
         LATEST_TIERED => Ok((-1, -1)),
-        MAX_TIMESTAMP => Ok(log.max_timestamp_entry().map_err(storage)?.unwrap_or((-1, -1))),
+        MAX_TIMESTAMP => Ok(log
+            .max_timestamp_entry()
+            .map_err(storage)?
+            .unwrap_or((-1, -1))),
         target if target >= 0 => {
             let found = log.offset_for_timestamp(target).map_err(storage)?;
             // Records past the high watermark are not visible to consumers yet.

@@ -149,27 +149,71 @@ pub async fn dispatch(ctx: RequestContext, api_key: ApiKey, body: Bytes) -> Outc
                 Err(_) => Outcome::Close(DispatchError::Malformed { ids }),
             }
         }
-        ApiKey::Fetch => route!(ctx, api_key, body, ids, messages::FetchRequest, fetch::handle),
+        ApiKey::Fetch => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::FetchRequest,
+            fetch::handle
+        ),
         ApiKey::ListOffsets => route!(
-            ctx, api_key, body, ids, messages::ListOffsetsRequest, list_offsets::handle
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::ListOffsetsRequest,
+            list_offsets::handle
         ),
         ApiKey::Metadata => {
-            route!(ctx, api_key, body, ids, messages::MetadataRequest, metadata::handle)
+            route!(
+                ctx,
+                api_key,
+                body,
+                ids,
+                messages::MetadataRequest,
+                metadata::handle
+            )
         }
         ApiKey::ApiVersions => route!(
-            ctx, api_key, body, ids, messages::ApiVersionsRequest, api_versions::handle
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::ApiVersionsRequest,
+            api_versions::handle
         ),
         ApiKey::CreateTopics => route!(
-            ctx, api_key, body, ids, messages::CreateTopicsRequest, create_topics::handle
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::CreateTopicsRequest,
+            create_topics::handle
         ),
         ApiKey::DeleteTopics => route!(
-            ctx, api_key, body, ids, messages::DeleteTopicsRequest, delete_topics::handle
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::DeleteTopicsRequest,
+            delete_topics::handle
         ),
         ApiKey::DescribeConfigs => route!(
-            ctx, api_key, body, ids, messages::DescribeConfigsRequest, describe_configs::handle
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::DescribeConfigsRequest,
+            describe_configs::handle
         ),
         ApiKey::CreatePartitions => route!(
-            ctx, api_key, body, ids, messages::CreatePartitionsRequest, create_partitions::handle
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::CreatePartitionsRequest,
+            create_partitions::handle
         ),
         ApiKey::IncrementalAlterConfigs => route!(
             ctx,
@@ -180,7 +224,12 @@ pub async fn dispatch(ctx: RequestContext, api_key: ApiKey, body: Bytes) -> Outc
             incremental_alter_configs::handle
         ),
         ApiKey::DescribeCluster => route!(
-            ctx, api_key, body, ids, messages::DescribeClusterRequest, describe_cluster::handle
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::DescribeClusterRequest,
+            describe_cluster::handle
         ),
         _ => Outcome::Close(DispatchError::UnsupportedVersion { ids }),
     }
@@ -211,8 +260,16 @@ mod tests {
         for api in SUPPORTED_APIS {
             let codec = api.key.valid_versions();
             // Produce's advertised v0..v2 are the documented exception (see SUPPORTED_APIS).
-            let min = if api.key == ApiKey::Produce { 3 } else { api.min_version };
-            assert!(min >= codec.min && api.max_version <= codec.max, "{:?}", api.key);
+            let min = if api.key == ApiKey::Produce {
+                3
+            } else {
+                api.min_version
+            };
+            assert!(
+                min >= codec.min && api.max_version <= codec.max,
+                "{:?}",
+                api.key
+            );
             assert!(api.min_version <= api.max_version);
         }
         let keys: Vec<i16> = SUPPORTED_APIS.iter().map(|api| api.key as i16).collect();

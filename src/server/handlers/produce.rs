@@ -45,12 +45,20 @@ pub async fn handle(ctx: &RequestContext, request: ProduceRequest) -> Option<Pro
     (request.acks != 0).then(|| ProduceResponse::default().with_responses(responses))
 }
 
-fn append(ctx: &RequestContext, tp: &TopicPartition, records: Option<Bytes>) -> PartitionProduceResponse {
+fn append(
+    ctx: &RequestContext,
+    tp: &TopicPartition,
+    records: Option<Bytes>,
+) -> PartitionProduceResponse {
     let Some(log) = ctx.broker.log(tp) else {
         return failed(tp.partition, ResponseError::UnknownTopicOrPartition, None);
     };
     let Some(records) = records else {
-        return failed(tp.partition, ResponseError::InvalidRecord, Some("no records"));
+        return failed(
+            tp.partition,
+            ResponseError::InvalidRecord,
+            Some("no records"),
+        );
     };
     let mut log = lock_log(&log);
     match log.append_as_leader(&records, LEADER_EPOCH, unix_time_ms()) {
