@@ -31,7 +31,7 @@ pub async fn handle(ctx: &RequestContext, request: ListOffsetsRequest) -> ListOf
                 .map(|partition| {
                     let tp =
                         TopicPartition::new(topic.name.0.to_string(), partition.partition_index);
-                    lookup(ctx, &tp, partition.timestamp)
+                    with_epoch(lookup(ctx, &tp, partition.timestamp), ctx.version())
                 })
                 .collect();
             ListOffsetsTopicResponse::default()
@@ -53,11 +53,20 @@ fn lookup(
     };
     let log = lock_log(&log);
     match find(&log, timestamp) {
-        Ok((offset, found_timestamp)) => base
-            .with_offset(offset)
-            .with_timestamp(found_timestamp)
-            .with_leader_epoch(0),
+        Ok((offset, found_timestamp)) => base.with_offset(offset).with_timestamp(found_timestamp),
         Err(code) => base.with_error_code(code),
+    }
+}
+
+/// The leader epoch field exists from v4; earlier versions must leave it at its default.
+fn with_epoch(
+    response: ListOffsetsPartitionResponse,
+    version: i16,
+) -> ListOffsetsPartitionResponse {
+    if version >= 4 && response.error_code == 0 {
+        response.with_leader_epoch(0)
+    } else {
+        response
     }
 }
 

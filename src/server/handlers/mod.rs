@@ -13,6 +13,8 @@ mod incremental_alter_configs;
 mod list_offsets;
 mod metadata;
 mod produce;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
@@ -252,7 +254,7 @@ pub(crate) fn str_bytes(text: impl Into<String>) -> kafka_protocol::protocol::St
 }
 
 #[cfg(test)]
-mod tests {
+mod table_tests {
     use super::*;
 
     #[test]
