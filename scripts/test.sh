@@ -17,6 +17,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # Pinned: 2.16.x wheels bundle librdkafka 2.16, the client version KAFKA-COMPAT.md targets.
 CONFLUENT_KAFKA_VERSION="2.16.1"
 PYTEST_VERSION="8.3.4"
+PYTEST_TIMEOUT_VERSION="2.3.1"
 
 suite_start=$SECONDS
 stage_name=""
@@ -55,11 +56,12 @@ kcat -V | sed -n 4p
 stage_done
 
 stage "python venv at .venv (if missing)"
-if ! .venv/bin/python -c "import confluent_kafka, pytest, sys
+if ! .venv/bin/python -c "import confluent_kafka, pytest, pytest_timeout, sys
 sys.exit(confluent_kafka.version()[0] != '$CONFLUENT_KAFKA_VERSION')" 2>/dev/null; then
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check \
-    "confluent-kafka==$CONFLUENT_KAFKA_VERSION" "pytest==$PYTEST_VERSION"
+    "confluent-kafka==$CONFLUENT_KAFKA_VERSION" "pytest==$PYTEST_VERSION" \
+    "pytest-timeout==$PYTEST_TIMEOUT_VERSION"
 fi
 .venv/bin/python -c "import confluent_kafka as ck; print('confluent-kafka', ck.version()[0],
 'librdkafka', ck.libversion()[0])"
