@@ -97,7 +97,9 @@ fn expand_use_tree(prefix: &str, tree: &str) -> Vec<String> {
         return vec![format!("{prefix}{tree}")];
     };
     let head = format!("{prefix}{}", &tree[..open]);
-    let inner = tree[open + 1..].strip_suffix('}').unwrap_or(&tree[open + 1..]);
+    let inner = tree[open + 1..]
+        .strip_suffix('}')
+        .unwrap_or(&tree[open + 1..]);
     split_top_level(inner)
         .into_iter()
         .filter(|part| !part.is_empty())
@@ -221,7 +223,11 @@ fn crate_sources() -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     rust_files(&root.join("src"), &mut files);
-    assert!(!files.is_empty(), "tidy found no sources under {}", root.display());
+    assert!(
+        !files.is_empty(),
+        "tidy found no sources under {}",
+        root.display()
+    );
     files
         .into_iter()
         .map(|path| {
@@ -294,7 +300,8 @@ fn scanner_flags_banned_tokens_and_skips_comments() {
 
 #[test]
 fn scanner_expands_grouped_imports() {
-    let bad = "//! A module.\nuse std::{\n    fs,\n    io::{self, Read},\n    net::TcpStream,\n};\n";
+    let bad =
+        "//! A module.\nuse std::{\n    fs,\n    io::{self, Read},\n    net::TcpStream,\n};\n";
     let found = scan_tokens(bad, &banned_tokens("src/protocol/codec.rs"));
     let whats: Vec<&str> = found.iter().map(|f| f.what.as_str()).collect();
     assert_eq!(whats, vec!["std::fs", "std::net"]);
@@ -308,12 +315,18 @@ fn scanner_expands_grouped_imports() {
 #[test]
 fn rules_depend_on_the_path() {
     let runtime = banned_tokens("src/runtime/clock.rs");
-    assert!(runtime.is_empty(), "the runtime seam may name anything: {runtime:?}");
+    assert!(
+        runtime.is_empty(),
+        "the runtime seam may name anything: {runtime:?}"
+    );
     let file_disk = banned_tokens("src/storage/file_disk.rs");
     assert!(!file_disk.contains(&"std::fs") && file_disk.contains(&"tokio::"));
     let server = banned_tokens("src/server/conn.rs");
     assert!(server.contains(&"std::fs") && server.contains(&"std::thread::spawn"));
-    assert!(!server.contains(&".await"), "async is fine outside core/protocol");
+    assert!(
+        !server.contains(&".await"),
+        "async is fine outside core/protocol"
+    );
     let protocol = banned_tokens("src/protocol/frame.rs");
     assert!(protocol.contains(&".await") && protocol.contains(&"std::net"));
     let source = "//! doc\nfn f() { std::fs::read(\"x\").unwrap(); }\n";
@@ -327,7 +340,10 @@ fn style_checker_flags_missing_docs_and_long_lines() {
     let found = scan_style(&long);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].line, 2);
-    assert_eq!(scan_style("use std::io;\n")[0].what, "missing //! module doc at the top of the file");
+    assert_eq!(
+        scan_style("use std::io;\n")[0].what,
+        "missing //! module doc at the top of the file"
+    );
     assert_eq!(scan_style("/// an item doc\nfn f() {}\n").len(), 1);
     assert!(scan_style("#![allow(dead_code)]\n\n//! doc\nfn f() {}\n").is_empty());
     assert_eq!(scan_style("").len(), 1);
