@@ -19,10 +19,11 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::indexmap::IndexMap;
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
+use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, ApiVersionsResponse, CreateTopicsRequest, ProduceRequest,
-    ProduceResponse, RequestHeader, ResponseHeader, TopicName,
+    ApiKey, ApiVersionsRequest, ApiVersionsResponse, CreateTopicsRequest, MetadataRequest,
+    ProduceRequest, ProduceResponse, RequestHeader, ResponseHeader, TopicName,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
 use kafka_protocol::records::{
@@ -309,6 +310,32 @@ fn create_topic(stream: &mut TcpStream, name: &'static str, partitions: i32) {
         response.topics[0].error_code, ERROR_NONE,
         "create topic {name}"
     );
+    wait_for_leaders(stream, name, partitions);
+}
+
+/// Polls Metadata v4 until every partition of `name` has a leader (bounded).
+fn wait_for_leaders(stream: &mut TcpStream, name: &'static str, partitions: i32) {
+    let request = MetadataRequest::default()
+        .with_allow_auto_topic_creation(false)
+        .with_topics(Some(vec![MetadataRequestTopic::default()
+            .with_name(Some(TopicName(StrBytes::from_static_str(name))))]));
+    let deadline = Instant::now() + SOCKET_TIMEOUT;
+    loop {
+        let response = round_trip(stream, &request, 4, 13);
+        let ready = response.topics.iter().any(|topic| {
+            topic.error_code == ERROR_NONE
+                && topic.partitions.len() == partitions as usize
+                && topic.partitions.iter().all(|p| p.leader_id.0 >= 0)
+        });
+        if ready {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{name} has no leaders: {response:?}"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn record_batch(count: i64) -> Vec<u8> {

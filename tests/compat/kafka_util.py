@@ -58,7 +58,9 @@ def admin(bootstrap: str) -> AdminClient:
 
 
 def create_topic(bootstrap: str, topic: str, partitions: int = 3, config=None) -> None:
-    futures = admin(bootstrap).create_topics(
+    # Keep the client alive until its futures resolve.
+    client = admin(bootstrap)
+    futures = client.create_topics(
         [NewTopic(topic, num_partitions=partitions, replication_factor=1, config=config or {})],
         operation_timeout=CALL_TIMEOUT_S,
         request_timeout=CALL_TIMEOUT_S,

@@ -15,7 +15,9 @@ from kafka_util import CALL_TIMEOUT_S, admin, create_topic
 
 def describe(bootstrap: str, topic: str) -> dict:
     resource = ConfigResource(ResourceType.TOPIC, topic)
-    futures = admin(bootstrap).describe_configs([resource], request_timeout=CALL_TIMEOUT_S)
+    # Keep the client alive until its futures resolve.
+    client = admin(bootstrap)
+    futures = client.describe_configs([resource], request_timeout=CALL_TIMEOUT_S)
     return futures[resource].result(timeout=CALL_TIMEOUT_S)
 
 
@@ -58,7 +60,9 @@ def test_incremental_alter_then_describe_shows_new_value(broker):
             ConfigEntry("retention.ms", "3600000", incremental_operation=AlterConfigOpType.SET)
         ],
     )
-    futures = admin(broker.bootstrap).incremental_alter_configs(
+    # Keep the client alive until its futures resolve.
+    client = admin(broker.bootstrap)
+    futures = client.incremental_alter_configs(
         [resource], request_timeout=CALL_TIMEOUT_S
     )
     futures[resource].result(timeout=CALL_TIMEOUT_S)

@@ -48,7 +48,9 @@ def test_metadata_for_unknown_topic_creates_it(broker):
 
 
 def create_error(bootstrap: str, new_topic: NewTopic) -> int:
-    futures = admin(bootstrap).create_topics(
+    # Keep the client alive until its futures resolve.
+    client = admin(bootstrap)
+    futures = client.create_topics(
         [new_topic], operation_timeout=CALL_TIMEOUT_S, request_timeout=CALL_TIMEOUT_S
     )
     with pytest.raises(Exception) as caught:
