@@ -19,8 +19,8 @@ pub use task::{block_on, spawn, yield_now, JoinHandle};
 
 /// Async reading and writing traits for the runtime's sockets.
 pub use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// Waits on several futures and runs the branch of the first to finish.
+pub use tokio::select;
 /// Channels, mutexes and notifications. These are tokio's own in both builds: they only
 /// coordinate tasks, and madsim runs tokio's sync primitives deterministically.
 pub use tokio::sync;
-/// Waits on several futures and runs the branch of the first to finish.
-pub use tokio::select;

@@ -2,4 +2,4 @@
 
 pub mod disk;
 
-pub use disk::{Disk, DiskFile, DirEntry, OpenMode};
+pub use disk::{DirEntry, Disk, DiskFile, OpenMode};
