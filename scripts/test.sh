@@ -56,15 +56,25 @@ kcat -V | sed -n 4p
 stage_done
 
 stage "python venv at .venv (if missing)"
-if ! .venv/bin/python -c "import confluent_kafka, pytest, pytest_timeout, sys
-sys.exit(confluent_kafka.version()[0] != '$CONFLUENT_KAFKA_VERSION')" 2>/dev/null; then
+venv_ok() {
+  .venv/bin/python - "$CONFLUENT_KAFKA_VERSION" "$PYTEST_VERSION" "$PYTEST_TIMEOUT_VERSION" \
+    <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+import confluent_kafka, pytest, pytest_timeout  # noqa: F401 (they must import, not just exist)
+wanted = dict(zip(["confluent-kafka", "pytest", "pytest-timeout"], sys.argv[1:]))
+sys.exit(any(version(name) != pinned for name, pinned in wanted.items()))
+PY
+}
+if ! venv_ok; then
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check \
     "confluent-kafka==$CONFLUENT_KAFKA_VERSION" "pytest==$PYTEST_VERSION" \
     "pytest-timeout==$PYTEST_TIMEOUT_VERSION"
 fi
-.venv/bin/python -c "import confluent_kafka as ck; print('confluent-kafka', ck.version()[0],
-'librdkafka', ck.libversion()[0])"
+venv_ok || { echo "the venv at .venv does not have the pinned packages" >&2; exit 1; }
+.venv/bin/python -c "import confluent_kafka as ck
+print('confluent-kafka', ck.version(), 'librdkafka', ck.libversion()[0])"
 stage_done
 
 stage "cargo fmt --check"
