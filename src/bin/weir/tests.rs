@@ -1,0 +1,282 @@
+//! Tests of argument parsing and of the output formats, without a broker.
+
+use bytes::{Bytes, BytesMut};
+use clap::Parser;
+use weir::client::records::encode_batch;
+use weir::client::{
+    Compression, ConfigEntry, ConsumerRecord, PartitionInfo, ProducerRecord, TimestampType,
+    TopicInfo,
+};
+
+use super::{Cli, Command};
+use crate::consume::{parse_start, Formatter, StartAt};
+use crate::perf::PerfCommand;
+
+fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(std::iter::once("weir").chain(args.iter().copied()))
+}
+
+#[test]
+fn topics_create_parses_configs_and_defaults_the_bootstrap_server() {
+    let cli = parse(&[
+        "topics",
+        "--create",
+        "--topic",
+        "t",
+        "--partitions",
+        "3",
+        "--replication-factor",
+        "1",
+        "--config",
+        "retention.ms=1000",
+        "--config",
+        "cleanup.policy=compact",
+    ])
+    .unwrap();
+    let Command::Topics(args) = cli.command else {
+        panic!("expected topics");
+    };
+    assert!(args.create);
+    assert_eq!(args.connect.bootstrap_server, "localhost:9092");
+    assert_eq!(args.partitions, Some(3));
+    assert_eq!(args.replication_factor, Some(1));
+    assert_eq!(
+        args.configs[0],
+        ("retention.ms".to_string(), "1000".to_string())
+    );
+}
+
+#[test]
+fn bad_arguments_are_errors_not_panics() {
+    assert!(parse(&["topics"]).is_err(), "an action is required");
+    assert!(parse(&["topics", "--list", "--create"]).is_err());
+    assert!(parse(&["topics", "--create", "--config", "novalue"]).is_err());
+    assert!(parse(&["topics", "--list", "--partitions", "x"]).is_err());
+    assert!(parse(&["produce"]).is_err(), "--topic is required");
+    assert!(parse(&["configs", "--describe", "--entity-type", "users"]).is_err());
+    assert!(parse(&["dump-log"]).is_err());
+    assert!(parse(&["nope"]).is_err());
+}
+
+#[test]
+fn produce_consume_and_perf_flags() {
+    let cli = parse(&[
+        "produce",
+        "--topic",
+        "t",
+        "--acks",
+        "-1",
+        "--property",
+        "parse.key=true",
+        "--property",
+        "key.separator=:",
+        "--bootstrap-server",
+        "127.0.0.1:19092",
+    ])
+    .unwrap();
+    let Command::Produce(args) = cli.command else {
+        panic!("expected produce");
+    };
+    assert_eq!(args.acks, "-1");
+    assert_eq!(args.properties.len(), 2);
+    assert_eq!(args.connect.bootstrap_server, "127.0.0.1:19092");
+
+    let cli = parse(&[
+        "consume",
+        "--topic",
+        "t",
+        "--offset",
+        "earliest",
+        "--max-messages",
+        "5",
+    ])
+    .unwrap();
+    let Command::Consume(args) = cli.command else {
+        panic!("expected consume");
+    };
+    assert_eq!(args.max_messages, Some(5));
+    assert_eq!(
+        parse_start(args.offset.as_deref(), false).unwrap(),
+        StartAt::Earliest
+    );
+
+    let cli = parse(&[
+        "perf",
+        "produce",
+        "--topic",
+        "t",
+        "--num-records",
+        "10",
+        "--record-size",
+        "100",
+        "--throughput",
+        "-1",
+    ])
+    .unwrap();
+    let Command::Perf(perf) = cli.command else {
+        panic!("expected perf");
+    };
+    let PerfCommand::Produce(args) = perf.command else {
+        panic!("expected perf produce");
+    };
+    assert_eq!(args.throughput, -1.0);
+    assert_eq!(args.num_records, 10);
+}
+
+#[test]
+fn broker_takes_a_properties_file_and_overrides() {
+    let cli = parse(&[
+        "broker",
+        "server.properties",
+        "--override",
+        "listeners=PLAINTEXT://127.0.0.1:19092",
+        "--override",
+        "log.dirs=/tmp/x",
+    ])
+    .unwrap();
+    let Command::Broker(args) = cli.command else {
+        panic!("expected broker");
+    };
+    assert_eq!(args.properties.unwrap().to_str(), Some("server.properties"));
+    assert_eq!(args.overrides.len(), 2);
+}
+
+#[test]
+fn start_offsets() {
+    assert_eq!(parse_start(None, false).unwrap(), StartAt::Latest);
+    assert_eq!(parse_start(None, true).unwrap(), StartAt::Earliest);
+    assert_eq!(parse_start(Some("42"), true).unwrap(), StartAt::Offset(42));
+    assert!(parse_start(Some("-3"), false).is_err());
+    assert!(parse_start(Some("soon"), false).is_err());
+}
+
+#[test]
+fn lines_become_keys_and_values() {
+    let reader = crate::produce::LineReader {
+        parse_key: true,
+        key_separator: ":".into(),
+    };
+    let (key, value) = reader.parse("k1:v:1", 1).unwrap();
+    assert_eq!(key.as_deref(), Some(&b"k1"[..]));
+    assert_eq!(&value[..], b"v:1");
+    assert!(reader.parse("no separator", 7).is_err());
+    let plain = crate::produce::LineReader {
+        parse_key: false,
+        key_separator: "\t".into(),
+    };
+    assert_eq!(plain.parse("a\tb", 1).unwrap().0, None);
+}
+
+#[test]
+fn the_formatter_matches_the_console_consumer() {
+    let pairs: Vec<(String, String)> = [
+        ("print.key", "true"),
+        ("print.timestamp", "true"),
+        ("print.partition", "true"),
+        ("print.offset", "true"),
+        ("key.separator", "|"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let formatter = Formatter::from_properties(&pairs).unwrap();
+    let record = ConsumerRecord {
+        topic: "t".into(),
+        partition: 2,
+        offset: 7,
+        timestamp: 1000,
+        timestamp_type: TimestampType::CreateTime,
+        key: None,
+        value: Some(Bytes::from_static(b"hello")),
+        headers: vec![],
+        leader_epoch: 0,
+    };
+    assert_eq!(
+        formatter.format(&record),
+        "CreateTime:1000|Partition:2|Offset:7|null|hello"
+    );
+    let plain = Formatter::from_properties(&[]).unwrap();
+    assert_eq!(plain.format(&record), "hello");
+}
+
+#[test]
+fn topic_description_lines() {
+    let topic = TopicInfo {
+        name: "t".into(),
+        error_code: 0,
+        is_internal: false,
+        partitions: vec![PartitionInfo {
+            partition: 0,
+            error_code: 0,
+            leader: 1,
+            leader_epoch: 0,
+            replicas: vec![1, 2],
+            isr: vec![1],
+            offline_replicas: vec![],
+        }],
+    };
+    assert_eq!(
+        crate::topics::describe_lines(&topic, "retention.ms=1000"),
+        vec![
+            "Topic: t\tPartitionCount: 1\tReplicationFactor: 2\tConfigs: retention.ms=1000",
+            "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1",
+        ]
+    );
+}
+
+#[test]
+fn config_changes_and_lines() {
+    let ops = crate::configs::alter_ops(Some("a=1,b=[x,y]"), Some("c")).unwrap();
+    assert_eq!(ops.len(), 3);
+    assert!(crate::configs::alter_ops(Some("novalue"), None).is_err());
+    let entry = ConfigEntry {
+        name: "retention.ms".into(),
+        value: Some("1000".into()),
+        read_only: false,
+        is_sensitive: false,
+        source: 1,
+    };
+    assert_eq!(
+        crate::configs::describe_line(&entry),
+        "retention.ms=1000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=1000}"
+    );
+}
+
+#[test]
+fn dump_log_prints_batches_and_records() {
+    let mut record = ProducerRecord::new("t", "hello");
+    record.key = Some(Bytes::from_static(b"k"));
+    record.headers = vec![("h".into(), None)];
+    let batch = encode_batch(&[record], &[1_700_000_000_000], Compression::None).unwrap();
+    let mut segment = BytesMut::from(&batch[..]);
+    segment[..8].copy_from_slice(&5i64.to_be_bytes());
+    segment.extend_from_slice(&[0, 0, 0]);
+    let crc = u32::from_be_bytes(segment[17..21].try_into().unwrap());
+    let lines = crate::dump_log::dump_segment(&segment, true, true);
+    let size = batch.len();
+    assert_eq!(
+        lines,
+        vec![
+            format!(
+                "baseOffset: 5 lastOffset: 5 count: 1 baseSequence: -1 lastSequence: -1 \
+                 producerId: -1 producerEpoch: -1 partitionLeaderEpoch: -1 isTransactional: \
+                 false isControl: false deleteHorizonMs: OptionalLong.empty position: 0 \
+                 CreateTime: 1700000000000 size: {size} magic: 2 compresscodec: none \
+                 crc: {crc} isvalid: true"
+            ),
+            "| offset: 5 CreateTime: 1700000000000 keySize: 1 valueSize: 5 sequence: -1 \
+             headerKeys: [h] key: k payload: hello"
+                .to_string(),
+            "Found 3 invalid bytes at the end of the segment".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn perf_times_format_like_kafka() {
+    assert_eq!(crate::common::format_time_ms(0), "1970-01-01 00:00:00:000");
+    assert_eq!(
+        crate::common::format_time_ms(1_700_000_000_123),
+        "2023-11-14 22:13:20:123"
+    );
+}

@@ -1,0 +1,235 @@
+//! The record accumulator: per-partition batches that fill up to `batch.size` or wait
+//! `linger.ms`, whichever comes first.
+//!
+//! Pure bookkeeping with the time passed in, so that batching is unit-tested without a runtime.
+//! A batch is "closed" when it is full or handed to the sender; the partitioner hears about
+//! closed batches so keyless records move to another partition (KIP-480).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use super::records::ProducerRecord;
+use crate::runtime::Instant;
+use crate::types::TopicPartition;
+
+/// The fixed part of a batch (its 61-byte header), counted toward `batch.size`.
+const BATCH_OVERHEAD_BYTES: usize = crate::limits::BATCH_HEADER_BYTES;
+
+/// Records waiting to be sent to one partition, with whatever the caller attaches to each
+/// (the producer attaches the delivery channel).
+#[derive(Debug)]
+pub struct Batch<T> {
+    pub tp: TopicPartition,
+    pub records: Vec<ProducerRecord>,
+    pub timestamps: Vec<i64>,
+    pub attached: Vec<T>,
+    pub size_bytes: usize,
+    pub created_at: Instant,
+    /// Send attempts so far (retries re-queue the batch).
+    pub attempts: u32,
+}
+
+impl<T> Batch<T> {
+    fn new(tp: TopicPartition, now: Instant) -> Self {
+        Self {
+            tp,
+            records: Vec::new(),
+            timestamps: Vec::new(),
+            attached: Vec::new(),
+            size_bytes: BATCH_OVERHEAD_BYTES,
+            created_at: now,
+            attempts: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
+/// Per-partition batching.
+#[derive(Debug)]
+pub struct Accumulator<T> {
+    batch_size: usize,
+    linger: Duration,
+    open: BTreeMap<TopicPartition, Batch<T>>,
+    ready: VecDeque<Batch<T>>,
+}
+
+impl<T> Accumulator<T> {
+    pub fn new(batch_size: usize, linger: Duration) -> Self {
+        Self {
+            batch_size,
+            linger,
+            open: BTreeMap::new(),
+            ready: VecDeque::new(),
+        }
+    }
+
+    /// Adds a record to its partition's open batch. Returns true when this closed a batch of
+    /// that partition (it was full), so the caller can move keyless records elsewhere.
+    pub fn append(
+        &mut self,
+        tp: TopicPartition,
+        record: ProducerRecord,
+        timestamp: i64,
+        attached: T,
+        now: Instant,
+    ) -> bool {
+        let size = record.size_estimate();
+        let mut closed = false;
+        if let Some(batch) = self.open.get(&tp) {
+            if !batch.is_empty() && batch.size_bytes + size > self.batch_size {
+                let full = self.open.remove(&tp).expect("checked above");
+                self.ready.push_back(full);
+                closed = true;
+            }
+        }
+        let batch = self
+            .open
+            .entry(tp.clone())
+            .or_insert_with(|| Batch::new(tp.clone(), now));
+        batch.records.push(record);
+        batch.timestamps.push(timestamp);
+        batch.attached.push(attached);
+        batch.size_bytes += size;
+        if batch.size_bytes >= self.batch_size {
+            let full = self.open.remove(&tp).expect("just inserted");
+            self.ready.push_back(full);
+            closed = true;
+        }
+        closed
+    }
+
+    /// Takes every batch that should be sent now: full ones, retries, and open ones that have
+    /// lingered long enough (or all open ones with `force`, for flush and close).
+    pub fn drain(&mut self, now: Instant, force: bool) -> Vec<Batch<T>> {
+        let mut drained: Vec<Batch<T>> = self.ready.drain(..).collect();
+        let due: Vec<TopicPartition> = self
+            .open
+            .iter()
+            .filter(|(_, batch)| force || batch.created_at + self.linger <= now)
+            .map(|(tp, _)| tp.clone())
+            .collect();
+        for tp in due {
+            if let Some(batch) = self.open.remove(&tp) {
+                drained.push(batch);
+            }
+        }
+        drained
+    }
+
+    /// Puts a batch back to be sent again first (a retry).
+    pub fn requeue(&mut self, batch: Batch<T>) {
+        self.ready.push_front(batch);
+    }
+
+    /// When the oldest open batch's linger expires, if there is one; `None` with batches ready
+    /// means "now".
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.open
+            .values()
+            .map(|batch| batch.created_at + self.linger)
+            .min()
+    }
+
+    /// Whether a batch is waiting to be sent right away.
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// Whether nothing at all is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty() && self.ready.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(value_bytes: usize) -> ProducerRecord {
+        ProducerRecord::new("t", vec![b'x'; value_bytes])
+    }
+
+    #[test]
+    fn a_batch_closes_when_batch_size_is_reached() {
+        let now = crate::runtime::now();
+        let mut acc = Accumulator::new(1000, Duration::from_secs(60));
+        let tp = TopicPartition::new("t", 0);
+        let mut closed_at = None;
+        for i in 0..20 {
+            if acc.append(tp.clone(), record(100), 0, i, now) {
+                closed_at = Some(i);
+                break;
+            }
+        }
+        // 61 bytes of header + 7 * 121 = 908 bytes; the eighth record would pass 1000, so it
+        // closes the batch of seven and opens the next one.
+        assert_eq!(closed_at, Some(7));
+        assert!(acc.has_ready());
+        let drained = acc.drain(now, false);
+        assert_eq!(drained.len(), 1);
+        assert_eq!(drained[0].attached, (0..7).collect::<Vec<_>>());
+        assert!(!acc.is_empty());
+    }
+
+    #[test]
+    fn a_record_that_does_not_fit_starts_a_new_batch() {
+        let now = crate::runtime::now();
+        let mut acc = Accumulator::new(500, Duration::from_secs(60));
+        let tp = TopicPartition::new("t", 0);
+        assert!(!acc.append(tp.clone(), record(300), 0, 1, now));
+        // 61 + 321 + 321 > 500: the first batch closes, the record goes to a fresh one.
+        assert!(acc.append(tp.clone(), record(300), 0, 2, now));
+        let drained = acc.drain(now, false);
+        assert_eq!(drained.len(), 1);
+        assert_eq!(drained[0].attached, vec![1]);
+        assert!(!acc.is_empty());
+    }
+
+    #[test]
+    fn open_batches_wait_for_linger_unless_forced() {
+        let start = crate::runtime::now();
+        let linger = Duration::from_millis(5);
+        let mut acc = Accumulator::new(16_384, linger);
+        acc.append(TopicPartition::new("t", 0), record(10), 0, 1, start);
+        acc.append(
+            TopicPartition::new("t", 1),
+            record(10),
+            0,
+            2,
+            start + linger,
+        );
+        assert_eq!(acc.next_deadline(), Some(start + linger));
+        assert!(acc.drain(start, false).is_empty());
+        let first = acc.drain(start + linger, false);
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].tp.partition, 0);
+        let forced = acc.drain(start + linger, true);
+        assert_eq!(forced.len(), 1);
+        assert!(acc.is_empty());
+    }
+
+    #[test]
+    fn requeued_batches_go_first() {
+        let now = crate::runtime::now();
+        let mut acc = Accumulator::new(100, Duration::ZERO);
+        acc.append(TopicPartition::new("t", 0), record(200), 0, 1, now);
+        acc.append(TopicPartition::new("t", 1), record(200), 0, 2, now);
+        let mut drained = acc.drain(now, false);
+        let retry = drained.remove(1);
+        acc.requeue(retry);
+        acc.append(TopicPartition::new("t", 2), record(200), 0, 3, now);
+        let order: Vec<i32> = acc
+            .drain(now, false)
+            .iter()
+            .map(|b| b.attached[0])
+            .collect();
+        assert_eq!(order, vec![2, 3]);
+    }
+}
