@@ -131,6 +131,7 @@ impl Broker {
         let mut state = BrokerState { registry, logs };
         reconcile(&mut state, &topic_configs, now_ms)
             .map_err(|error| StartError::Storage { error })?;
+        single_replica_high_watermarks(&state);
         let (appends, _) = watch::channel(0);
         Ok(Arc::new(Broker {
             config,
@@ -393,6 +394,19 @@ fn reconcile(
         }
     }
     Ok(())
+}
+
+/// On one node the ISR is this replica alone, so everything in a log is replicated to the
+/// whole ISR: the high watermark is the log end offset. After a crash the high-watermark
+/// checkpoint is stale (it is written at clean shutdown), so it is set here, not trusted.
+fn single_replica_high_watermarks(state: &BrokerState) {
+    for tp in state.logs.partitions() {
+        if let Some(log) = state.logs.get(&tp) {
+            let mut log = lock_log(&log);
+            let end = log.log_end_offset();
+            log.set_high_watermark(end);
+        }
+    }
 }
 
 /// Builds a log's settings from resolved topic configs.

@@ -135,7 +135,12 @@ pub async fn dispatch(ctx: RequestContext, api_key: ApiKey, body: Bytes) -> Outc
     let served = supported(api_key)
         .is_some_and(|api| (api.min_version..=api.max_version).contains(&ids.api_version));
     if api_key == ApiKey::ApiVersions && !served {
-        return reply(api_key, &ids, &api_versions::unsupported_version());
+        // KIP-511: answer in v0 format, which every client can read, whatever it asked for.
+        let v0 = RequestIds {
+            api_version: 0,
+            ..ids
+        };
+        return reply(api_key, &v0, &api_versions::unsupported_version());
     }
     if !served {
         return Outcome::Close(DispatchError::UnsupportedVersion { ids });
