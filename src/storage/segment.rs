@@ -262,6 +262,9 @@ impl Segment {
                     );
                     outcome.truncated_bytes = self.size - position;
                     self.log.set_len(position)?;
+                    // Durable at once, so a crash cannot bring the bad bytes back under data
+                    // appended after them.
+                    self.log.sync()?;
                     self.size = position;
                 }
             }
