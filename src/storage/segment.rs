@@ -293,11 +293,13 @@ impl Segment {
             return Ok(Err(error));
         }
         let span = header.last_offset().saturating_sub(self.base_offset);
-        if header.base_offset < self.next_offset
+        if header.base_offset != self.next_offset
             || header.last_offset_delta < 0
             || span > SEGMENT_OFFSET_SPAN_MAX
         {
-            // A valid batch out of offset order is stale data, never something we wrote.
+            // Offsets in a segment are dense (there is no compaction yet to leave gaps), and
+            // the CRC does not cover `base_offset`: a batch that does not start where the last
+            // one ended is a flipped bit or stale data, never something we wrote.
             return Ok(Err(BatchError::OffsetOrder {
                 base_offset: header.base_offset,
                 next_offset: self.next_offset,
