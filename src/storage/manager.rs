@@ -235,6 +235,19 @@ impl LogManager {
         }
     }
 
+    /// Applies retention to every log (Kafka's `log.retention.check.interval.ms` task).
+    /// Returns how many segments were deleted; failures are logged and retried next time.
+    pub fn delete_old_segments(&self, now_ms: i64) -> usize {
+        let mut deleted = 0;
+        for (tp, entry) in &self.logs {
+            match lock(&entry.log).and_then(|mut log| log.delete_old_segments(now_ms)) {
+                Ok(count) => deleted += count,
+                Err(error) => tracing::error!(partition = %tp, %error, "retention failed"),
+            }
+        }
+        deleted
+    }
+
     /// Flushes every log, checkpoints recovery points at the log end offsets, then writes the
     /// clean-shutdown marker in each log dir so the next start skips recovery.
     pub fn shutdown(&self) -> io::Result<()> {

@@ -936,3 +936,118 @@ fn logs_are_send_for_the_broker_mutex() {
     assert_send_sync::<std::sync::Mutex<Log>>();
     assert_send_sync::<LogManager>();
 }
+
+fn retention_log(disk: &MemDisk, config: LogConfig) -> Log {
+    // Six one-record segments, timestamps 1000..1005, high watermark at the end.
+    let mut log = create(disk, config);
+    for i in 0..6 {
+        let b = batch_with(&[1_000 + i], true, Compression::None);
+        log.append_as_leader(&b, 0, 0).unwrap();
+    }
+    log.set_high_watermark(6);
+    log
+}
+
+fn one_batch_segments() -> LogConfig {
+    LogConfig {
+        segment_bytes: 1,
+        ..LogConfig::default()
+    }
+}
+
+#[test]
+fn retention_by_time_and_size_keeps_the_active_segment() {
+    let disk = MemDisk::new();
+    let size = batch(1).len() as i64;
+    let mut log = retention_log(&disk, one_batch_segments());
+    assert_eq!(log.segment_count(), 6);
+    log.set_config(LogConfig {
+        retention_ms: 100,
+        ..one_batch_segments()
+    });
+    assert_eq!(log.delete_old_segments(1_101).unwrap(), 1);
+    assert_eq!(log.log_start_offset(), 1);
+    assert!(disk.file_bytes(&seg_path(0, "log")).is_none());
+    assert!(matches!(
+        log.read(0, 100, i64::MAX, true),
+        Err(ReadError::OffsetOutOfRange { .. })
+    ));
+    assert_eq!(
+        log.delete_old_segments(1_000_000).unwrap(),
+        4,
+        "the active segment stays"
+    );
+    assert_eq!(log.log_start_offset(), 5);
+
+    let mut log = retention_log(&MemDisk::new(), one_batch_segments());
+    log.set_config(LogConfig {
+        retention_bytes: 2 * size,
+        ..one_batch_segments()
+    });
+    assert_eq!(log.delete_old_segments(0).unwrap(), 4);
+    assert_eq!((log.log_start_offset(), log.segment_count()), (4, 2));
+    assert_eq!(log.offset_for_timestamp(0).unwrap(), Some((4, 1_004)));
+}
+
+#[test]
+fn retention_never_passes_the_high_watermark_nor_touches_compacted_logs() {
+    let disk = MemDisk::new();
+    let mut log = retention_log(&disk, one_batch_segments());
+    log.set_config(LogConfig {
+        retention_ms: 0,
+        ..one_batch_segments()
+    });
+    log.truncate_to(6).unwrap();
+    log.high_watermark = 2;
+    assert_eq!(log.delete_old_segments(1_000_000).unwrap(), 2);
+    log.set_config(LogConfig {
+        retention_ms: 0,
+        compacted: true,
+        ..one_batch_segments()
+    });
+    log.set_high_watermark(6);
+    assert_eq!(log.delete_old_segments(1_000_000).unwrap(), 0);
+}
+
+#[test]
+fn delete_records_moves_the_log_start_offset_and_checkpoints_it() {
+    let disk = MemDisk::new();
+    let tp = TopicPartition::new("t", 0);
+    let mut manager = manager(&disk, &["/a"]);
+    let log = manager.create_log(&tp, one_batch_segments(), 0).unwrap();
+    {
+        let mut log = log.lock().unwrap();
+        for epoch in [0, 0, 1, 1] {
+            log.append_as_leader(&batch(1), epoch, 0).unwrap();
+        }
+        log.set_high_watermark(3);
+        assert!(log.increment_log_start_offset(4).is_err());
+        log.increment_log_start_offset(3).unwrap();
+        log.increment_log_start_offset(1).unwrap(); // never backwards
+        assert_eq!(log.log_start_offset(), 3);
+        assert_eq!(
+            log.end_offset_for_epoch(0),
+            Some((0, 3)),
+            "epoch 1 now starts at 3"
+        );
+        assert_eq!(
+            offsets(&log.read(3, 100, i64::MAX, true).unwrap()),
+            vec![(3, 1)]
+        );
+    }
+    assert_eq!(manager.delete_old_segments(0), 3);
+    manager.shutdown().unwrap();
+    let text = disk
+        .file_bytes(Path::new("/a/log-start-offset-checkpoint"))
+        .unwrap();
+    assert_eq!(text, b"0\n1\nt 0 3\n");
+    let reopened = self::manager(&disk, &["/a"]);
+    let log = reopened.get(&tp).unwrap();
+    let log = log.lock().unwrap();
+    assert_eq!((log.log_start_offset(), log.log_end_offset()), (3, 4));
+    assert_eq!(
+        log.high_watermark(),
+        3,
+        "restored from replication-offset-checkpoint"
+    );
+}
