@@ -316,6 +316,7 @@ impl Segment {
             tracing::warn!(file = %self.offset_index.path().display(), "rebuilding corrupt index");
             return self.recover(index_interval_bytes).map(Some);
         }
+        (self.max_timestamp, self.offset_of_max_timestamp) = (-1, self.base_offset);
         if let Some((timestamp, offset)) = self.time_index.last_entry() {
             (self.max_timestamp, self.offset_of_max_timestamp) = (timestamp, offset);
         }
