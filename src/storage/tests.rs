@@ -1051,3 +1051,51 @@ fn delete_records_moves_the_log_start_offset_and_checkpoints_it() {
         "restored from replication-offset-checkpoint"
     );
 }
+
+#[test]
+fn max_timestamp_entry_picks_the_first_record_with_the_largest_timestamp() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    assert_eq!(log.max_timestamp_entry().unwrap(), None);
+    log.append_as_leader(&batch_with(&[5, 9, 9], true, Compression::None), 0, 0)
+        .unwrap();
+    log.append_as_leader(&batch_with(&[9, 2], true, Compression::Zstd), 0, 0)
+        .unwrap();
+    assert_eq!(log.max_timestamp_entry().unwrap(), Some((1, 9)));
+    log.append_as_leader(&batch_with(&[3, 12], true, Compression::Snappy), 0, 0)
+        .unwrap();
+    assert_eq!(log.max_timestamp_entry().unwrap(), Some((6, 12)));
+    log.truncate_to(5).unwrap();
+    assert_eq!(log.max_timestamp_entry().unwrap(), Some((1, 9)));
+    assert_eq!(log.offset_for_timestamp(10).unwrap(), None);
+}
+
+#[test]
+fn manager_flush_due_follows_each_logs_flush_ms() {
+    let disk = MemDisk::new();
+    let mut manager = manager(&disk, &["/a"]);
+    let timed = LogConfig {
+        flush_ms: 100,
+        ..LogConfig::default()
+    };
+    let fast = manager
+        .create_log(&TopicPartition::new("fast", 0), timed, 0)
+        .unwrap();
+    let slow = manager.create_log(&TopicPartition::new("slow", 0), LogConfig::default(), 0);
+    let slow = slow.unwrap();
+    for log in [&fast, &slow] {
+        log.lock()
+            .unwrap()
+            .append_as_leader(&batch(2), 0, 0)
+            .unwrap();
+    }
+    manager.flush_due(99);
+    assert_eq!(fast.lock().unwrap().recovery_point(), 0);
+    manager.flush_due(100);
+    assert_eq!(fast.lock().unwrap().recovery_point(), 2);
+    assert_eq!(
+        slow.lock().unwrap().recovery_point(),
+        0,
+        "flush.ms defaults to never"
+    );
+}
