@@ -34,6 +34,10 @@ pub const SEGMENT_OFFSET_SPAN_MAX: i64 = i32::MAX as i64;
 /// `segment.bytes` at `Integer.MAX_VALUE`.
 pub const SEGMENT_BYTES_MAX: u64 = i32::MAX as u64;
 
+/// Largest decompressed records section the broker inflates to check a batch (compacted
+/// topics' keys, timestamp lookups). Bounds snappy's claimed lengths before allocating.
+pub const BATCH_DECOMPRESSED_BYTES_MAX: usize = 256 * 1024 * 1024;
+
 /// The fixed part of a magic v2 record batch: everything up to and including `recordsCount`.
 pub const BATCH_HEADER_BYTES: usize = 61;
 /// The prefix of a batch that carries its length: baseOffset (8) + batchLength (4).
@@ -52,4 +56,5 @@ const _: () = assert!(SEGMENT_BYTES_MIN <= SEGMENT_BYTES_DEFAULT);
 const _: () = assert!(SEGMENT_BYTES_DEFAULT <= SEGMENT_BYTES_MAX);
 const _: () = assert!((MESSAGE_BYTES_MAX_DEFAULT as u64) < SEGMENT_BYTES_MAX);
 const _: () = assert!(MESSAGE_BYTES_MAX_DEFAULT <= SOCKET_REQUEST_BYTES_MAX_DEFAULT);
+const _: () = assert!(MESSAGE_BYTES_MAX_DEFAULT <= BATCH_DECOMPRESSED_BYTES_MAX);
 const _: () = assert!(INDEX_INTERVAL_BYTES_DEFAULT < SEGMENT_BYTES_DEFAULT);

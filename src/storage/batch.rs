@@ -43,7 +43,7 @@ pub enum BatchError {
     UnsupportedMagic { magic: i8 },
     /// The stored CRC-32C does not match the bytes.
     CrcMismatch { stored: u32, computed: u32 },
-    /// A valid batch whose offsets go backwards in a segment: stale bytes, never ours.
+    /// A batch that does not start where the previous one in its segment ended.
     OffsetOrder { base_offset: i64, next_offset: i64 },
 }
 

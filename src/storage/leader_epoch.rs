@@ -59,6 +59,22 @@ impl LeaderEpochCache {
         Ok(())
     }
 
+    /// Forgets epochs wholly below the new log start offset; the epoch in force there now
+    /// starts at it (Kafka's `truncateFromStart`).
+    pub fn truncate_from_start(&mut self, start_offset: i64) -> io::Result<()> {
+        let below = self.entries.partition_point(|e| e.1 <= start_offset);
+        let Some(in_force) = below.checked_sub(1) else {
+            return Ok(());
+        };
+        let epoch = self.entries[in_force].0;
+        if in_force == 0 && self.entries[0].1 == start_offset {
+            return Ok(());
+        }
+        self.entries.drain(..=in_force);
+        self.entries.insert(0, (epoch, start_offset));
+        self.persist()
+    }
+
     /// Replaces every entry (after rebuilding the cache from the log).
     pub fn replace(&mut self, entries: Vec<(i32, i64)>) -> io::Result<()> {
         self.entries = entries;
@@ -119,5 +135,9 @@ mod tests {
             .file_bytes(Path::new("/p/leader-epoch-checkpoint"))
             .unwrap();
         assert_eq!(bytes, b"0\n2\n1 0\n3 10\n");
+        cache.truncate_from_start(12).unwrap();
+        assert_eq!(cache.entries(), &[(3, 12)]);
+        cache.truncate_from_start(5).unwrap();
+        assert_eq!(cache.entries(), &[(3, 12)]);
     }
 }

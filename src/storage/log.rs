@@ -265,10 +265,7 @@ impl Log {
         for segment in self.segments.range(first..).map(|(_, s)| s) {
             segment.flush()?;
         }
-        if self.dir_needs_sync {
-            self.disk.sync_dir(&self.dir)?;
-            self.dir_needs_sync = false;
-        }
+        self.sync_dir_if_needed()?;
         self.recovery_point = end;
         self.unflushed_messages = 0;
         Ok(())
@@ -310,10 +307,23 @@ impl Log {
             let interval = self.config.index_interval_bytes;
             self.active_mut().truncate_to(offset, interval)?;
         }
+        // Make the truncation durable now: if a crash brought the removed batches back, they
+        // would pass recovery's checks (valid CRCs, ordered offsets) and resurrect data the
+        // leader never had.
+        self.active().flush()?;
+        self.sync_dir_if_needed()?;
         let end = self.log_end_offset();
         self.high_watermark = self.high_watermark.min(end);
         self.recovery_point = self.recovery_point.min(end);
         self.epochs.truncate_from_end(end)
+    }
+
+    fn sync_dir_if_needed(&mut self) -> io::Result<()> {
+        if self.dir_needs_sync {
+            self.disk.sync_dir(&self.dir)?;
+            self.dir_needs_sync = false;
+        }
+        Ok(())
     }
 
     /// The segment and batch holding `offset`, searching forward from the segment whose base

@@ -224,16 +224,28 @@ impl LogManager {
         Ok(())
     }
 
-    /// Flushes every log whose `flush.ms` has passed. Tries all logs; returns the first error.
-    pub fn flush_due(&self, now_ms: i64) -> io::Result<()> {
-        let mut result = Ok(());
+    /// Flushes every log whose `flush.ms` has passed. A failure is logged, not returned: the
+    /// log keeps its old recovery point, so the data is rescanned after a crash, and the next
+    /// call retries the fsync.
+    pub fn flush_due(&self, now_ms: i64) {
         for (tp, entry) in &self.logs {
             if let Err(error) = lock(&entry.log).and_then(|mut log| log.flush_if_due(now_ms)) {
-                tracing::warn!(partition = %tp, %error, "flush failed");
-                result = result.and(Err(error));
+                tracing::error!(partition = %tp, %error, "flush failed");
             }
         }
-        result
+    }
+
+    /// Applies retention to every log (Kafka's `log.retention.check.interval.ms` task).
+    /// Returns how many segments were deleted; failures are logged and retried next time.
+    pub fn delete_old_segments(&self, now_ms: i64) -> usize {
+        let mut deleted = 0;
+        for (tp, entry) in &self.logs {
+            match lock(&entry.log).and_then(|mut log| log.delete_old_segments(now_ms)) {
+                Ok(count) => deleted += count,
+                Err(error) => tracing::error!(partition = %tp, %error, "retention failed"),
+            }
+        }
+        deleted
     }
 
     /// Flushes every log, checkpoints recovery points at the log end offsets, then writes the

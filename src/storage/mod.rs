@@ -10,7 +10,8 @@
 //! The pieces, bottom up: [`disk`] (the only file IO seam) with [`FileDisk`] and [`MemDisk`];
 //! [`batch`] (record batch headers, CRC, splitting); `records` (walking records inside a
 //! batch); `offset_index`, `time_index` and `segment`; [`checkpoint`]; `recovery`; [`Log`] (one
-//! partition: `log.rs`, `append.rs`, `read.rs`); [`LogManager`] (every partition of a broker).
+//! partition: `log.rs`, `append.rs`, `read.rs`, `retention.rs`); [`LogManager`] (every
+//! partition of a broker).
 
 mod append;
 pub mod batch;
@@ -28,6 +29,7 @@ mod offset_index;
 mod read;
 pub mod records;
 mod recovery;
+mod retention;
 mod segment;
 mod time_index;
 

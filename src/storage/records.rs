@@ -12,7 +12,7 @@ use bytes::{Buf, Bytes};
 use kafka_protocol::compression::{Decompressor, Gzip, Lz4, Snappy, Zstd};
 
 use super::batch::BatchHeader;
-use crate::limits::BATCH_HEADER_BYTES;
+use crate::limits::{BATCH_DECOMPRESSED_BYTES_MAX, BATCH_HEADER_BYTES};
 
 /// What a record walk needs from one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,12 +68,50 @@ fn records_bytes(batch: &[u8], header: &BatchHeader) -> Result<Bytes, RecordErro
     let result = match codec {
         0 => return Ok(raw),
         1 => Gzip::decompress(&mut raw, take),
+        2 if snappy_claimed_len(&raw).is_none_or(|len| len > BATCH_DECOMPRESSED_BYTES_MAX) => {
+            // The decoder allocates (and zeroes) whatever length the stream claims.
+            return Err(RecordError::Decompression { codec });
+        }
         2 => Snappy::decompress(&mut raw, take),
         3 => Lz4::decompress(&mut raw, take),
         4 => Zstd::decompress(&mut raw, take),
         _ => return Err(RecordError::UnknownCompression { codec }),
     };
     result.map_err(|_| RecordError::Decompression { codec })
+}
+
+/// Xerial's framing (the Java client's snappy format): a 16-byte magic header, then blocks
+/// of big-endian u32 length + raw snappy.
+const XERIAL_MAGIC: &[u8] = b"\x82SNAPPY\x00";
+const XERIAL_HEADER_BYTES: usize = 16;
+
+/// The decompressed length a snappy stream (raw or xerial-framed) claims, summed over blocks;
+/// `None` if the framing is broken.
+fn snappy_claimed_len(stream: &[u8]) -> Option<usize> {
+    if !stream.starts_with(XERIAL_MAGIC) {
+        return raw_snappy_len(stream);
+    }
+    let mut rest = stream.get(XERIAL_HEADER_BYTES..)?;
+    let mut total: usize = 0;
+    while !rest.is_empty() {
+        let len = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+        let block = rest.get(4..4usize.checked_add(len)?)?;
+        total = total.checked_add(raw_snappy_len(block)?)?;
+        rest = &rest[4 + len..];
+    }
+    Some(total)
+}
+
+/// Raw snappy starts with its decompressed length as an unsigned LEB128 varint.
+fn raw_snappy_len(block: &[u8]) -> Option<usize> {
+    let mut len: u64 = 0;
+    for (i, byte) in block.iter().take(5).enumerate() {
+        len |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return usize::try_from(len).ok();
+        }
+    }
+    None
 }
 
 fn varint(buf: &mut Bytes) -> Option<i64> {
@@ -154,5 +192,23 @@ mod tests {
         assert_eq!(got, vec![0, -1, 1, -2, 150]);
         assert_eq!(varint(&mut Bytes::from_static(&[0x80])), None);
         assert_eq!(varint(&mut Bytes::from_static(&[0xff; 11])), None);
+    }
+
+    #[test]
+    fn snappy_claims_are_read_before_allocating() {
+        assert_eq!(snappy_claimed_len(&[0x96, 0x01, 0xaa]), Some(150));
+        let mut xerial = b"\x82SNAPPY\x00\x00\x00\x00\x01\x00\x00\x00\x01".to_vec();
+        for block_claim in [[0x05u8], [0x7f]] {
+            xerial.extend_from_slice(&2u32.to_be_bytes());
+            xerial.extend_from_slice(&[block_claim[0], 0]);
+        }
+        assert_eq!(snappy_claimed_len(&xerial), Some(5 + 127));
+        xerial.extend_from_slice(&9u32.to_be_bytes());
+        assert_eq!(
+            snappy_claimed_len(&xerial),
+            None,
+            "block longer than the stream"
+        );
+        assert_eq!(snappy_claimed_len(&[0xff, 0xff, 0xff, 0xff, 0xff]), None);
     }
 }

@@ -84,13 +84,17 @@ fn load_one(
 
 /// Deletes segments after a truncation point: their data follows a hole.
 fn delete_later(disk: &dyn Disk, dir: &Path, bases: Vec<i64>) -> io::Result<()> {
+    if bases.is_empty() {
+        return Ok(());
+    }
     for base in bases {
         let (segment, _) = Segment::open(disk, dir, base)?;
         let file = segment.log_path().display().to_string();
         tracing::warn!(%file, "deleting segment that follows a truncation or overlaps");
         segment.delete(disk)?;
     }
-    Ok(())
+    // Durable before anything is appended: a segment that came back would follow a hole.
+    disk.sync_dir(dir)
 }
 
 /// The base offsets of the `.log` files in `dir`, removing orphan index files on the way.

@@ -262,6 +262,9 @@ impl Segment {
                     );
                     outcome.truncated_bytes = self.size - position;
                     self.log.set_len(position)?;
+                    // Durable at once, so a crash cannot bring the bad bytes back under data
+                    // appended after them.
+                    self.log.sync()?;
                     self.size = position;
                 }
             }
@@ -290,11 +293,13 @@ impl Segment {
             return Ok(Err(error));
         }
         let span = header.last_offset().saturating_sub(self.base_offset);
-        if header.base_offset < self.next_offset
+        if header.base_offset != self.next_offset
             || header.last_offset_delta < 0
             || span > SEGMENT_OFFSET_SPAN_MAX
         {
-            // A valid batch out of offset order is stale data, never something we wrote.
+            // Offsets in a segment are dense (there is no compaction yet to leave gaps), and
+            // the CRC does not cover `base_offset`: a batch that does not start where the last
+            // one ended is a flipped bit or stale data, never something we wrote.
             return Ok(Err(BatchError::OffsetOrder {
                 base_offset: header.base_offset,
                 next_offset: self.next_offset,
@@ -311,6 +316,7 @@ impl Segment {
             tracing::warn!(file = %self.offset_index.path().display(), "rebuilding corrupt index");
             return self.recover(index_interval_bytes).map(Some);
         }
+        (self.max_timestamp, self.offset_of_max_timestamp) = (-1, self.base_offset);
         if let Some((timestamp, offset)) = self.time_index.last_entry() {
             (self.max_timestamp, self.offset_of_max_timestamp) = (timestamp, offset);
         }

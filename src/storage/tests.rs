@@ -824,3 +824,278 @@ fn file_disk_smoke_test() {
     let _ = disk.remove_dir_all(&root);
     result.unwrap();
 }
+
+#[test]
+fn zero_filled_or_garbage_tails_and_a_bad_first_batch_are_cut() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    log.append_as_leader(&batch(2), 0, 0).unwrap();
+    drop(log);
+    let path = seg_path(0, "log");
+    let good = disk.file_bytes(&path).unwrap();
+    for tail in [vec![0u8; 4096], vec![0xff; 30], vec![0; 5]] {
+        disk.set_file_bytes(&path, [good.clone(), tail].concat());
+        let log = reopen(&disk, LogConfig::default(), 0);
+        assert_eq!(log.log_end_offset(), 2);
+        assert_eq!(disk.file_bytes(&path).unwrap(), good);
+    }
+    let mut bad_first = good.clone();
+    bad_first[8..12].copy_from_slice(&i32::MAX.to_be_bytes());
+    disk.set_file_bytes(&path, bad_first);
+    let mut log = reopen(&disk, LogConfig::default(), 0);
+    assert_eq!(log.log_end_offset(), 0);
+    assert_eq!(
+        log.append_as_leader(&batch(1), 0, 0).unwrap().base_offset,
+        0
+    );
+}
+
+#[test]
+fn a_torn_trusted_segment_is_verified_instead_of_served() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    log.append_as_leader(&batch(2), 0, 0).unwrap();
+    log.append_as_leader(&batch(2), 0, 0).unwrap();
+    log.close().unwrap();
+    drop(log);
+    let path = seg_path(0, "log");
+    let mut bytes = disk.file_bytes(&path).unwrap();
+    bytes.truncate(bytes.len() - 1);
+    disk.set_file_bytes(&path, bytes);
+    let disk_arc: Arc<dyn Disk> = Arc::new(disk.clone());
+    let config = LogConfig::default();
+    let log = Log::open_after_clean_shutdown(disk_arc, dir(), config, 0, 0).unwrap();
+    assert_eq!(log.log_end_offset(), 2);
+}
+
+/// xorshift64: a deterministic stream for the fuzz loops below.
+fn next_random(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+#[test]
+fn mutated_batches_never_panic_the_parsers() {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let codecs = [Compression::None, Compression::Gzip, Compression::Snappy];
+    let more = [Compression::Lz4, Compression::Zstd];
+    for codec in codecs.into_iter().chain(more) {
+        let good = batch_with(&[1, 2, 3], true, codec);
+        for _ in 0..300 {
+            let mut bytes = good.clone();
+            for _ in 0..1 + next_random(&mut seed) % 4 {
+                let at = (next_random(&mut seed) % bytes.len() as u64) as usize;
+                bytes[at] = next_random(&mut seed) as u8;
+            }
+            let cut = (next_random(&mut seed) % (bytes.len() as u64 + 1)) as usize;
+            let bytes = &bytes[..cut.max(bytes.len() / 2)];
+            for split in BatchSplitter::new(bytes) {
+                let Ok(split) = split else { break };
+                let _ = records::for_each_record(split.bytes, &split.header, |_| true);
+            }
+        }
+    }
+}
+
+#[test]
+fn recovery_of_randomly_damaged_segments_never_panics_or_serves_bad_batches() {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    for i in 0..20 {
+        log.append_as_leader(&batch(1 + i % 4), 0, 0).unwrap();
+    }
+    drop(log);
+    let path = seg_path(0, "log");
+    let pristine = disk.file_bytes(&path).unwrap();
+    for _ in 0..200 {
+        let mut bytes = pristine.clone();
+        let at = (next_random(&mut seed) % bytes.len() as u64) as usize;
+        bytes[at] ^= 1 << (next_random(&mut seed) % 8);
+        disk.set_file_bytes(&path, bytes);
+        let _ = disk.remove_file(&seg_path(0, "index"));
+        let log = reopen(&disk, LogConfig::default(), 0);
+        let read = log.read(0, 1 << 20, i64::MAX, false).unwrap();
+        // Whatever survived is a prefix of what was written, every batch intact, except that
+        // the CRC cannot see a flipped partition leader epoch (bytes 12..16), in Kafka too.
+        for split in BatchSplitter::new(&read) {
+            let split = split.unwrap();
+            let (at, len) = (split.position, split.bytes.len());
+            assert!(super::batch::verify_crc(split.bytes));
+            assert_eq!(&read[at..at + 12], &pristine[at..at + 12]);
+            assert_eq!(&read[at + 16..at + len], &pristine[at + 16..at + len]);
+        }
+    }
+}
+
+#[test]
+fn logs_are_send_for_the_broker_mutex() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<std::sync::Mutex<Log>>();
+    assert_send_sync::<LogManager>();
+}
+
+fn retention_log(disk: &MemDisk, config: LogConfig) -> Log {
+    // Six one-record segments, timestamps 1000..1005, high watermark at the end.
+    let mut log = create(disk, config);
+    for i in 0..6 {
+        let b = batch_with(&[1_000 + i], true, Compression::None);
+        log.append_as_leader(&b, 0, 0).unwrap();
+    }
+    log.set_high_watermark(6);
+    log
+}
+
+fn one_batch_segments() -> LogConfig {
+    LogConfig {
+        segment_bytes: 1,
+        ..LogConfig::default()
+    }
+}
+
+#[test]
+fn retention_by_time_and_size_keeps_the_active_segment() {
+    let disk = MemDisk::new();
+    let size = batch(1).len() as i64;
+    let mut log = retention_log(&disk, one_batch_segments());
+    assert_eq!(log.segment_count(), 6);
+    log.set_config(LogConfig {
+        retention_ms: 100,
+        ..one_batch_segments()
+    });
+    assert_eq!(log.delete_old_segments(1_101).unwrap(), 1);
+    assert_eq!(log.log_start_offset(), 1);
+    assert!(disk.file_bytes(&seg_path(0, "log")).is_none());
+    assert!(matches!(
+        log.read(0, 100, i64::MAX, true),
+        Err(ReadError::OffsetOutOfRange { .. })
+    ));
+    assert_eq!(
+        log.delete_old_segments(1_000_000).unwrap(),
+        4,
+        "the active segment stays"
+    );
+    assert_eq!(log.log_start_offset(), 5);
+
+    let mut log = retention_log(&MemDisk::new(), one_batch_segments());
+    log.set_config(LogConfig {
+        retention_bytes: 2 * size,
+        ..one_batch_segments()
+    });
+    assert_eq!(log.delete_old_segments(0).unwrap(), 4);
+    assert_eq!((log.log_start_offset(), log.segment_count()), (4, 2));
+    assert_eq!(log.offset_for_timestamp(0).unwrap(), Some((4, 1_004)));
+}
+
+#[test]
+fn retention_never_passes_the_high_watermark_nor_touches_compacted_logs() {
+    let disk = MemDisk::new();
+    let mut log = retention_log(&disk, one_batch_segments());
+    log.set_config(LogConfig {
+        retention_ms: 0,
+        ..one_batch_segments()
+    });
+    log.truncate_to(6).unwrap();
+    log.high_watermark = 2;
+    assert_eq!(log.delete_old_segments(1_000_000).unwrap(), 2);
+    log.set_config(LogConfig {
+        retention_ms: 0,
+        compacted: true,
+        ..one_batch_segments()
+    });
+    log.set_high_watermark(6);
+    assert_eq!(log.delete_old_segments(1_000_000).unwrap(), 0);
+}
+
+#[test]
+fn delete_records_moves_the_log_start_offset_and_checkpoints_it() {
+    let disk = MemDisk::new();
+    let tp = TopicPartition::new("t", 0);
+    let mut manager = manager(&disk, &["/a"]);
+    let log = manager.create_log(&tp, one_batch_segments(), 0).unwrap();
+    {
+        let mut log = log.lock().unwrap();
+        for epoch in [0, 0, 1, 1] {
+            log.append_as_leader(&batch(1), epoch, 0).unwrap();
+        }
+        log.set_high_watermark(3);
+        assert!(log.increment_log_start_offset(4).is_err());
+        log.increment_log_start_offset(3).unwrap();
+        log.increment_log_start_offset(1).unwrap(); // never backwards
+        assert_eq!(log.log_start_offset(), 3);
+        assert_eq!(
+            log.end_offset_for_epoch(0),
+            Some((0, 3)),
+            "epoch 1 now starts at 3"
+        );
+        assert_eq!(
+            offsets(&log.read(3, 100, i64::MAX, true).unwrap()),
+            vec![(3, 1)]
+        );
+    }
+    assert_eq!(manager.delete_old_segments(0), 3);
+    manager.shutdown().unwrap();
+    let text = disk
+        .file_bytes(Path::new("/a/log-start-offset-checkpoint"))
+        .unwrap();
+    assert_eq!(text, b"0\n1\nt 0 3\n");
+    let reopened = self::manager(&disk, &["/a"]);
+    let log = reopened.get(&tp).unwrap();
+    let log = log.lock().unwrap();
+    assert_eq!((log.log_start_offset(), log.log_end_offset()), (3, 4));
+    assert_eq!(
+        log.high_watermark(),
+        3,
+        "restored from replication-offset-checkpoint"
+    );
+}
+
+#[test]
+fn max_timestamp_entry_picks_the_first_record_with_the_largest_timestamp() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    assert_eq!(log.max_timestamp_entry().unwrap(), None);
+    log.append_as_leader(&batch_with(&[5, 9, 9], true, Compression::None), 0, 0)
+        .unwrap();
+    log.append_as_leader(&batch_with(&[9, 2], true, Compression::Zstd), 0, 0)
+        .unwrap();
+    assert_eq!(log.max_timestamp_entry().unwrap(), Some((1, 9)));
+    log.append_as_leader(&batch_with(&[3, 12], true, Compression::Snappy), 0, 0)
+        .unwrap();
+    assert_eq!(log.max_timestamp_entry().unwrap(), Some((6, 12)));
+    log.truncate_to(5).unwrap();
+    assert_eq!(log.max_timestamp_entry().unwrap(), Some((1, 9)));
+    assert_eq!(log.offset_for_timestamp(10).unwrap(), None);
+}
+
+#[test]
+fn manager_flush_due_follows_each_logs_flush_ms() {
+    let disk = MemDisk::new();
+    let mut manager = manager(&disk, &["/a"]);
+    let timed = LogConfig {
+        flush_ms: 100,
+        ..LogConfig::default()
+    };
+    let fast = manager
+        .create_log(&TopicPartition::new("fast", 0), timed, 0)
+        .unwrap();
+    let slow = manager.create_log(&TopicPartition::new("slow", 0), LogConfig::default(), 0);
+    let slow = slow.unwrap();
+    for log in [&fast, &slow] {
+        log.lock()
+            .unwrap()
+            .append_as_leader(&batch(2), 0, 0)
+            .unwrap();
+    }
+    manager.flush_due(99);
+    assert_eq!(fast.lock().unwrap().recovery_point(), 0);
+    manager.flush_due(100);
+    assert_eq!(fast.lock().unwrap().recovery_point(), 2);
+    assert_eq!(
+        slow.lock().unwrap().recovery_point(),
+        0,
+        "flush.ms defaults to never"
+    );
+}
