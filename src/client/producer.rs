@@ -274,17 +274,17 @@ impl Producer {
                 state.partitioner.partition(&record.topic, key, partitions)
             });
             let tp = TopicPartition::new(record.topic.clone(), partition);
-            let closed =
+            let appended =
                 state
                     .accumulator
                     .append(tp.clone(), record, timestamp, pending, runtime::now());
-            if closed {
-                state
-                    .partitioner
-                    .on_batch_closed(&tp.topic, partition, partitions);
+            if appended.closed {
+                let partitioner = &mut state.partitioner;
+                partitioner.on_batch_closed(&tp.topic, partition, partitions);
             }
-            closed
+            appended.closed || appended.opened
         };
+        // A full batch goes now; a new one brings a linger deadline the sender must wait for.
         if ready {
             self.inner.wake.notify_one();
         }
