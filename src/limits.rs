@@ -18,6 +18,22 @@ pub const SEGMENT_INDEX_BYTES_DEFAULT: u64 = 10 * 1024 * 1024;
 /// Default `max.message.bytes` (Kafka: 1 MiB + 12 bytes of log overhead).
 pub const MESSAGE_BYTES_MAX_DEFAULT: usize = 1024 * 1024 + 12;
 
+/// Default `flush.messages`: never fsync because of a message count (Kafka's `Long.MAX_VALUE`);
+/// durability comes from replication, as in Kafka.
+pub const FLUSH_MESSAGES_DEFAULT: u64 = u64::MAX;
+/// Default `flush.ms`: never fsync because of elapsed time (Kafka's `Long.MAX_VALUE`).
+pub const FLUSH_MS_DEFAULT: i64 = i64::MAX;
+/// Default `retention.ms`: 7 days.
+pub const RETENTION_MS_DEFAULT: i64 = 7 * 24 * 60 * 60 * 1000;
+/// Default `retention.bytes`: -1, no size limit.
+pub const RETENTION_BYTES_DEFAULT: i64 = -1;
+/// Largest offset span of one segment: index entries store offsets relative to the segment's
+/// base offset as 32-bit values (Kafka rolls at `Integer.MAX_VALUE` too).
+pub const SEGMENT_OFFSET_SPAN_MAX: i64 = i32::MAX as i64;
+/// Largest segment file: index entries store positions as 32-bit values, and Kafka caps
+/// `segment.bytes` at `Integer.MAX_VALUE`.
+pub const SEGMENT_BYTES_MAX: u64 = i32::MAX as u64;
+
 /// The fixed part of a magic v2 record batch: everything up to and including `recordsCount`.
 pub const BATCH_HEADER_BYTES: usize = 61;
 /// The prefix of a batch that carries its length: baseOffset (8) + batchLength (4).
@@ -33,5 +49,7 @@ pub const FETCH_WAIT_MS_MAX: i64 = 60_000;
 
 const _: () = assert!(BATCH_LOG_OVERHEAD_BYTES < BATCH_HEADER_BYTES);
 const _: () = assert!(SEGMENT_BYTES_MIN <= SEGMENT_BYTES_DEFAULT);
+const _: () = assert!(SEGMENT_BYTES_DEFAULT <= SEGMENT_BYTES_MAX);
+const _: () = assert!((MESSAGE_BYTES_MAX_DEFAULT as u64) < SEGMENT_BYTES_MAX);
 const _: () = assert!(MESSAGE_BYTES_MAX_DEFAULT <= SOCKET_REQUEST_BYTES_MAX_DEFAULT);
 const _: () = assert!(INDEX_INTERVAL_BYTES_DEFAULT < SEGMENT_BYTES_DEFAULT);

@@ -1,1 +1,100 @@
-//! One broker node: configuration, storage, server and runtime wired together.
+//! One broker node: configuration, storage, server and background work wired together, the
+//! same in a real process (`weir broker`) and on a simulated madsim node.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::config::BrokerConfig;
+use crate::runtime::{self, listen, node_seed, select, spawn, JoinHandle};
+use crate::server::listener::accept_loop;
+use crate::server::Broker;
+use crate::storage::{Disk, FileDisk};
+
+/// A running node: its broker and the tasks serving it.
+pub struct Node {
+    pub broker: Arc<Broker>,
+    /// The address each listener is bound to (port 0 in the config resolves here).
+    pub bound: Vec<std::net::SocketAddr>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Node {
+    /// Opens storage and starts listening. Ports bound to 0 are resolved in `bound`.
+    pub async fn start(config: BrokerConfig, disk: Arc<dyn Disk>) -> anyhow::Result<Node> {
+        let broker = Broker::open(config, disk, node_seed())?;
+        let mut tasks = Vec::new();
+        let mut bound = Vec::new();
+        for listener_config in &broker.config.listeners {
+            let addr = listener_config.bind_addr();
+            let listener = listen(&addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} ({listener_config})"))?;
+            let local = runtime::local_addr(&listener)?;
+            let mut advertised = broker.config.advertised_for(listener_config);
+            if advertised.port == 0 {
+                advertised.port = local.port();
+            }
+            tracing::info!(listener = %listener_config, %advertised, "listening");
+            bound.push(local);
+            tasks.push(spawn(accept_loop(broker.clone(), listener, advertised)));
+        }
+        tasks.push(spawn(flush_loop(broker.clone())));
+        Ok(Node {
+            broker,
+            bound,
+            tasks,
+        })
+    }
+
+    /// Stops serving and shuts storage down cleanly (checkpoints, clean-shutdown markers).
+    pub fn stop(self) -> anyhow::Result<()> {
+        for task in &self.tasks {
+            task.abort();
+        }
+        self.broker.shutdown().context("clean shutdown failed")
+    }
+}
+
+/// Applies `flush.ms` on the broker's `log.flush.scheduler.interval.ms` cadence.
+async fn flush_loop(broker: Arc<Broker>) {
+    let period_ms = broker.config.flush_scheduler_interval_ms.max(1) as u64;
+    loop {
+        runtime::sleep(Duration::from_millis(period_ms)).await;
+        broker.flush_due();
+    }
+}
+
+/// `weir broker [server.properties] [--override key=value ...]`: runs until ctrl-c or SIGTERM,
+/// then shuts down cleanly.
+pub fn run_broker(properties: Option<PathBuf>, overrides: Vec<String>) -> anyhow::Result<()> {
+    let disk: Arc<dyn Disk> = Arc::new(FileDisk::new());
+    let text = match &properties {
+        Some(path) => {
+            let bytes = crate::storage::disk::read_all(&*disk, path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Some(
+                String::from_utf8(bytes)
+                    .with_context(|| format!("{} is not UTF-8", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let config = BrokerConfig::load(text.as_deref(), &overrides)?;
+    runtime::block_on(async move {
+        let node = Node::start(config, disk).await?;
+        let broker = node.broker.clone();
+        tracing::info!(
+            node_id = broker.config.node_id,
+            cluster_id = %broker.cluster_id,
+            "broker started"
+        );
+        select! {
+            _ = runtime::shutdown_signal() => {}
+        }
+        tracing::info!("shutting down");
+        node.stop()
+    })?
+}

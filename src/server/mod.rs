@@ -1,1 +1,16 @@
-//! The broker's network server: the connection loop and one handler per Kafka API.
+//! The broker's network server: shared broker state, the accept loop, the per-connection
+//! request loop, and one handler per Kafka API in `handlers/`. Kafka error codes are chosen in
+//! `errors`, once.
+
+pub mod broker;
+pub mod configs;
+mod connection;
+pub mod errors;
+pub mod handlers;
+pub mod listener;
+pub mod meta_properties;
+pub mod topic_name;
+pub mod topics;
+
+pub use broker::{Broker, StartError};
+pub use handlers::SUPPORTED_APIS;

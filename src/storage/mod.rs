@@ -1,5 +1,47 @@
 //! Storage: the [`Disk`] seam and Weir's log engine, laid out on disk the way Kafka does it.
+//!
+//! `<log.dirs>/<topic>-<partition>/` holds segments named by their 20-digit base offset
+//! (`.log` record batches stored exactly as produced, `.index` offset → position,
+//! `.timeindex` timestamp → offset) and `leader-epoch-checkpoint`; each log dir holds
+//! `recovery-point-offset-checkpoint`, `log-start-offset-checkpoint` and, after a clean
+//! shutdown, `.kafka_cleanshutdown`. On start-up, data past the recovery point is verified batch
+//! by batch and a torn or corrupt tail is cut away; missing indexes are rebuilt.
+//!
+//! The pieces, bottom up: [`disk`] (the only file IO seam) with [`FileDisk`] and [`MemDisk`];
+//! [`batch`] (record batch headers, CRC, splitting); `records` (walking records inside a
+//! batch); `offset_index`, `time_index` and `segment`; [`checkpoint`]; `recovery`; [`Log`] (one
+//! partition: `log.rs`, `append.rs`, `read.rs`); [`LogManager`] (every partition of a broker).
 
+mod append;
+pub mod batch;
+pub mod checkpoint;
+pub mod config;
 pub mod disk;
+mod error;
+pub mod file_disk;
+mod index_file;
+mod leader_epoch;
+mod log;
+mod manager;
+pub mod mem_disk;
+mod offset_index;
+mod read;
+pub mod records;
+mod recovery;
+mod segment;
+mod time_index;
 
+#[cfg(test)]
+mod tests;
+
+pub use append::AppendInfo;
+pub use batch::{BatchError, BatchHeader};
+pub use checkpoint::CheckpointError;
+pub use config::{LogConfig, TimestampType};
 pub use disk::{DirEntry, Disk, DiskFile, OpenMode};
+pub use error::{AppendError, InvalidRecordReason, ReadError};
+pub use file_disk::FileDisk;
+pub use log::Log;
+pub use manager::LogManager;
+pub use mem_disk::MemDisk;
+pub use records::RecordError;

@@ -1,1 +1,0 @@
-//! Broker configuration, with Kafka's key names.

@@ -1,0 +1,129 @@
+//! Fetch (key 1): read whole batches from partition logs, up to the high watermark.
+//!
+//! Long poll: when fewer than `min_bytes` are available the request waits, up to `max_wait_ms`,
+//! for an append anywhere to wake it, then reads again. Byte limits follow KIP-74: the first
+//! batch of the first non-empty partition is returned whole even when larger than the limits,
+//! so a consumer can always make progress. Fetch sessions (KIP-227) are declined by answering
+//! session id 0, which clients take as "send full fetches"; every fetch is then sessionless.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
+use kafka_protocol::messages::{FetchRequest, FetchResponse};
+use kafka_protocol::ResponseError;
+
+use super::RequestContext;
+use crate::limits::FETCH_WAIT_MS_MAX;
+use crate::runtime::{now, timeout};
+use crate::server::broker::lock_log;
+use crate::server::errors;
+use crate::types::TopicPartition;
+
+/// The only leader epoch on a single node.
+const LEADER_EPOCH: i32 = 0;
+
+pub async fn handle(ctx: &RequestContext, request: FetchRequest) -> FetchResponse {
+    if request.session_id != 0 {
+        // We never hand out sessions, so any id a client names is unknown to us.
+        return FetchResponse::default()
+            .with_error_code(ResponseError::FetchSessionIdNotFound.code());
+    }
+    let wait_ms = i64::from(request.max_wait_ms).clamp(0, FETCH_WAIT_MS_MAX);
+    let deadline = now() + Duration::from_millis(wait_ms as u64);
+    let min_bytes = usize::try_from(request.min_bytes).unwrap_or(0);
+    let mut appends = ctx.broker.subscribe_appends();
+    loop {
+        appends.borrow_and_update();
+        let (responses, bytes, errored) = read(ctx, &request);
+        let remaining = deadline.saturating_duration_since(now());
+        if bytes >= min_bytes || errored || remaining.is_zero() {
+            return FetchResponse::default().with_responses(responses);
+        }
+        match timeout(remaining, appends.changed()).await {
+            Ok(Ok(())) => continue,
+            // Timed out (or the broker is going away): answer with what there is.
+            _ => {
+                let (responses, _, _) = read(ctx, &request);
+                return FetchResponse::default().with_responses(responses);
+            }
+        }
+    }
+}
+
+/// Reads every requested partition once; returns the responses, bytes read, and whether any
+/// partition failed (an error is worth reporting at once rather than after the long poll).
+fn read(
+    ctx: &RequestContext,
+    request: &FetchRequest,
+) -> (Vec<FetchableTopicResponse>, usize, bool) {
+    let mut budget = usize::try_from(request.max_bytes).unwrap_or(0);
+    let mut total = 0;
+    let mut errored = false;
+    let committed = request.isolation_level == 1;
+    let mut topics = Vec::with_capacity(request.topics.len());
+    for topic in &request.topics {
+        let mut partitions = Vec::with_capacity(topic.partitions.len());
+        for fetch in &topic.partitions {
+            let tp = TopicPartition::new(topic.topic.0.to_string(), fetch.partition);
+            let max_bytes = usize::try_from(fetch.partition_max_bytes)
+                .unwrap_or(0)
+                .min(budget);
+            let data = read_partition(
+                ctx,
+                &tp,
+                fetch.fetch_offset,
+                max_bytes,
+                total == 0,
+                fetch.current_leader_epoch,
+            );
+            let size = data.records.as_ref().map_or(0, Bytes::len);
+            errored |= data.error_code != 0;
+            total += size;
+            budget = budget.saturating_sub(size);
+            let data = if committed {
+                // read_committed clients expect a list (empty: no transactions yet), not null.
+                data.with_aborted_transactions(Some(Vec::new()))
+            } else {
+                data
+            };
+            partitions.push(data);
+        }
+        topics.push(
+            FetchableTopicResponse::default()
+                .with_topic(topic.topic.clone())
+                .with_topic_id(topic.topic_id)
+                .with_partitions(partitions),
+        );
+    }
+    (topics, total, errored)
+}
+
+fn read_partition(
+    ctx: &RequestContext,
+    tp: &TopicPartition,
+    fetch_offset: i64,
+    max_bytes: usize,
+    first: bool,
+    current_leader_epoch: i32,
+) -> PartitionData {
+    let base = PartitionData::default()
+        .with_partition_index(tp.partition)
+        .with_records(Some(Bytes::new()));
+    if current_leader_epoch > LEADER_EPOCH {
+        return base.with_error_code(ResponseError::UnknownLeaderEpoch.code());
+    }
+    let Some(log) = ctx.broker.log(tp) else {
+        return base.with_error_code(ResponseError::UnknownTopicOrPartition.code());
+    };
+    let log = lock_log(&log);
+    let high_watermark = log.high_watermark();
+    let base = base
+        .with_high_watermark(high_watermark)
+        .with_last_stable_offset(high_watermark)
+        .with_log_start_offset(log.log_start_offset());
+    match log.read(fetch_offset, max_bytes, high_watermark, first) {
+        Ok(records) => base.with_records(Some(records)),
+        Err(error) => base.with_error_code(errors::read_error(&error).code()),
+    }
+}

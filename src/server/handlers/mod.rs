@@ -1,0 +1,307 @@
+//! One handler per Kafka API, and the table that says which APIs and versions this broker
+//! serves. ApiVersions answers from the table, dispatch routes by it, and docs/PROTOCOL.md is
+//! checked against it, so what is advertised is exactly what is implemented.
+
+mod api_versions;
+mod create_partitions;
+mod create_topics;
+mod delete_topics;
+mod describe_cluster;
+mod describe_configs;
+mod fetch;
+mod incremental_alter_configs;
+mod list_offsets;
+mod metadata;
+mod produce;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use kafka_protocol::messages::{self, ApiKey, RequestHeader};
+use kafka_protocol::protocol::Decodable;
+
+use super::broker::Broker;
+use crate::config::Listener;
+use crate::protocol::{encode_response, EncodeError, RequestIds};
+
+/// An API this broker serves, with the versions it advertises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiSupport {
+    pub key: ApiKey,
+    pub min_version: i16,
+    pub max_version: i16,
+}
+
+const fn api(key: ApiKey, min_version: i16, max_version: i16) -> ApiSupport {
+    ApiSupport {
+        key,
+        min_version,
+        max_version,
+    }
+}
+
+/// Every API served, in API-key order. Produce is advertised from v0 although only v3+ (magic
+/// v2 batches) decode: librdkafka turns compression off when a broker's minimum Produce
+/// version is above 0. Requests below v3 fail to decode and close their connection.
+pub const SUPPORTED_APIS: &[ApiSupport] = &[
+    api(ApiKey::Produce, 0, 11),
+    api(ApiKey::Fetch, 4, 12),
+    api(ApiKey::ListOffsets, 1, 10),
+    api(ApiKey::Metadata, 0, 12),
+    api(ApiKey::ApiVersions, 0, 4),
+    api(ApiKey::CreateTopics, 2, 7),
+    api(ApiKey::DeleteTopics, 1, 6),
+    api(ApiKey::DescribeConfigs, 1, 4),
+    api(ApiKey::CreatePartitions, 0, 3),
+    api(ApiKey::IncrementalAlterConfigs, 0, 1),
+    api(ApiKey::DescribeCluster, 0, 1),
+];
+
+/// The advertised range of `key`, if served.
+pub fn supported(key: ApiKey) -> Option<ApiSupport> {
+    SUPPORTED_APIS.iter().copied().find(|api| api.key == key)
+}
+
+/// What a handler needs besides its request.
+pub struct RequestContext {
+    pub broker: Arc<Broker>,
+    pub header: RequestHeader,
+    /// What clients are told to dial for the listener this request arrived on.
+    pub advertised: Listener,
+}
+
+impl RequestContext {
+    pub fn version(&self) -> i16 {
+        self.header.request_api_version
+    }
+}
+
+/// The outcome of one request.
+pub enum Outcome {
+    /// A response frame to write.
+    Reply(Bytes),
+    /// Nothing to send (Produce with acks=0).
+    NoReply,
+    /// Close the connection, for the reason given (logged by the connection).
+    Close(DispatchError),
+}
+
+/// Why a request closes its connection.
+#[derive(Debug)]
+pub enum DispatchError {
+    UnsupportedVersion { ids: RequestIds },
+    Malformed { ids: RequestIds },
+    Encode(EncodeError),
+}
+
+impl std::fmt::Display for DispatchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DispatchError::UnsupportedVersion { ids } => write!(
+                f,
+                "API key {} version {} is not supported",
+                ids.api_key, ids.api_version
+            ),
+            DispatchError::Malformed { ids } => write!(
+                f,
+                "API key {} version {} request body does not decode",
+                ids.api_key, ids.api_version
+            ),
+            DispatchError::Encode(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+/// Decodes a body, runs its handler and encodes the response.
+macro_rules! route {
+    ($ctx:expr, $key:expr, $body:expr, $ids:expr, $request:ty, $handler:path) => {{
+        let mut body = $body;
+        match <$request>::decode(&mut body, $ids.api_version) {
+            Ok(request) => reply($key, &$ids, &$handler(&$ctx, request).await),
+            Err(_) => Outcome::Close(DispatchError::Malformed { ids: $ids }),
+        }
+    }};
+}
+
+/// Runs one request whose header has been decoded.
+pub async fn dispatch(ctx: RequestContext, api_key: ApiKey, body: Bytes) -> Outcome {
+    let ids = RequestIds {
+        api_key: ctx.header.request_api_key,
+        api_version: ctx.header.request_api_version,
+        correlation_id: ctx.header.correlation_id,
+    };
+    let served = supported(api_key)
+        .is_some_and(|api| (api.min_version..=api.max_version).contains(&ids.api_version));
+    if api_key == ApiKey::ApiVersions && !served {
+        return reply(api_key, &ids, &api_versions::unsupported_version());
+    }
+    if !served {
+        return Outcome::Close(DispatchError::UnsupportedVersion { ids });
+    }
+    match api_key {
+        ApiKey::Produce => {
+            let mut body = body;
+            match messages::ProduceRequest::decode(&mut body, ids.api_version) {
+                Ok(request) => match produce::handle(&ctx, request).await {
+                    Some(response) => reply(api_key, &ids, &response),
+                    None => Outcome::NoReply,
+                },
+                Err(_) => Outcome::Close(DispatchError::Malformed { ids }),
+            }
+        }
+        ApiKey::Fetch => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::FetchRequest,
+            fetch::handle
+        ),
+        ApiKey::ListOffsets => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::ListOffsetsRequest,
+            list_offsets::handle
+        ),
+        ApiKey::Metadata => {
+            route!(
+                ctx,
+                api_key,
+                body,
+                ids,
+                messages::MetadataRequest,
+                metadata::handle
+            )
+        }
+        ApiKey::ApiVersions => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::ApiVersionsRequest,
+            api_versions::handle
+        ),
+        ApiKey::CreateTopics => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::CreateTopicsRequest,
+            create_topics::handle
+        ),
+        ApiKey::DeleteTopics => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::DeleteTopicsRequest,
+            delete_topics::handle
+        ),
+        ApiKey::DescribeConfigs => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::DescribeConfigsRequest,
+            describe_configs::handle
+        ),
+        ApiKey::CreatePartitions => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::CreatePartitionsRequest,
+            create_partitions::handle
+        ),
+        ApiKey::IncrementalAlterConfigs => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::IncrementalAlterConfigsRequest,
+            incremental_alter_configs::handle
+        ),
+        ApiKey::DescribeCluster => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::DescribeClusterRequest,
+            describe_cluster::handle
+        ),
+        _ => Outcome::Close(DispatchError::UnsupportedVersion { ids }),
+    }
+}
+
+fn reply<R: kafka_protocol::protocol::Encodable>(
+    api_key: ApiKey,
+    ids: &RequestIds,
+    response: &R,
+) -> Outcome {
+    match encode_response(api_key, ids.api_version, ids.correlation_id, response) {
+        Ok(frame) => Outcome::Reply(frame),
+        Err(error) => Outcome::Close(DispatchError::Encode(error)),
+    }
+}
+
+/// Text helpers shared by handlers.
+pub(crate) fn str_bytes(text: impl Into<String>) -> kafka_protocol::protocol::StrBytes {
+    kafka_protocol::protocol::StrBytes::from_string(text.into())
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    #[test]
+    fn every_advertised_range_is_one_the_codec_can_decode() {
+        for api in SUPPORTED_APIS {
+            let codec = api.key.valid_versions();
+            // Produce's advertised v0..v2 are the documented exception (see SUPPORTED_APIS).
+            let min = if api.key == ApiKey::Produce {
+                3
+            } else {
+                api.min_version
+            };
+            assert!(
+                min >= codec.min && api.max_version <= codec.max,
+                "{:?}",
+                api.key
+            );
+            assert!(api.min_version <= api.max_version);
+        }
+        let keys: Vec<i16> = SUPPORTED_APIS.iter().map(|api| api.key as i16).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted, "keep SUPPORTED_APIS in API-key order");
+    }
+}
+
+/// The table of served APIs as the Markdown rows docs/PROTOCOL.md carries.
+pub fn protocol_table_markdown() -> String {
+    let mut table = String::from("| API | key | versions |\n| --- | --- | --- |\n");
+    for api in SUPPORTED_APIS {
+        table.push_str(&format!(
+            "| {:?} | {} | {}–{} |\n",
+            api.key, api.key as i16, api.min_version, api.max_version
+        ));
+    }
+    table
+}
+
+#[cfg(test)]
+mod doc_tests {
+    #[test]
+    fn protocol_doc_lists_exactly_the_served_apis() {
+        let doc = include_str!("../../../docs/PROTOCOL.md");
+        let table = super::protocol_table_markdown();
+        assert!(
+            doc.contains(&table),
+            "docs/PROTOCOL.md is out of date; its API table must be exactly:\n{table}"
+        );
+    }
+}

@@ -1,0 +1,89 @@
+//! Produce (key 0): append record batches to partition logs. acks=0 gets no response at all;
+//! acks=1 and acks=all are answered once the append (and any fsync `flush.messages` asks for)
+//! is done — on a single node "all" is this one replica, durable under the flush policy.
+
+use bytes::Bytes;
+use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
+use kafka_protocol::messages::{ProduceRequest, ProduceResponse};
+use kafka_protocol::ResponseError;
+
+use super::{str_bytes, RequestContext};
+use crate::runtime::unix_time_ms;
+use crate::server::broker::lock_log;
+use crate::server::errors;
+use crate::types::TopicPartition;
+
+/// The leader epoch of every partition on a single node.
+const LEADER_EPOCH: i32 = 0;
+
+pub async fn handle(ctx: &RequestContext, request: ProduceRequest) -> Option<ProduceResponse> {
+    let valid_acks = matches!(request.acks, -1..=1);
+    let mut appended = false;
+    let mut responses = Vec::with_capacity(request.topic_data.len());
+    for topic in request.topic_data {
+        let name = topic.name.0.to_string();
+        let mut partitions = Vec::with_capacity(topic.partition_data.len());
+        for data in topic.partition_data {
+            let tp = TopicPartition::new(name.clone(), data.index);
+            let response = if valid_acks {
+                append(ctx, &tp, data.records)
+            } else {
+                failed(data.index, ResponseError::InvalidRequiredAcks, None)
+            };
+            appended |= response.error_code == 0;
+            partitions.push(response);
+        }
+        responses.push(
+            TopicProduceResponse::default()
+                .with_name(topic.name)
+                .with_partition_responses(partitions),
+        );
+    }
+    if appended {
+        ctx.broker.notify_append();
+    }
+    (request.acks != 0).then(|| ProduceResponse::default().with_responses(responses))
+}
+
+fn append(
+    ctx: &RequestContext,
+    tp: &TopicPartition,
+    records: Option<Bytes>,
+) -> PartitionProduceResponse {
+    let Some(log) = ctx.broker.log(tp) else {
+        return failed(tp.partition, ResponseError::UnknownTopicOrPartition, None);
+    };
+    let Some(records) = records else {
+        return failed(
+            tp.partition,
+            ResponseError::InvalidRecord,
+            Some("no records"),
+        );
+    };
+    let mut log = lock_log(&log);
+    match log.append_as_leader(&records, LEADER_EPOCH, unix_time_ms()) {
+        Ok(info) => {
+            // One replica: everything appended is replicated to the whole ISR.
+            let end = log.log_end_offset();
+            log.set_high_watermark(end);
+            PartitionProduceResponse::default()
+                .with_index(tp.partition)
+                .with_base_offset(info.base_offset)
+                .with_log_append_time_ms(info.log_append_time_ms)
+                .with_log_start_offset(info.log_start_offset)
+        }
+        Err(error) => {
+            tracing::debug!(partition = %tp, %error, "produce refused");
+            let message = error.to_string();
+            failed(tp.partition, errors::append_error(&error), Some(&message))
+        }
+    }
+}
+
+fn failed(partition: i32, error: ResponseError, message: Option<&str>) -> PartitionProduceResponse {
+    PartitionProduceResponse::default()
+        .with_index(partition)
+        .with_error_code(error.code())
+        .with_base_offset(-1)
+        .with_error_message(message.map(str_bytes))
+}

@@ -1,0 +1,28 @@
+//! The accept loop: one task per connection, all sharing the broker.
+
+use std::sync::Arc;
+
+use super::broker::Broker;
+use super::connection;
+use crate::config::Listener;
+use crate::runtime::{spawn, TcpListener};
+
+/// Accepts connections forever, spawning a task for each.
+pub async fn accept_loop(broker: Arc<Broker>, listener: TcpListener, advertised: Listener) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                let _ = stream.set_nodelay(true);
+                let broker = broker.clone();
+                let advertised = advertised.clone();
+                spawn(async move { connection::serve(broker, stream, peer, advertised).await });
+            }
+            Err(error) => {
+                // Out of file descriptors and the like: keep serving existing connections and
+                // try again shortly rather than spinning.
+                tracing::warn!(%error, "accept failed");
+                crate::runtime::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Leader appends: validate a producer's record set, assign offsets, stamp, roll, write, index.
+//!
+//! Validation covers every batch before a byte is written, so a bad batch anywhere rejects the
+//! whole set and the log is untouched (Kafka's all-or-nothing produce per partition). A disk
+//! failure during the write, or a failed fsync demanded by `flush.messages`, cuts the log back
+//! to where it was: a caller that sees an error may retry without creating duplicates.
+
+use super::batch::{
+    check_crc, set_base_offset, set_log_append_time, set_partition_leader_epoch, BatchError,
+    BatchHeader, BatchSplitter,
+};
+use super::config::TimestampType;
+use super::error::{AppendError, InvalidRecordReason};
+use super::log::Log;
+use super::records::for_each_record;
+use crate::limits::{SEGMENT_BYTES_MAX, SEGMENT_OFFSET_SPAN_MAX};
+
+/// The outcome of a successful append, as ProduceResponse needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendInfo {
+    pub base_offset: i64,
+    pub last_offset: i64,
+    /// The broker time stamped on LogAppendTime topics; -1 for CreateTime.
+    pub log_append_time_ms: i64,
+    pub log_start_offset: i64,
+    pub record_count: i64,
+}
+
+impl Log {
+    /// Appends a producer's record set as the partition leader in `leader_epoch`.
+    pub fn append_as_leader(
+        &mut self,
+        records: &[u8],
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<AppendInfo, AppendError> {
+        let mut batches = self.validate(records)?;
+        let mut stamped = records.to_vec();
+        let log_append_time = self.config.message_timestamp_type == TimestampType::LogAppendTime;
+        let base_offset = self.log_end_offset();
+        let mut next_offset = base_offset;
+        for (position, header) in &mut batches {
+            let bytes = &mut stamped[*position..*position + header.total_size()];
+            set_base_offset(bytes, next_offset);
+            set_partition_leader_epoch(bytes, leader_epoch);
+            if log_append_time {
+                set_log_append_time(bytes, now_ms);
+            }
+            // Re-parsing the stamped bytes keeps the indexed header identical to what is stored.
+            *header = BatchHeader::parse(bytes).map_err(|error| AppendError::CorruptMessage {
+                batch_index: 0,
+                error,
+            })?;
+            next_offset = header.last_offset() + 1;
+        }
+        let last_offset = next_offset - 1;
+        self.maybe_roll(stamped.len(), last_offset, now_ms)?;
+        self.epochs.assign(leader_epoch, base_offset)?;
+        let interval = self.config.index_interval_bytes;
+        let active = self.active_mut();
+        active.append(&stamped, &batches, interval)?;
+        if active.first_batch_ms().is_none() {
+            active.set_first_batch_ms(now_ms);
+        }
+        let record_count = next_offset - base_offset;
+        self.unflushed_messages = self.unflushed_messages.saturating_add(record_count as u64);
+        if self.unflushed_messages >= self.config.flush_messages {
+            if let Err(error) = self.flush() {
+                // Not durable, and after a failed fsync the page cache cannot be trusted
+                // either: take the records back so a retry cannot duplicate them.
+                let _ = self.truncate_to(base_offset);
+                return Err(AppendError::Storage(error));
+            }
+        }
+        Ok(AppendInfo {
+            base_offset,
+            last_offset,
+            log_append_time_ms: if log_append_time { now_ms } else { -1 },
+            log_start_offset: self.log_start_offset,
+            record_count,
+        })
+    }
+
+    /// Checks every batch of a producer's record set; returns (position, header) per batch.
+    fn validate(&self, records: &[u8]) -> Result<Vec<(usize, BatchHeader)>, AppendError> {
+        let mut batches = Vec::new();
+        for (batch_index, split) in BatchSplitter::new(records).enumerate() {
+            let batch = split.map_err(|error| match error {
+                BatchError::UnsupportedMagic { magic } => {
+                    AppendError::UnsupportedMagic { batch_index, magic }
+                }
+                error => AppendError::CorruptMessage { batch_index, error },
+            })?;
+            let max = self.config.max_message_bytes;
+            if batch.bytes.len() > max {
+                return Err(AppendError::MessageTooLarge {
+                    size: batch.bytes.len(),
+                    max,
+                });
+            }
+            check_crc(batch.bytes, &batch.header)
+                .map_err(|error| AppendError::CorruptMessage { batch_index, error })?;
+            let header = batch.header;
+            if header.records_count < 1
+                || i64::from(header.last_offset_delta) != i64::from(header.records_count) - 1
+            {
+                let reason = InvalidRecordReason::RecordCount {
+                    records_count: header.records_count,
+                    last_offset_delta: header.last_offset_delta,
+                };
+                return Err(AppendError::InvalidRecord {
+                    batch_index,
+                    reason,
+                });
+            }
+            if self.config.compacted {
+                check_keys(batch.bytes, &header).map_err(|reason| AppendError::InvalidRecord {
+                    batch_index,
+                    reason,
+                })?;
+            }
+            batches.push((batch.position, header));
+        }
+        if batches.is_empty() {
+            let reason = InvalidRecordReason::EmptyRecordSet;
+            return Err(AppendError::InvalidRecord {
+                batch_index: 0,
+                reason,
+            });
+        }
+        Ok(batches)
+    }
+
+    /// Rolls the active segment if the records would overflow `segment.bytes`, the segment is
+    /// older than `segment.ms`, or the offsets would not fit the indexes' 32-bit relative
+    /// offsets. An empty segment never rolls: the set goes in even if it alone is too big.
+    fn maybe_roll(
+        &mut self,
+        set_bytes: usize,
+        last_offset: i64,
+        now_ms: i64,
+    ) -> std::io::Result<()> {
+        let active = self.active();
+        if active.is_empty() {
+            return Ok(());
+        }
+        let segment_bytes = self.config.segment_bytes.min(SEGMENT_BYTES_MAX);
+        let full = active.size() + set_bytes as u64 > segment_bytes;
+        let old = (active.first_batch_ms())
+            .is_some_and(|first| now_ms.saturating_sub(first) > self.config.segment_ms);
+        let offsets_overflow = last_offset - active.base_offset() > SEGMENT_OFFSET_SPAN_MAX;
+        if full || old || offsets_overflow {
+            self.roll(now_ms)?;
+        }
+        Ok(())
+    }
+}
+
+/// Compacted topics: every record needs a key, since compaction keeps the latest per key.
+fn check_keys(batch: &[u8], header: &BatchHeader) -> Result<(), InvalidRecordReason> {
+    let mut missing = None;
+    for_each_record(batch, header, |record| {
+        if !record.has_key {
+            missing = Some(record.offset_delta);
+        }
+        missing.is_none()
+    })
+    .map_err(InvalidRecordReason::Undecodable)?;
+    match missing {
+        Some(offset_delta) => Err(InvalidRecordReason::MissingKey { offset_delta }),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,337 @@
+//! `Log`: one partition's log — an ordered run of segments, the log start and end offsets, the
+//! high watermark, the leader epoch cache and the flush policy.
+//!
+//! Appends go to the last (active) segment; reads find the segment by base offset and the batch
+//! through the offset index. This file holds opening, truncation and flushing; appends live in
+//! `append.rs` and reads in `read.rs`. The log is synchronous and single-writer: the broker
+//! wraps it in a mutex, and nothing here reads a clock (callers pass `now_ms`).
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::batch::BatchHeader;
+use super::checkpoint::{read_epochs, LEADER_EPOCH_CHECKPOINT};
+use super::config::LogConfig;
+use super::disk::Disk;
+use super::leader_epoch::LeaderEpochCache;
+use super::recovery::load_segments;
+use super::segment::Segment;
+
+/// One partition's log.
+pub struct Log {
+    pub(super) disk: Arc<dyn Disk>,
+    pub(super) dir: PathBuf,
+    pub(super) config: LogConfig,
+    /// Never empty: the last one is the active segment.
+    pub(super) segments: BTreeMap<i64, Segment>,
+    pub(super) log_start_offset: i64,
+    pub(super) high_watermark: i64,
+    /// Everything below this offset is known to be fsynced.
+    pub(super) recovery_point: i64,
+    pub(super) epochs: LeaderEpochCache,
+    pub(super) unflushed_messages: u64,
+    pub(super) last_flush_ms: i64,
+    /// A segment file was created or deleted since the directory was last fsynced.
+    pub(super) dir_needs_sync: bool,
+    pub(super) scanned_batches: u64,
+}
+
+impl Log {
+    /// Opens a partition's log after an unclean shutdown (or when unsure): segments holding
+    /// offsets at or past `recovery_point` are verified and truncated at the first bad batch.
+    pub fn open(
+        disk: Arc<dyn Disk>,
+        dir: PathBuf,
+        config: LogConfig,
+        recovery_point: i64,
+        log_start_offset: i64,
+        now_ms: i64,
+    ) -> io::Result<Log> {
+        Self::load(
+            disk,
+            dir,
+            config,
+            Some(recovery_point),
+            log_start_offset,
+            now_ms,
+        )
+    }
+
+    /// Opens a log that was shut down cleanly: nothing is rescanned, only index sanity checked.
+    pub fn open_after_clean_shutdown(
+        disk: Arc<dyn Disk>,
+        dir: PathBuf,
+        config: LogConfig,
+        log_start_offset: i64,
+        now_ms: i64,
+    ) -> io::Result<Log> {
+        Self::load(disk, dir, config, None, log_start_offset, now_ms)
+    }
+
+    /// Creates the directory of a new, empty log (or opens what is already there, scanning it).
+    pub fn create(
+        disk: Arc<dyn Disk>,
+        dir: PathBuf,
+        config: LogConfig,
+        now_ms: i64,
+    ) -> io::Result<Log> {
+        disk.create_dir_all(&dir)?;
+        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            disk.sync_dir(parent)?;
+        }
+        Self::load(disk, dir, config, Some(0), 0, now_ms)
+    }
+
+    fn load(
+        disk: Arc<dyn Disk>,
+        dir: PathBuf,
+        config: LogConfig,
+        recovery_point: Option<i64>,
+        log_start_offset: i64,
+        now_ms: i64,
+    ) -> io::Result<Log> {
+        disk.create_dir_all(&dir)?;
+        let loaded = load_segments(&*disk, &dir, &config, recovery_point)?;
+        let epoch_path = dir.join(LEADER_EPOCH_CHECKPOINT);
+        let epochs = read_epochs(&*disk, &epoch_path).unwrap_or_else(|error| {
+            tracing::warn!(%error, "rebuilding the leader epoch cache from the log");
+            Vec::new()
+        });
+        let mut log = Log {
+            epochs: LeaderEpochCache::new(disk.clone(), epoch_path, epochs),
+            disk,
+            dir,
+            config,
+            segments: loaded.segments,
+            log_start_offset,
+            high_watermark: 0,
+            recovery_point: recovery_point.unwrap_or(i64::MAX),
+            unflushed_messages: 0,
+            last_flush_ms: now_ms,
+            dir_needs_sync: false,
+            scanned_batches: loaded.scanned_batches,
+        };
+        log.settle_offsets()?;
+        if log.epochs.entries().is_empty() && log.log_end_offset() > log.log_start_offset {
+            log.rebuild_epochs()?;
+        }
+        log.epochs.truncate_from_end(log.log_end_offset())?;
+        if let Some(segment) = log.segments.values_mut().next_back() {
+            segment.set_first_batch_ms(now_ms);
+        }
+        Ok(log)
+    }
+
+    /// Reconciles the checkpointed offsets with what is on disk: a log start past the end
+    /// empties the log there (as Kafka's `truncateFullyAndStartAt`), an empty directory gets
+    /// its first segment, and the recovery point and high watermark stay within the log.
+    fn settle_offsets(&mut self) -> io::Result<()> {
+        let end = self.segments.values().next_back().map(Segment::next_offset);
+        match end {
+            Some(end) if self.log_start_offset <= end => {}
+            _ => self.reset_to(self.log_start_offset.max(0))?,
+        }
+        let first_base = self.segments.keys().next().copied().unwrap_or(0);
+        self.log_start_offset = self.log_start_offset.max(first_base);
+        let end = self.log_end_offset();
+        self.recovery_point = self.recovery_point.max(self.log_start_offset).min(end);
+        self.high_watermark = self.log_start_offset;
+        Ok(())
+    }
+
+    /// Deletes every segment and starts an empty log at `offset`.
+    fn reset_to(&mut self, offset: i64) -> io::Result<()> {
+        for (_, segment) in std::mem::take(&mut self.segments) {
+            segment.delete(&*self.disk)?;
+        }
+        self.segments
+            .insert(offset, Segment::create(&*self.disk, &self.dir, offset)?);
+        self.dir_needs_sync = true;
+        self.log_start_offset = offset;
+        self.recovery_point = offset;
+        Ok(())
+    }
+
+    /// Rebuilds the leader epoch cache from the batches' `partition_leader_epoch` fields, when
+    /// the checkpoint was missing or corrupt.
+    fn rebuild_epochs(&mut self) -> io::Result<()> {
+        let mut entries: Vec<(i32, i64)> = Vec::new();
+        for segment in self.segments.values() {
+            let mut position = 0;
+            while let Some(header) = segment.read_header_at(position)? {
+                let epoch = header.partition_leader_epoch;
+                if epoch >= 0 && entries.last().is_none_or(|last| epoch > last.0) {
+                    entries.push((epoch, header.base_offset));
+                }
+                position += header.total_size() as u64;
+            }
+        }
+        self.epochs.replace(entries)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn config(&self) -> &LogConfig {
+        &self.config
+    }
+
+    /// Takes effect from the next append or flush decision.
+    pub fn set_config(&mut self, config: LogConfig) {
+        self.config = config;
+    }
+
+    pub fn log_start_offset(&self) -> i64 {
+        self.log_start_offset
+    }
+
+    /// The offset the next appended record gets.
+    pub fn log_end_offset(&self) -> i64 {
+        self.active().next_offset()
+    }
+
+    pub fn high_watermark(&self) -> i64 {
+        self.high_watermark
+    }
+
+    /// Sets the high watermark, clamped to [log_start_offset, log_end_offset].
+    pub fn set_high_watermark(&mut self, high_watermark: i64) {
+        let end = self.log_end_offset();
+        self.high_watermark = high_watermark.max(self.log_start_offset).min(end);
+    }
+
+    /// Offsets below this are durable on disk.
+    pub fn recovery_point(&self) -> i64 {
+        self.recovery_point
+    }
+
+    pub fn segment_count(&self) -> usize {
+        self.segments.len()
+    }
+
+    pub fn latest_epoch(&self) -> Option<i32> {
+        self.epochs.latest_epoch()
+    }
+
+    /// KIP-101: the largest epoch at or below `epoch` and its end offset; `None` is Kafka's
+    /// UNDEFINED_EPOCH / UNDEFINED_EPOCH_OFFSET.
+    pub fn end_offset_for_epoch(&self, epoch: i32) -> Option<(i32, i64)> {
+        self.epochs.end_offset_for(epoch, self.log_end_offset())
+    }
+
+    /// How many batches the last open verified by a full scan (for tests and metrics).
+    pub fn recovery_scanned_batches(&self) -> u64 {
+        self.scanned_batches
+    }
+
+    pub(super) fn active(&self) -> &Segment {
+        // Invariant: `segments` is never empty (every constructor and truncation keeps one).
+        self.segments
+            .values()
+            .next_back()
+            .expect("a log always has an active segment")
+    }
+
+    pub(super) fn active_mut(&mut self) -> &mut Segment {
+        self.segments
+            .values_mut()
+            .next_back()
+            .expect("a log always has an active segment")
+    }
+
+    /// Starts a new active segment at the log end offset.
+    pub(super) fn roll(&mut self, now_ms: i64) -> io::Result<()> {
+        let base = self.log_end_offset();
+        self.active_mut().seal_time_index()?;
+        let mut segment = Segment::create(&*self.disk, &self.dir, base)?;
+        segment.set_first_batch_ms(now_ms);
+        self.segments.insert(base, segment);
+        self.dir_needs_sync = true;
+        Ok(())
+    }
+
+    /// Fsyncs every segment that may hold unflushed data (and the directory, if segments were
+    /// created or deleted), then moves the recovery point to the log end offset.
+    pub fn flush(&mut self) -> io::Result<()> {
+        let end = self.log_end_offset();
+        let first = self
+            .segments
+            .range(..=self.recovery_point)
+            .next_back()
+            .map_or(0, |(b, _)| *b);
+        for segment in self.segments.range(first..).map(|(_, s)| s) {
+            segment.flush()?;
+        }
+        if self.dir_needs_sync {
+            self.disk.sync_dir(&self.dir)?;
+            self.dir_needs_sync = false;
+        }
+        self.recovery_point = end;
+        self.unflushed_messages = 0;
+        Ok(())
+    }
+
+    /// Flushes if `flush.ms` has passed since the last time-based flush.
+    pub fn flush_if_due(&mut self, now_ms: i64) -> io::Result<()> {
+        if now_ms.saturating_sub(self.last_flush_ms) >= self.config.flush_ms {
+            self.flush()?;
+            self.last_flush_ms = now_ms;
+        }
+        Ok(())
+    }
+
+    /// Flushes everything and seals the active segment's time index, before a clean shutdown.
+    pub fn close(&mut self) -> io::Result<()> {
+        self.active_mut().seal_time_index()?;
+        self.flush()
+    }
+
+    /// Removes every record at or after `offset` (the whole batch containing it, so the log
+    /// end offset may end up below `offset`). A follower does this when it diverged from the
+    /// leader. Truncating below the log start offset empties the log and restarts it there.
+    pub fn truncate_to(&mut self, offset: i64) -> io::Result<()> {
+        if offset >= self.log_end_offset() {
+            return Ok(());
+        }
+        let first_base = self.segments.keys().next().copied().unwrap_or(0);
+        if offset <= first_base || offset < self.log_start_offset {
+            self.reset_to(offset.max(0))?;
+        } else {
+            let doomed: Vec<i64> = self.segments.range(offset..).map(|(b, _)| *b).collect();
+            for base in doomed {
+                if let Some(segment) = self.segments.remove(&base) {
+                    segment.delete(&*self.disk)?;
+                    self.dir_needs_sync = true;
+                }
+            }
+            let interval = self.config.index_interval_bytes;
+            self.active_mut().truncate_to(offset, interval)?;
+        }
+        let end = self.log_end_offset();
+        self.high_watermark = self.high_watermark.min(end);
+        self.recovery_point = self.recovery_point.min(end);
+        self.epochs.truncate_from_end(end)
+    }
+
+    /// The segment and batch holding `offset`, searching forward from the segment whose base
+    /// offset is at or below it (later segments cover gaps left by empty segments).
+    pub(super) fn find_batch(
+        &self,
+        offset: i64,
+    ) -> io::Result<Option<(&Segment, u64, BatchHeader)>> {
+        let floor = self
+            .segments
+            .range(..=offset)
+            .next_back()
+            .map_or(i64::MIN, |(b, _)| *b);
+        for segment in self.segments.range(floor..).map(|(_, s)| s) {
+            if let Some((position, header)) = segment.find_batch(offset)? {
+                return Ok(Some((segment, position, header)));
+            }
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,254 @@
+//! `LogManager`: every partition log of a broker, across all `log.dirs`.
+//!
+//! It owns the per-directory checkpoints and the clean-shutdown protocol. A clean shutdown
+//! flushes every log, checkpoints recovery points equal to the log end offsets and then writes
+//! `.kafka_cleanshutdown`; the next start trusts those recovery points and rescans nothing. The
+//! marker is removed once the logs are open, so a crash afterwards is treated as unclean.
+//! Without the marker each log is verified from its checkpointed recovery point (0 if the
+//! checkpoint is missing or corrupt: slower, never wrong). High watermarks are checkpointed in
+//! Kafka's `replication-offset-checkpoint` so consumers see the same committed data after a
+//! restart; the replication layer may then move them.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::checkpoint::{
+    read_offsets, write_offsets, HIGH_WATERMARK_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT,
+    RECOVERY_POINT_CHECKPOINT,
+};
+use super::config::LogConfig;
+use super::disk::{Disk, OpenMode};
+use super::log::Log;
+use crate::types::TopicPartition;
+
+/// Kafka's clean shutdown marker file name.
+pub const CLEAN_SHUTDOWN_FILE: &str = ".kafka_cleanshutdown";
+
+/// What one log dir's checkpoints say about its partitions.
+struct DirCheckpoints {
+    clean: bool,
+    recovery_points: BTreeMap<TopicPartition, i64>,
+    start_offsets: BTreeMap<TopicPartition, i64>,
+    high_watermarks: BTreeMap<TopicPartition, i64>,
+}
+
+impl DirCheckpoints {
+    /// Opens one partition's log: trusted after a clean shutdown (when its recovery point is
+    /// known), otherwise verified from its recovery point (0 if unknown).
+    fn open_log(
+        &self,
+        disk: Arc<dyn Disk>,
+        tp: &TopicPartition,
+        path: PathBuf,
+        config: LogConfig,
+        now_ms: i64,
+    ) -> io::Result<Log> {
+        let log_start_offset = self.start_offsets.get(tp).copied().unwrap_or(0);
+        let mut log = match self.recovery_points.get(tp) {
+            Some(_) if self.clean => {
+                Log::open_after_clean_shutdown(disk, path, config, log_start_offset, now_ms)?
+            }
+            recovery_point => {
+                let recovery_point = recovery_point.copied().unwrap_or(0);
+                Log::open(disk, path, config, recovery_point, log_start_offset, now_ms)?
+            }
+        };
+        if let Some(high_watermark) = self.high_watermarks.get(tp) {
+            log.set_high_watermark(*high_watermark);
+        }
+        Ok(log)
+    }
+}
+
+struct Entry {
+    dir_index: usize,
+    log: Arc<Mutex<Log>>,
+}
+
+/// All partition logs of one broker.
+pub struct LogManager {
+    disk: Arc<dyn Disk>,
+    log_dirs: Vec<PathBuf>,
+    logs: BTreeMap<TopicPartition, Entry>,
+}
+
+fn lock(log: &Mutex<Log>) -> io::Result<MutexGuard<'_, Log>> {
+    // A poisoned log panicked mid-operation; its in-memory state cannot be trusted.
+    log.lock()
+        .map_err(|_| io::Error::other("log mutex poisoned"))
+}
+
+/// Reads a checkpoint, treating a corrupt one as empty (everything is then recovered from 0 and
+/// log start offsets come from the segments).
+fn read_checkpoint(disk: &dyn Disk, path: &Path) -> BTreeMap<TopicPartition, i64> {
+    read_offsets(disk, path).unwrap_or_else(|error| {
+        tracing::warn!(%error, "ignoring corrupt checkpoint; recovering from the log");
+        BTreeMap::new()
+    })
+}
+
+impl LogManager {
+    /// Opens every partition log under `log_dirs`, creating missing directories.
+    pub fn open(
+        disk: Arc<dyn Disk>,
+        log_dirs: Vec<PathBuf>,
+        configs: &BTreeMap<String, LogConfig>,
+        default_config: &LogConfig,
+        now_ms: i64,
+    ) -> io::Result<LogManager> {
+        let mut manager = LogManager {
+            disk,
+            log_dirs,
+            logs: BTreeMap::new(),
+        };
+        for dir_index in 0..manager.log_dirs.len() {
+            manager.open_dir(dir_index, configs, default_config, now_ms)?;
+        }
+        Ok(manager)
+    }
+
+    fn open_dir(
+        &mut self,
+        dir_index: usize,
+        configs: &BTreeMap<String, LogConfig>,
+        default_config: &LogConfig,
+        now_ms: i64,
+    ) -> io::Result<()> {
+        let disk = self.disk.clone();
+        let dir = self.log_dirs[dir_index].clone();
+        disk.create_dir_all(&dir)?;
+        let marker = dir.join(CLEAN_SHUTDOWN_FILE);
+        let checkpoints = DirCheckpoints {
+            clean: disk.exists(&marker)?,
+            recovery_points: read_checkpoint(&*disk, &dir.join(RECOVERY_POINT_CHECKPOINT)),
+            start_offsets: read_checkpoint(&*disk, &dir.join(LOG_START_OFFSET_CHECKPOINT)),
+            high_watermarks: read_checkpoint(&*disk, &dir.join(HIGH_WATERMARK_CHECKPOINT)),
+        };
+        for entry in disk.read_dir(&dir)?.into_iter().filter(|e| e.is_dir) {
+            let path = dir.join(&entry.name);
+            let Some(tp) = TopicPartition::from_dir_name(&entry.name) else {
+                tracing::warn!(dir = %path.display(), "ignoring a directory that is no partition");
+                continue;
+            };
+            if self.logs.contains_key(&tp) {
+                let msg = format!("partition {tp} found in more than one log dir");
+                return Err(io::Error::new(io::ErrorKind::InvalidData, msg));
+            }
+            let config = configs.get(&tp.topic).unwrap_or(default_config).clone();
+            let log = checkpoints.open_log(disk.clone(), &tp, path, config, now_ms)?;
+            let log = Arc::new(Mutex::new(log));
+            self.logs.insert(tp, Entry { dir_index, log });
+        }
+        if checkpoints.clean {
+            disk.remove_file(&marker)?;
+            disk.sync_dir(&dir)?;
+        }
+        Ok(())
+    }
+
+    /// Creates a partition's log in the log dir holding the fewest partitions (or returns the
+    /// existing one).
+    pub fn create_log(
+        &mut self,
+        tp: &TopicPartition,
+        config: LogConfig,
+        now_ms: i64,
+    ) -> io::Result<Arc<Mutex<Log>>> {
+        if let Some(entry) = self.logs.get(tp) {
+            return Ok(entry.log.clone());
+        }
+        let mut counts = vec![0usize; self.log_dirs.len()];
+        for entry in self.logs.values() {
+            counts[entry.dir_index] += 1;
+        }
+        let dir_index = (0..counts.len())
+            .min_by_key(|i| counts[*i])
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no log dirs"))?;
+        let path = self.log_dirs[dir_index].join(tp.dir_name());
+        let log = Arc::new(Mutex::new(Log::create(
+            self.disk.clone(),
+            path,
+            config,
+            now_ms,
+        )?));
+        self.logs.insert(
+            tp.clone(),
+            Entry {
+                dir_index,
+                log: log.clone(),
+            },
+        );
+        Ok(log)
+    }
+
+    pub fn get(&self, tp: &TopicPartition) -> Option<Arc<Mutex<Log>>> {
+        self.logs.get(tp).map(|entry| entry.log.clone())
+    }
+
+    /// Deletes a partition's log and its directory.
+    pub fn delete_log(&mut self, tp: &TopicPartition) -> io::Result<()> {
+        let Some(entry) = self.logs.remove(tp) else {
+            return Ok(());
+        };
+        let dir = lock(&entry.log)?.dir().to_path_buf();
+        self.disk.remove_dir_all(&dir)?;
+        self.disk.sync_dir(&self.log_dirs[entry.dir_index])?;
+        // Drop it from the checkpoints too, so a restart does not carry stale offsets.
+        self.checkpoint()
+    }
+
+    /// Every partition, sorted.
+    pub fn partitions(&self) -> Vec<TopicPartition> {
+        self.logs.keys().cloned().collect()
+    }
+
+    /// Writes each log dir's recovery point, log start offset and high watermark checkpoints.
+    pub fn checkpoint(&self) -> io::Result<()> {
+        for (dir_index, dir) in self.log_dirs.iter().enumerate() {
+            let mut recovery_points = BTreeMap::new();
+            let mut start_offsets = BTreeMap::new();
+            let mut high_watermarks = BTreeMap::new();
+            for (tp, entry) in self.logs.iter().filter(|(_, e)| e.dir_index == dir_index) {
+                let log = lock(&entry.log)?;
+                recovery_points.insert(tp.clone(), log.recovery_point());
+                start_offsets.insert(tp.clone(), log.log_start_offset());
+                high_watermarks.insert(tp.clone(), log.high_watermark());
+            }
+            let disk = &*self.disk;
+            write_offsets(disk, &dir.join(RECOVERY_POINT_CHECKPOINT), &recovery_points)?;
+            write_offsets(disk, &dir.join(LOG_START_OFFSET_CHECKPOINT), &start_offsets)?;
+            write_offsets(disk, &dir.join(HIGH_WATERMARK_CHECKPOINT), &high_watermarks)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes every log whose `flush.ms` has passed. Tries all logs; returns the first error.
+    pub fn flush_due(&self, now_ms: i64) -> io::Result<()> {
+        let mut result = Ok(());
+        for (tp, entry) in &self.logs {
+            if let Err(error) = lock(&entry.log).and_then(|mut log| log.flush_if_due(now_ms)) {
+                tracing::warn!(partition = %tp, %error, "flush failed");
+                result = result.and(Err(error));
+            }
+        }
+        result
+    }
+
+    /// Flushes every log, checkpoints recovery points at the log end offsets, then writes the
+    /// clean-shutdown marker in each log dir so the next start skips recovery.
+    pub fn shutdown(&self) -> io::Result<()> {
+        for entry in self.logs.values() {
+            lock(&entry.log)?.close()?;
+        }
+        self.checkpoint()?;
+        for dir in &self.log_dirs {
+            self.disk
+                .open(&dir.join(CLEAN_SHUTDOWN_FILE), OpenMode::Truncate)?
+                .sync()?;
+            self.disk.sync_dir(dir)?;
+        }
+        Ok(())
+    }
+}

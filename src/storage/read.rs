@@ -1,0 +1,132 @@
+//! Reads: Fetch (whole batches from an offset), ListOffsets by timestamp, and the record with
+//! the largest timestamp.
+//!
+//! A fetch that lands inside a batch returns that whole batch; clients skip the records before
+//! their offset (a broker that dropped such batches made clients hang). Reads stop at a segment
+//! boundary: the client simply fetches again from where the response ended.
+
+use bytes::Bytes;
+
+use super::batch::BatchHeader;
+use super::error::ReadError;
+use super::log::Log;
+use super::records::{for_each_record, RecordInfo};
+use super::segment::Segment;
+
+impl Log {
+    /// Whole batches starting with the one containing `fetch_offset`, stopping before any batch
+    /// whose base offset is at or above `max_offset` and within `max_bytes` (except that with
+    /// `min_one_batch` the first batch is returned whole even if bigger).
+    pub fn read(
+        &self,
+        fetch_offset: i64,
+        max_bytes: usize,
+        max_offset: i64,
+        min_one_batch: bool,
+    ) -> Result<Bytes, ReadError> {
+        let log_end_offset = self.log_end_offset();
+        if fetch_offset < self.log_start_offset || fetch_offset > log_end_offset {
+            return Err(ReadError::OffsetOutOfRange {
+                log_start_offset: self.log_start_offset,
+                log_end_offset,
+            });
+        }
+        let Some((segment, start, header)) = self.find_batch(fetch_offset)? else {
+            return Ok(Bytes::new());
+        };
+        let mut end = start;
+        let mut next = Some(header);
+        while let Some(header) = next {
+            let size = header.total_size() as u64;
+            let first = end == start;
+            if header.base_offset >= max_offset
+                || (end - start + size > max_bytes as u64 && !(first && min_one_batch))
+            {
+                break;
+            }
+            end += size;
+            next = segment.read_header_at(end)?;
+        }
+        // `end - start` is bounded by `max_bytes` or one batch, so it fits in usize.
+        Ok(Bytes::from(segment.read(start, (end - start) as usize)?))
+    }
+
+    /// ListOffsets by time: the offset and timestamp of the first record (at or after the log
+    /// start offset) whose timestamp is at or above `timestamp_ms`.
+    pub fn offset_for_timestamp(&self, timestamp_ms: i64) -> Result<Option<(i64, i64)>, ReadError> {
+        for segment in self.segments.values() {
+            if segment.max_timestamp() < timestamp_ms {
+                continue;
+            }
+            let from = segment.time_lookup(timestamp_ms).max(self.log_start_offset);
+            let found = first_record_where(segment, from, |header, record| {
+                header.max_timestamp >= timestamp_ms
+                    && record.is_none_or(|r| {
+                        r.timestamp >= timestamp_ms && r.offset >= self.log_start_offset
+                    })
+            })?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
+    }
+
+    /// ListOffsets MAX_TIMESTAMP (-3): the first record carrying the largest timestamp.
+    pub fn max_timestamp_entry(&self) -> Result<Option<(i64, i64)>, ReadError> {
+        let mut best: Option<&Segment> = None;
+        for segment in self.segments.values() {
+            if segment.max_timestamp() >= 0
+                && best.is_none_or(|b| segment.max_timestamp() > b.max_timestamp())
+            {
+                best = Some(segment);
+            }
+        }
+        let Some(segment) = best else {
+            return Ok(None);
+        };
+        let max = segment.max_timestamp();
+        let matches = |header: &BatchHeader, record: Option<&RecordInfo>| {
+            header.max_timestamp == max && record.is_none_or(|r| r.timestamp == max)
+        };
+        // The segment remembers the batch that first reached its max; scan from the start only
+        // if that hint is stale.
+        match first_record_where(segment, segment.offset_of_max_timestamp(), matches)? {
+            Some(found) => Ok(Some(found)),
+            None => first_record_where(segment, segment.base_offset(), matches),
+        }
+    }
+}
+
+/// Scans `segment` from the batch holding `from`: the first record for which `wanted` holds.
+/// `wanted` is asked first with the header alone (`None`), to skip batches without decoding.
+fn first_record_where(
+    segment: &Segment,
+    from: i64,
+    wanted: impl Fn(&BatchHeader, Option<&RecordInfo>) -> bool,
+) -> Result<Option<(i64, i64)>, ReadError> {
+    let Some((mut position, _)) = segment.find_batch(from)? else {
+        return Ok(None);
+    };
+    while let Some(header) = segment.read_header_at(position)? {
+        if wanted(&header, None) {
+            let batch = segment.read(position, header.total_size())?;
+            let mut found = None;
+            for_each_record(&batch, &header, |record| {
+                if wanted(&header, Some(&record)) {
+                    found = Some((record.offset, record.timestamp));
+                }
+                found.is_none()
+            })
+            .map_err(|error| ReadError::CorruptBatch {
+                base_offset: header.base_offset,
+                error,
+            })?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        position += header.total_size() as u64;
+    }
+    Ok(None)
+}

@@ -1,0 +1,826 @@
+//! Log-level tests against [`MemDisk`] (plus one [`FileDisk`] smoke test): appends, reads,
+//! rolls, indexes, recovery from torn and corrupt data, checkpoints and clean shutdown.
+//! Test batches come from `kafka-protocol`'s encoder, as a producer would build them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use kafka_protocol::records::{
+    Compression, Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions,
+    TimestampType as WireTimestampType,
+};
+
+use super::batch::{BatchHeader, BatchSplitter};
+use super::*;
+use crate::types::TopicPartition;
+
+fn record(i: usize, timestamp: i64, key: bool) -> Record {
+    Record {
+        transactional: false,
+        control: false,
+        delete_horizon: false,
+        partition_leader_epoch: -1,
+        producer_id: -1,
+        producer_epoch: -1,
+        timestamp_type: WireTimestampType::Creation,
+        offset: i as i64,
+        sequence: i as i32,
+        timestamp,
+        key: key.then(|| Bytes::from(format!("key-{i}"))),
+        value: Some(Bytes::from(vec![b'v'; 40])),
+        headers: Default::default(),
+    }
+}
+
+/// One batch of `timestamps.len()` records with those timestamps.
+fn batch_with(timestamps: &[i64], key: bool, compression: Compression) -> Vec<u8> {
+    let records: Vec<Record> = timestamps
+        .iter()
+        .enumerate()
+        .map(|(i, ts)| record(i, *ts, key))
+        .collect();
+    let mut buf = BytesMut::new();
+    let options = RecordEncodeOptions {
+        version: 2,
+        compression,
+    };
+    RecordBatchEncoder::encode(&mut buf, &records, &options).unwrap();
+    buf.to_vec()
+}
+
+fn batch(count: usize) -> Vec<u8> {
+    let timestamps: Vec<i64> = (0..count as i64).map(|i| 1_000 + i).collect();
+    batch_with(&timestamps, true, Compression::None)
+}
+
+fn dir() -> PathBuf {
+    PathBuf::from("/data/topic-0")
+}
+
+fn seg_path(base: i64, suffix: &str) -> PathBuf {
+    dir().join(format!("{base:020}.{suffix}"))
+}
+
+fn create(disk: &MemDisk, config: LogConfig) -> Log {
+    Log::create(Arc::new(disk.clone()), dir(), config, 0).unwrap()
+}
+
+fn reopen(disk: &MemDisk, config: LogConfig, recovery_point: i64) -> Log {
+    Log::open(Arc::new(disk.clone()), dir(), config, recovery_point, 0, 0).unwrap()
+}
+
+/// (base offset, records count) of every batch in a record set.
+fn offsets(records: &[u8]) -> Vec<(i64, i32)> {
+    BatchSplitter::new(records)
+        .map(|b| b.unwrap().header)
+        .map(|h| (h.base_offset, h.records_count))
+        .collect()
+}
+
+fn header(records: &[u8]) -> BatchHeader {
+    BatchHeader::parse(records).unwrap()
+}
+
+#[test]
+fn append_and_read_round_trip_with_dense_offsets() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    let first = batch(3);
+    let info = log.append_as_leader(&first, 5, 100).unwrap();
+    assert_eq!(
+        (info.base_offset, info.last_offset, info.record_count),
+        (0, 2, 3)
+    );
+    assert_eq!((info.log_append_time_ms, info.log_start_offset), (-1, 0));
+    let info = log.append_as_leader(&batch(2), 5, 100).unwrap();
+    assert_eq!((info.base_offset, info.last_offset), (3, 4));
+    assert_eq!(log.log_end_offset(), 5);
+
+    let read = log.read(0, 1 << 20, i64::MAX, false).unwrap();
+    assert_eq!(offsets(&read), vec![(0, 3), (3, 2)]);
+    // Stored as produced, except for the stamped base offset and leader epoch.
+    assert_eq!(&read[12..16], &5i32.to_be_bytes());
+    assert_eq!(&read[16..first.len()], &first[16..]);
+    let decoded = RecordBatchDecoder::decode_all(&mut read.clone()).unwrap();
+    let record_offsets: Vec<i64> = decoded
+        .iter()
+        .flat_map(|set| set.records.iter().map(|r| r.offset))
+        .collect();
+    assert_eq!(record_offsets, vec![0, 1, 2, 3, 4]);
+    assert_eq!(decoded[1].records[0].partition_leader_epoch, 5);
+}
+
+#[test]
+fn a_fetch_inside_a_batch_returns_the_whole_batch() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    log.append_as_leader(&batch(3), 0, 0).unwrap();
+    log.append_as_leader(&batch(3), 0, 0).unwrap();
+    assert_eq!(
+        offsets(&log.read(1, 1 << 20, i64::MAX, false).unwrap()),
+        vec![(0, 3), (3, 3)]
+    );
+    assert_eq!(
+        offsets(&log.read(5, 1 << 20, i64::MAX, false).unwrap()),
+        vec![(3, 3)]
+    );
+}
+
+#[test]
+fn reads_honour_max_bytes_min_one_batch_max_offset_and_range() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    let size = batch(2).len();
+    for _ in 0..3 {
+        log.append_as_leader(&batch(2), 0, 0).unwrap();
+    }
+    assert!(log.read(0, size - 1, i64::MAX, false).unwrap().is_empty());
+    assert_eq!(
+        offsets(&log.read(0, size - 1, i64::MAX, true).unwrap()),
+        vec![(0, 2)]
+    );
+    assert_eq!(
+        offsets(&log.read(0, 2 * size - 1, i64::MAX, true).unwrap()),
+        vec![(0, 2)]
+    );
+    assert_eq!(
+        offsets(&log.read(0, 2 * size, i64::MAX, false).unwrap()).len(),
+        2
+    );
+    // max_offset (the high watermark) is exclusive, by base offset.
+    assert_eq!(
+        offsets(&log.read(0, 1 << 20, 2, false).unwrap()),
+        vec![(0, 2)]
+    );
+    assert_eq!(offsets(&log.read(0, 1 << 20, 3, false).unwrap()).len(), 2);
+    assert!(log.read(0, 1 << 20, 0, true).unwrap().is_empty());
+    assert!(log.read(6, 1 << 20, i64::MAX, true).unwrap().is_empty());
+    for bad in [-1, 7] {
+        match log.read(bad, 100, i64::MAX, true) {
+            Err(ReadError::OffsetOutOfRange {
+                log_start_offset: 0,
+                log_end_offset: 6,
+            }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn segments_roll_on_size_and_on_age() {
+    let disk = MemDisk::new();
+    let size = batch(1).len() as u64;
+    let config = LogConfig {
+        segment_bytes: 2 * size,
+        segment_ms: 1_000,
+        ..LogConfig::default()
+    };
+    let mut log = create(&disk, config);
+    for _ in 0..5 {
+        log.append_as_leader(&batch(1), 0, 0).unwrap();
+    }
+    assert_eq!(log.segment_count(), 3);
+    for base in [0, 2, 4] {
+        assert!(disk.file_bytes(&seg_path(base, "log")).is_some());
+        assert!(disk.file_bytes(&seg_path(base, "index")).is_some());
+        assert!(disk.file_bytes(&seg_path(base, "timeindex")).is_some());
+    }
+    // Age: the segment at 4 got its first batch at 0 ms.
+    log.append_as_leader(&batch(1), 0, 1_000).unwrap();
+    assert_eq!(log.segment_count(), 3);
+    log.append_as_leader(&batch(1), 0, 1_001).unwrap();
+    assert_eq!(log.segment_count(), 4);
+    assert_eq!(
+        disk.file_bytes(&seg_path(6, "log")).unwrap().len() as u64,
+        size
+    );
+    // A batch bigger than segment.bytes still goes into an empty segment.
+    log.append_as_leader(&batch(10), 0, 1_001).unwrap();
+    assert_eq!(log.segment_count(), 5);
+    assert_eq!(
+        offsets(&log.read(5, 1 << 20, i64::MAX, false).unwrap()),
+        vec![(5, 1)]
+    );
+    assert_eq!(
+        offsets(&log.read(9, 1 << 20, i64::MAX, false).unwrap()),
+        vec![(7, 10)]
+    );
+}
+
+#[test]
+fn offset_index_finds_every_batch_among_many() {
+    let disk = MemDisk::new();
+    let config = LogConfig {
+        index_interval_bytes: 300,
+        segment_bytes: 40_000,
+        ..LogConfig::default()
+    };
+    let mut log = create(&disk, config.clone());
+    for i in 0..300 {
+        log.append_as_leader(&batch(1 + i % 3), 0, 0).unwrap();
+    }
+    assert!(log.segment_count() > 1);
+    let entries: usize = log.segments.values().map(|s| s.offset_index_len()).sum();
+    assert!(entries > 50, "{entries}");
+    let end = log.log_end_offset();
+    let check = |log: &Log| {
+        for offset in 0..end {
+            let read = log.read(offset, 1, i64::MAX, true).unwrap();
+            let h = header(&read);
+            assert!(
+                h.base_offset <= offset && offset <= h.last_offset(),
+                "{offset}"
+            );
+        }
+    };
+    check(&log);
+    // The same lookups after a trusted reload of the indexes.
+    check(&reopen(&disk, config, end));
+}
+
+#[test]
+fn offset_for_timestamp_finds_the_first_record_at_or_after() {
+    let disk = MemDisk::new();
+    let config = LogConfig {
+        index_interval_bytes: 1,
+        segment_bytes: 600,
+        ..LogConfig::default()
+    };
+    let mut log = create(&disk, config.clone());
+    // Offsets 0-2: 100, 300, 200; 3-4: 250, 260; 5: 500 (gzip); 6-7: 400, 600.
+    log.append_as_leader(&batch_with(&[100, 300, 200], true, Compression::None), 0, 0)
+        .unwrap();
+    log.append_as_leader(&batch_with(&[250, 260], true, Compression::None), 0, 0)
+        .unwrap();
+    log.append_as_leader(&batch_with(&[500], true, Compression::Gzip), 0, 0)
+        .unwrap();
+    log.append_as_leader(&batch_with(&[400, 600], true, Compression::None), 0, 0)
+        .unwrap();
+    assert!(log.segment_count() > 1);
+    let expect = [
+        (0, 0, 100),
+        (100, 0, 100),
+        (101, 1, 300),
+        (300, 1, 300),
+        (301, 5, 500),
+    ];
+    let more = [(450, 5, 500), (501, 7, 600), (600, 7, 600)];
+    for log in [&log, &reopen(&disk, config, 8)] {
+        for (target, offset, ts) in expect.iter().chain(&more) {
+            assert_eq!(
+                log.offset_for_timestamp(*target).unwrap(),
+                Some((*offset, *ts)),
+                "{target}"
+            );
+        }
+        assert_eq!(log.offset_for_timestamp(601).unwrap(), None);
+        assert_eq!(log.max_timestamp_entry().unwrap(), Some((7, 600)));
+    }
+}
+
+#[test]
+fn log_append_time_stamps_every_record() {
+    let disk = MemDisk::new();
+    let config = LogConfig {
+        message_timestamp_type: TimestampType::LogAppendTime,
+        ..LogConfig::default()
+    };
+    let mut log = create(&disk, config);
+    let info = log
+        .append_as_leader(&batch_with(&[5, 9], true, Compression::Lz4), 0, 7_000)
+        .unwrap();
+    assert_eq!(info.log_append_time_ms, 7_000);
+    log.append_as_leader(&batch_with(&[1], true, Compression::None), 0, 8_000)
+        .unwrap();
+    let read = log.read(0, 1 << 20, i64::MAX, false).unwrap();
+    let h = header(&read);
+    assert!(h.is_log_append_time() && super::batch::verify_crc(&read[..h.total_size()]));
+    assert_eq!(h.max_timestamp, 7_000);
+    assert_eq!(log.offset_for_timestamp(10).unwrap(), Some((0, 7_000)));
+    assert_eq!(log.offset_for_timestamp(7_001).unwrap(), Some((2, 8_000)));
+    assert_eq!(log.max_timestamp_entry().unwrap(), Some((2, 8_000)));
+    let decoded = RecordBatchDecoder::decode_all(&mut read.clone()).unwrap();
+    assert_eq!(
+        decoded.len(),
+        2,
+        "the stamped batch still decodes (CRC valid)"
+    );
+}
+
+#[test]
+fn every_codec_is_accepted_and_served_back_byte_identical() {
+    let disk = MemDisk::new();
+    let config = LogConfig {
+        compacted: true,
+        ..LogConfig::default()
+    };
+    let mut log = create(&disk, config);
+    let codecs = [
+        Compression::None,
+        Compression::Gzip,
+        Compression::Snappy,
+        Compression::Lz4,
+        Compression::Zstd,
+    ];
+    let mut sent = Vec::new();
+    for codec in codecs {
+        let b = batch_with(&[1, 2, 3], true, codec);
+        log.append_as_leader(&b, 0, 0).unwrap();
+        sent.push(b);
+    }
+    let read = log.read(0, 1 << 20, i64::MAX, false).unwrap();
+    let mut at = 0;
+    for (i, b) in sent.iter().enumerate() {
+        assert_eq!(header(&read[at..]).compression(), i as u8);
+        assert_eq!(&read[at + 16..at + b.len()], &b[16..]);
+        at += b.len();
+    }
+}
+
+fn assert_untouched(disk: &MemDisk, log: &Log, before: &[u8]) {
+    assert_eq!(log.log_end_offset(), 2);
+    assert_eq!(disk.file_bytes(&seg_path(0, "log")).unwrap(), before);
+}
+
+#[test]
+fn bad_appends_are_rejected_and_nothing_is_written() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    log.append_as_leader(&batch(2), 0, 0).unwrap();
+    let before = disk.file_bytes(&seg_path(0, "log")).unwrap();
+    let good = batch(2);
+
+    let mut bad_crc = good.clone();
+    *bad_crc.last_mut().unwrap() ^= 1;
+    let set = [good.clone(), bad_crc].concat();
+    let err = log.append_as_leader(&set, 0, 0).unwrap_err();
+    assert!(matches!(
+        err,
+        AppendError::CorruptMessage {
+            batch_index: 1,
+            error: BatchError::CrcMismatch { .. }
+        }
+    ));
+    assert_untouched(&disk, &log, &before);
+
+    let mut v1 = good.clone();
+    v1[16] = 1;
+    let err = log.append_as_leader(&v1, 0, 0).unwrap_err();
+    assert!(matches!(
+        err,
+        AppendError::UnsupportedMagic {
+            batch_index: 0,
+            magic: 1
+        }
+    ));
+
+    let torn = &good[..good.len() - 1];
+    let err = log.append_as_leader(torn, 0, 0).unwrap_err();
+    assert!(matches!(err, AppendError::CorruptMessage { .. }), "{err}");
+
+    let err = log.append_as_leader(&[], 0, 0).unwrap_err();
+    assert!(matches!(err, AppendError::InvalidRecord { .. }));
+
+    log.set_config(LogConfig {
+        max_message_bytes: good.len() - 1,
+        ..LogConfig::default()
+    });
+    let err = log.append_as_leader(&good, 0, 0).unwrap_err();
+    let size = good.len();
+    assert!(
+        matches!(err, AppendError::MessageTooLarge { size: s, max } if s == size && max == size - 1)
+    );
+    assert_untouched(&disk, &log, &before);
+
+    log.set_config(LogConfig {
+        compacted: true,
+        ..LogConfig::default()
+    });
+    let keyless = batch_with(&[1, 2], false, Compression::Zstd);
+    let err = log
+        .append_as_leader(&[good.clone(), keyless].concat(), 0, 0)
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        AppendError::InvalidRecord {
+            batch_index: 1,
+            reason: InvalidRecordReason::MissingKey { offset_delta: 0 }
+        }
+    ));
+    assert_untouched(&disk, &log, &before);
+    assert_eq!(log.segment_count(), 1);
+}
+
+#[test]
+fn a_failed_write_leaves_the_log_as_it_was() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    log.append_as_leader(&batch(2), 0, 0).unwrap();
+    let before = disk.file_bytes(&seg_path(0, "log")).unwrap();
+    disk.set_fail_writes(true);
+    let err = log.append_as_leader(&batch(2), 0, 0).unwrap_err();
+    assert!(matches!(err, AppendError::Storage(_)));
+    disk.set_fail_writes(false);
+    assert_untouched(&disk, &log, &before);
+
+    // flush.messages = 1: a failing fsync takes the records back too.
+    log.set_config(LogConfig {
+        flush_messages: 1,
+        ..LogConfig::default()
+    });
+    log.append_as_leader(&batch(1), 0, 0).unwrap();
+    assert_eq!(log.recovery_point(), 3);
+    let before = disk.file_bytes(&seg_path(0, "log")).unwrap();
+    let synced = disk.sync_count();
+    disk.set_fail_writes(true);
+    assert!(log.append_as_leader(&batch(1), 0, 0).is_err());
+    disk.set_fail_writes(false);
+    assert_eq!(log.log_end_offset(), 3);
+    assert_eq!(disk.file_bytes(&seg_path(0, "log")).unwrap(), before);
+    assert_eq!(disk.sync_count(), synced);
+    assert_eq!(
+        log.append_as_leader(&batch(1), 0, 0).unwrap().base_offset,
+        3
+    );
+}
+
+#[test]
+fn a_torn_tail_is_truncated_on_recovery() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    for _ in 0..3 {
+        log.append_as_leader(&batch(2), 0, 0).unwrap();
+    }
+    drop(log);
+    let path = seg_path(0, "log");
+    let mut bytes = disk.file_bytes(&path).unwrap();
+    let keep = 2 * batch(2).len();
+    bytes.truncate(bytes.len() - 10);
+    disk.set_file_bytes(&path, bytes);
+    let log = reopen(&disk, LogConfig::default(), 0);
+    assert_eq!(log.log_end_offset(), 4);
+    assert_eq!(disk.file_bytes(&path).unwrap().len(), keep);
+    assert_eq!(log.recovery_scanned_batches(), 2);
+}
+
+#[test]
+fn a_flipped_bit_truncates_from_that_batch_and_drops_later_segments() {
+    let disk = MemDisk::new();
+    let size = batch(1).len();
+    let config = LogConfig {
+        segment_bytes: 5 * size as u64,
+        ..LogConfig::default()
+    };
+    let mut log = create(&disk, config.clone());
+    for _ in 0..8 {
+        log.append_as_leader(&batch(1), 0, 0).unwrap();
+    }
+    assert_eq!(log.segment_count(), 2);
+    drop(log);
+    // Flip a bit inside the value of the batch at offset 2.
+    assert!(disk.flip_bit(&seg_path(0, "log"), 2 * size + 70, 3));
+    let mut log = reopen(&disk, config, 1);
+    assert_eq!(log.log_end_offset(), 2);
+    assert_eq!(log.segment_count(), 1);
+    assert!(disk.file_bytes(&seg_path(5, "log")).is_none());
+    assert!(disk.file_bytes(&seg_path(5, "index")).is_none());
+    assert_eq!(
+        offsets(&log.read(0, 1 << 20, i64::MAX, false).unwrap()),
+        vec![(0, 1), (1, 1)]
+    );
+    assert_eq!(
+        log.append_as_leader(&batch(1), 0, 0).unwrap().base_offset,
+        2
+    );
+}
+
+#[test]
+fn corruption_below_the_recovery_point_is_not_rescanned() {
+    let disk = MemDisk::new();
+    let size = batch(1).len();
+    let config = LogConfig {
+        segment_bytes: 2 * size as u64,
+        ..LogConfig::default()
+    };
+    let mut log = create(&disk, config.clone());
+    for _ in 0..4 {
+        log.append_as_leader(&batch(1), 0, 0).unwrap();
+    }
+    drop(log);
+    assert!(disk.flip_bit(&seg_path(0, "log"), 70, 0));
+    let log = reopen(&disk, config, 2);
+    assert_eq!(log.log_end_offset(), 4);
+    assert_eq!(
+        log.recovery_scanned_batches(),
+        2,
+        "only the segment at 2 is verified"
+    );
+}
+
+#[test]
+fn missing_or_torn_indexes_are_rebuilt() {
+    let disk = MemDisk::new();
+    let config = LogConfig {
+        index_interval_bytes: 1,
+        ..LogConfig::default()
+    };
+    let mut log = create(&disk, config.clone());
+    for _ in 0..10 {
+        log.append_as_leader(&batch(2), 0, 0).unwrap();
+    }
+    drop(log);
+    let index = disk.file_bytes(&seg_path(0, "index")).unwrap();
+    let time_index = disk.file_bytes(&seg_path(0, "timeindex")).unwrap();
+    assert_eq!(index.len(), 9 * 8);
+    disk.remove_file(&seg_path(0, "index")).unwrap();
+    let log = reopen(&disk, config.clone(), 20);
+    assert_eq!(log.log_end_offset(), 20);
+    assert_eq!(disk.file_bytes(&seg_path(0, "index")).unwrap(), index);
+    assert_eq!(
+        disk.file_bytes(&seg_path(0, "timeindex")).unwrap(),
+        time_index
+    );
+    drop(log);
+
+    let mut torn = index.clone();
+    torn.truncate(index.len() - 3);
+    disk.set_file_bytes(&seg_path(0, "index"), torn);
+    let log = reopen(&disk, config.clone(), 20);
+    assert_eq!(disk.file_bytes(&seg_path(0, "index")).unwrap(), index);
+    drop(log);
+
+    // An entry pointing past the end of the log fails the sanity check.
+    let mut lying = index.clone();
+    lying[index.len() - 4..].copy_from_slice(&u32::MAX.to_be_bytes());
+    disk.set_file_bytes(&seg_path(0, "index"), lying);
+    let log = reopen(&disk, config, 20);
+    assert_eq!(disk.file_bytes(&seg_path(0, "index")).unwrap(), index);
+    assert_eq!(
+        offsets(&log.read(13, 1, i64::MAX, true).unwrap()),
+        vec![(12, 2)]
+    );
+}
+
+#[test]
+fn a_crash_between_roll_and_index_creation_recovers() {
+    let disk = MemDisk::new();
+    let size = batch(1).len() as u64;
+    let config = LogConfig {
+        segment_bytes: 2 * size,
+        ..LogConfig::default()
+    };
+    let mut log = create(&disk, config.clone());
+    for _ in 0..3 {
+        log.append_as_leader(&batch(1), 0, 0).unwrap();
+    }
+    drop(log);
+    disk.remove_file(&seg_path(2, "index")).unwrap();
+    disk.remove_file(&seg_path(2, "timeindex")).unwrap();
+    // And an orphan index for a segment whose .log never made it.
+    disk.set_file_bytes(&seg_path(9, "index"), vec![]);
+    let mut log = reopen(&disk, config, 3);
+    assert_eq!(log.log_end_offset(), 3);
+    assert!(disk.file_bytes(&seg_path(2, "index")).is_some());
+    assert!(disk.file_bytes(&seg_path(2, "timeindex")).is_some());
+    assert!(disk.file_bytes(&seg_path(9, "index")).is_none());
+    assert_eq!(
+        log.append_as_leader(&batch(1), 0, 0).unwrap().base_offset,
+        3
+    );
+}
+
+#[test]
+fn leader_epochs_are_recorded_checkpointed_and_truncated() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    assert_eq!(log.latest_epoch(), None);
+    log.append_as_leader(&batch(2), 1, 0).unwrap();
+    log.append_as_leader(&batch(2), 1, 0).unwrap();
+    log.append_as_leader(&batch(3), 4, 0).unwrap();
+    assert_eq!(log.latest_epoch(), Some(4));
+    assert_eq!(log.end_offset_for_epoch(1), Some((1, 4)));
+    assert_eq!(log.end_offset_for_epoch(3), Some((1, 4)));
+    assert_eq!(log.end_offset_for_epoch(4), Some((4, 7)));
+    assert_eq!(log.end_offset_for_epoch(5), None);
+    let checkpoint = dir().join("leader-epoch-checkpoint");
+    assert_eq!(disk.file_bytes(&checkpoint).unwrap(), b"0\n2\n1 0\n4 4\n");
+    drop(log);
+
+    // A corrupt checkpoint is rebuilt from the batches' partition leader epochs.
+    disk.set_file_bytes(&checkpoint, b"garbage".to_vec());
+    let mut log = reopen(&disk, LogConfig::default(), 0);
+    assert_eq!(log.end_offset_for_epoch(1), Some((1, 4)));
+    assert_eq!(disk.file_bytes(&checkpoint).unwrap(), b"0\n2\n1 0\n4 4\n");
+
+    // Truncating inside a batch removes the whole batch, and the epochs after it.
+    log.set_high_watermark(7);
+    log.truncate_to(5).unwrap();
+    assert_eq!(log.log_end_offset(), 4);
+    assert_eq!(log.high_watermark(), 4);
+    assert_eq!(log.latest_epoch(), Some(1));
+    assert_eq!(
+        log.append_as_leader(&batch(1), 6, 0).unwrap().base_offset,
+        4
+    );
+    assert_eq!(log.end_offset_for_epoch(1), Some((1, 4)));
+}
+
+#[test]
+fn truncation_across_segments_and_below_the_start() {
+    let disk = MemDisk::new();
+    let size = batch(1).len() as u64;
+    let config = LogConfig {
+        segment_bytes: 2 * size,
+        ..LogConfig::default()
+    };
+    let mut log = create(&disk, config.clone());
+    for _ in 0..6 {
+        log.append_as_leader(&batch(1), 0, 0).unwrap();
+    }
+    log.truncate_to(3).unwrap();
+    assert_eq!((log.log_end_offset(), log.segment_count()), (3, 2));
+    assert!(disk.file_bytes(&seg_path(4, "log")).is_none());
+    assert_eq!(
+        log.append_as_leader(&batch(1), 0, 0).unwrap().base_offset,
+        3
+    );
+    log.truncate_to(0).unwrap();
+    assert_eq!((log.log_end_offset(), log.segment_count()), (0, 1));
+    assert!(log.read(0, 100, i64::MAX, true).unwrap().is_empty());
+}
+
+#[test]
+fn high_watermark_is_clamped_to_the_log() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    log.append_as_leader(&batch(3), 0, 0).unwrap();
+    log.set_high_watermark(10);
+    assert_eq!(log.high_watermark(), 3);
+    log.set_high_watermark(-5);
+    assert_eq!(log.high_watermark(), 0);
+}
+
+#[test]
+fn flush_policies_move_the_recovery_point() {
+    let disk = MemDisk::new();
+    let config = LogConfig {
+        flush_messages: 3,
+        flush_ms: 1_000,
+        ..LogConfig::default()
+    };
+    let mut log = create(&disk, config);
+    log.append_as_leader(&batch(2), 0, 0).unwrap();
+    assert_eq!(log.recovery_point(), 0);
+    log.append_as_leader(&batch(1), 0, 0).unwrap();
+    assert_eq!(log.recovery_point(), 3);
+    log.append_as_leader(&batch(1), 0, 0).unwrap();
+    log.flush_if_due(999).unwrap();
+    assert_eq!(log.recovery_point(), 3);
+    log.flush_if_due(1_000).unwrap();
+    assert_eq!(log.recovery_point(), 4);
+}
+
+fn manager(disk: &MemDisk, dirs: &[&str]) -> LogManager {
+    let dirs = dirs.iter().map(PathBuf::from).collect();
+    let configs = BTreeMap::new();
+    LogManager::open(
+        Arc::new(disk.clone()),
+        dirs,
+        &configs,
+        &LogConfig::default(),
+        0,
+    )
+    .unwrap()
+}
+
+#[test]
+fn manager_places_partitions_and_checkpoints_round_trip() {
+    let disk = MemDisk::new();
+    let mut manager = manager(&disk, &["/a", "/b"]);
+    let tps: Vec<_> = (0..3).map(|p| TopicPartition::new("t", p)).collect();
+    for tp in &tps {
+        let log = manager.create_log(tp, LogConfig::default(), 0).unwrap();
+        log.lock()
+            .unwrap()
+            .append_as_leader(&batch(2), 0, 0)
+            .unwrap();
+        log.lock().unwrap().flush().unwrap();
+    }
+    assert!(disk.exists(Path::new("/a/t-0")).unwrap());
+    assert!(disk.exists(Path::new("/b/t-1")).unwrap());
+    assert!(disk.exists(Path::new("/a/t-2")).unwrap());
+    disk.create_dir_all(Path::new("/a/not a partition"))
+        .unwrap();
+    disk.set_file_bytes(Path::new("/a/meta.properties"), b"x".to_vec());
+    manager.checkpoint().unwrap();
+    let text = disk
+        .file_bytes(Path::new("/a/recovery-point-offset-checkpoint"))
+        .unwrap();
+    assert_eq!(text, b"0\n2\nt 0 2\nt 2 2\n");
+    manager.delete_log(&tps[2]).unwrap();
+    assert!(!disk.exists(Path::new("/a/t-2")).unwrap());
+    let text = disk
+        .file_bytes(Path::new("/a/log-start-offset-checkpoint"))
+        .unwrap();
+    assert_eq!(text, b"0\n1\nt 0 0\n");
+
+    let reopened = self::manager(&disk, &["/a", "/b"]);
+    assert_eq!(reopened.partitions(), tps[..2].to_vec());
+    let log = reopened.get(&tps[1]).unwrap();
+    assert_eq!(log.lock().unwrap().log_end_offset(), 2);
+    assert_eq!(log.lock().unwrap().recovery_point(), 2);
+}
+
+#[test]
+fn clean_shutdown_skips_the_rescan_and_unclean_does_not() {
+    let disk = MemDisk::new();
+    let tp = TopicPartition::new("t", 0);
+    let mut first = manager(&disk, &["/a"]);
+    let log = first.create_log(&tp, LogConfig::default(), 0).unwrap();
+    for _ in 0..3 {
+        log.lock()
+            .unwrap()
+            .append_as_leader(&batch(1), 0, 0)
+            .unwrap();
+    }
+    first.shutdown().unwrap();
+    assert!(disk.exists(Path::new("/a/.kafka_cleanshutdown")).unwrap());
+    // Corrupt the last batch behind the broker's back.
+    let segment = PathBuf::from("/a/t-0").join(format!("{:020}.log", 0));
+    let len = disk.file_bytes(&segment).unwrap().len();
+    assert!(disk.flip_bit(&segment, len - 3, 0));
+
+    let second = manager(&disk, &["/a"]);
+    assert!(!disk.exists(Path::new("/a/.kafka_cleanshutdown")).unwrap());
+    let log = second.get(&tp).unwrap();
+    assert_eq!(log.lock().unwrap().recovery_scanned_batches(), 0);
+    assert_eq!(
+        log.lock().unwrap().log_end_offset(),
+        3,
+        "not rescanned, so not detected"
+    );
+    drop((log, second)); // a crash: no shutdown, no marker
+
+    let third = manager(&disk, &["/a"]);
+    let log = third.get(&tp).unwrap();
+    assert_eq!(log.lock().unwrap().recovery_scanned_batches(), 2);
+    assert_eq!(
+        log.lock().unwrap().log_end_offset(),
+        2,
+        "rescanned and truncated"
+    );
+}
+
+#[test]
+fn a_corrupt_dir_checkpoint_falls_back_to_a_full_scan() {
+    let disk = MemDisk::new();
+    let tp = TopicPartition::new("t", 0);
+    let mut first = manager(&disk, &["/a"]);
+    let log = first.create_log(&tp, LogConfig::default(), 0).unwrap();
+    log.lock()
+        .unwrap()
+        .append_as_leader(&batch(4), 0, 0)
+        .unwrap();
+    first.shutdown().unwrap();
+    disk.set_file_bytes(
+        Path::new("/a/recovery-point-offset-checkpoint"),
+        b"0\n9\n".to_vec(),
+    );
+    let second = manager(&disk, &["/a"]);
+    let log = second.get(&tp).unwrap();
+    assert_eq!(log.lock().unwrap().recovery_scanned_batches(), 1);
+    assert_eq!(log.lock().unwrap().log_end_offset(), 4);
+}
+
+#[test]
+fn file_disk_smoke_test() {
+    let unique = format!("weir-storage-test-{}", std::process::id());
+    let root = std::env::temp_dir().join(unique);
+    let disk: Arc<dyn Disk> = Arc::new(FileDisk::new());
+    let dirs = vec![root.join("logs")];
+    let configs = BTreeMap::new();
+    let tp = TopicPartition::new("smoke", 0);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let config = LogConfig::default();
+        let mut manager =
+            LogManager::open(disk.clone(), dirs.clone(), &configs, &config, 0).unwrap();
+        let log = manager.create_log(&tp, config.clone(), 0).unwrap();
+        log.lock()
+            .unwrap()
+            .append_as_leader(&batch(3), 0, 0)
+            .unwrap();
+        manager.shutdown().unwrap();
+        let manager = LogManager::open(disk.clone(), dirs.clone(), &configs, &config, 0).unwrap();
+        let log = manager.get(&tp).unwrap();
+        let read = log
+            .lock()
+            .unwrap()
+            .read(1, 1 << 20, i64::MAX, false)
+            .unwrap();
+        assert_eq!(offsets(&read), vec![(0, 3)]);
+    }));
+    let _ = disk.remove_dir_all(&root);
+    result.unwrap();
+}
