@@ -51,6 +51,28 @@ impl<T> Batch<T> {
     }
 }
 
+/// What an append did to the partition's batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    /// A batch became ready to send (it was full).
+    pub closed: bool,
+    /// The record started a new batch.
+    pub opened: bool,
+}
+
+/// Whether a record of `size` bytes will start a new batch of `tp`.
+fn closed_or_absent<T>(
+    open: &BTreeMap<TopicPartition, Batch<T>>,
+    tp: &TopicPartition,
+    size: usize,
+    batch_size: usize,
+) -> bool {
+    match open.get(tp) {
+        None => true,
+        Some(batch) => !batch.is_empty() && batch.size_bytes + size > batch_size,
+    }
+}
+
 /// Per-partition batching.
 #[derive(Debug)]
 pub struct Accumulator<T> {
@@ -70,8 +92,9 @@ impl<T> Accumulator<T> {
         }
     }
 
-    /// Adds a record to its partition's open batch. Returns true when this closed a batch of
-    /// that partition (it was full), so the caller can move keyless records elsewhere.
+    /// Adds a record to its partition's open batch. Says whether this closed a batch of that
+    /// partition (it was full), so the caller can move keyless records elsewhere, and whether
+    /// it opened one, whose linger deadline the sender must learn about.
     pub fn append(
         &mut self,
         tp: TopicPartition,
@@ -79,9 +102,10 @@ impl<T> Accumulator<T> {
         timestamp: i64,
         attached: T,
         now: Instant,
-    ) -> bool {
+    ) -> Appended {
         let size = record.size_estimate();
         let mut closed = false;
+        let opened = closed_or_absent(&self.open, &tp, size, self.batch_size);
         if let Some(batch) = self.open.get(&tp) {
             if !batch.is_empty() && batch.size_bytes + size > self.batch_size {
                 let full = self.open.remove(&tp).expect("checked above");
@@ -102,7 +126,7 @@ impl<T> Accumulator<T> {
             self.ready.push_back(full);
             closed = true;
         }
-        closed
+        Appended { closed, opened }
     }
 
     /// Takes every batch that should be sent now: full ones, retries, and open ones that have
@@ -163,7 +187,7 @@ mod tests {
         let tp = TopicPartition::new("t", 0);
         let mut closed_at = None;
         for i in 0..20 {
-            if acc.append(tp.clone(), record(100), 0, i, now) {
+            if acc.append(tp.clone(), record(100), 0, i, now).closed {
                 closed_at = Some(i);
                 break;
             }
@@ -183,9 +207,23 @@ mod tests {
         let now = crate::runtime::now();
         let mut acc = Accumulator::new(500, Duration::from_secs(60));
         let tp = TopicPartition::new("t", 0);
-        assert!(!acc.append(tp.clone(), record(300), 0, 1, now));
+        let first = acc.append(tp.clone(), record(300), 0, 1, now);
+        assert_eq!(
+            first,
+            Appended {
+                closed: false,
+                opened: true
+            }
+        );
         // 61 + 321 + 321 > 500: the first batch closes, the record goes to a fresh one.
-        assert!(acc.append(tp.clone(), record(300), 0, 2, now));
+        let second = acc.append(tp.clone(), record(300), 0, 2, now);
+        assert_eq!(
+            second,
+            Appended {
+                closed: true,
+                opened: true
+            }
+        );
         let drained = acc.drain(now, false);
         assert_eq!(drained.len(), 1);
         assert_eq!(drained[0].attached, vec![1]);

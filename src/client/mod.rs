@@ -30,6 +30,11 @@ pub mod producer;
 pub mod records;
 
 pub use crate::types::TopicPartition;
+
+#[cfg(test)]
+mod e2e_tests;
+#[cfg(test)]
+mod mock_broker;
 pub use admin::{
     Admin, AlterConfigOp, ClusterDescription, ConfigEntry, ConfigResource, NewTopic, ResourceType,
 };

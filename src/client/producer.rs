@@ -103,8 +103,12 @@ pub struct ProducerConfig {
 impl ProducerConfig {
     /// Kafka's defaults (acks=all, linger 5 ms as in Kafka 4, 16 KiB batches).
     pub fn new(bootstrap: &str) -> Self {
+        let mut cluster = ClusterOptions::new(bootstrap);
+        // As the Java producer (allow.auto.create.topics=true): brokers with
+        // auto.create.topics.enable create a topic on its first record.
+        cluster.allow_auto_topic_creation = true;
         Self {
-            cluster: ClusterOptions::new(bootstrap),
+            cluster,
             acks: Acks::All,
             linger: Duration::from_millis(5),
             batch_size: 16_384,
@@ -266,7 +270,7 @@ impl Producer {
             reply,
             _memory: memory,
         };
-        let ready = {
+        let (ready, closed) = {
             let mut state = lock(&self.inner.state);
             let state = &mut *state;
             let partition = record.partition.unwrap_or_else(|| {
@@ -274,19 +278,24 @@ impl Producer {
                 state.partitioner.partition(&record.topic, key, partitions)
             });
             let tp = TopicPartition::new(record.topic.clone(), partition);
-            let closed =
+            let appended =
                 state
                     .accumulator
                     .append(tp.clone(), record, timestamp, pending, runtime::now());
-            if closed {
-                state
-                    .partitioner
-                    .on_batch_closed(&tp.topic, partition, partitions);
+            if appended.closed {
+                let partitioner = &mut state.partitioner;
+                partitioner.on_batch_closed(&tp.topic, partition, partitions);
             }
-            closed
+            (appended.closed || appended.opened, appended.closed)
         };
+        // A full batch goes now; a new one brings a linger deadline the sender must wait for.
         if ready {
             self.inner.wake.notify_one();
+        }
+        if closed {
+            // On a single-threaded runtime a caller sending in a tight loop would otherwise
+            // queue everything before the sender task ever runs.
+            runtime::yield_now().await;
         }
         Ok(DeliveryFuture { reply: delivery })
     }
@@ -447,13 +456,18 @@ async fn dispatch(inner: &Arc<Inner>, batches: Vec<ProducerBatch>) {
     }
 }
 
-/// Splits one leader's batches into requests of at most `max_bytes` (each holds at least one).
+/// Splits one leader's batches into requests of at most `max_bytes` (each holds at least one)
+/// with at most one batch per partition: a v3+ Produce carries exactly one batch per partition.
+/// Requests on one connection are handled in order, so a partition's batches stay in order.
 fn split_by_size(batches: Vec<ProducerBatch>, max_bytes: usize) -> Vec<Vec<ProducerBatch>> {
     let mut requests: Vec<Vec<ProducerBatch>> = Vec::new();
     let mut current_bytes = 0;
     for batch in batches {
-        let fits = requests.last().is_some_and(|r| !r.is_empty())
-            && current_bytes + batch.size_bytes <= max_bytes;
+        let fits = requests.last().is_some_and(|request| {
+            !request.is_empty()
+                && current_bytes + batch.size_bytes <= max_bytes
+                && request.iter().all(|other| other.tp != batch.tp)
+        });
         if !fits {
             requests.push(Vec::new());
             current_bytes = 0;

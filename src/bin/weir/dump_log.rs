@@ -1,20 +1,18 @@
 //! `weir dump-log`: prints the batches (and with `--deep-iteration`, the records) of log segment
 //! files in kafka-dump-log's format.
 //!
-//! Files are read through the [`Disk`] seam. Batch headers are parsed by
-//! `weir::client::batch`, which the storage engine's parser can replace without changing the
-//! output.
+//! Files are read through the [`Disk`](weir::storage::Disk) seam ([`FileDisk`]), and batch
+//! headers are parsed and checked by the storage engine's own code, so the tool sees a segment
+//! exactly as the broker's recovery does.
 
-use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use anyhow::Context;
 use bytes::Bytes;
 use clap::Args;
 use kafka_protocol::records::RecordBatchDecoder;
-use weir::client::batch::{crc_is_valid, BatchError, BatchHeader};
-use weir::storage::{disk::read_all, DirEntry, Disk, DiskFile, OpenMode};
+use weir::storage::batch::{verify_crc, BatchHeader};
+use weir::storage::{disk::read_all, FileDisk};
 
 use crate::common::Output;
 
@@ -32,8 +30,7 @@ pub struct DumpLogArgs {
 }
 
 pub fn run(args: DumpLogArgs) -> anyhow::Result<()> {
-    // TODO(storage merge): use `weir::storage::FileDisk::new()` here and drop `ReadOnlyDisk`.
-    let disk = ReadOnlyDisk;
+    let disk = FileDisk::new();
     let mut out = Output::new();
     let deep = args.deep_iteration || args.print_data_log;
     for file in &args.files {
@@ -64,8 +61,9 @@ pub fn dump_segment(bytes: &[u8], deep: bool, print_data: bool) -> Vec<String> {
     let mut position = 0usize;
     while position < bytes.len() {
         let header = match BatchHeader::parse(&bytes[position..]) {
-            Ok(header) if position + header.size_bytes() <= bytes.len() => header,
-            Ok(_) | Err(BatchError::Incomplete { .. }) | Err(BatchError::InvalidLength { .. }) => {
+            Ok(header) if position + header.total_size() <= bytes.len() => header,
+            // A torn tail, a bad length or another magic: Kafka's tool stops here too.
+            _ => {
                 let invalid = bytes.len() - position;
                 lines.push(format!(
                     "Found {invalid} invalid bytes at the end of the segment"
@@ -73,13 +71,13 @@ pub fn dump_segment(bytes: &[u8], deep: bool, print_data: bool) -> Vec<String> {
                 break;
             }
         };
-        let batch = &bytes[position..position + header.size_bytes()];
-        let valid = crc_is_valid(&header, batch);
+        let batch = &bytes[position..position + header.total_size()];
+        let valid = verify_crc(batch);
         lines.push(batch_line(&header, position, valid));
         if deep && valid && header.magic == 2 {
             lines.extend(record_lines(&header, batch, print_data));
         }
-        position += header.size_bytes();
+        position += header.total_size();
     }
     lines
 }
@@ -108,12 +106,24 @@ fn batch_line(header: &BatchHeader, position: usize, valid: bool) -> String {
         position,
         timestamp_label(header),
         header.max_timestamp,
-        header.size_bytes(),
+        header.total_size(),
         header.magic,
-        header.compression_name(),
+        compression_name(header.compression()),
         header.crc,
         valid
     )
+}
+
+/// Kafka's codec names, as kafka-dump-log prints them.
+fn compression_name(codec: u8) -> &'static str {
+    match codec {
+        0 => "none",
+        1 => "gzip",
+        2 => "snappy",
+        3 => "lz4",
+        4 => "zstd",
+        _ => "unknown",
+    }
 }
 
 fn timestamp_label(header: &BatchHeader) -> &'static str {
@@ -146,7 +156,12 @@ fn record_lines(header: &BatchHeader, batch: &[u8], print_data: bool) -> Vec<Str
                 timestamp,
                 record.key.as_ref().map_or(-1, |k| k.len() as i64),
                 record.value.as_ref().map_or(-1, |v| v.len() as i64),
-                record.sequence,
+                // Without a producer id there are no sequences (Kafka prints -1 for each).
+                if header.base_sequence < 0 {
+                    -1
+                } else {
+                    record.sequence
+                },
                 header_keys.join(",")
             );
             if print_data {
@@ -160,67 +175,4 @@ fn record_lines(header: &BatchHeader, batch: &[u8], print_data: bool) -> Vec<Str
             line
         })
         .collect()
-}
-
-/// A read-only [`Disk`] over the local file system, until the storage engine's `FileDisk` is
-/// on this branch. Only reading is supported; everything else fails.
-struct ReadOnlyDisk;
-
-struct ReadOnlyFile(Mutex<std::fs::File>);
-
-fn read_only() -> io::Error {
-    io::Error::new(io::ErrorKind::Unsupported, "dump-log opens files read-only")
-}
-
-impl Disk for ReadOnlyDisk {
-    fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn DiskFile>> {
-        if mode != OpenMode::Read {
-            return Err(read_only());
-        }
-        Ok(Box::new(ReadOnlyFile(Mutex::new(std::fs::File::open(
-            path,
-        )?))))
-    }
-    fn create_dir_all(&self, _: &Path) -> io::Result<()> {
-        Err(read_only())
-    }
-    fn read_dir(&self, _: &Path) -> io::Result<Vec<DirEntry>> {
-        Err(read_only())
-    }
-    fn exists(&self, path: &Path) -> io::Result<bool> {
-        Ok(path.exists())
-    }
-    fn remove_file(&self, _: &Path) -> io::Result<()> {
-        Err(read_only())
-    }
-    fn remove_dir_all(&self, _: &Path) -> io::Result<()> {
-        Err(read_only())
-    }
-    fn rename(&self, _: &Path, _: &Path) -> io::Result<()> {
-        Err(read_only())
-    }
-    fn sync_dir(&self, _: &Path) -> io::Result<()> {
-        Err(read_only())
-    }
-}
-
-impl DiskFile for ReadOnlyFile {
-    fn len(&self) -> io::Result<u64> {
-        let file = self.0.lock().map_err(|_| read_only())?;
-        Ok(file.metadata()?.len())
-    }
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-        let mut file = self.0.lock().map_err(|_| read_only())?;
-        file.seek(SeekFrom::Start(offset))?;
-        file.read(buf)
-    }
-    fn write_at(&self, _: &[u8], _: u64) -> io::Result<()> {
-        Err(read_only())
-    }
-    fn set_len(&self, _: u64) -> io::Result<()> {
-        Err(read_only())
-    }
-    fn sync(&self) -> io::Result<()> {
-        Err(read_only())
-    }
 }

@@ -56,6 +56,7 @@ pub fn producer_config(
 ) -> anyhow::Result<ProducerConfig> {
     let mut config = ProducerConfig::new(&connect.bootstrap_server);
     config.cluster = connect.cluster_options()?;
+    config.cluster.allow_auto_topic_creation = true;
     config.acks = Acks::parse(acks).with_context(|| format!("invalid --acks {acks:?}"))?;
     config.compression = parse_compression(compression)
         .with_context(|| format!("invalid --compression-type {compression:?}"))?;
