@@ -5,6 +5,7 @@ reads partitions from the beginning to their end; `assert_read_back` compares th
 keys, values, headers, timestamps, offsets and per-partition order.
 """
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,10 @@ from confluent_kafka import (
     TopicPartition,
 )
 from confluent_kafka.admin import AdminClient, NewTopic
+
+# Client logs go through Python logging: pytest shows them with a failing test, and a client
+# kept alive by a failed test's traceback cannot print reconnect errors after the summary.
+CLIENT_LOG = logging.getLogger("librdkafka")
 
 CALL_TIMEOUT_S = 30.0
 FLUSH_TIMEOUT_S = 90.0
@@ -54,7 +59,9 @@ class Consumed:
 
 
 def admin(bootstrap: str) -> AdminClient:
-    return AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": 10000})
+    return AdminClient(
+        {"bootstrap.servers": bootstrap, "socket.timeout.ms": 10000, "logger": CLIENT_LOG}
+    )
 
 
 def create_topic(bootstrap: str, topic: str, partitions: int = 3, config=None) -> None:
@@ -96,6 +103,7 @@ def producer(bootstrap: str, **conf) -> Producer:
         "message.timeout.ms": 60000,
         "request.timeout.ms": 15000,
         "socket.timeout.ms": 15000,
+        "logger": CLIENT_LOG,
     }
     settings.update(conf)
     return Producer(settings)
@@ -151,6 +159,7 @@ def consumer(bootstrap: str, **conf) -> Consumer:
         "auto.offset.reset": "earliest",
         "fetch.wait.max.ms": 100,
         "socket.timeout.ms": 15000,
+        "logger": CLIENT_LOG,
     }
     settings.update(conf)
     return Consumer(settings)
