@@ -338,11 +338,7 @@ impl Broker {
     /// Flushes logs whose `flush.ms` has passed.
     pub fn flush_due(&self) {
         let state = self.state();
-        if let Err(error) = state.logs.flush_due(unix_time_ms()) {
-            // What was not flushed stays unflushed and is retried on the next tick; nothing
-            // that depended on this fsync was acknowledged (flush.messages flushes inline).
-            tracing::error!(%error, "scheduled flush failed");
-        }
+        state.logs.flush_due(unix_time_ms());
     }
 
     /// Flushes every log and writes the checkpoints and clean-shutdown markers.
