@@ -53,12 +53,28 @@ pub enum ReadError {
         log_start_offset: i64,
         log_end_offset: i64,
     },
+    /// The stored batch at `fetch_offset` failed its checks twice: damaged on disk.
+    Corrupt {
+        fetch_offset: i64,
+        error: BatchError,
+    },
     /// Stored records do not decode (a batch damaged after recovery checked it).
     CorruptBatch {
         base_offset: i64,
         error: RecordError,
     },
     Storage(io::Error),
+}
+
+impl ReadError {
+    /// Whether the error says stored bytes are damaged (as opposed to a bad request).
+    pub fn is_corruption(&self) -> bool {
+        match self {
+            ReadError::Corrupt { .. } | ReadError::CorruptBatch { .. } => true,
+            ReadError::Storage(error) => error.kind() == io::ErrorKind::InvalidData,
+            ReadError::OffsetOutOfRange { .. } => false,
+        }
+    }
 }
 
 impl From<io::Error> for ReadError {
@@ -114,6 +130,10 @@ impl fmt::Display for ReadError {
                 f,
                 "offset out of range [{log_start_offset}, {log_end_offset}]"
             ),
+            ReadError::Corrupt {
+                fetch_offset,
+                error,
+            } => write!(f, "corrupt batch at fetch offset {fetch_offset}: {error}"),
             ReadError::CorruptBatch { base_offset, error } => {
                 write!(f, "corrupt batch at offset {base_offset}: {error}")
             }
@@ -127,6 +147,7 @@ impl std::error::Error for ReadError {
         match self {
             ReadError::Storage(error) => Some(error),
             ReadError::CorruptBatch { error, .. } => Some(error),
+            ReadError::Corrupt { error, .. } => Some(error),
             ReadError::OffsetOutOfRange { .. } => None,
         }
     }

@@ -38,6 +38,19 @@ pub struct Log {
     pub(super) scanned_batches: u64,
 }
 
+impl std::fmt::Debug for Log {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Log")
+            .field("dir", &self.dir)
+            .field("log_start_offset", &self.log_start_offset)
+            .field("log_end_offset", &self.log_end_offset())
+            .field("high_watermark", &self.high_watermark)
+            .field("recovery_point", &self.recovery_point)
+            .field("segments", &self.segments.len())
+            .finish()
+    }
+}
+
 impl Log {
     /// Opens a partition's log after an unclean shutdown (or when unsure): segments holding
     /// offsets at or past `recovery_point` are verified and truncated at the first bad batch.

@@ -7,7 +7,7 @@
 
 use bytes::Bytes;
 
-use super::batch::BatchHeader;
+use super::batch::{check_crc, BatchError, BatchHeader, BatchSplitter};
 use super::error::ReadError;
 use super::log::Log;
 use super::records::{for_each_record, RecordInfo};
@@ -17,6 +17,11 @@ impl Log {
     /// Whole batches starting with the one containing `fetch_offset`, stopping before any batch
     /// whose base offset is at or above `max_offset` and within `max_bytes` (except that with
     /// `min_one_batch` the first batch is returned whole even if bigger).
+    ///
+    /// Every batch is checked before it is served (CRC, and offsets following on from
+    /// `fetch_offset`), so a bit flipped on disk or on the way up reaches neither consumers nor
+    /// followers. A failed check is retried once (a flip during the read is transient); if it
+    /// persists, the response ends before the bad batch, or is an error if that is the first.
     pub fn read(
         &self,
         fetch_offset: i64,
@@ -31,6 +36,27 @@ impl Log {
                 log_end_offset,
             });
         }
+        let read = || {
+            let bytes = self.read_unverified(fetch_offset, max_bytes, max_offset, min_one_batch)?;
+            verified_prefix(bytes, fetch_offset)
+        };
+        match read() {
+            Err(error) if error.is_corruption() => {
+                let dir = self.dir.display();
+                tracing::warn!(%dir, fetch_offset, %error, "corrupt read; retrying once");
+                read()
+            }
+            result => result,
+        }
+    }
+
+    fn read_unverified(
+        &self,
+        fetch_offset: i64,
+        max_bytes: usize,
+        max_offset: i64,
+        min_one_batch: bool,
+    ) -> Result<Bytes, ReadError> {
         let Some((segment, start, header)) = self.find_batch(fetch_offset)? else {
             return Ok(Bytes::new());
         };
@@ -129,4 +155,42 @@ fn first_record_where(
         position += header.total_size() as u64;
     }
     Ok(None)
+}
+
+/// The longest prefix of `bytes` whose batches pass their CRC and continue the offsets from
+/// `fetch_offset` densely; an error if not even the first batch does.
+fn verified_prefix(bytes: Bytes, fetch_offset: i64) -> Result<Bytes, ReadError> {
+    let mut good = 0;
+    let mut next_offset: Option<i64> = None;
+    for split in BatchSplitter::new(&bytes) {
+        let checked = split.and_then(|batch| {
+            check_crc(batch.bytes, &batch.header)?;
+            let header = batch.header;
+            let in_order = match next_offset {
+                None => header.base_offset <= fetch_offset && fetch_offset <= header.last_offset(),
+                Some(next) => header.base_offset == next,
+            };
+            if !in_order {
+                return Err(BatchError::OffsetOrder {
+                    base_offset: header.base_offset,
+                    next_offset: next_offset.unwrap_or(fetch_offset),
+                });
+            }
+            Ok(batch)
+        });
+        match checked {
+            Ok(batch) => {
+                good = batch.position + batch.bytes.len();
+                next_offset = Some(batch.header.last_offset() + 1);
+            }
+            Err(error) if good == 0 => {
+                return Err(ReadError::Corrupt {
+                    fetch_offset,
+                    error,
+                })
+            }
+            Err(_) => break,
+        }
+    }
+    Ok(bytes.slice(..good))
 }

@@ -1099,3 +1099,36 @@ fn manager_flush_due_follows_each_logs_flush_ms() {
         "flush.ms defaults to never"
     );
 }
+
+#[test]
+fn reads_never_serve_a_batch_that_fails_its_crc() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    for _ in 0..3 {
+        log.append_as_leader(&batch(2), 0, 0).unwrap();
+    }
+    let size = batch(2).len();
+    // Damage the second batch's value behind the log's back (after recovery checked it).
+    assert!(disk.flip_bit(&seg_path(0, "log"), size + 80, 1));
+    assert_eq!(
+        offsets(&log.read(0, 1 << 20, i64::MAX, false).unwrap()),
+        vec![(0, 2)]
+    );
+    match log.read(2, 1 << 20, i64::MAX, false) {
+        Err(
+            error @ ReadError::Corrupt {
+                fetch_offset: 2, ..
+            },
+        ) => assert!(error.is_corruption()),
+        other => panic!("{other:?}"),
+    }
+    // A damaged base offset is caught too: it is not covered by the CRC.
+    assert!(disk.flip_bit(&seg_path(0, "log"), 2 * size + 7, 4));
+    assert!(matches!(
+        log.read(4, 1 << 20, i64::MAX, false),
+        Err(ReadError::Corrupt {
+            error: BatchError::OffsetOrder { .. },
+            ..
+        })
+    ));
+}
