@@ -90,7 +90,7 @@ cargo build --release
 stage_done
 
 stage "cargo test (normal build)"
-cargo test --all-targets
+cargo test --all-targets --no-fail-fast
 stage_done
 
 if [ "${WEIR_SKIP_SIM:-0}" = "1" ] && [ "${CI:-}" != "true" ]; then
@@ -98,7 +98,7 @@ if [ "${WEIR_SKIP_SIM:-0}" = "1" ] && [ "${CI:-}" != "true" ]; then
   echo "skipped: WEIR_SKIP_SIM=1"
 else
   stage "cargo test (simulator build, --cfg madsim)"
-  RUSTFLAGS="--cfg madsim" cargo test --all-targets --target-dir target/sim
+  RUSTFLAGS="--cfg madsim" cargo test --all-targets --no-fail-fast --target-dir target/sim
   stage_done
 fi
 
