@@ -42,7 +42,10 @@ fn run(seed: u64) -> Vec<String> {
             .init(move || {
                 let disk = disk.clone();
                 async move {
-                    let overrides = [format!("listeners=PLAINTEXT://{BROKER}"), "log.dirs=/data".into()];
+                    let overrides = [
+                        format!("listeners=PLAINTEXT://{BROKER}"),
+                        "log.dirs=/data".into(),
+                    ];
                     let config = BrokerConfig::load(None, &overrides).unwrap();
                     let _node = Node::start(config, Arc::new(disk)).await.unwrap();
                     std::future::pending::<()>().await;
@@ -97,8 +100,9 @@ async fn workload(handle: Handle, broker: tokio::madsim::task::NodeId) -> Vec<St
     handle.restart(broker);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut consumer = Consumer::new(ConsumerConfig::new(BROKER)).await.unwrap();
-    let partitions: Vec<TopicPartition> =
-        (0..PARTITIONS).map(|p| TopicPartition::new("sim", p)).collect();
+    let partitions: Vec<TopicPartition> = (0..PARTITIONS)
+        .map(|p| TopicPartition::new("sim", p))
+        .collect();
     consumer.assign(partitions.clone());
     consumer.seek_to_beginning(&partitions);
     let mut seen = Vec::new();
@@ -108,7 +112,11 @@ async fn workload(handle: Handle, broker: tokio::madsim::task::NodeId) -> Vec<St
             break;
         }
     }
-    assert_eq!(seen.len(), RECORDS, "every acknowledged record is read back");
+    assert_eq!(
+        seen.len(),
+        RECORDS,
+        "every acknowledged record is read back"
+    );
     for partition in 0..PARTITIONS {
         let offsets: Vec<i64> = seen
             .iter()
@@ -116,7 +124,10 @@ async fn workload(handle: Handle, broker: tokio::madsim::task::NodeId) -> Vec<St
             .map(|record| record.offset)
             .collect();
         let expected: Vec<i64> = (0..offsets.len() as i64).collect();
-        assert_eq!(offsets, expected, "partition {partition} reads back contiguous offsets");
+        assert_eq!(
+            offsets, expected,
+            "partition {partition} reads back contiguous offsets"
+        );
     }
     for record in &seen {
         let acked_here = acked
@@ -128,7 +139,10 @@ async fn workload(handle: Handle, broker: tokio::madsim::task::NodeId) -> Vec<St
             record.partition, record.offset, record.value
         ));
     }
-    observed.push(format!("simulated time {:?}", tokio::time::Instant::now().elapsed()));
+    observed.push(format!(
+        "simulated time {:?}",
+        tokio::time::Instant::now().elapsed()
+    ));
     observed
 }
 

@@ -346,7 +346,7 @@ async fn write_loop(
     addr: String,
 ) {
     while let Some(frame) = frames.recv().await {
-        if let Err(error) = writer.write_all(&frame).await {
+        if let Err(error) = runtime::write_and_flush(&mut writer, &frame).await {
             tracing::debug!(%addr, %error, "write failed; closing the connection");
             fail_all(&inflight, &addr);
             frames.close();

@@ -21,7 +21,7 @@ use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{decode_request_header_from_buffer, Decodable, Encodable, Request};
 
 use super::connection::CLIENT_VERSIONS;
-use crate::runtime::{self, AsyncReadExt, AsyncWriteExt, TcpStream};
+use crate::runtime::{self, AsyncReadExt, TcpStream};
 
 /// Partition logs: (base offset, batch bytes) per partition, by topic.
 type Logs = BTreeMap<String, Vec<Vec<(i64, Bytes)>>>;
@@ -36,7 +36,8 @@ impl MockBroker {
     /// Listens on a free loopback port and serves connections until the runtime ends.
     pub async fn start() -> Self {
         let listener = runtime::listen("127.0.0.1:0").await.unwrap();
-        let addr = runtime::local_addr(&listener).unwrap().to_string();
+        let port_number = runtime::local_addr(&listener).unwrap().port();
+        let addr = format!("127.0.0.1:{port_number}");
         let logs = Arc::new(Mutex::new(Logs::new()));
         let (served, port) = (
             logs.clone(),
@@ -118,7 +119,7 @@ async fn serve(mut stream: TcpStream, logs: Arc<Mutex<Logs>>, port: i32) {
         out.extend_from_slice(&body);
         let size = (out.len() - 4) as i32;
         out[..4].copy_from_slice(&size.to_be_bytes());
-        if stream.write_all(&out).await.is_err() {
+        if runtime::write_and_flush(&mut stream, &out).await.is_err() {
             return;
         }
     }

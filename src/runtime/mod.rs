@@ -12,7 +12,10 @@ mod signal;
 mod task;
 
 pub use clock::{now, sleep, sleep_until, timeout, unix_time_ms, Elapsed, Instant};
-pub use net::{connect, listen, local_addr, split, ReadHalf, TcpListener, TcpStream, WriteHalf};
+pub use net::{
+    connect, listen, local_addr, split, write_and_flush, ReadHalf, TcpListener, TcpStream,
+    WriteHalf,
+};
 pub use rng::{node_seed, RngStream};
 pub use signal::shutdown_signal;
 pub use task::{block_on, spawn, yield_now, JoinHandle};

@@ -35,3 +35,15 @@ pub fn split(stream: TcpStream) -> (ReadHalf, WriteHalf) {
 pub fn local_addr(listener: &TcpListener) -> io::Result<SocketAddr> {
     listener.local_addr()
 }
+
+/// Writes all of `bytes` and flushes. The flush matters: madsim's simulated `TcpStream` buffers
+/// writes until `flush`, where a real socket sends at once, so a write without it works on
+/// real sockets and hangs in the simulator. Every socket write in Weir goes through here.
+pub async fn write_and_flush<W>(writer: &mut W, bytes: &[u8]) -> io::Result<()>
+where
+    W: tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::AsyncWriteExt;
+    writer.write_all(bytes).await?;
+    writer.flush().await
+}

@@ -14,7 +14,7 @@ use super::broker::Broker;
 use super::handlers::{dispatch, Outcome, RequestContext};
 use crate::config::Listener;
 use crate::protocol::{decode_request_header, split_frame};
-use crate::runtime::{split, AsyncReadExt, AsyncWriteExt, TcpStream};
+use crate::runtime::{split, write_and_flush, AsyncReadExt, TcpStream};
 
 /// Read buffer size: large enough for a typical produce burst in one read.
 const READ_BUFFER_BYTES: usize = 256 * 1024;
@@ -53,13 +53,13 @@ pub async fn serve(broker: Arc<Broker>, stream: TcpStream, peer: SocketAddr, adv
                 Outcome::NoReply => {}
                 Outcome::Close(error) => {
                     tracing::warn!(%peer, %error, "closing connection");
-                    let _ = writer.write_all(&out).await;
+                    let _ = write_and_flush(&mut writer, &out).await;
                     return;
                 }
             }
         }
         if !out.is_empty() {
-            if writer.write_all(&out).await.is_err() {
+            if write_and_flush(&mut writer, &out).await.is_err() {
                 return;
             }
             out.clear();
