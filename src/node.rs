@@ -41,7 +41,7 @@ impl Node {
             bound.push(local);
             tasks.push(spawn(accept_loop(broker.clone(), listener, advertised)));
         }
-        tasks.push(spawn(flush_loop(broker.clone())));
+        tasks.push(spawn(maintenance_loop(broker.clone())));
         Ok(Node {
             broker,
             bound,
@@ -58,12 +58,35 @@ impl Node {
     }
 }
 
-/// Applies `flush.ms` on the broker's `log.flush.scheduler.interval.ms` cadence.
-async fn flush_loop(broker: Arc<Broker>) {
-    let period_ms = broker.config.flush_scheduler_interval_ms.max(1) as u64;
+/// The broker's periodic work, each on its Kafka period: `flush.ms` checks
+/// (`log.flush.scheduler.interval.ms`), recovery-point checkpoints
+/// (`log.flush.offset.checkpoint.interval.ms`, so a crash rescans only recent data) and
+/// retention (`log.retention.check.interval.ms`). One loop ticks at the shortest period.
+async fn maintenance_loop(broker: Arc<Broker>) {
+    let config = &broker.config;
+    let periods_ms = [
+        config.flush_scheduler_interval_ms,
+        config.checkpoint_interval_ms,
+        config.retention_check_interval_ms,
+    ]
+    .map(|period| period.max(1) as u64);
+    let tick_ms = periods_ms.iter().copied().min().unwrap_or(1000);
+    let mut elapsed_ms: u64 = 0;
     loop {
-        runtime::sleep(Duration::from_millis(period_ms)).await;
-        broker.flush_due();
+        runtime::sleep(Duration::from_millis(tick_ms)).await;
+        elapsed_ms += tick_ms;
+        let due = |period: u64| elapsed_ms % period < tick_ms;
+        if due(periods_ms[0]) {
+            broker.flush_due();
+        }
+        if due(periods_ms[1]) {
+            if let Err(error) = broker.checkpoint() {
+                tracing::error!(%error, "writing recovery-point checkpoints failed");
+            }
+        }
+        if due(periods_ms[2]) {
+            broker.apply_retention();
+        }
     }
 }
 

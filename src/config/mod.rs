@@ -85,6 +85,8 @@ pub struct BrokerConfig {
     pub delete_topic_enable: bool,
     pub socket_request_max_bytes: usize,
     pub flush_scheduler_interval_ms: i64,
+    pub checkpoint_interval_ms: i64,
+    pub retention_check_interval_ms: i64,
     /// Every key the operator set (file or override), validated; for DescribeConfigs' source.
     pub explicit: BTreeMap<String, String>,
 }
@@ -122,6 +124,8 @@ impl BrokerConfig {
             delete_topic_enable: true,
             socket_request_max_bytes: crate::limits::SOCKET_REQUEST_BYTES_MAX_DEFAULT,
             flush_scheduler_interval_ms: 1000,
+            checkpoint_interval_ms: 60_000,
+            retention_check_interval_ms: 300_000,
             explicit: pairs,
         };
         config.derive()?;
@@ -152,6 +156,8 @@ impl BrokerConfig {
         self.delete_topic_enable = self.flag("delete.topic.enable");
         self.socket_request_max_bytes = number(self, "socket.request.max.bytes") as usize;
         self.flush_scheduler_interval_ms = number(self, "log.flush.scheduler.interval.ms");
+        self.checkpoint_interval_ms = number(self, "log.flush.offset.checkpoint.interval.ms");
+        self.retention_check_interval_ms = number(self, "log.retention.check.interval.ms");
         if self.listeners.is_empty() {
             return Err(ConfigError::InvalidListener {
                 value: String::new(),

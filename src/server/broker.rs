@@ -341,6 +341,19 @@ impl Broker {
         state.logs.flush_due(unix_time_ms());
     }
 
+    /// Writes the recovery-point, log-start-offset and high-watermark checkpoints.
+    pub fn checkpoint(&self) -> io::Result<()> {
+        self.state().logs.checkpoint()
+    }
+
+    /// Deletes segments past `retention.ms` / `retention.bytes`.
+    pub fn apply_retention(&self) {
+        let deleted = self.state().logs.delete_old_segments(unix_time_ms());
+        if deleted > 0 {
+            tracing::info!(segments = deleted, "retention deleted old segments");
+        }
+    }
+
     /// Flushes every log and writes the checkpoints and clean-shutdown markers.
     pub fn shutdown(&self) -> io::Result<()> {
         self.state().logs.shutdown()

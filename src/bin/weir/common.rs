@@ -80,6 +80,8 @@ pub fn init_logging(broker: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
+        // Colour only for a person at a terminal; log files and CI output stay plain text.
+        .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .try_init();
 }
 
