@@ -249,6 +249,20 @@ pub const BROKER_CONFIGS: &[ConfigDef] = &[
         "Time between fsyncs",
     ),
     def(
+        "log.flush.offset.checkpoint.interval.ms",
+        Int,
+        "60000",
+        Rule::AtLeast(1),
+        "How often recovery points are checkpointed",
+    ),
+    def(
+        "log.retention.check.interval.ms",
+        Long,
+        "300000",
+        Rule::AtLeast(1),
+        "How often retention deletes old segments",
+    ),
+    def(
         "log.flush.scheduler.interval.ms",
         Long,
         "1000",

@@ -273,6 +273,17 @@ mod tests {
     }
 
     #[test]
+    fn background_periods_default_to_kafkas() {
+        let config = BrokerConfig::load(None, &[]).unwrap();
+        assert_eq!(config.flush_scheduler_interval_ms, 1000);
+        assert_eq!(config.checkpoint_interval_ms, 60_000);
+        assert_eq!(config.retention_check_interval_ms, 300_000);
+        let overrides = vec!["log.flush.offset.checkpoint.interval.ms=5000".to_string()];
+        let config = BrokerConfig::load(None, &overrides).unwrap();
+        assert_eq!(config.checkpoint_interval_ms, 5000);
+    }
+
+    #[test]
     fn overrides_win_and_unknown_keys_fail() {
         let text = "node.id=4\nnum.partitions=2\n";
         let overrides = vec!["num.partitions=6".to_string()];
