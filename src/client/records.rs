@@ -14,7 +14,7 @@ use kafka_protocol::records::{
     NO_PRODUCER_ID,
 };
 
-use super::batch::{split_batches, BatchError};
+use super::batch::split_batches;
 use super::error::{ClientError, Result};
 
 /// A record header: a name and an optional value.
@@ -144,20 +144,21 @@ pub fn decode_records(
     bytes: &Bytes,
     position: i64,
 ) -> Result<Decoded> {
-    let (batches, _) = split_batches(bytes).map_err(|error| match error {
-        BatchError::InvalidLength { batch_length } => ClientError::Decode {
-            what: "record batch",
-            detail: format!("invalid batch length {batch_length}"),
-        },
-        BatchError::Incomplete { .. } => ClientError::Decode {
-            what: "record batch",
-            detail: "truncated".into(),
-        },
+    let (batches, _) = split_batches(bytes).map_err(|error| ClientError::Decode {
+        what: "record batch",
+        detail: error.to_string(),
     })?;
     let mut decoded = Decoded::default();
     for (header, batch) in batches {
         if header.last_offset() < position {
             continue;
+        }
+        // As Kafka's `check.crcs=true`: a batch damaged on the way is an error, never records.
+        if !crate::storage::batch::verify_crc(&batch) {
+            return Err(ClientError::Decode {
+                what: "record batch",
+                detail: format!("CRC mismatch in the batch at offset {}", header.base_offset),
+            });
         }
         decoded.next_offset = Some(header.last_offset() + 1);
         if header.is_control() || header.magic != 2 {
@@ -277,5 +278,20 @@ mod tests {
         let last = bytes.len() - 1;
         bytes[last] ^= 0xff;
         assert!(decode_records("t", 0, &bytes.freeze(), 0).is_err());
+    }
+
+    #[test]
+    fn a_flipped_bit_in_a_value_fails_the_crc_check() {
+        let (records, timestamps) = sample(2);
+        let batch = encode_batch(&records, &timestamps, Compression::None).unwrap();
+        let mut bytes = BytesMut::from(&batch[..]);
+        let at = bytes
+            .windows(7)
+            .position(|window| window == b"value-1")
+            .expect("the value is stored uncompressed");
+        // "value-1" becomes "valuf-1": still a well-formed record, so only the CRC can tell.
+        bytes[at + 4] ^= 0x03;
+        let error = decode_records("t", 0, &bytes.freeze(), 0).unwrap_err();
+        assert!(error.to_string().contains("CRC"), "{error}");
     }
 }
