@@ -18,6 +18,8 @@ pub async fn handle(ctx: &RequestContext, request: MetadataRequest) -> MetadataR
     let node_id = BrokerId(broker.config.node_id);
     let topics = match request.topics {
         None => all_topics(ctx),
+        // v0 cannot send null: there, an empty list is the request for every topic.
+        Some(requested) if requested.is_empty() && ctx.version() == 0 => all_topics(ctx),
         Some(requested) => {
             // v0 has no auto-creation flag: the broker setting alone decides, as in Kafka.
             let allow = ctx.version() < 4 || request.allow_auto_topic_creation;

@@ -128,6 +128,32 @@ fn request(key: ApiKey, version: i16) -> Bytes {
     buf.freeze()
 }
 
+fn context(broker: &Arc<Broker>, key: ApiKey, version: i16) -> RequestContext {
+    let mut header = RequestHeader::default();
+    header.request_api_key = key as i16;
+    header.request_api_version = version;
+    RequestContext {
+        broker: broker.clone(),
+        header,
+        advertised: Listener::parse("PLAINTEXT://127.0.0.1:9092").unwrap(),
+    }
+}
+
+#[test]
+fn metadata_v0_empty_list_means_every_topic_and_v1_means_none() {
+    crate::runtime::block_on(async {
+        let broker = broker();
+        let request = MetadataRequest::default().with_topics(Some(Vec::new()));
+        let v0_ctx = context(&broker, ApiKey::Metadata, 0);
+        let v0 = super::metadata::handle(&v0_ctx, request.clone()).await;
+        assert_eq!(v0.topics.len(), 1);
+        let v1_ctx = context(&broker, ApiKey::Metadata, 1);
+        let v1 = super::metadata::handle(&v1_ctx, request).await;
+        assert!(v1.topics.is_empty());
+    })
+    .unwrap();
+}
+
 #[test]
 fn every_api_answers_at_every_advertised_version() {
     crate::runtime::block_on(async {
