@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::config::BrokerConfig;
-use crate::runtime::{self, listen, node_seed, select, spawn, JoinHandle};
+use crate::runtime::{self, listen, node_seed, spawn, JoinHandle};
 use crate::server::listener::accept_loop;
 use crate::server::Broker;
 use crate::storage::{Disk, FileDisk};
@@ -114,9 +114,7 @@ pub fn run_broker(properties: Option<PathBuf>, overrides: Vec<String>) -> anyhow
             cluster_id = %broker.cluster_id,
             "broker started"
         );
-        select! {
-            _ = runtime::shutdown_signal() => {}
-        }
+        runtime::shutdown_signal().await;
         tracing::info!("shutting down");
         node.stop()
     })?

@@ -20,7 +20,12 @@ use crate::runtime::{split, write_and_flush, AsyncReadExt, TcpStream};
 const READ_BUFFER_BYTES: usize = 256 * 1024;
 
 /// Serves one connection until the peer closes it or breaks the protocol.
-pub async fn serve(broker: Arc<Broker>, stream: TcpStream, peer: SocketAddr, advertised: Listener) {
+pub async fn serve(
+    broker: Arc<Broker>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    advertised: Arc<Listener>,
+) {
     let (mut reader, mut writer) = split(stream);
     let max_bytes = broker.config.socket_request_max_bytes;
     let mut buf = BytesMut::with_capacity(READ_BUFFER_BYTES);

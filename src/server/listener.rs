@@ -9,6 +9,8 @@ use crate::runtime::{spawn, TcpListener};
 
 /// Accepts connections forever, spawning a task for each.
 pub async fn accept_loop(broker: Arc<Broker>, listener: TcpListener, advertised: Listener) {
+    // Shared by every request's context: one allocation per listener, not per request.
+    let advertised = Arc::new(advertised);
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {

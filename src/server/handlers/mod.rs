@@ -69,7 +69,7 @@ pub struct RequestContext {
     pub broker: Arc<Broker>,
     pub header: RequestHeader,
     /// What clients are told to dial for the listener this request arrived on.
-    pub advertised: Listener,
+    pub advertised: Arc<Listener>,
 }
 
 impl RequestContext {

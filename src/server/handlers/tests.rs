@@ -12,11 +12,10 @@ use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListO
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
-use kafka_protocol::records::{
-    Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
-};
+use kafka_protocol::records::Compression;
 
 use super::{dispatch, Outcome, RequestContext, SUPPORTED_APIS};
+use crate::client::records::{encode_batch, ProducerRecord};
 use crate::config::{BrokerConfig, Listener};
 use crate::server::Broker;
 use crate::storage::MemDisk;
@@ -31,28 +30,9 @@ fn broker() -> Arc<Broker> {
 }
 
 fn batch() -> Bytes {
-    let record = Record {
-        transactional: false,
-        control: false,
-        delete_horizon: false,
-        partition_leader_epoch: -1,
-        producer_id: -1,
-        producer_epoch: -1,
-        timestamp_type: TimestampType::Creation,
-        offset: 0,
-        sequence: -1,
-        timestamp: 1_700_000_000_000,
-        key: Some(Bytes::from_static(b"k")),
-        value: Some(Bytes::from_static(b"v")),
-        headers: Default::default(),
-    };
-    let mut buf = BytesMut::new();
-    let options = RecordEncodeOptions {
-        version: 2,
-        compression: Compression::None,
-    };
-    RecordBatchEncoder::encode(&mut buf, [&record], &options).unwrap();
-    buf.freeze()
+    let record =
+        ProducerRecord::new("t", Bytes::from_static(b"v")).with_key(Bytes::from_static(b"k"));
+    encode_batch(&[record], &[1_700_000_000_000], Compression::None).unwrap()
 }
 
 fn name(text: &str) -> TopicName {
@@ -135,7 +115,7 @@ fn context(broker: &Arc<Broker>, key: ApiKey, version: i16) -> RequestContext {
     RequestContext {
         broker: broker.clone(),
         header,
-        advertised: Listener::parse("PLAINTEXT://127.0.0.1:9092").unwrap(),
+        advertised: Arc::new(Listener::parse("PLAINTEXT://127.0.0.1:9092").unwrap()),
     }
 }
 
@@ -166,15 +146,8 @@ fn every_api_answers_at_every_advertised_version() {
                 api.min_version
             };
             for version in min..=api.max_version {
-                let mut header = RequestHeader::default();
-                header.request_api_key = api.key as i16;
-                header.request_api_version = version;
-                header.correlation_id = 5;
-                let ctx = RequestContext {
-                    broker: broker.clone(),
-                    header,
-                    advertised: Listener::parse("PLAINTEXT://127.0.0.1:9092").unwrap(),
-                };
+                let mut ctx = context(&broker, api.key, version);
+                ctx.header.correlation_id = 5;
                 let outcome = dispatch(ctx, api.key, request(api.key, version)).await;
                 let Outcome::Reply(frame) = outcome else {
                     panic!("{:?} v{version} was not answered", api.key);
