@@ -101,7 +101,7 @@ impl<T> Accumulator<T> {
         record: ProducerRecord,
         timestamp: i64,
         attached: T,
-        now: Instant,
+        now: impl FnOnce() -> Instant,
     ) -> Appended {
         let size = record.size_estimate();
         let mut closed = false;
@@ -113,18 +113,23 @@ impl<T> Accumulator<T> {
                 closed = true;
             }
         }
-        let batch = self
-            .open
-            .entry(tp.clone())
-            .or_insert_with(|| Batch::new(tp.clone(), now));
-        batch.records.push(record);
-        batch.timestamps.push(timestamp);
-        batch.attached.push(attached);
-        batch.size_bytes += size;
-        if batch.size_bytes >= self.batch_size {
-            let full = self.open.remove(&tp).expect("just inserted");
-            self.ready.push_back(full);
-            closed = true;
+        // Only a new batch needs the time, or a key of its own: most appends need neither.
+        if !self.open.contains_key(&tp) {
+            self.open.insert(tp.clone(), Batch::new(tp.clone(), now()));
+        }
+        let mut full = false;
+        if let Some(batch) = self.open.get_mut(&tp) {
+            batch.records.push(record);
+            batch.timestamps.push(timestamp);
+            batch.attached.push(attached);
+            batch.size_bytes += size;
+            full = batch.size_bytes >= self.batch_size;
+        }
+        if full {
+            if let Some(full) = self.open.remove(&tp) {
+                self.ready.push_back(full);
+                closed = true;
+            }
         }
         Appended { closed, opened }
     }
@@ -187,7 +192,7 @@ mod tests {
         let tp = TopicPartition::new("t", 0);
         let mut closed_at = None;
         for i in 0..20 {
-            if acc.append(tp.clone(), record(100), 0, i, now).closed {
+            if acc.append(tp.clone(), record(100), 0, i, || now).closed {
                 closed_at = Some(i);
                 break;
             }
@@ -207,7 +212,7 @@ mod tests {
         let now = crate::runtime::now();
         let mut acc = Accumulator::new(500, Duration::from_secs(60));
         let tp = TopicPartition::new("t", 0);
-        let first = acc.append(tp.clone(), record(300), 0, 1, now);
+        let first = acc.append(tp.clone(), record(300), 0, 1, || now);
         assert_eq!(
             first,
             Appended {
@@ -216,7 +221,7 @@ mod tests {
             }
         );
         // 61 + 321 + 321 > 500: the first batch closes, the record goes to a fresh one.
-        let second = acc.append(tp.clone(), record(300), 0, 2, now);
+        let second = acc.append(tp.clone(), record(300), 0, 2, || now);
         assert_eq!(
             second,
             Appended {
@@ -235,14 +240,10 @@ mod tests {
         let start = crate::runtime::now();
         let linger = Duration::from_millis(5);
         let mut acc = Accumulator::new(16_384, linger);
-        acc.append(TopicPartition::new("t", 0), record(10), 0, 1, start);
-        acc.append(
-            TopicPartition::new("t", 1),
-            record(10),
-            0,
-            2,
-            start + linger,
-        );
+        acc.append(TopicPartition::new("t", 0), record(10), 0, 1, || start);
+        acc.append(TopicPartition::new("t", 1), record(10), 0, 2, || {
+            start + linger
+        });
         assert_eq!(acc.next_deadline(), Some(start + linger));
         assert!(acc.drain(start, false).is_empty());
         let first = acc.drain(start + linger, false);
@@ -257,12 +258,12 @@ mod tests {
     fn requeued_batches_go_first() {
         let now = crate::runtime::now();
         let mut acc = Accumulator::new(100, Duration::ZERO);
-        acc.append(TopicPartition::new("t", 0), record(200), 0, 1, now);
-        acc.append(TopicPartition::new("t", 1), record(200), 0, 2, now);
+        acc.append(TopicPartition::new("t", 0), record(200), 0, 1, || now);
+        acc.append(TopicPartition::new("t", 1), record(200), 0, 2, || now);
         let mut drained = acc.drain(now, false);
         let retry = drained.remove(1);
         acc.requeue(retry);
-        acc.append(TopicPartition::new("t", 2), record(200), 0, 3, now);
+        acc.append(TopicPartition::new("t", 2), record(200), 0, 3, || now);
         let order: Vec<i32> = acc
             .drain(now, false)
             .iter()

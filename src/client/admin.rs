@@ -374,7 +374,7 @@ impl Admin {
         }
     }
 
-    async fn call<R: kafka_protocol::protocol::Request>(
+    async fn call<R: kafka_protocol::protocol::Request + 'static>(
         &self,
         connection: &Arc<Connection>,
         request: &R,

@@ -10,20 +10,22 @@
 //! On connect, ApiVersions picks, per API, the highest version both this client and the broker
 //! support ([`CLIENT_VERSIONS`] caps what we have tested).
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, ApiVersionsResponse, RequestHeader, ResponseHeader,
+    ApiKey, ApiVersionsRequest, ApiVersionsResponse, ProduceRequest, RequestHeader, ResponseHeader,
 };
 use kafka_protocol::protocol::{
     encode_request_header_into_buffer, Decodable, Encodable, Request, StrBytes,
 };
 
 use super::error::{ClientError, Result};
+use crate::protocol::splice::SpliceBuf;
 use crate::runtime::{self, sync, AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 
 /// The largest response frame accepted; anything larger is treated as a corrupt stream.
@@ -77,7 +79,7 @@ impl Default for ConnectionOptions {
 pub struct Connection {
     addr: String,
     client_id: StrBytes,
-    outbound: sync::mpsc::Sender<Bytes>,
+    outbound: sync::mpsc::Sender<Frame>,
     inflight: Arc<Mutex<InFlight>>,
     next_correlation_id: AtomicI32,
     /// The negotiated version per API key.
@@ -155,13 +157,13 @@ impl Connection {
     }
 
     /// Sends `body` in the negotiated version and waits for the response.
-    pub async fn request<R: Request>(&self, body: &R) -> Result<R::Response> {
+    pub async fn request<R: Request + 'static>(&self, body: &R) -> Result<R::Response> {
         let version = self.version(api_key_of::<R>()?)?;
         self.request_with(body, version, self.request_timeout).await
     }
 
     /// Sends `body` in `version` and waits at most `timeout` for the response.
-    pub async fn request_with<R: Request>(
+    pub async fn request_with<R: Request + 'static>(
         &self,
         body: &R,
         version: i16,
@@ -177,7 +179,11 @@ impl Connection {
     }
 
     /// Sends `body` and expects no response at all (Produce with acks=0).
-    pub async fn send_without_response<R: Request>(&self, body: &R, version: i16) -> Result<()> {
+    pub async fn send_without_response<R: Request + 'static>(
+        &self,
+        body: &R,
+        version: i16,
+    ) -> Result<()> {
         let frame = self.encode_frame(body, version)?;
         if lock(&self.inflight).closed {
             return Err(self.disconnected());
@@ -188,7 +194,7 @@ impl Connection {
             .map_err(|_| self.disconnected())
     }
 
-    async fn round_trip<R: Request>(
+    async fn round_trip<R: Request + 'static>(
         &self,
         body: &R,
         version: i16,
@@ -225,11 +231,15 @@ impl Connection {
         }
     }
 
-    fn encode_frame<R: Request>(&self, body: &R, version: i16) -> Result<Bytes> {
+    fn encode_frame<R: Request + 'static>(&self, body: &R, version: i16) -> Result<Frame> {
         Ok(self.encode_frame_with_id(body, version)?.0)
     }
 
-    fn encode_frame_with_id<R: Request>(&self, body: &R, version: i16) -> Result<(Bytes, i32)> {
+    fn encode_frame_with_id<R: Request + 'static>(
+        &self,
+        body: &R,
+        version: i16,
+    ) -> Result<(Frame, i32)> {
         let correlation_id = self.next_correlation_id.fetch_add(1, Ordering::Relaxed);
         let mut header = RequestHeader::default();
         header.request_api_key = R::KEY;
@@ -301,20 +311,48 @@ fn api_key_of<R: Request>() -> Result<ApiKey> {
     ApiKey::try_from(R::KEY).map_err(|_| ClientError::UnsupportedVersion { api_key: R::KEY })
 }
 
+/// An encoded request: size prefix, header and body as chunks written in order (record sets
+/// of a Produce request are shared, not copied; see `SpliceBuf`).
+pub type Frame = Vec<Bytes>;
+
 /// Encodes size, header and body into one frame.
-pub fn encode_frame<R: Encodable>(header: &RequestHeader, body: &R) -> Result<Bytes> {
-    let mut buf = BytesMut::with_capacity(64);
-    buf.extend_from_slice(&[0; 4]);
-    encode_request_header_into_buffer(&mut buf, header)
+pub fn encode_frame<R: Encodable + 'static>(header: &RequestHeader, body: &R) -> Result<Frame> {
+    let version = header.request_api_version;
+    let mut header_bytes = BytesMut::with_capacity(REQUEST_HEADER_BYTES_ESTIMATE);
+    encode_request_header_into_buffer(&mut header_bytes, header)
         .map_err(|e| ClientError::encode("request header", e))?;
-    body.encode(&mut buf, header.request_api_version)
+    let body_size = body
+        .compute_size(version)
         .map_err(|e| ClientError::encode("request", e))?;
-    let size = i32::try_from(buf.len() - 4).map_err(|_| ClientError::Encode {
+    let size = i32::try_from(header_bytes.len() + body_size).map_err(|_| ClientError::Encode {
         what: "request",
         detail: "frame larger than 2 GiB".into(),
     })?;
-    buf[..4].copy_from_slice(&size.to_be_bytes());
-    Ok(buf.freeze())
+    let splice = record_sets(body);
+    let spliced: usize = splice.iter().map(Bytes::len).sum();
+    let capacity = (4 + header_bytes.len() + body_size).saturating_sub(spliced);
+    let mut buf = SpliceBuf::new(splice, capacity);
+    buf.put_i32(size);
+    buf.put_slice(&header_bytes);
+    body.encode(&mut buf, version)
+        .map_err(|e| ClientError::encode("request", e))?;
+    Ok(buf.into_chunks())
+}
+
+/// Room for a request header with a short client id.
+const REQUEST_HEADER_BYTES_ESTIMATE: usize = 64;
+
+/// The record sets of a Produce request, to be shared into its frame rather than copied.
+fn record_sets<R: 'static>(body: &R) -> Vec<Bytes> {
+    let Some(produce) = (body as &dyn Any).downcast_ref::<ProduceRequest>() else {
+        return Vec::new();
+    };
+    produce
+        .topic_data
+        .iter()
+        .flat_map(|topic| &topic.partition_data)
+        .filter_map(|partition| partition.records.clone())
+        .collect()
 }
 
 fn lock(inflight: &Mutex<InFlight>) -> MutexGuard<'_, InFlight> {
@@ -341,12 +379,12 @@ fn fail_all(inflight: &Mutex<InFlight>, addr: &str) {
 
 async fn write_loop(
     mut writer: WriteHalf,
-    mut frames: sync::mpsc::Receiver<Bytes>,
+    mut frames: sync::mpsc::Receiver<Frame>,
     inflight: Arc<Mutex<InFlight>>,
     addr: String,
 ) {
     while let Some(frame) = frames.recv().await {
-        if let Err(error) = runtime::write_and_flush(&mut writer, &frame).await {
+        if let Err(error) = runtime::write_chunks_and_flush(&mut writer, &frame).await {
             tracing::debug!(%addr, %error, "write failed; closing the connection");
             fail_all(&inflight, &addr);
             frames.close();
@@ -426,7 +464,9 @@ mod tests {
         header.request_api_key = ApiKey::ApiVersions as i16;
         header.request_api_version = 3;
         header.correlation_id = 7;
-        let frame = encode_frame(&header, &ApiVersionsRequest::default()).unwrap();
+        let frame: Vec<u8> = encode_frame(&header, &ApiVersionsRequest::default())
+            .unwrap()
+            .concat();
         let size = i32::from_be_bytes(frame[..4].try_into().unwrap());
         assert_eq!(size as usize, frame.len() - 4);
         assert_eq!(&frame[4..6], &18i16.to_be_bytes());

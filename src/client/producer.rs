@@ -281,7 +281,7 @@ impl Producer {
             let appended =
                 state
                     .accumulator
-                    .append(tp.clone(), record, timestamp, pending, runtime::now());
+                    .append(tp.clone(), record, timestamp, pending, runtime::now);
             if appended.closed {
                 let partitioner = &mut state.partitioner;
                 partitioner.on_batch_closed(&tp.topic, partition, partitions);

@@ -16,6 +16,7 @@ use kafka_protocol::records::{
 
 use super::batch::split_batches;
 use super::error::{ClientError, Result};
+use crate::limits::BATCH_HEADER_BYTES;
 
 /// A record header: a name and an optional value.
 pub type Header = (String, Option<Bytes>);
@@ -116,7 +117,9 @@ pub fn encode_batch(
                 .collect::<IndexMap<_, _>>(),
         })
         .collect();
-    let mut buf = BytesMut::new();
+    // Uncompressed size plus per-record framing; growing from empty cost a copy per doubling.
+    let estimate: usize = records.iter().map(ProducerRecord::size_estimate).sum();
+    let mut buf = BytesMut::with_capacity(estimate + BATCH_HEADER_BYTES);
     let options = RecordEncodeOptions {
         version: 2,
         compression,

@@ -8,7 +8,8 @@
 pub mod frame;
 pub mod request;
 pub mod response;
+pub mod splice;
 
 pub use frame::{split_frame, FrameError};
 pub use request::{decode_request_header, peek_request_ids, RequestError, RequestIds};
-pub use response::{encode_response, EncodeError};
+pub use response::{encode_response, EncodeError, ResponseFrame};

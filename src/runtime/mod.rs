@@ -13,8 +13,8 @@ mod task;
 
 pub use clock::{now, sleep, sleep_until, timeout, unix_time_ms, Elapsed, Instant};
 pub use net::{
-    connect, listen, local_addr, split, write_and_flush, ReadHalf, TcpListener, TcpStream,
-    WriteHalf,
+    connect, listen, local_addr, split, write_and_flush, write_chunks_and_flush, ReadHalf,
+    TcpListener, TcpStream, WriteHalf,
 };
 pub use rng::{node_seed, RngStream};
 pub use signal::shutdown_signal;

@@ -2,22 +2,61 @@
 //!
 //! Requests on a connection are handled one at a time, in order, as Kafka does: clients rely on
 //! responses arriving in request order. Responses that are ready are written in one go, so a
-//! pipelining client costs one write per burst rather than one per request. A bad frame closes
-//! only this connection, with a log line naming the peer and the reason.
+//! pipelining client costs one flush per burst rather than one per request; small pieces are
+//! coalesced and large record sets are written from the bytes the log read, never copied. A bad
+//! frame closes only this connection, with a log line naming the peer and the reason.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 use super::broker::Broker;
 use super::handlers::{dispatch, Outcome, RequestContext};
 use crate::config::Listener;
-use crate::protocol::{decode_request_header, split_frame};
-use crate::runtime::{split, write_and_flush, AsyncReadExt, TcpStream};
+use crate::protocol::{decode_request_header, split_frame, ResponseFrame};
+use crate::runtime::{split, write_chunks_and_flush, AsyncReadExt, TcpStream};
 
 /// Read buffer size: large enough for a typical produce burst in one read.
 const READ_BUFFER_BYTES: usize = 256 * 1024;
+/// Response pieces smaller than this are copied together; larger ones are written as they are.
+const COALESCE_BELOW_BYTES: usize = 16 * 1024;
+
+/// Responses waiting to be written: a list of chunks, small pieces merged.
+#[derive(Default)]
+struct Outbox {
+    chunks: Vec<Bytes>,
+    small: BytesMut,
+}
+
+impl Outbox {
+    fn push(&mut self, frame: ResponseFrame) {
+        for chunk in frame.chunks() {
+            if chunk.len() < COALESCE_BELOW_BYTES {
+                self.small.extend_from_slice(chunk);
+            } else {
+                self.seal_small();
+                self.chunks.push(chunk.clone());
+            }
+        }
+    }
+
+    fn seal_small(&mut self) {
+        if !self.small.is_empty() {
+            self.chunks.push(self.small.split().freeze());
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.chunks.is_empty() && self.small.is_empty()
+    }
+
+    /// Takes everything queued, in order.
+    fn take(&mut self) -> Vec<Bytes> {
+        self.seal_small();
+        std::mem::take(&mut self.chunks)
+    }
+}
 
 /// Serves one connection until the peer closes it or breaks the protocol.
 pub async fn serve(
@@ -29,7 +68,7 @@ pub async fn serve(
     let (mut reader, mut writer) = split(stream);
     let max_bytes = broker.config.socket_request_max_bytes;
     let mut buf = BytesMut::with_capacity(READ_BUFFER_BYTES);
-    let mut out = BytesMut::new();
+    let mut out = Outbox::default();
     loop {
         loop {
             let frame = match split_frame(&mut buf, max_bytes) {
@@ -54,20 +93,21 @@ pub async fn serve(
                 advertised: advertised.clone(),
             };
             match dispatch(ctx, api_key, frame).await {
-                Outcome::Reply(response) => out.extend_from_slice(&response),
+                Outcome::Reply(response) => out.push(response),
                 Outcome::NoReply => {}
                 Outcome::Close(error) => {
                     tracing::warn!(%peer, %error, "closing connection");
-                    let _ = write_and_flush(&mut writer, &out).await;
+                    let _ = write_chunks_and_flush(&mut writer, &out.take()).await;
                     return;
                 }
             }
         }
-        if !out.is_empty() {
-            if write_and_flush(&mut writer, &out).await.is_err() {
-                return;
-            }
-            out.clear();
+        if !out.is_empty()
+            && write_chunks_and_flush(&mut writer, &out.take())
+                .await
+                .is_err()
+        {
+            return;
         }
         buf.reserve(READ_BUFFER_BYTES.saturating_sub(buf.capacity() - buf.len()));
         match reader.read_buf(&mut buf).await {

@@ -16,6 +16,7 @@ use super::checkpoint::{read_epochs, LEADER_EPOCH_CHECKPOINT};
 use super::config::LogConfig;
 use super::disk::Disk;
 use super::leader_epoch::LeaderEpochCache;
+use super::read_buffers::ReadBuffers;
 use super::recovery::load_segments;
 use super::segment::Segment;
 
@@ -35,6 +36,8 @@ pub struct Log {
     pub(super) last_flush_ms: i64,
     /// A segment file was created or deleted since the directory was last fsynced.
     pub(super) dir_needs_sync: bool,
+    /// Where reads get their buffers (shared by every log of a `LogManager`).
+    pub(super) read_buffers: ReadBuffers,
     pub(super) scanned_batches: u64,
 }
 
@@ -83,6 +86,11 @@ impl Log {
         Self::load(disk, dir, config, None, log_start_offset, now_ms)
     }
 
+    /// Makes reads use `pool` (shared with other logs) instead of this log's own.
+    pub fn share_read_buffers(&mut self, pool: ReadBuffers) {
+        self.read_buffers = pool;
+    }
+
     /// Creates the directory of a new, empty log (or opens what is already there, scanning it).
     pub fn create(
         disk: Arc<dyn Disk>,
@@ -124,6 +132,7 @@ impl Log {
             unflushed_messages: 0,
             last_flush_ms: now_ms,
             dir_needs_sync: false,
+            read_buffers: ReadBuffers::default(),
             scanned_batches: loaded.scanned_batches,
         };
         log.settle_offsets()?;

@@ -21,6 +21,7 @@ use super::checkpoint::{
 use super::config::LogConfig;
 use super::disk::{Disk, OpenMode};
 use super::log::Log;
+use super::read_buffers::ReadBuffers;
 use crate::types::TopicPartition;
 
 /// Kafka's clean shutdown marker file name.
@@ -72,6 +73,8 @@ pub struct LogManager {
     disk: Arc<dyn Disk>,
     log_dirs: Vec<PathBuf>,
     logs: BTreeMap<TopicPartition, Entry>,
+    /// One free list of read buffers for every log, so its bound is the broker's.
+    read_buffers: ReadBuffers,
 }
 
 fn lock(log: &Mutex<Log>) -> io::Result<MutexGuard<'_, Log>> {
@@ -102,6 +105,7 @@ impl LogManager {
             disk,
             log_dirs,
             logs: BTreeMap::new(),
+            read_buffers: ReadBuffers::default(),
         };
         for dir_index in 0..manager.log_dirs.len() {
             manager.open_dir(dir_index, configs, default_config, now_ms)?;
@@ -137,7 +141,8 @@ impl LogManager {
                 return Err(io::Error::new(io::ErrorKind::InvalidData, msg));
             }
             let config = configs.get(&tp.topic).unwrap_or(default_config).clone();
-            let log = checkpoints.open_log(disk.clone(), &tp, path, config, now_ms)?;
+            let mut log = checkpoints.open_log(disk.clone(), &tp, path, config, now_ms)?;
+            log.share_read_buffers(self.read_buffers.clone());
             let log = Arc::new(Mutex::new(log));
             self.logs.insert(tp, Entry { dir_index, log });
         }
@@ -167,12 +172,9 @@ impl LogManager {
             .min_by_key(|i| counts[*i])
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no log dirs"))?;
         let path = self.log_dirs[dir_index].join(tp.dir_name());
-        let log = Arc::new(Mutex::new(Log::create(
-            self.disk.clone(),
-            path,
-            config,
-            now_ms,
-        )?));
+        let mut log = Log::create(self.disk.clone(), path, config, now_ms)?;
+        log.share_read_buffers(self.read_buffers.clone());
+        let log = Arc::new(Mutex::new(log));
         self.logs.insert(
             tp.clone(),
             Entry {

@@ -27,6 +27,7 @@ mod manager;
 pub mod mem_disk;
 mod offset_index;
 mod read;
+mod read_buffers;
 pub mod records;
 mod recovery;
 mod retention;

@@ -60,21 +60,32 @@ impl Log {
         let Some((segment, start, header)) = self.find_batch(fetch_offset)? else {
             return Ok(Bytes::new());
         };
-        let mut end = start;
-        let mut next = Some(header);
-        while let Some(header) = next {
-            let size = header.total_size() as u64;
-            let first = end == start;
-            if header.base_offset >= max_offset
-                || (end - start + size > max_bytes as u64 && !(first && min_one_batch))
-            {
+        let first = header.total_size();
+        let limit = if min_one_batch {
+            max_bytes.max(first)
+        } else {
+            max_bytes
+        };
+        if header.base_offset >= max_offset || first > limit {
+            return Ok(Bytes::new());
+        }
+        // One read for the whole response (a header read per batch made consumers pay one
+        // syscall per 16 KiB), then keep the whole batches below `max_offset`. The first batch
+        // is kept whatever its header reads as now: `verified_prefix` reports it if corrupt.
+        let available = segment.size().saturating_sub(start);
+        let len = usize::try_from(available).map_or(limit, |available| available.min(limit));
+        let mut buffer = self.read_buffers.take(len);
+        let block = &mut buffer[..len];
+        segment.read_into(start, block)?;
+        let mut end = first;
+        while let Ok(next) = BatchHeader::parse(&block[end..]) {
+            let size = next.total_size();
+            if next.base_offset >= max_offset || size > block.len() - end {
                 break;
             }
             end += size;
-            next = segment.read_header_at(end)?;
         }
-        // `end - start` is bounded by `max_bytes` or one batch, so it fits in usize.
-        Ok(Bytes::from(segment.read(start, (end - start) as usize)?))
+        Ok(self.read_buffers.share(buffer, end))
     }
 
     /// ListOffsets by time: the offset and timestamp of the first record (at or after the log

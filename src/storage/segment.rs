@@ -171,6 +171,11 @@ impl Segment {
         Ok(None)
     }
 
+    /// Fills `buf` from `position`.
+    pub fn read_into(&self, position: u64, buf: &mut [u8]) -> io::Result<()> {
+        self.log.read_exact_at(buf, position)
+    }
+
     /// Reads `len` bytes at `position`.
     pub fn read(&self, position: u64, len: usize) -> io::Result<Vec<u8>> {
         let mut buf = vec![0; len];

@@ -24,7 +24,7 @@ use kafka_protocol::protocol::Decodable;
 
 use super::broker::Broker;
 use crate::config::Listener;
-use crate::protocol::{encode_response, EncodeError, RequestIds};
+use crate::protocol::{encode_response, EncodeError, RequestIds, ResponseFrame};
 
 /// An API this broker serves, with the versions it advertises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +81,7 @@ impl RequestContext {
 /// The outcome of one request.
 pub enum Outcome {
     /// A response frame to write.
-    Reply(Bytes),
+    Reply(ResponseFrame),
     /// Nothing to send (Produce with acks=0).
     NoReply,
     /// Close the connection, for the reason given (logged by the connection).
@@ -156,14 +156,17 @@ pub async fn dispatch(ctx: RequestContext, api_key: ApiKey, body: Bytes) -> Outc
                 Err(_) => Outcome::Close(DispatchError::Malformed { ids }),
             }
         }
-        ApiKey::Fetch => route!(
-            ctx,
-            api_key,
-            body,
-            ids,
-            messages::FetchRequest,
-            fetch::handle
-        ),
+        ApiKey::Fetch => {
+            let mut body = body;
+            match messages::FetchRequest::decode(&mut body, ids.api_version) {
+                Ok(request) => {
+                    let response = fetch::handle(&ctx, request).await;
+                    let records = fetch::record_sets(&response);
+                    reply_spliced(api_key, &ids, &response, records)
+                }
+                Err(_) => Outcome::Close(DispatchError::Malformed { ids }),
+            }
+        }
         ApiKey::ListOffsets => route!(
             ctx,
             api_key,
@@ -247,7 +250,23 @@ fn reply<R: kafka_protocol::protocol::Encodable>(
     ids: &RequestIds,
     response: &R,
 ) -> Outcome {
-    match encode_response(api_key, ids.api_version, ids.correlation_id, response) {
+    reply_spliced(api_key, ids, response, Vec::new())
+}
+
+/// Like `reply`, sharing any of `splice` found whole in the response instead of copying it.
+fn reply_spliced<R: kafka_protocol::protocol::Encodable>(
+    api_key: ApiKey,
+    ids: &RequestIds,
+    response: &R,
+    splice: Vec<Bytes>,
+) -> Outcome {
+    match encode_response(
+        api_key,
+        ids.api_version,
+        ids.correlation_id,
+        response,
+        splice,
+    ) {
         Ok(frame) => Outcome::Reply(frame),
         Err(error) => Outcome::Close(DispatchError::Encode(error)),
     }

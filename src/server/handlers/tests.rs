@@ -153,7 +153,7 @@ fn every_api_answers_at_every_advertised_version() {
                     panic!("{:?} v{version} was not answered", api.key);
                 };
                 let header_version = api.key.response_header_version(version);
-                let mut body = frame.slice(4..);
+                let mut body = frame.to_bytes().slice(4..);
                 let header = ResponseHeader::decode(&mut body, header_version).unwrap();
                 assert_eq!(header.correlation_id, 5);
                 assert!(
