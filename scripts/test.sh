@@ -82,7 +82,7 @@ cargo fmt --all -- --check
 stage_done
 
 stage "cargo clippy -D warnings"
-cargo clippy --all-targets -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
 stage_done
 
 stage "cargo build --release"
@@ -90,7 +90,7 @@ cargo build --release
 stage_done
 
 stage "cargo test (normal build)"
-cargo test --all-targets --no-fail-fast
+cargo test --workspace --all-targets --no-fail-fast
 stage_done
 
 if [ "${WEIR_SKIP_SIM:-0}" = "1" ] && [ "${CI:-}" != "true" ]; then
@@ -98,7 +98,29 @@ if [ "${WEIR_SKIP_SIM:-0}" = "1" ] && [ "${CI:-}" != "true" ]; then
   echo "skipped: WEIR_SKIP_SIM=1"
 else
   stage "cargo test (simulator build, --cfg madsim)"
-  RUSTFLAGS="--cfg madsim" cargo test --all-targets --no-fail-fast --target-dir target/sim
+  RUSTFLAGS="--cfg madsim" cargo test --workspace --all-targets --no-fail-fast \
+    --target-dir target/sim
+  stage_done
+
+  # The simulator proper, in release (as sim/run builds it): the canary and determinism tests,
+  # a sweep of every scenario, the regression seeds, and --check-determinism on a few seeds.
+  stage "simulator: canaries and determinism tests (release, --cfg madsim)"
+  RUSTFLAGS="--cfg madsim" cargo test --release -p weir-sim --target-dir target/sim \
+    --test canaries --test determinism -- --include-ignored --nocapture
+  stage_done
+
+  stage "simulator: sweep every scenario over seeds ${WEIR_SIM_SEEDS:=0..30}"
+  sim/run sweep scenarios --seeds "$WEIR_SIM_SEEDS"
+  stage_done
+
+  stage "simulator: regression seeds"
+  sim/run regress scenarios/regression
+  stage_done
+
+  stage "simulator: --check-determinism on several seeds"
+  for seed in 1 2 3; do
+    sim/run run scenarios/crash-restart-fsync.toml --seed "$seed" --check-determinism
+  done
   stage_done
 fi
 

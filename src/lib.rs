@@ -15,11 +15,15 @@
 //! - [`client`]: the native client (admin, producer, consumer) used by the CLI and the simulator.
 //! - [`node`]: wires one broker together from a [`config::BrokerConfig`].
 //!
-//! [`limits`] names every bound; [`types`] holds the identifier newtypes.
+//! [`limits`] names every bound; [`types`] holds the identifier newtypes. [`events`] are the
+//! semantic events the simulator traces; [`canary`] holds its deliberate bugs (simulator builds
+//! only).
 
+pub mod canary;
 pub mod client;
 pub mod config;
 pub mod core;
+pub mod events;
 pub mod limits;
 pub mod node;
 pub mod protocol;

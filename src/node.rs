@@ -42,6 +42,7 @@ impl Node {
             tasks.push(spawn(accept_loop(broker.clone(), listener, advertised)));
         }
         tasks.push(spawn(maintenance_loop(broker.clone())));
+        crate::event!("start node_id={}", broker.config.node_id);
         Ok(Node {
             broker,
             bound,
@@ -54,7 +55,20 @@ impl Node {
         for task in &self.tasks {
             task.abort();
         }
+        if self.broker.health.is_failed() {
+            anyhow::bail!("the disk failed; not writing a clean shutdown");
+        }
         self.broker.shutdown().context("clean shutdown failed")
+    }
+
+    /// Waits until the disk fails (see `server::disk_health`), then stops serving without a
+    /// clean shutdown, as Kafka halts when its last log directory goes offline. Returns why.
+    pub async fn halted(&self) -> String {
+        let reason = self.broker.health.failed().await;
+        for task in &self.tasks {
+            task.abort();
+        }
+        reason
     }
 }
 
@@ -80,9 +94,7 @@ async fn maintenance_loop(broker: Arc<Broker>) {
             broker.flush_due();
         }
         if due(periods_ms[1]) {
-            if let Err(error) = broker.checkpoint() {
-                tracing::error!(%error, "writing recovery-point checkpoints failed");
-            }
+            broker.checkpoint();
         }
         if due(periods_ms[2]) {
             broker.apply_retention();
@@ -114,8 +126,14 @@ pub fn run_broker(properties: Option<PathBuf>, overrides: Vec<String>) -> anyhow
             cluster_id = %broker.cluster_id,
             "broker started"
         );
-        runtime::shutdown_signal().await;
-        tracing::info!("shutting down");
-        node.stop()
+        runtime::select! {
+            _ = runtime::shutdown_signal() => {
+                tracing::info!("shutting down");
+                node.stop()
+            }
+            reason = node.halted() => {
+                anyhow::bail!("halted because the disk failed ({reason}); restart to recover")
+            }
+        }
     })?
 }

@@ -5,7 +5,7 @@
 //! A batch is "closed" when it is full or handed to the sender; the partitioner hears about
 //! closed batches so keyless records move to another partition (KIP-480).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
 use super::records::ProducerRecord;
@@ -136,8 +136,29 @@ impl<T> Accumulator<T> {
 
     /// Takes every batch that should be sent now: full ones, retries, and open ones that have
     /// lingered long enough (or all open ones with `force`, for flush and close).
-    pub fn drain(&mut self, now: Instant, force: bool) -> Vec<Batch<T>> {
-        let mut drained: Vec<Batch<T>> = self.ready.drain(..).collect();
+    ///
+    /// With `muted` (ordering guaranteed), a partition in it sends nothing, at most one batch
+    /// per other partition is taken, and the partitions taken join `muted`.
+    pub fn drain(
+        &mut self,
+        now: Instant,
+        force: bool,
+        mut muted: Option<&mut BTreeSet<TopicPartition>>,
+    ) -> Vec<Batch<T>> {
+        let mut take = |tp: &TopicPartition| match muted.as_deref_mut() {
+            None => true,
+            Some(muted) => muted.insert(tp.clone()),
+        };
+        let mut drained = Vec::new();
+        let mut kept = VecDeque::new();
+        for batch in self.ready.drain(..) {
+            if take(&batch.tp) {
+                drained.push(batch);
+            } else {
+                kept.push_back(batch);
+            }
+        }
+        self.ready = kept;
         let due: Vec<TopicPartition> = self
             .open
             .iter()
@@ -145,6 +166,9 @@ impl<T> Accumulator<T> {
             .map(|(tp, _)| tp.clone())
             .collect();
         for tp in due {
+            if !take(&tp) {
+                continue;
+            }
             if let Some(batch) = self.open.remove(&tp) {
                 drained.push(batch);
             }
@@ -201,7 +225,7 @@ mod tests {
         // closes the batch of seven and opens the next one.
         assert_eq!(closed_at, Some(7));
         assert!(acc.has_ready());
-        let drained = acc.drain(now, false);
+        let drained = acc.drain(now, false, None);
         assert_eq!(drained.len(), 1);
         assert_eq!(drained[0].attached, (0..7).collect::<Vec<_>>());
         assert!(!acc.is_empty());
@@ -229,7 +253,7 @@ mod tests {
                 opened: true
             }
         );
-        let drained = acc.drain(now, false);
+        let drained = acc.drain(now, false, None);
         assert_eq!(drained.len(), 1);
         assert_eq!(drained[0].attached, vec![1]);
         assert!(!acc.is_empty());
@@ -245,11 +269,11 @@ mod tests {
             start + linger
         });
         assert_eq!(acc.next_deadline(), Some(start + linger));
-        assert!(acc.drain(start, false).is_empty());
-        let first = acc.drain(start + linger, false);
+        assert!(acc.drain(start, false, None).is_empty());
+        let first = acc.drain(start + linger, false, None);
         assert_eq!(first.len(), 1);
         assert_eq!(first[0].tp.partition, 0);
-        let forced = acc.drain(start + linger, true);
+        let forced = acc.drain(start + linger, true, None);
         assert_eq!(forced.len(), 1);
         assert!(acc.is_empty());
     }
@@ -260,15 +284,44 @@ mod tests {
         let mut acc = Accumulator::new(100, Duration::ZERO);
         acc.append(TopicPartition::new("t", 0), record(200), 0, 1, || now);
         acc.append(TopicPartition::new("t", 1), record(200), 0, 2, || now);
-        let mut drained = acc.drain(now, false);
+        let mut drained = acc.drain(now, false, None);
         let retry = drained.remove(1);
         acc.requeue(retry);
         acc.append(TopicPartition::new("t", 2), record(200), 0, 3, || now);
         let order: Vec<i32> = acc
-            .drain(now, false)
+            .drain(now, false, None)
             .iter()
             .map(|b| b.attached[0])
             .collect();
         assert_eq!(order, vec![2, 3]);
+    }
+
+    #[test]
+    fn muted_partitions_send_nothing_and_others_one_batch_at_a_time() {
+        let now = crate::runtime::now();
+        let mut acc = Accumulator::new(250, Duration::ZERO);
+        let (p0, p1) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        for i in 0..3 {
+            acc.append(p0.clone(), record(200), 0, i, || now);
+        }
+        acc.append(p1.clone(), record(200), 0, 9, || now);
+        let mut muted = BTreeSet::from([p1.clone()]);
+        let drained = acc.drain(now, true, Some(&mut muted));
+        assert_eq!(drained.len(), 1, "one batch of p0; p1 is muted");
+        assert_eq!(drained[0].tp, p0);
+        assert_eq!(drained[0].attached, vec![0]);
+        assert!(muted.contains(&p0), "p0 is muted until its batch is done");
+        assert!(acc.drain(now, true, Some(&mut muted)).is_empty());
+        muted.clear();
+        let drained = acc.drain(now, true, Some(&mut muted));
+        let order: Vec<(i32, Vec<i32>)> = drained
+            .iter()
+            .map(|b| (b.tp.partition, b.attached.clone()))
+            .collect();
+        assert_eq!(
+            order,
+            vec![(0, vec![1]), (1, vec![9])],
+            "in order, one per partition"
+        );
     }
 }

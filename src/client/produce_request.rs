@@ -135,6 +135,7 @@ fn settle(inner: &Arc<Inner>, encoded: Vec<(ProducerBatch, Bytes)>, response: &P
 
 /// Acknowledges every record of a batch: offsets follow the base offset in order.
 fn complete(inner: &Inner, batch: ProducerBatch, base_offset: i64, log_append_time: i64) {
+    let tp = batch.tp.clone();
     let topic = batch.tp.topic.clone();
     let partition = batch.tp.partition;
     for (index, (pending, timestamp)) in
@@ -158,5 +159,5 @@ fn complete(inner: &Inner, batch: ProducerBatch, base_offset: i64, log_append_ti
         };
         let _ = pending.reply.send(Ok(metadata));
     }
-    finish_one(inner);
+    finish_one(inner, &tp);
 }

@@ -9,7 +9,7 @@
 //! `delivery.timeout.ms` run out. Without idempotence, retries may reorder or duplicate, as in
 //! Kafka.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -168,6 +168,10 @@ pub(crate) struct State {
     partitioner: Partitioner,
     /// Batches handed to the network or waiting out a retry backoff.
     pub in_flight: usize,
+    /// With `max_in_flight_per_broker` = 1, partitions with a batch in flight or waiting out a
+    /// retry backoff: nothing more is sent to them until it is done, so a retry can never land
+    /// after a later batch (the Java producer's "guarantee message order").
+    pub muted: BTreeSet<TopicPartition>,
     /// Callers waiting in `flush` or `close`: drain without waiting for linger.
     flushers: usize,
 }
@@ -212,6 +216,7 @@ impl Producer {
                 accumulator: Accumulator::new(config.batch_size, config.linger),
                 partitioner: Partitioner::new(RngStream::new(seed, "producer.partitioner")),
                 in_flight: 0,
+                muted: BTreeSet::new(),
                 flushers: 0,
             }),
             config,
@@ -381,7 +386,9 @@ async fn run_sender(inner: Arc<Inner>) {
         let (batches, deadline, idle) = {
             let mut state = lock(&inner.state);
             let force = closing || state.flushers > 0;
-            let batches = state.accumulator.drain(runtime::now(), force);
+            let state = &mut *state;
+            let muted = (inner.config.max_in_flight_per_broker == 1).then_some(&mut state.muted);
+            let batches = state.accumulator.drain(runtime::now(), force, muted);
             state.in_flight += batches.len();
             for batch in &batches {
                 let partitions = inner
@@ -483,15 +490,20 @@ pub(crate) fn fail_batch(inner: &Inner, batch: ProducerBatch, error: &ClientErro
     for pending in batch.attached {
         let _ = pending.reply.send(Err(error.duplicate()));
     }
-    finish_one(inner);
+    finish_one(inner, &batch.tp);
 }
 
-/// One in-flight batch is done (acknowledged, failed, or back in the accumulator).
-pub(crate) fn finish_one(inner: &Inner) {
+/// One in-flight batch of `tp` is done (acknowledged, failed, or back in the accumulator): its
+/// partition may send again.
+pub(crate) fn finish_one(inner: &Inner, tp: &TopicPartition) {
     let mut state = lock(&inner.state);
     state.in_flight = state.in_flight.saturating_sub(1);
+    let unmuted = state.muted.remove(tp);
     drop(state);
     inner.idle.notify_waiters();
+    if unmuted {
+        inner.wake.notify_one();
+    }
 }
 
 /// Re-queues a batch after the backoff if attempts and time remain, otherwise fails it.
@@ -513,11 +525,9 @@ pub(crate) fn retry_or_fail(
             let _ = inner.cluster.refresh_topic(&batch.tp.topic).await;
         }
         inner.cluster.backoff().await;
-        {
-            let mut state = lock(&inner.state);
-            state.accumulator.requeue(batch);
-            state.in_flight = state.in_flight.saturating_sub(1);
-        }
-        inner.wake.notify_one();
+        let tp = batch.tp.clone();
+        lock(&inner.state).accumulator.requeue(batch);
+        // Back at the front of its partition's queue: the partition may send it now.
+        finish_one(&inner, &tp);
     });
 }

@@ -17,10 +17,12 @@ pub fn now() -> Instant {
 /// Milliseconds since the Unix epoch, as Kafka stamps records (LogAppendTime) and answers
 /// ListOffsets. A clock set before 1970 reads as 0 rather than failing.
 pub fn unix_time_ms() -> i64 {
-    SystemTime::now()
+    let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+        .unwrap_or(0);
+    // A simulated node may have a skewed clock (the nemesis sets it); real nodes add 0.
+    now.saturating_add(super::node_context::clock_offset_ms())
 }
 
 /// Sleeps for `duration` of (possibly simulated) time.

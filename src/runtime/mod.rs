@@ -7,6 +7,7 @@
 
 mod clock;
 mod net;
+pub mod node_context;
 mod rng;
 mod signal;
 mod task;

@@ -7,13 +7,21 @@ use std::future::Future;
 
 pub use tokio::task::JoinHandle;
 
-/// Spawns a task on the current runtime.
+/// Spawns a task on the current runtime. In the simulator the task stays on the spawner's node
+/// context (see `node_context`).
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    tokio::spawn(future)
+    #[cfg(madsim)]
+    {
+        tokio::spawn(super::node_context::inherit(future))
+    }
+    #[cfg(not(madsim))]
+    {
+        tokio::spawn(future)
+    }
 }
 
 /// Lets other tasks run before continuing.

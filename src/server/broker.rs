@@ -9,6 +9,7 @@ use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::configs::{self, DynamicConfigs};
+use super::disk_health::DiskHealth;
 use super::meta_properties::{self, MetaError};
 use super::topic_name::{self, TopicNameError};
 use super::topics::{RegistryError, TopicMeta, TopicRegistry, REGISTRY_FILE};
@@ -33,6 +34,8 @@ pub struct Broker {
     state: Mutex<BrokerState>,
     appends: watch::Sender<u64>,
     rng: Mutex<RngStream>,
+    /// Whether the disk can still be trusted (see `disk_health`).
+    pub health: DiskHealth,
 }
 
 /// Why the broker could not start.
@@ -140,6 +143,7 @@ impl Broker {
             state: Mutex::new(state),
             appends,
             rng: Mutex::new(rng),
+            health: DiskHealth::default(),
         }))
     }
 
@@ -335,15 +339,19 @@ impl Broker {
         }
     }
 
-    /// Flushes logs whose `flush.ms` has passed.
+    /// Flushes logs whose `flush.ms` has passed; a failure fails the disk.
     pub fn flush_due(&self) {
-        let state = self.state();
-        state.logs.flush_due(unix_time_ms());
+        if let Err(error) = self.state().logs.flush_due(unix_time_ms()) {
+            self.health.record("flush", &error);
+        }
     }
 
-    /// Writes the recovery-point, log-start-offset and high-watermark checkpoints.
-    pub fn checkpoint(&self) -> io::Result<()> {
-        self.state().logs.checkpoint()
+    /// Writes the recovery-point, log-start-offset and high-watermark checkpoints; a failure
+    /// other than a full disk fails the disk.
+    pub fn checkpoint(&self) {
+        if let Err(error) = self.state().logs.checkpoint() {
+            self.health.record("writing checkpoints", &error);
+        }
     }
 
     /// Deletes segments past `retention.ms` / `retention.bytes`.

@@ -79,6 +79,11 @@ pub async fn serve(
                     return;
                 }
             };
+            if broker.health.is_failed() {
+                // The disk is no longer trusted: answer nothing more (see `disk_health`).
+                tracing::warn!(%peer, "closing connection: the disk failed");
+                return;
+            }
             let mut frame = frame;
             let (api_key, header) = match decode_request_header(&mut frame) {
                 Ok(decoded) => decoded,

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::config::properties;
 use crate::runtime::RngStream;
-use crate::storage::disk::{read_all, write_atomic};
+use crate::storage::disk::{create_dir_durable, read_all, write_atomic};
 use crate::storage::Disk;
 
 pub const META_PROPERTIES_FILE: &str = "meta.properties";
@@ -95,7 +95,7 @@ pub fn ensure(
             dir: dir.display().to_string(),
             error,
         };
-        disk.create_dir_all(dir).map_err(io_error)?;
+        create_dir_durable(disk, dir).map_err(io_error)?;
         if read(disk, dir)?.is_none() {
             write_atomic(disk, &dir.join(META_PROPERTIES_FILE), text.as_bytes())
                 .map_err(io_error)?;

@@ -5,6 +5,7 @@
 pub mod broker;
 pub mod configs;
 mod connection;
+pub mod disk_health;
 pub mod errors;
 pub mod handlers;
 pub mod listener;

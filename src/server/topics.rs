@@ -34,12 +34,42 @@ impl TopicMeta {
     }
 }
 
+/// The file: the registry and a CRC-32C of its compact JSON, so that a flipped bit is a clear
+/// start-up error rather than, say, a silently renamed topic. Files written before the checksum
+/// existed (no `crc32c`) are still read.
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    crc32c: u32,
+    registry: RegistryFile,
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct RegistryFile {
     version: u32,
     topics: Vec<TopicMeta>,
     #[serde(default)]
     dynamic: DynamicConfigs,
+}
+
+fn checksum(file: &RegistryFile) -> serde_json::Result<u32> {
+    Ok(crc32c::crc32c(&serde_json::to_vec(file)?))
+}
+
+/// Parses the file, checking its checksum; the error is the (line, column) to report, (0, 0)
+/// for a checksum mismatch.
+fn parse(bytes: &[u8]) -> Result<RegistryFile, (usize, usize)> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|error| (error.line(), error.column()))?;
+    if value.get("crc32c").is_none() {
+        // Written before checksums: the registry itself.
+        return serde_json::from_value(value).map_err(|error| (error.line(), error.column()));
+    }
+    let envelope: Envelope =
+        serde_json::from_value(value).map_err(|error| (error.line(), error.column()))?;
+    match checksum(&envelope.registry) {
+        Ok(crc) if crc == envelope.crc32c => Ok(envelope.registry),
+        _ => Err((0, 0)),
+    }
 }
 
 /// A registry file that exists but cannot be read.
@@ -62,6 +92,16 @@ impl std::fmt::Display for RegistryError {
             RegistryError::Io { path, error } => {
                 write!(f, "cannot read {}: {error}", path.display())
             }
+            RegistryError::Corrupt {
+                path,
+                line: 0,
+                column: 0,
+            } => write!(
+                f,
+                "{} is corrupt (its checksum does not match); restore it from a backup or \
+                 remove it to forget every topic",
+                path.display()
+            ),
             RegistryError::Corrupt { path, line, column } => write!(
                 f,
                 "{} is corrupt at line {line} column {column}; restore it from a backup or \
@@ -86,12 +126,10 @@ impl TopicRegistry {
     /// Loads the registry at `path`; a missing file is an empty registry.
     pub fn load(disk: &dyn Disk, path: PathBuf) -> Result<Self, RegistryError> {
         let file = match read_all(disk, &path) {
-            Ok(bytes) => serde_json::from_slice::<RegistryFile>(&bytes).map_err(|error| {
-                RegistryError::Corrupt {
-                    path: path.clone(),
-                    line: error.line(),
-                    column: error.column(),
-                }
+            Ok(bytes) => parse(&bytes).map_err(|(line, column)| RegistryError::Corrupt {
+                path: path.clone(),
+                line,
+                column,
             })?,
             Err(error) if error.kind() == io::ErrorKind::NotFound => RegistryFile::default(),
             Err(error) => return Err(RegistryError::Io { path, error }),
@@ -115,7 +153,12 @@ impl TopicRegistry {
             topics: self.topics.values().cloned().collect(),
             dynamic: self.dynamic.clone(),
         };
-        let bytes = serde_json::to_vec_pretty(&file).map_err(io::Error::other)?;
+        let crc32c = checksum(&file).map_err(io::Error::other)?;
+        let envelope = Envelope {
+            crc32c,
+            registry: file,
+        };
+        let bytes = serde_json::to_vec_pretty(&envelope).map_err(io::Error::other)?;
         write_atomic(disk, &self.path, &bytes)
     }
 
@@ -150,5 +193,58 @@ impl TopicRegistry {
 
     pub fn is_empty(&self) -> bool {
         self.topics.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    use crate::storage::MemDisk;
+
+    fn topic(name: &str) -> TopicMeta {
+        TopicMeta {
+            name: name.into(),
+            topic_id: uuid::Uuid::nil().to_string(),
+            partitions: 3,
+            replication_factor: 1,
+            configs: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_flipped_bit_is_a_start_up_error_not_a_renamed_topic() {
+        let disk = MemDisk::new();
+        disk.create_dir_all(Path::new("/d")).unwrap();
+        let path = PathBuf::from("/d").join(REGISTRY_FILE);
+        let mut registry = TopicRegistry::load(&disk, path.clone()).unwrap();
+        registry.insert(topic("sim"));
+        registry.save(&disk).unwrap();
+        let reloaded = TopicRegistry::load(&disk, path.clone()).unwrap();
+        assert!(reloaded.get("sim").is_some());
+        // "sim" -> "sym": still valid JSON, caught only by the checksum.
+        let text = String::from_utf8(read_all(&disk, &path).unwrap()).unwrap();
+        let position = text.find("\"sim\"").unwrap() + 2;
+        assert!(disk.flip_bit(&path, position, 4));
+        let error = TopicRegistry::load(&disk, path).unwrap_err().to_string();
+        assert!(error.contains("checksum"), "{error}");
+    }
+
+    #[test]
+    fn a_registry_written_before_checksums_still_loads() {
+        let disk = MemDisk::new();
+        disk.create_dir_all(Path::new("/d")).unwrap();
+        let path = PathBuf::from("/d").join(REGISTRY_FILE);
+        let legacy = RegistryFile {
+            version: 1,
+            topics: vec![topic("old")],
+            dynamic: DynamicConfigs::default(),
+        };
+        write_atomic(&disk, &path, &serde_json::to_vec_pretty(&legacy).unwrap()).unwrap();
+        assert!(TopicRegistry::load(&disk, path)
+            .unwrap()
+            .get("old")
+            .is_some());
     }
 }

@@ -13,6 +13,7 @@ use super::config::TimestampType;
 use super::error::{AppendError, InvalidRecordReason};
 use super::log::Log;
 use super::records::for_each_record;
+use crate::canary::{self, Canary};
 use crate::limits::{SEGMENT_BYTES_MAX, SEGMENT_OFFSET_SPAN_MAX};
 
 /// The outcome of a successful append, as ProduceResponse needs it.
@@ -37,7 +38,10 @@ impl Log {
         let mut batches = self.validate(records)?;
         let mut stamped = records.to_vec();
         let log_append_time = self.config.message_timestamp_type == TimestampType::LogAppendTime;
-        let base_offset = self.log_end_offset();
+        let mut base_offset = self.log_end_offset();
+        if canary::is_on(Canary::DuplicateOffset) && base_offset > 0 && base_offset % 7 == 3 {
+            base_offset -= 1;
+        }
         let mut next_offset = base_offset;
         for (position, header) in &mut batches {
             let bytes = &mut stamped[*position..*position + header.total_size()];
@@ -64,7 +68,9 @@ impl Log {
         }
         let record_count = next_offset - base_offset;
         self.unflushed_messages = self.unflushed_messages.saturating_add(record_count as u64);
-        if self.unflushed_messages >= self.config.flush_messages {
+        if self.unflushed_messages >= self.config.flush_messages
+            && !canary::is_on(Canary::AckBeforeFsync)
+        {
             if let Err(error) = self.flush() {
                 // Not durable, and after a failed fsync the page cache cannot be trusted
                 // either: take the records back so a retry cannot duplicate them.

@@ -91,8 +91,50 @@ pub trait DiskFile: Send + Sync {
     }
 }
 
-/// Reads a whole file.
+/// Creates `path` and any missing ancestors durably: each directory created is followed by an
+/// fsync of its parent, without which a crash may forget the new directory — and everything
+/// fsynced inside it (the simulator found a broker losing its whole `log.dirs` this way).
+pub fn create_dir_durable(disk: &dyn Disk, path: &Path) -> io::Result<()> {
+    let mut missing = Vec::new();
+    let mut current = Some(path);
+    while let Some(dir) = current.filter(|dir| !dir.as_os_str().is_empty()) {
+        if disk.exists(dir)? {
+            break;
+        }
+        missing.push(dir);
+        current = dir.parent();
+    }
+    for dir in missing.into_iter().rev() {
+        disk.create_dir_all(dir)?;
+        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            disk.sync_dir(parent)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads a whole file, twice, until two reads in a row agree. Small metadata files
+/// (checkpoints, `meta.properties`, the topic registry) carry no checksum in Kafka's formats,
+/// so a bit flipped on the way up from the disk would otherwise be believed: a recovery point
+/// or log start offset one digit off hides or exposes data. Segment data has CRCs instead.
 pub fn read_all(disk: &dyn Disk, path: &Path) -> io::Result<Vec<u8>> {
+    /// Reads before giving up on agreement.
+    const READS_MAX: usize = 4;
+    let mut previous = read_once(disk, path)?;
+    for _ in 1..READS_MAX {
+        let current = read_once(disk, path)?;
+        if current == previous {
+            return Ok(current);
+        }
+        previous = current;
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("{READS_MAX} reads of {} disagree", path.display()),
+    ))
+}
+
+fn read_once(disk: &dyn Disk, path: &Path) -> io::Result<Vec<u8>> {
     let file = disk.open(path, OpenMode::Read)?;
     let len = usize::try_from(file.len()?)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "file too large to read whole"))?;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::batch::BatchHeader;
 use super::checkpoint::{read_epochs, LEADER_EPOCH_CHECKPOINT};
 use super::config::LogConfig;
-use super::disk::Disk;
+use super::disk::{create_dir_durable, Disk};
 use super::leader_epoch::LeaderEpochCache;
 use super::read_buffers::ReadBuffers;
 use super::recovery::load_segments;
@@ -98,10 +98,7 @@ impl Log {
         config: LogConfig,
         now_ms: i64,
     ) -> io::Result<Log> {
-        disk.create_dir_all(&dir)?;
-        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-            disk.sync_dir(parent)?;
-        }
+        create_dir_durable(&*disk, &dir)?;
         Self::load(disk, dir, config, Some(0), 0, now_ms)
     }
 

@@ -19,7 +19,7 @@ use super::checkpoint::{
     RECOVERY_POINT_CHECKPOINT,
 };
 use super::config::LogConfig;
-use super::disk::{Disk, OpenMode};
+use super::disk::{create_dir_durable, Disk, OpenMode};
 use super::log::Log;
 use super::read_buffers::ReadBuffers;
 use crate::types::TopicPartition;
@@ -122,7 +122,7 @@ impl LogManager {
     ) -> io::Result<()> {
         let disk = self.disk.clone();
         let dir = self.log_dirs[dir_index].clone();
-        disk.create_dir_all(&dir)?;
+        create_dir_durable(&*disk, &dir)?;
         let marker = dir.join(CLEAN_SHUTDOWN_FILE);
         let checkpoints = DirCheckpoints {
             clean: disk.exists(&marker)?,
@@ -226,15 +226,17 @@ impl LogManager {
         Ok(())
     }
 
-    /// Flushes every log whose `flush.ms` has passed. A failure is logged, not returned: the
-    /// log keeps its old recovery point, so the data is rescanned after a crash, and the next
-    /// call retries the fsync.
-    pub fn flush_due(&self, now_ms: i64) {
+    /// Flushes every log whose `flush.ms` has passed. Stops at the first failure and returns
+    /// it: after a failed fsync the kernel may have dropped the dirty pages, so retrying would
+    /// "succeed" without making anything durable; the broker stops trusting the disk instead.
+    pub fn flush_due(&self, now_ms: i64) -> io::Result<()> {
         for (tp, entry) in &self.logs {
             if let Err(error) = lock(&entry.log).and_then(|mut log| log.flush_if_due(now_ms)) {
                 tracing::error!(partition = %tp, %error, "flush failed");
+                return Err(error);
             }
         }
+        Ok(())
     }
 
     /// Applies retention to every log (Kafka's `log.retention.check.interval.ms` task).

@@ -44,6 +44,7 @@ impl Log {
             Err(error) if error.is_corruption() => {
                 let dir = self.dir.display();
                 tracing::warn!(%dir, fetch_offset, %error, "corrupt read; retrying once");
+                crate::event!("read caught corruption dir={dir} fetch_offset={fetch_offset}");
                 read()
             }
             result => result,

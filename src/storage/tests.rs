@@ -1089,9 +1089,9 @@ fn manager_flush_due_follows_each_logs_flush_ms() {
             .append_as_leader(&batch(2), 0, 0)
             .unwrap();
     }
-    manager.flush_due(99);
+    manager.flush_due(99).unwrap();
     assert_eq!(fast.lock().unwrap().recovery_point(), 0);
-    manager.flush_due(100);
+    manager.flush_due(100).unwrap();
     assert_eq!(fast.lock().unwrap().recovery_point(), 2);
     assert_eq!(
         slow.lock().unwrap().recovery_point(),
@@ -1131,4 +1131,29 @@ fn reads_never_serve_a_batch_that_fails_its_crc() {
             ..
         })
     ));
+}
+
+#[test]
+fn a_segment_after_a_hole_is_dropped_by_recovery() {
+    // A crash kept the file of segment 2 but lost the unflushed tail of segment 0: offsets 0
+    // and 1 no longer exist, so segment 2's data follows a hole and must go.
+    let disk = MemDisk::new();
+    let size = batch(1).len() as u64;
+    let config = LogConfig {
+        segment_bytes: 2 * size,
+        ..LogConfig::default()
+    };
+    let mut log = create(&disk, config.clone());
+    for _ in 0..3 {
+        log.append_as_leader(&batch(1), 0, 0).unwrap();
+    }
+    assert_eq!(log.segment_count(), 2);
+    drop(log);
+    let file = disk.open(&seg_path(0, "log"), OpenMode::ReadWrite).unwrap();
+    file.set_len(size).unwrap();
+    drop(file);
+    let log = reopen(&disk, config, 0);
+    assert_eq!(log.log_end_offset(), 1, "the log ends where its data does");
+    assert_eq!(log.segment_count(), 1);
+    assert!(disk.file_bytes(&seg_path(2, "log")).is_none());
 }

@@ -1,10 +1,20 @@
-//! `weir-sim`: run, sweep and replay simulator scenarios (issue #3). Until the harness exists it
-//! says so and exits non-zero, rather than pretending a run passed.
+//! `weir-sim`: run one scenario for one seed, or sweep many seeds, and print the verdict with
+//! the command that replays it. Built with `--cfg madsim` (use `sim/run`); a normal build only
+//! says so.
 
+#[cfg(madsim)]
+mod cli;
+
+#[cfg(madsim)]
+fn main() {
+    std::process::exit(cli::main());
+}
+
+#[cfg(not(madsim))]
 fn main() {
     eprintln!(
-        "error: weir-sim has no scenarios yet; the simulator harness is being built (issue #3). \
-         The broker already runs under madsim: see tests/sim_broker.rs"
+        "error: weir-sim is the simulator build; run it with sim/run (which builds it with \
+         RUSTFLAGS=\"--cfg madsim\" in target/sim), e.g. sim/run run scenarios/<name>.toml --seed 1"
     );
     std::process::exit(2);
 }

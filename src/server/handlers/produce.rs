@@ -11,6 +11,7 @@ use super::{str_bytes, RequestContext};
 use crate::runtime::unix_time_ms;
 use crate::server::broker::lock_log;
 use crate::server::errors;
+use crate::storage::AppendError;
 use crate::types::TopicPartition;
 
 /// The leader epoch of every partition on a single node.
@@ -50,6 +51,13 @@ fn append(
     tp: &TopicPartition,
     records: Option<Bytes>,
 ) -> PartitionProduceResponse {
+    if ctx.broker.health.is_failed() {
+        return failed(
+            tp.partition,
+            ResponseError::KafkaStorageError,
+            Some("disk failed"),
+        );
+    }
     let Some(log) = ctx.broker.log(tp) else {
         return failed(tp.partition, ResponseError::UnknownTopicOrPartition, None);
     };
@@ -66,6 +74,11 @@ fn append(
             // One replica: everything appended is replicated to the whole ISR.
             let end = log.log_end_offset();
             log.set_high_watermark(end);
+            crate::event!(
+                "append {tp} offsets={}..={} leo={end} hw={end}",
+                info.base_offset,
+                info.last_offset
+            );
             PartitionProduceResponse::default()
                 .with_index(tp.partition)
                 .with_base_offset(info.base_offset)
@@ -74,6 +87,11 @@ fn append(
         }
         Err(error) => {
             tracing::debug!(partition = %tp, %error, "produce refused");
+            if let AppendError::Storage(io_error) = &error {
+                ctx.broker
+                    .health
+                    .record(&format!("append to {tp}"), io_error);
+            }
             let message = error.to_string();
             failed(tp.partition, errors::append_error(&error), Some(&message))
         }

@@ -1,0 +1,260 @@
+//! The simulated cluster: one madsim node per broker, each with its own address and `SimDisk`,
+//! running exactly the code `weir broker` runs (`Node::start`), plus one client node for the
+//! workloads. Kill, restart, pause and network faults act on madsim's nodes and links; a kill
+//! also crashes the node's disk, which loses whatever was not durable.
+//!
+//! Nodes get TEST-NET-1 addresses (192.0.2.0/24): madsim treats 127/8 as the node itself, and no
+//! packet leaves the process anyway.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::madsim::net::NetSim;
+use tokio::madsim::runtime::{Handle, NodeHandle};
+use tokio::madsim::task::NodeId;
+use weir::config::BrokerConfig;
+use weir::node::Node;
+use weir::runtime::node_context::{with_node, NodeContext};
+use weir::server::Broker;
+
+use crate::disk::SimDisk;
+use crate::scenario::Plan;
+use crate::trace::Trace;
+
+/// The port every broker listens on.
+const BROKER_PORT: u16 = 9092;
+
+/// What the harness knows about a broker node between its restarts.
+#[derive(Default)]
+pub struct NodeState {
+    /// Serving (started and not halted, killed or paused-forever).
+    pub up: bool,
+    pub broker: Option<Arc<Broker>>,
+}
+
+/// One broker node.
+pub struct SimNode {
+    pub number: u32,
+    pub label: String,
+    pub addr: String,
+    pub id: NodeId,
+    pub disk: SimDisk,
+    pub context: Arc<NodeContext>,
+    pub state: Arc<Mutex<NodeState>>,
+}
+
+impl SimNode {
+    pub fn is_up(&self) -> bool {
+        lock(&self.state).up
+    }
+
+    pub fn broker(&self) -> Option<Arc<Broker>> {
+        lock(&self.state).broker.clone()
+    }
+}
+
+/// Every node of a run.
+pub struct Cluster {
+    pub handle: Handle,
+    pub nodes: Vec<SimNode>,
+    pub client: NodeHandle,
+    pub trace: Trace,
+}
+
+pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Cluster {
+    /// Creates (and starts) every broker node and the client node.
+    pub fn start(handle: Handle, plan: &Plan, trace: Trace) -> Cluster {
+        let mut nodes = Vec::new();
+        for number in 1..=plan.nodes {
+            let label = format!("n{number}");
+            let ip = format!("192.0.2.{number}");
+            let addr = format!("{ip}:{BROKER_PORT}");
+            let mut faults = plan.disk.clone();
+            faults.capacity_bytes = None;
+            let mut disk =
+                SimDisk::new(&label, plan.seed ^ u64::from(number), faults, trace.clone());
+            disk = disk.with_latency_hook(Arc::new(tokio::madsim::time::advance));
+            let context = Arc::new(NodeContext {
+                label: label.clone(),
+                clock_offset_ms: AtomicI64::new(
+                    plan.clock_offsets_ms
+                        .get(number as usize - 1)
+                        .copied()
+                        .unwrap_or(0),
+                ),
+            });
+            let state = Arc::new(Mutex::new(NodeState::default()));
+            let mut overrides = vec![
+                format!("node.id={number}"),
+                format!("listeners=PLAINTEXT://{addr}"),
+                "log.dirs=/data".to_string(),
+            ];
+            overrides.extend(plan.broker.iter().map(|(k, v)| format!("{k}={v}")));
+            let init = {
+                let (disk, context, state, trace) =
+                    (disk.clone(), context.clone(), state.clone(), trace.clone());
+                move || {
+                    let (disk, context, state, trace, overrides) = (
+                        disk.clone(),
+                        context.clone(),
+                        state.clone(),
+                        trace.clone(),
+                        overrides.clone(),
+                    );
+                    let label = context.label.clone();
+                    with_node(context, run_node(label, disk, state, trace, overrides))
+                }
+            };
+            let node = handle
+                .create_node()
+                .name(&label)
+                .ip(ip.parse().expect("a valid TEST-NET address"))
+                .init(init)
+                .build();
+            nodes.push(SimNode {
+                number,
+                label,
+                addr,
+                id: node.id(),
+                disk,
+                context,
+                state,
+            });
+        }
+        let client = handle
+            .create_node()
+            .name("client")
+            .ip("192.0.2.100".parse().expect("a valid TEST-NET address"))
+            .build();
+        Cluster {
+            handle,
+            nodes,
+            client,
+            trace,
+        }
+    }
+
+    /// Every broker address, for clients' bootstrap lists.
+    pub fn bootstrap(&self) -> String {
+        let addrs: Vec<&str> = self.nodes.iter().map(|n| n.addr.as_str()).collect();
+        addrs.join(",")
+    }
+
+    pub fn node(&self, number: u32) -> &SimNode {
+        &self.nodes[number as usize - 1]
+    }
+
+    /// Kills the node (its tasks vanish mid-step) and crashes its disk.
+    pub fn kill(&self, number: u32) {
+        let node = self.node(number);
+        self.trace.event(&node.label, "kill");
+        self.handle.kill(node.id);
+        *lock(&node.state) = NodeState::default();
+        node.disk.crash();
+    }
+
+    /// Starts a killed or halted node again; recovery runs on its disk.
+    pub fn restart(&self, number: u32) {
+        let node = self.node(number);
+        self.trace.event(&node.label, "restart");
+        if !self.handle.is_exit(node.id) {
+            // A halted node still has its (idle) process: restarting ends it as a crash would.
+            node.disk.crash();
+        }
+        self.handle.restart(node.id);
+    }
+
+    pub fn pause(&self, number: u32) {
+        let node = self.node(number);
+        self.trace.event(&node.label, "pause");
+        self.handle.pause(node.id);
+    }
+
+    pub fn resume(&self, number: u32) {
+        let node = self.node(number);
+        self.trace.event(&node.label, "resume");
+        self.handle.resume(node.id);
+    }
+
+    /// Cuts the client off from the node: both directions, or only client-to-broker.
+    pub fn partition(&self, number: u32, one_way: bool) {
+        let node = self.node(number);
+        let net = NetSim::current();
+        net.clog_link(self.client.id(), node.id);
+        if !one_way {
+            net.clog_link(node.id, self.client.id());
+        }
+        let kind = if one_way { "one-way" } else { "symmetric" };
+        self.trace
+            .event(&node.label, format_args!("partition from client {kind}"));
+    }
+
+    pub fn heal(&self, number: u32) {
+        let node = self.node(number);
+        let net = NetSim::current();
+        net.unclog_link(self.client.id(), node.id);
+        net.unclog_link(node.id, self.client.id());
+        self.trace.event(&node.label, "heal partition");
+    }
+
+    /// Every message takes about `latency` (instead of madsim's default 1–10 ms).
+    pub fn set_latency(&self, latency: Option<Duration>) {
+        let range = match latency {
+            Some(latency) => latency..latency + Duration::from_millis(5),
+            None => Duration::from_millis(1)..Duration::from_millis(10),
+        };
+        NetSim::current().update_config(|config| config.send_latency = range);
+        match latency {
+            Some(latency) => self.trace.event(
+                "net",
+                format_args!("slow latency_ms={}", latency.as_millis()),
+            ),
+            None => self.trace.event("net", "latency restored"),
+        }
+    }
+
+    /// Sets a node's wall-clock offset (the runtime's clock adds it on that node).
+    pub fn set_clock_offset(&self, number: u32, offset_ms: i64) {
+        let node = self.node(number);
+        node.context
+            .clock_offset_ms
+            .store(offset_ms, Ordering::Relaxed);
+        self.trace
+            .event(&node.label, format_args!("clock offset_ms={offset_ms}"));
+    }
+}
+
+/// One life of a broker node: start, serve until the disk fails or the node is killed.
+async fn run_node(
+    label: String,
+    disk: SimDisk,
+    state: Arc<Mutex<NodeState>>,
+    trace: Trace,
+    overrides: Vec<String>,
+) {
+    let config = match BrokerConfig::load(None, &overrides) {
+        Ok(config) => config,
+        Err(error) => {
+            trace.event(&label, format_args!("bad broker config: {error}"));
+            return;
+        }
+    };
+    match Node::start(config, Arc::new(disk)).await {
+        Ok(node) => {
+            {
+                let mut state = lock(&state);
+                state.up = true;
+                state.broker = Some(node.broker.clone());
+            }
+            let reason = node.halted().await;
+            *lock(&state) = NodeState::default();
+            trace.event(&label, format_args!("halted: {reason}"));
+        }
+        Err(error) => trace.event(&label, format_args!("start failed: {error:#}")),
+    }
+}

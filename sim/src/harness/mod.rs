@@ -1,0 +1,8 @@
+//! The harness: real Weir nodes on madsim, the nemesis, the client workloads, and one seeded
+//! run from start to verdict. Only in the simulator build (`--cfg madsim`).
+
+mod broker_events;
+pub mod cluster;
+pub mod nemesis;
+pub mod run;
+pub mod workload;

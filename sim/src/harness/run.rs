@@ -1,0 +1,288 @@
+//! One seeded run: build the cluster, run the workloads through a safety phase under the
+//! nemesis, heal, run the liveness phase (every node up, every partition read to its end),
+//! then hand the history and each node's logs to the checkers.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::madsim::runtime::{Handle, Runtime};
+use tokio::madsim::Config;
+use weir::canary::{self, Canary};
+use weir::storage::batch::{check_crc, BatchSplitter};
+use weir::storage::{Disk, OpenMode};
+use weir::types::TopicPartition;
+
+use super::broker_events;
+use super::cluster::Cluster;
+use super::nemesis::Nemesis;
+use super::workload::{self, Recorder, TOPIC};
+use crate::checker::{self, BatchInfo, PartitionLog};
+use crate::disk::SimDisk;
+use crate::history::{History, Outcome, Process};
+use crate::scenario::Plan;
+use crate::trace::Trace;
+use crate::verdict::Verdict;
+
+/// What a run did and found.
+pub struct RunReport {
+    pub plan: Plan,
+    pub verdict: Verdict,
+    pub history: History,
+    pub trace: Trace,
+    pub operations: usize,
+    pub acknowledged: usize,
+    pub faults_injected: u64,
+    pub disk_faults: u64,
+    pub simulated_ms: u64,
+}
+
+/// Runs `plan` (its seed included) with `canaries` switched on.
+pub fn run(plan: &Plan, canaries: &[Canary]) -> RunReport {
+    canary::set(canaries);
+    let trace = Trace::new();
+    let _events = broker_events::install(trace.clone());
+    let runtime = Runtime::with_seed_and_config(plan.seed, Config::default());
+    let plan_for_run = plan.clone();
+    let trace_for_run = trace.clone();
+    let (history, logs, liveness, faults_injected, disk_faults, simulated_ms) =
+        runtime.block_on(async move { simulate(plan_for_run, trace_for_run).await });
+    canary::set(&[]);
+    let mut anomalies = checker::check_history(&history);
+    anomalies.extend(checker::log_invariants::check_logs(&logs));
+    let verdict = Verdict::judge(anomalies, &plan.allow, liveness);
+    RunReport {
+        plan: plan.clone(),
+        verdict,
+        operations: history
+            .events
+            .iter()
+            .filter(|e| e.outcome == Outcome::Invoke)
+            .count(),
+        acknowledged: history.acked_sends().len(),
+        history,
+        trace,
+        faults_injected,
+        disk_faults,
+        simulated_ms,
+    }
+}
+
+type Simulated = (History, Vec<PartitionLog>, Option<String>, u64, u64, u64);
+
+async fn simulate(plan: Plan, trace: Trace) -> Simulated {
+    let handle = Handle::current();
+    let start = tokio::time::Instant::now();
+    trace.event(
+        "sim",
+        format_args!("plan seed={} {}", plan.seed, plan.describe()),
+    );
+    let cluster = Cluster::start(handle, &plan, trace.clone());
+    for (index, offset) in plan.clock_offsets_ms.iter().enumerate() {
+        if *offset != 0 {
+            cluster.set_clock_offset(index as u32 + 1, *offset);
+        }
+    }
+    let recorder = Recorder::new(trace.clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let bootstrap = cluster.bootstrap();
+    let clients = {
+        let (plan, recorder, stop, bootstrap) = (
+            plan.clone(),
+            recorder.clone(),
+            stop.clone(),
+            bootstrap.clone(),
+        );
+        cluster
+            .client
+            .spawn(async move { safety_clients(plan, bootstrap, recorder, stop).await })
+    };
+    let mut nemesis = Nemesis::default();
+    nemesis.run(&cluster, &plan).await;
+    stop.store(true, Ordering::Relaxed);
+    // Producers finish their in-flight sends (bounded by their delivery timeout).
+    let _ = tokio::time::timeout(Duration::from_secs(30), clients).await;
+    let liveness_deadline = Duration::from_millis(plan.liveness_ms);
+    let final_read = {
+        let (plan, recorder, bootstrap) = (plan.clone(), recorder.clone(), bootstrap.clone());
+        cluster
+            .client
+            .spawn(async move { final_read(plan, bootstrap, recorder).await })
+    };
+    let mut liveness = match tokio::time::timeout(liveness_deadline, final_read).await {
+        Ok(Ok(Ok(()))) => None,
+        Ok(Ok(Err(error))) => Some(error),
+        Ok(Err(_)) => Some("the final reader panicked".into()),
+        Err(_) => Some(format!(
+            "the final read did not finish within {} ms of healing",
+            plan.liveness_ms
+        )),
+    };
+    let down: Vec<&str> = cluster
+        .nodes
+        .iter()
+        .filter(|node| !node.is_up())
+        .map(|node| node.label.as_str())
+        .collect();
+    if liveness.is_none() && !down.is_empty() {
+        liveness = Some(format!("nodes down after healing: {}", down.join(", ")));
+    }
+    let logs = cluster
+        .nodes
+        .iter()
+        .flat_map(|node| partition_logs(node, &plan))
+        .collect();
+    let disk_faults = cluster
+        .nodes
+        .iter()
+        .map(|node| node.disk.fault_counts().values().sum::<u64>())
+        .sum();
+    let simulated_ms = start.elapsed().as_millis() as u64;
+    trace.event("sim", format_args!("end simulated_ms={simulated_ms}"));
+    (
+        recorder.history(),
+        logs,
+        liveness,
+        nemesis.injected,
+        disk_faults,
+        simulated_ms,
+    )
+}
+
+/// The safety phase's clients: create the topic, then producers and consumers until `stop`.
+async fn safety_clients(plan: Plan, bootstrap: String, recorder: Recorder, stop: Arc<AtomicBool>) {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    if !workload::create_topic(&bootstrap, &plan, &recorder).await {
+        return;
+    }
+    let mut tasks = Vec::new();
+    for number in 0..plan.producers {
+        let (plan, bootstrap, recorder, stop) = (
+            plan.clone(),
+            bootstrap.clone(),
+            recorder.clone(),
+            stop.clone(),
+        );
+        tasks.push(weir::runtime::spawn(async move {
+            workload::produce(number, bootstrap, plan, recorder, stop).await;
+        }));
+    }
+    for number in 0..plan.consumers {
+        let (plan, bootstrap, recorder, stop) = (
+            plan.clone(),
+            bootstrap.clone(),
+            recorder.clone(),
+            stop.clone(),
+        );
+        tasks.push(weir::runtime::spawn(async move {
+            let process = Process::Consumer(number);
+            workload::consume(process, bootstrap, plan, recorder, stop, None).await;
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+}
+
+/// The liveness phase's reader: every partition from the beginning to its log end offset.
+async fn final_read(plan: Plan, bootstrap: String, recorder: Recorder) -> Result<(), String> {
+    let ends = loop {
+        if let Some(ends) = workload::log_end_offsets(&bootstrap, &plan).await {
+            break ends;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    recorder.trace().event(
+        "final-reader",
+        format_args!("log end offsets {:?}", ends.values().collect::<Vec<_>>()),
+    );
+    let never = Arc::new(AtomicBool::new(false));
+    workload::consume(
+        Process::FinalReader,
+        bootstrap,
+        plan,
+        recorder,
+        never,
+        Some(ends),
+    )
+    .await;
+    Ok(())
+}
+
+/// Every partition log of `node` as its disk holds it, batch by batch, with the broker's
+/// offsets (empty if the node is not running).
+fn partition_logs(node: &super::cluster::SimNode, plan: &Plan) -> Vec<PartitionLog> {
+    let Some(broker) = node.broker() else {
+        return Vec::new();
+    };
+    let mut logs = Vec::new();
+    for partition in 0..plan.partitions {
+        let tp = TopicPartition::new(TOPIC, partition);
+        let Some(log) = broker.log(&tp) else {
+            continue;
+        };
+        let (log_start_offset, high_watermark, log_end_offset) = {
+            let log = log.lock().unwrap_or_else(|e| e.into_inner());
+            (
+                log.log_start_offset(),
+                log.high_watermark(),
+                log.log_end_offset(),
+            )
+        };
+        let dir = PathBuf::from("/data").join(tp.dir_name());
+        logs.push(PartitionLog {
+            node: node.label.clone(),
+            partition,
+            log_start_offset,
+            high_watermark,
+            log_end_offset,
+            batches: scan_batches(&node.disk, &dir),
+        });
+    }
+    logs
+}
+
+/// Every batch of every segment in `dir`, in order, with its CRC checked. A tail that is not
+/// a whole batch counts as one batch with a bad CRC.
+fn scan_batches(disk: &SimDisk, dir: &Path) -> Vec<BatchInfo> {
+    let mut batches = Vec::new();
+    let Ok(entries) = disk.read_dir(dir) else {
+        return batches;
+    };
+    let segments: BTreeMap<String, PathBuf> = entries
+        .into_iter()
+        .filter(|entry| entry.name.ends_with(".log"))
+        .map(|entry| (entry.name.clone(), dir.join(entry.name)))
+        .collect();
+    for path in segments.values() {
+        let Ok(file) = disk.open(path, OpenMode::Read) else {
+            continue;
+        };
+        let len = file.len().unwrap_or(0) as usize;
+        let mut bytes = vec![0; len];
+        if file.read_exact_at(&mut bytes, 0).is_err() {
+            continue;
+        }
+        let mut splitter = BatchSplitter::new(&bytes);
+        for split in splitter.by_ref() {
+            match split {
+                Ok(batch) => batches.push(BatchInfo {
+                    base_offset: batch.header.base_offset,
+                    last_offset: batch.header.last_offset(),
+                    crc_valid: check_crc(batch.bytes, &batch.header).is_ok(),
+                }),
+                Err(_) => {
+                    batches.push(BatchInfo {
+                        base_offset: -1,
+                        last_offset: -1,
+                        crc_valid: false,
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    batches
+}

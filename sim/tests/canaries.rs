@@ -1,0 +1,67 @@
+//! Canaries: with each deliberate bug switched on, a sweep of at most 50 seeds must produce a
+//! run that the checkers fail. A checker suite that lets a canary through is broken.
+#![cfg(madsim)]
+
+use std::path::PathBuf;
+
+use weir::canary::Canary;
+use weir_sim::harness::run::run;
+use weir_sim::scenario::{Plan, Scenario};
+
+/// Most seeds a canary may survive.
+const SEEDS_MAX: u64 = 50;
+
+fn scenario(name: &str) -> Scenario {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios")
+        .join(name);
+    Scenario::load(&path).unwrap()
+}
+
+/// The first seed whose run the checkers fail, with the failing checkers' names.
+fn first_caught(scenario: &Scenario, canary: Canary) -> Option<(u64, Vec<&'static str>)> {
+    (0..SEEDS_MAX).find_map(|seed| {
+        let report = run(&Plan::draw(scenario, seed), &[canary]);
+        let caught = !report.verdict.failures.is_empty();
+        caught.then(|| (seed, report.verdict.failing_checkers()))
+    })
+}
+
+fn assert_caught(scenario_file: &str, canary: Canary) {
+    let scenario = scenario(scenario_file);
+    let caught = first_caught(&scenario, canary);
+    let (seed, checkers) = caught.unwrap_or_else(|| {
+        panic!(
+            "canary {} survived {SEEDS_MAX} seeds of {scenario_file}",
+            canary.name()
+        )
+    });
+    println!("{} caught at seed {seed} by {checkers:?}", canary.name());
+}
+
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
+fn ack_before_fsync_is_caught() {
+    assert_caught("crash-restart-fsync.toml", Canary::AckBeforeFsync);
+}
+
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
+fn skip_recovery_crc_is_caught() {
+    assert_caught("torn-writes-and-bitflips.toml", Canary::SkipRecoveryCrc);
+}
+
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
+fn duplicate_offset_is_caught() {
+    assert_caught("crash-restart-fsync.toml", Canary::DuplicateOffset);
+}

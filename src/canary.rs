@@ -1,0 +1,87 @@
+//! Canaries: switches that break the broker on purpose, so the simulator can prove its
+//! checkers catch real bugs. They exist only in simulator builds (`--cfg madsim`); in a normal
+//! build `is_on` is a constant `false` and the broken paths compile away.
+//!
+//! - `AckBeforeFsync`: acknowledge appends that `flush.messages` says must be fsynced first,
+//!   without the fsync (a crash then loses acknowledged writes);
+//! - `SkipRecoveryCrc`: recovery accepts batches without checking their CRC (a torn or flipped
+//!   tail is served after a crash);
+//! - `DuplicateOffset`: every seventh append is stamped one offset too low, handing out an
+//!   offset twice.
+
+/// One deliberate bug.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Canary {
+    AckBeforeFsync,
+    SkipRecoveryCrc,
+    DuplicateOffset,
+}
+
+impl Canary {
+    pub const ALL: [Canary; 3] = [
+        Canary::AckBeforeFsync,
+        Canary::SkipRecoveryCrc,
+        Canary::DuplicateOffset,
+    ];
+
+    /// The name scenarios and the command line use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Canary::AckBeforeFsync => "ack-before-fsync",
+            Canary::SkipRecoveryCrc => "skip-recovery-crc",
+            Canary::DuplicateOffset => "duplicate-offset",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Canary> {
+        Canary::ALL.into_iter().find(|canary| canary.name() == name)
+    }
+
+    #[cfg(madsim)]
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+#[cfg(madsim)]
+static ENABLED: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Whether `canary` is switched on (never, outside the simulator).
+#[inline]
+pub fn is_on(canary: Canary) -> bool {
+    #[cfg(madsim)]
+    {
+        ENABLED.load(std::sync::atomic::Ordering::Relaxed) & canary.bit() != 0
+    }
+    #[cfg(not(madsim))]
+    {
+        let _ = canary;
+        false
+    }
+}
+
+/// Switches exactly `canaries` on, for the whole simulated run.
+#[cfg(madsim)]
+pub fn set(canaries: &[Canary]) {
+    let bits = canaries.iter().fold(0, |bits, canary| bits | canary.bit());
+    ENABLED.store(bits, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for canary in Canary::ALL {
+            assert_eq!(Canary::from_name(canary.name()), Some(canary));
+        }
+        assert_eq!(Canary::from_name("nope"), None);
+    }
+
+    #[cfg(not(madsim))]
+    #[test]
+    fn never_on_in_a_normal_build() {
+        assert!(Canary::ALL.into_iter().all(|canary| !is_on(canary)));
+    }
+}
