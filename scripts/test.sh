@@ -109,7 +109,7 @@ else
     --test canaries --test determinism -- --include-ignored --nocapture
   stage_done
 
-  stage "simulator: sweep every scenario over seeds ${WEIR_SIM_SEEDS:=0..30}"
+  stage "simulator: sweep every scenario over seeds ${WEIR_SIM_SEEDS:=0..100}"
   sim/run sweep scenarios --seeds "$WEIR_SIM_SEEDS"
   stage_done
 

@@ -43,6 +43,7 @@ impl Node {
         }
         tasks.push(spawn(maintenance_loop(broker.clone())));
         crate::event!("start node_id={}", broker.config.node_id);
+        announce_leadership(&broker);
         Ok(Node {
             broker,
             bound,
@@ -69,6 +70,23 @@ impl Node {
             task.abort();
         }
         reason
+    }
+}
+
+/// One broker leads every partition it has, at epoch 0: the trace records each with its
+/// offsets as recovery left them.
+fn announce_leadership(broker: &Broker) {
+    let state = broker.state();
+    for tp in state.logs.partitions() {
+        if let Some(log) = state.logs.get(&tp) {
+            let log = crate::server::broker::lock_log(&log);
+            crate::event!(
+                "leader {tp} epoch=0 log_start={} hw={} leo={}",
+                log.log_start_offset(),
+                log.high_watermark(),
+                log.log_end_offset()
+            );
+        }
     }
 }
 

@@ -258,6 +258,7 @@ impl Broker {
                 .logs
                 .create_log(&tp, log_config.clone(), unix_time_ms())
                 .map_err(TopicError::Storage)?;
+            crate::event!("leader {tp} epoch=0 log_start=0 hw=0 leo=0");
         }
         tracing::info!(topic = name, partitions, "created topic");
         Ok(topic)
@@ -323,6 +324,7 @@ impl Broker {
                 .logs
                 .create_log(&tp, log_config.clone(), unix_time_ms())
                 .map_err(TopicError::Storage)?;
+            crate::event!("leader {tp} epoch=0 log_start=0 hw=0 leo=0");
         }
         Ok(())
     }
