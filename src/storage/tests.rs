@@ -563,19 +563,26 @@ fn missing_or_torn_indexes_are_rebuilt() {
     );
 }
 
-#[test]
-fn a_crash_between_roll_and_index_creation_recovers() {
-    let disk = MemDisk::new();
+/// A log of three one-record batches in two segments (offsets 0-1, then 2), closed; returns
+/// its config and the size of one batch.
+fn three_batches_in_two_segments(disk: &MemDisk) -> (LogConfig, u64) {
     let size = batch(1).len() as u64;
     let config = LogConfig {
         segment_bytes: 2 * size,
         ..LogConfig::default()
     };
-    let mut log = create(&disk, config.clone());
+    let mut log = create(disk, config.clone());
     for _ in 0..3 {
         log.append_as_leader(&batch(1), 0, 0).unwrap();
     }
-    drop(log);
+    assert_eq!(log.segment_count(), 2);
+    (config, size)
+}
+
+#[test]
+fn a_crash_between_roll_and_index_creation_recovers() {
+    let disk = MemDisk::new();
+    let (config, _) = three_batches_in_two_segments(&disk);
     disk.remove_file(&seg_path(2, "index")).unwrap();
     disk.remove_file(&seg_path(2, "timeindex")).unwrap();
     // And an orphan index for a segment whose .log never made it.
@@ -1138,17 +1145,7 @@ fn a_segment_after_a_hole_is_dropped_by_recovery() {
     // A crash kept the file of segment 2 but lost the unflushed tail of segment 0: offsets 0
     // and 1 no longer exist, so segment 2's data follows a hole and must go.
     let disk = MemDisk::new();
-    let size = batch(1).len() as u64;
-    let config = LogConfig {
-        segment_bytes: 2 * size,
-        ..LogConfig::default()
-    };
-    let mut log = create(&disk, config.clone());
-    for _ in 0..3 {
-        log.append_as_leader(&batch(1), 0, 0).unwrap();
-    }
-    assert_eq!(log.segment_count(), 2);
-    drop(log);
+    let (config, size) = three_batches_in_two_segments(&disk);
     let file = disk.open(&seg_path(0, "log"), OpenMode::ReadWrite).unwrap();
     file.set_len(size).unwrap();
     drop(file);

@@ -158,24 +158,22 @@ async fn safety_clients(plan: Plan, bootstrap: String, recorder: Recorder, stop:
         return;
     }
     let mut tasks = Vec::new();
-    for number in 0..plan.producers {
-        let (plan, bootstrap, recorder, stop) = (
+    let shared = || {
+        (
             plan.clone(),
             bootstrap.clone(),
             recorder.clone(),
             stop.clone(),
-        );
+        )
+    };
+    for number in 0..plan.producers {
+        let (plan, bootstrap, recorder, stop) = shared();
         tasks.push(weir::runtime::spawn(async move {
             workload::produce(number, bootstrap, plan, recorder, stop).await;
         }));
     }
     for number in 0..plan.consumers {
-        let (plan, bootstrap, recorder, stop) = (
-            plan.clone(),
-            bootstrap.clone(),
-            recorder.clone(),
-            stop.clone(),
-        );
+        let (plan, bootstrap, recorder, stop) = shared();
         tasks.push(weir::runtime::spawn(async move {
             let process = Process::Consumer(number);
             workload::consume(process, bootstrap, plan, recorder, stop, None).await;
