@@ -1,0 +1,342 @@
+//! Pull-based replication and the high watermark, as in KRaft: followers fetch the log from the
+//! leader, the leader checks each fetch against its own log and answers with entries or with
+//! the diverging epoch the follower must truncate to, and counts validated fetch offsets to
+//! advance the high watermark.
+//!
+//! The commit rule: the high watermark is the largest offset that a majority of voters (the
+//! leader included) hold, and only once it is past the start of the leader's own epoch (Raft
+//! section 5.4.2: entries of older epochs are committed only by committing one of the current
+//! epoch). Followers adopt the leader's high watermark capped at their own log end, since they
+//! cannot commit what they do not hold. High watermarks only ever move forward.
+
+use bytes::Bytes;
+
+use super::config::{ENTRY_BYTES_MAX, FETCH_ENTRIES_MAX};
+use super::messages::{
+    BeginQuorumEpoch, FetchError, FetchRequest, FetchResponse, FetchResult, Message,
+};
+use super::state::{Command, ProposeError, RaftNode, Role};
+use super::types::{majority, Entry, EntryKind, NodeId, Offset, OffsetAndEpoch};
+
+/// A leader resigns when a majority has not fetched for this many fetch timeouts (KRaft's
+/// check-quorum uses 1.5), so a partitioned leader stops claiming the lead.
+const CHECK_QUORUM_TIMEOUT_NUMERATOR: i64 = 3;
+const CHECK_QUORUM_TIMEOUT_DENOMINATOR: i64 = 2;
+
+impl RaftNode {
+    pub(super) fn on_begin_quorum_epoch(
+        &mut self,
+        from: NodeId,
+        message: BeginQuorumEpoch,
+        out: &mut Vec<Command>,
+    ) {
+        // A higher epoch already made us follow `from` (on_message); an older one is stale.
+        if message.leader_epoch != self.leader_epoch || !self.config.is_voter(from) {
+            return;
+        }
+        match &mut self.role {
+            Role::Follower(f) if f.leader == from => f.last_leader_contact_ms = self.now_ms,
+            // Two leaders in one epoch cannot happen with honest peers: ignore the claim.
+            Role::Follower(_) | Role::Leader(_) => {}
+            Role::Unattached | Role::PreCandidate(_) | Role::Candidate(_) => {
+                self.become_follower(message.leader_epoch, from, out)
+            }
+        }
+    }
+
+    pub(super) fn on_fetch_request(
+        &mut self,
+        from: NodeId,
+        request: FetchRequest,
+        out: &mut Vec<Command>,
+    ) {
+        let fetch_offset = request.fetch_offset;
+        let result = if !matches!(self.role, Role::Leader(_)) {
+            FetchResult::Error(FetchError::NotLeaderOrFollower)
+        } else if request.leader_epoch < self.leader_epoch {
+            FetchResult::Error(FetchError::FencedLeaderEpoch)
+        } else if fetch_offset < 0 || request.last_fetched_epoch < 0 {
+            return; // Malformed: no honest fetcher sends it, and there is nothing to answer.
+        } else {
+            self.validated_fetch(from, &request, out)
+        };
+        let response = FetchResponse {
+            leader_epoch: self.leader_epoch,
+            leader: self.leader(),
+            fetch_offset,
+            result,
+        };
+        self.send(from, Message::FetchResponse(response), out);
+    }
+
+    /// The leader's answer to a fetch in its epoch: diverging, or entries and progress.
+    fn validated_fetch(
+        &mut self,
+        from: NodeId,
+        request: &FetchRequest,
+        out: &mut Vec<Command>,
+    ) -> FetchResult {
+        let ours = self.log.end_offset_for_epoch(request.last_fetched_epoch);
+        if ours.epoch != request.last_fetched_epoch || ours.offset < request.fetch_offset {
+            return FetchResult::DivergingEpoch(ours);
+        }
+        // The fetcher's log matches ours below `fetch_offset`: that is its progress.
+        let now_ms = self.now_ms;
+        if let Role::Leader(leader) = &mut self.role {
+            if let Some(replica) = leader.replicas.get_mut(&from) {
+                replica.end_offset = Some(request.fetch_offset);
+                replica.last_fetch_ms = Some(now_ms);
+            }
+        }
+        self.update_leader_high_watermark(out);
+        FetchResult::Records {
+            entries: self.log.read(request.fetch_offset, FETCH_ENTRIES_MAX),
+            high_watermark: self.high_watermark,
+        }
+    }
+
+    /// The majority rule and the current-epoch rule (see the module doc).
+    pub(super) fn update_leader_high_watermark(&mut self, out: &mut Vec<Command>) {
+        let Role::Leader(leader) = &self.role else {
+            return;
+        };
+        let mut end_offsets: Vec<Offset> = (leader.replicas.values())
+            .map(|replica| replica.end_offset.unwrap_or(0))
+            .collect();
+        end_offsets.push(self.log.end_offset());
+        end_offsets.sort_unstable_by(|a, b| b.cmp(a));
+        let held_by_majority = end_offsets[majority(self.config.voters.len()) - 1];
+        if held_by_majority > self.high_watermark && held_by_majority > leader.epoch_start_offset {
+            self.high_watermark = held_by_majority;
+            out.push(Command::Committed {
+                high_watermark: held_by_majority,
+            });
+        }
+    }
+
+    pub(super) fn on_fetch_response(
+        &mut self,
+        from: NodeId,
+        response: FetchResponse,
+        out: &mut Vec<Command>,
+    ) {
+        let end_offset = self.log.end_offset();
+        let now_ms = self.now_ms;
+        let Role::Follower(follower) = &mut self.role else {
+            return;
+        };
+        // Only the answer to our outstanding fetch, from our leader, in our epoch, counts.
+        let current = response.leader_epoch == self.leader_epoch
+            && from == follower.leader
+            && response.fetch_offset == end_offset;
+        if !current {
+            return;
+        }
+        follower.fetch_sent_ms = None;
+        follower.next_fetch_ms = now_ms + self.config.fetch_interval_ms;
+        match response.result {
+            FetchResult::Records {
+                entries,
+                high_watermark,
+            } => {
+                follower.last_leader_contact_ms = now_ms;
+                self.append_fetched(entries, high_watermark, out);
+            }
+            FetchResult::DivergingEpoch(diverging) => {
+                follower.last_leader_contact_ms = now_ms;
+                self.truncate_diverging(diverging, out);
+            }
+            // Our leader no longer leads this epoch: keep asking until the fetch timeout.
+            FetchResult::Error(_) => {}
+        }
+    }
+
+    /// Appends entries fetched from the leader (after checking they follow on from our log) and
+    /// adopts the leader's high watermark, capped at what we hold.
+    fn append_fetched(
+        &mut self,
+        entries: Vec<Entry>,
+        high_watermark: Offset,
+        out: &mut Vec<Command>,
+    ) {
+        if !self.fetched_entries_follow_on(&entries) {
+            return; // A bad answer: drop it, the next fetch asks again.
+        }
+        let fetched_any = !entries.is_empty();
+        for entry in &entries {
+            self.log.append(entry.clone());
+        }
+        if fetched_any {
+            out.push(Command::AppendToLog { entries });
+        }
+        let new_high_watermark = high_watermark.min(self.log.end_offset());
+        if new_high_watermark > self.high_watermark {
+            self.high_watermark = new_high_watermark;
+            out.push(Command::Committed {
+                high_watermark: new_high_watermark,
+            });
+        }
+        if fetched_any {
+            // Catching up: fetch the next batch now rather than after the idle interval.
+            self.fetch_now(out);
+        }
+    }
+
+    fn fetched_entries_follow_on(&self, entries: &[Entry]) -> bool {
+        let mut offset = self.log.end_offset();
+        let mut epoch = self.log.last_epoch();
+        for entry in entries {
+            let ok = entry.offset == offset && entry.epoch >= epoch;
+            if !ok || entry.epoch > self.leader_epoch {
+                return false;
+            }
+            (offset, epoch) = (offset + 1, entry.epoch);
+        }
+        entries.len() <= FETCH_ENTRIES_MAX
+    }
+
+    /// Truncates to where our log last agrees with the leader's, then fetches again from there.
+    fn truncate_diverging(&mut self, diverging: OffsetAndEpoch, out: &mut Vec<Command>) {
+        let ours = self.log.end_offset_for_epoch(diverging.epoch);
+        let to_offset = diverging.offset.min(ours.offset);
+        // Committed entries are never truncated; an honest leader never asks for it.
+        if to_offset < self.high_watermark || to_offset >= self.log.end_offset() {
+            return;
+        }
+        self.log.truncate(to_offset);
+        out.push(Command::TruncateLog { to_offset });
+        self.fetch_now(out);
+    }
+
+    fn fetch_now(&mut self, out: &mut Vec<Command>) {
+        if let Role::Follower(follower) = &mut self.role {
+            follower.next_fetch_ms = self.now_ms;
+        }
+        self.maybe_send_fetch(out);
+    }
+
+    /// Sends the next fetch if it is due and none is outstanding (or the outstanding one is
+    /// older than `request_timeout_ms`, presumed lost).
+    pub(super) fn maybe_send_fetch(&mut self, out: &mut Vec<Command>) {
+        let request_timeout_ms = self.config.request_timeout_ms;
+        let now_ms = self.now_ms;
+        let Role::Follower(follower) = &mut self.role else {
+            return;
+        };
+        let due = match follower.fetch_sent_ms {
+            None => now_ms >= follower.next_fetch_ms,
+            Some(sent_ms) => now_ms - sent_ms >= request_timeout_ms,
+        };
+        if !due {
+            return;
+        }
+        follower.fetch_sent_ms = Some(now_ms);
+        let leader = follower.leader;
+        let request = FetchRequest {
+            leader_epoch: self.leader_epoch,
+            fetch_offset: self.log.end_offset(),
+            last_fetched_epoch: self.log.last_epoch(),
+        };
+        self.send(leader, Message::FetchRequest(request), out);
+    }
+
+    /// A follower that has not heard from its leader within the fetch timeout starts a
+    /// pre-vote (KIP-996); otherwise it keeps fetching.
+    pub(super) fn follower_tick(&mut self, out: &mut Vec<Command>) {
+        let Role::Follower(follower) = &self.role else {
+            return;
+        };
+        let silent_ms = self.now_ms - follower.last_leader_contact_ms;
+        if silent_ms >= self.config.fetch_timeout_ms && self.config.is_voter(self.config.node_id) {
+            self.become_pre_candidate(out);
+        } else {
+            self.maybe_send_fetch(out);
+        }
+    }
+
+    /// Resigns without a majority fetching (check-quorum), else re-announces the epoch to
+    /// voters that have not fetched in it yet.
+    pub(super) fn leader_tick(&mut self, out: &mut Vec<Command>) {
+        let Role::Leader(leader) = &self.role else {
+            return;
+        };
+        let timeout_ms = self.config.fetch_timeout_ms * CHECK_QUORUM_TIMEOUT_NUMERATOR
+            / CHECK_QUORUM_TIMEOUT_DENOMINATOR;
+        let since_ms = (self.now_ms - timeout_ms).max(leader.epoch_start_ms);
+        let fetched_recently = (leader.replicas.values())
+            .filter(|replica| replica.last_fetch_ms.is_some_and(|t| t >= since_ms))
+            .count();
+        // The leader counts itself.
+        let in_touch = fetched_recently + 1;
+        let epoch_age_ms = self.now_ms - leader.epoch_start_ms;
+        if in_touch < majority(self.config.voters.len()) && epoch_age_ms >= timeout_ms {
+            self.become_unattached(self.leader_epoch);
+            return;
+        }
+        self.send_begin_quorum_epoch(out);
+    }
+
+    /// Announces the epoch to every voter that has not fetched in it, at most once per
+    /// `request_timeout_ms` each.
+    pub(super) fn send_begin_quorum_epoch(&mut self, out: &mut Vec<Command>) {
+        let (now_ms, retry_ms) = (self.now_ms, self.config.request_timeout_ms);
+        let Role::Leader(leader) = &mut self.role else {
+            return;
+        };
+        let mut due = Vec::new();
+        for (&voter, replica) in &mut leader.replicas {
+            let unannounced = replica.last_fetch_ms.is_none();
+            let retry = replica
+                .begin_quorum_sent_ms
+                .is_none_or(|t| now_ms - t >= retry_ms);
+            if unannounced && retry {
+                replica.begin_quorum_sent_ms = Some(now_ms);
+                due.push(voter);
+            }
+        }
+        let message = BeginQuorumEpoch {
+            leader_epoch: self.leader_epoch,
+        };
+        for voter in due {
+            self.send(voter, Message::BeginQuorumEpoch(message.clone()), out);
+        }
+    }
+
+    pub(super) fn on_propose(&mut self, data: Bytes, out: &mut Vec<Command>) {
+        if !matches!(self.role, Role::Leader(_)) {
+            let leader = self.leader();
+            out.push(Command::ProposalRejected(ProposeError::NotLeader {
+                leader,
+            }));
+            return;
+        }
+        if data.len() > ENTRY_BYTES_MAX {
+            let (bytes, bytes_max) = (data.len(), ENTRY_BYTES_MAX);
+            out.push(Command::ProposalRejected(ProposeError::TooLarge {
+                bytes,
+                bytes_max,
+            }));
+            return;
+        }
+        let entry = Entry {
+            epoch: self.leader_epoch,
+            offset: self.log.end_offset(),
+            kind: EntryKind::Data,
+            data,
+        };
+        out.push(Command::ProposalAccepted {
+            leader_epoch: entry.epoch,
+            offset: entry.offset,
+        });
+        self.append_as_leader(entry, out);
+    }
+
+    /// Appends on the leader; a lone voter commits at once.
+    pub(super) fn append_as_leader(&mut self, entry: Entry, out: &mut Vec<Command>) {
+        self.log.append(entry.clone());
+        out.push(Command::AppendToLog {
+            entries: vec![entry],
+        });
+        self.update_leader_high_watermark(out);
+    }
+}
