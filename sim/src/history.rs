@@ -146,6 +146,35 @@ impl History {
             .collect()
     }
 
+    /// The reads that say what the logs finally hold: the final reader's, when the run got
+    /// that far (it reads every partition from the beginning after healing), else every read.
+    /// A write that a consumer saw before a crash and the log then lost is judged by these, so
+    /// having been read once does not excuse its loss.
+    pub fn judged_reads(&self) -> Vec<(Process, Read)> {
+        let final_read = self
+            .events
+            .iter()
+            .any(|e| e.process == Process::FinalReader && e.outcome == Outcome::Ok);
+        let reads = self.reads();
+        if !final_read {
+            return reads;
+        }
+        reads
+            .into_iter()
+            .filter(|(process, _)| *process == Process::FinalReader)
+            .collect()
+    }
+
+    /// The highest offset the judged reads observed, per partition.
+    pub fn max_judged_offset(&self) -> BTreeMap<i32, i64> {
+        let mut max: BTreeMap<i32, i64> = BTreeMap::new();
+        for (_, read) in self.judged_reads() {
+            let entry = max.entry(read.partition).or_insert(read.offset);
+            *entry = (*entry).max(read.offset);
+        }
+        max
+    }
+
     /// Per partition, every value known at each offset (from acknowledgements and reads).
     /// More than one value at an offset is itself an anomaly (inconsistent offsets).
     pub fn values_by_offset(&self) -> BTreeMap<i32, BTreeMap<i64, Vec<u64>>> {

@@ -3,9 +3,10 @@
 //! Invariant: for every acknowledged send (an `ok` Send with a partition and an offset ≥ 0,
 //! value v at offset o of partition p), if any successful read of p observed an offset > o,
 //! then some successful read (of any partition, at any offset) returned v. A send for which
-//! readers went past o but v was never returned is lost. Reads by `Process::FinalReader` count
-//! like any other: the final phase reads every partition from the beginning to its end, so after
-//! it every acknowledged write that survived has been seen. `fail` and `info` sends are never
+//! readers went past o but v was never returned is lost. When the run reached its final read
+//! (every partition from the beginning to its end, after healing), only the final reader's
+//! reads count (`History::judged_reads`): a write a consumer saw before a crash that then lost
+//! it is still lost. `fail` and `info` sends are never
 //! acknowledged, and acks=0 acknowledgements (offset -1) promise no offset, so neither can be
 //! lost. Source: Jepsen's Kafka workload (`jepsen.tests.kafka`, `lost-write-cases`: a write
 //! below the highest offset any read observed that no read returned).
@@ -34,7 +35,7 @@ impl Checker for LostWrite {
     }
 
     fn check(&self, history: &History) -> Vec<Anomaly> {
-        let max_read = history.max_read_offset();
+        let max_read = history.max_judged_offset();
         lost_writes(history)
             .into_iter()
             .map(|send| Anomaly {
@@ -65,8 +66,12 @@ impl Checker for LostWrite {
 /// Every lost write (see the module documentation), once each, ordered by partition, offset,
 /// value and producer: exactly the writes `LostWrite` reports.
 pub fn lost_writes(history: &History) -> Vec<AckedSend> {
-    let read_values: BTreeSet<u64> = history.reads().iter().map(|(_, read)| read.value).collect();
-    let max_read = history.max_read_offset();
+    let read_values: BTreeSet<u64> = history
+        .judged_reads()
+        .iter()
+        .map(|(_, read)| read.value)
+        .collect();
+    let max_read = history.max_judged_offset();
     let mut lost: Vec<AckedSend> = history
         .acked_sends()
         .into_iter()
@@ -154,9 +159,28 @@ mod tests {
             // Read at another offset than acknowledged: a duplicate, but not lost.
             send_ok(0, 1, 0, 7),
             poll(Process::Consumer(0), &[(0, 0, 1), (0, 1, 2), (0, 4, 7)]),
-            poll(Process::FinalReader, &[(1, 3, 99)]),
+            // The final read agrees with the consumer.
+            poll(
+                Process::FinalReader,
+                &[(0, 0, 1), (0, 1, 2), (0, 4, 7), (1, 3, 99)],
+            ),
         ]);
         assert_eq!(LostWrite.check(&history), Vec::new());
         assert_eq!(lost_writes(&history), Vec::new());
+    }
+
+    #[test]
+    fn a_write_read_before_a_crash_but_gone_from_the_final_read_is_lost() {
+        let mut history = history(vec![
+            send_ok(0, 0, 0, 10),
+            send_ok(0, 0, 1, 11),
+            poll(Process::Consumer(0), &[(0, 0, 10), (0, 1, 11)]),
+            seek(Process::FinalReader, 0, 0),
+            poll(Process::FinalReader, &[(0, 0, 10), (0, 1, 12), (0, 2, 13)]),
+        ]);
+        history.events[3].outcome = Outcome::Ok;
+        let lost = lost_writes(&history);
+        assert_eq!(lost.len(), 1, "{lost:?}");
+        assert_eq!((lost[0].offset, lost[0].value), (1, 11));
     }
 }

@@ -33,9 +33,12 @@ impl Checker for Unseen {
     }
 
     fn check(&self, history: &History) -> Vec<Anomaly> {
-        let read_values: BTreeSet<u64> =
-            history.reads().iter().map(|(_, read)| read.value).collect();
-        let max_read = history.max_read_offset();
+        let read_values: BTreeSet<u64> = history
+            .judged_reads()
+            .iter()
+            .map(|(_, read)| read.value)
+            .collect();
+        let max_read = history.max_judged_offset();
         let mut reported = BTreeSet::new();
         let mut anomalies = Vec::new();
         let mut sends = history.acked_sends();

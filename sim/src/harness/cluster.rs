@@ -31,6 +31,8 @@ pub struct NodeState {
     /// Serving (started and not halted, killed or paused-forever).
     pub up: bool,
     pub broker: Option<Arc<Broker>>,
+    /// Killed by the nemesis: its disk has already been crashed.
+    pub killed: bool,
 }
 
 /// One broker node.
@@ -154,16 +156,42 @@ impl Cluster {
         let node = self.node(number);
         self.trace.event(&node.label, "kill");
         self.handle.kill(node.id);
-        *lock(&node.state) = NodeState::default();
+        *lock(&node.state) = NodeState {
+            killed: true,
+            ..NodeState::default()
+        };
         node.disk.crash();
+    }
+
+    /// Ends a halted node's process (or one whose start failed) as a crash does: whatever its
+    /// page cache held that no fsync made durable is gone, as a restart after a real halt
+    /// finds it. Call `restart` a little later, once madsim has dropped the old tasks.
+    pub fn end_process(&self, number: u32) {
+        let node = self.node(number);
+        if lock(&node.state).killed {
+            return;
+        }
+        self.trace.event(&node.label, "process ends");
+        self.handle.kill(node.id);
+        *lock(&node.state) = NodeState {
+            killed: true,
+            ..NodeState::default()
+        };
+        node.disk.crash();
+    }
+
+    /// Whether the node's process is gone (killed, or its main task ended after a halt).
+    pub fn has_exited(&self, number: u32) -> bool {
+        self.handle.is_exit(self.node(number).id)
     }
 
     /// Starts a killed or halted node again; recovery runs on its disk.
     pub fn restart(&self, number: u32) {
         let node = self.node(number);
         self.trace.event(&node.label, "restart");
-        if !self.handle.is_exit(node.id) {
-            // A halted node still has its (idle) process: restarting ends it as a crash would.
+        let killed = std::mem::take(&mut *lock(&node.state)).killed;
+        if !killed {
+            // Not ended through `kill`/`end_process`: end it as a crashed process now.
             node.disk.crash();
         }
         self.handle.restart(node.id);

@@ -6,19 +6,24 @@
 //! conservatively: a node already down is not killed or paused again, and an end only undoes
 //! what its own start did.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::cluster::Cluster;
 use crate::scenario::{Plan, PlannedFault};
 
+/// How long a halted node's old process gets to be torn down before it starts again.
+const PROCESS_TEARDOWN_MS: u64 = 10;
+
 /// What the nemesis has done and not yet undone.
 #[derive(Default)]
 pub struct Nemesis {
-    killed: BTreeSet<u32>,
-    paused: BTreeSet<u32>,
-    partitioned: BTreeSet<u32>,
-    disk_full: BTreeSet<u32>,
+    /// Per node, the index (in the plan) of the fault that holds it in each state: only that
+    /// fault's end undoes it.
+    killed: BTreeMap<u32, usize>,
+    paused: BTreeMap<u32, usize>,
+    partitioned: BTreeMap<u32, usize>,
+    disk_full: BTreeMap<u32, usize>,
     slow: u32,
     /// Faults started, for the run summary.
     pub injected: u64,
@@ -28,6 +33,7 @@ pub struct Nemesis {
 struct Step<'a> {
     at_ms: u64,
     start: bool,
+    index: usize,
     fault: &'a PlannedFault,
 }
 
@@ -35,10 +41,11 @@ impl Nemesis {
     /// Runs the plan's faults until `safety_ms`, then heals everything.
     pub async fn run(&mut self, cluster: &Cluster, plan: &Plan) {
         let mut steps: Vec<Step<'_>> = Vec::new();
-        for fault in &plan.faults {
+        for (index, fault) in plan.faults.iter().enumerate() {
             steps.push(Step {
                 at_ms: fault.at_ms,
                 start: true,
+                index,
                 fault,
             });
             let end = fault.at_ms.saturating_add(fault.duration_ms.max(1));
@@ -46,6 +53,7 @@ impl Nemesis {
                 steps.push(Step {
                     at_ms: end,
                     start: false,
+                    index,
                     fault,
                 });
             }
@@ -56,60 +64,65 @@ impl Nemesis {
         for step in steps {
             tokio::time::sleep_until(begin + Duration::from_millis(step.at_ms)).await;
             if step.start {
-                self.start(cluster, step.fault);
+                self.start(cluster, step.index, step.fault);
             } else {
-                self.end(cluster, step.fault);
+                self.end(cluster, step.index, step.fault);
             }
         }
         tokio::time::sleep_until(begin + Duration::from_millis(plan.safety_ms)).await;
-        self.heal_all(cluster);
+        self.heal_all(cluster).await;
     }
 
-    fn start(&mut self, cluster: &Cluster, fault: &PlannedFault) {
+    fn start(&mut self, cluster: &Cluster, index: usize, fault: &PlannedFault) {
         let node = fault.node;
-        let down = self.killed.contains(&node) || self.paused.contains(&node);
+        let down = self.killed.contains_key(&node) || self.paused.contains_key(&node);
         match fault.fault.as_str() {
             "kill" if !down => {
                 cluster.kill(node);
-                self.killed.insert(node);
+                self.killed.insert(node, index);
             }
             "pause" if !down => {
                 cluster.pause(node);
-                self.paused.insert(node);
+                self.paused.insert(node, index);
             }
-            "partition" | "partition-one-way" if !self.partitioned.contains(&node) => {
+            "partition" | "partition-one-way" if !self.partitioned.contains_key(&node) => {
                 cluster.partition(node, fault.fault == "partition-one-way");
-                self.partitioned.insert(node);
+                self.partitioned.insert(node, index);
             }
             "slow" => {
                 self.slow += 1;
                 cluster.set_latency(Some(Duration::from_millis(fault.latency_ms)));
             }
-            "disk-full" if !self.disk_full.contains(&node) => {
+            "disk-full" if !self.disk_full.contains_key(&node) => {
                 let disk = &cluster.node(node).disk;
                 disk.set_capacity(Some(disk.cached_bytes()));
-                self.disk_full.insert(node);
+                self.disk_full.insert(node, index);
             }
             _ => return,
         }
         self.injected += 1;
     }
 
-    fn end(&mut self, cluster: &Cluster, fault: &PlannedFault) {
+    fn end(&mut self, cluster: &Cluster, index: usize, fault: &PlannedFault) {
         let node = fault.node;
-        match fault.fault.as_str() {
-            "kill" if self.killed.remove(&node) => cluster.restart(node),
-            "pause" if self.paused.remove(&node) => cluster.resume(node),
-            "partition" | "partition-one-way" if self.partitioned.remove(&node) => {
-                cluster.heal(node)
+        let owns = |held: &mut BTreeMap<u32, usize>| {
+            let owned = held.get(&node) == Some(&index);
+            if owned {
+                held.remove(&node);
             }
+            owned
+        };
+        match fault.fault.as_str() {
+            "kill" if owns(&mut self.killed) => cluster.restart(node),
+            "pause" if owns(&mut self.paused) => cluster.resume(node),
+            "partition" | "partition-one-way" if owns(&mut self.partitioned) => cluster.heal(node),
             "slow" if self.slow > 0 => {
                 self.slow -= 1;
                 if self.slow == 0 {
                     cluster.set_latency(None);
                 }
             }
-            "disk-full" if self.disk_full.remove(&node) => {
+            "disk-full" if owns(&mut self.disk_full) => {
                 cluster.node(node).disk.set_capacity(None);
             }
             _ => {}
@@ -117,12 +130,12 @@ impl Nemesis {
     }
 
     /// The liveness phase begins: every fault undone, disk faults off, every node started.
-    pub fn heal_all(&mut self, cluster: &Cluster) {
+    pub async fn heal_all(&mut self, cluster: &Cluster) {
         cluster.trace.event("nemesis", "heal all");
-        for node in std::mem::take(&mut self.paused) {
+        for node in std::mem::take(&mut self.paused).into_keys() {
             cluster.resume(node);
         }
-        for node in std::mem::take(&mut self.partitioned) {
+        for node in std::mem::take(&mut self.partitioned).into_keys() {
             cluster.heal(node);
         }
         if std::mem::take(&mut self.slow) > 0 {
@@ -130,12 +143,21 @@ impl Nemesis {
         }
         self.disk_full.clear();
         self.killed.clear();
+        let mut to_restart = Vec::new();
         for node in &cluster.nodes {
             node.disk.set_capacity(None);
             node.disk.set_faults(crate::disk::DiskFaults::default());
-            if !node.is_up() {
-                cluster.restart(node.number);
+            // A node still starting up is left to finish; one whose process is gone (killed,
+            // halted, or failed to start) is started again.
+            if cluster.has_exited(node.number) {
+                cluster.end_process(node.number);
+                to_restart.push(node.number);
             }
+        }
+        // Let madsim drop the old process's tasks (and release its listener) first.
+        tokio::time::sleep(Duration::from_millis(PROCESS_TEARDOWN_MS)).await;
+        for number in to_restart {
+            cluster.restart(number);
         }
     }
 }

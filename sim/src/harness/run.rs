@@ -41,6 +41,12 @@ pub struct RunReport {
 
 /// Runs `plan` (its seed included) with `canaries` switched on.
 pub fn run(plan: &Plan, canaries: &[Canary]) -> RunReport {
+    // Canaries are process-wide switches, so runs on parallel threads (cargo's test runner)
+    // would see each other's: one run at a time.
+    static ONE_RUN_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE_RUN_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     canary::set(canaries);
     let trace = Trace::new();
     let _events = broker_events::install(trace.clone());

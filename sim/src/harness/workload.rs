@@ -31,6 +31,8 @@ use crate::trace::Trace;
 pub const TOPIC: &str = "sim";
 /// Distinct keys for keyed sends.
 const KEYS: u64 = 17;
+/// The pause between sends once a producer has sent its planned records.
+const TRICKLE_MS: u64 = 100;
 
 /// The shared history, appended to by every client task.
 #[derive(Clone, Default)]
@@ -138,9 +140,14 @@ pub async fn produce(
     };
     let durable = plan.acks_are_durable();
     let mut deliveries = Vec::new();
-    for seq in 0..plan.records {
+    // `records` sends at the plan's pace, then one every `TRICKLE_MS` until the safety phase
+    // ends, so that late faults still hit a broker with writes in flight.
+    for seq in 0.. {
         if stop.load(std::sync::atomic::Ordering::Relaxed) {
             break;
+        }
+        if seq >= plan.records {
+            tokio::time::sleep(Duration::from_millis(TRICKLE_MS)).await;
         }
         // Unique across the run: the producer number in the high bits.
         let value = (u64::from(number) << 32) | seq;
