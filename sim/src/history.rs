@@ -165,6 +165,14 @@ impl History {
             .collect()
     }
 
+    /// Every value the judged reads returned.
+    pub fn judged_values(&self) -> std::collections::BTreeSet<u64> {
+        self.judged_reads()
+            .iter()
+            .map(|(_, read)| read.value)
+            .collect()
+    }
+
     /// The highest offset the judged reads observed, per partition.
     pub fn max_judged_offset(&self) -> BTreeMap<i32, i64> {
         let mut max: BTreeMap<i32, i64> = BTreeMap::new();

@@ -14,8 +14,6 @@
 //! An acknowledged write that was never read and that no read went past is not lost but
 //! `unseen` (see `unseen.rs`): the two checkers split the acknowledged, never-read writes.
 
-use std::collections::BTreeSet;
-
 use super::{Anomaly, Checker};
 use crate::history::{AckedSend, History};
 
@@ -66,11 +64,7 @@ impl Checker for LostWrite {
 /// Every lost write (see the module documentation), once each, ordered by partition, offset,
 /// value and producer: exactly the writes `LostWrite` reports.
 pub fn lost_writes(history: &History) -> Vec<AckedSend> {
-    let read_values: BTreeSet<u64> = history
-        .judged_reads()
-        .iter()
-        .map(|(_, read)| read.value)
-        .collect();
+    let read_values = history.judged_values();
     let max_read = history.max_judged_offset();
     let mut lost: Vec<AckedSend> = history
         .acked_sends()

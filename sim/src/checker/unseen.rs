@@ -33,11 +33,7 @@ impl Checker for Unseen {
     }
 
     fn check(&self, history: &History) -> Vec<Anomaly> {
-        let read_values: BTreeSet<u64> = history
-            .judged_reads()
-            .iter()
-            .map(|(_, read)| read.value)
-            .collect();
+        let read_values = history.judged_values();
         let max_read = history.max_judged_offset();
         let mut reported = BTreeSet::new();
         let mut anomalies = Vec::new();
