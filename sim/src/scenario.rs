@@ -234,6 +234,32 @@ impl Scenario {
             // standalone brokers would hand out the same offsets and fool the checkers.
             anyhow::bail!("cluster.nodes must be 1 for now (clusters arrive with issue #4)");
         }
+        let choices = |choice: &Choice| match choice {
+            Choice::Fixed(value) => vec![value.clone()],
+            Choice::OneOf(options) => options.clone(),
+        };
+        let known = |what: &str, choice: &Choice, allowed: &[&str]| match choices(choice)
+            .iter()
+            .find(|v| !allowed.contains(&v.as_str()))
+        {
+            Some(bad) => anyhow::bail!("{what}: unknown value {bad:?} (one of {allowed:?})"),
+            None => Ok(()),
+        };
+        known("workload.acks", &scenario.workload.acks, &["1", "all"])?;
+        known(
+            "workload.keyed",
+            &scenario.workload.keyed,
+            &["true", "false"],
+        )?;
+        if let Some(kind) = &scenario.nemesis.partition_kind {
+            known("nemesis.partition_kind", kind, &["symmetric", "one-way"])?;
+        }
+        let checkers: Vec<&str> = crate::checker::all().iter().map(|c| c.name()).collect();
+        for kind in &scenario.expect.allow {
+            if kind != crate::checker::log_invariants::NAME && !checkers.contains(&kind.as_str()) {
+                anyhow::bail!("expect.allow: no checker is called {kind:?} (one of {checkers:?})");
+            }
+        }
         for fault in &scenario.nemesis.schedule {
             if fault.node == 0 || fault.node > scenario.cluster.nodes {
                 anyhow::bail!("schedule: node {} does not exist", fault.node);
@@ -505,5 +531,13 @@ allow = ["unseen"]
                          duration_ms = 1";
         let error = Scenario::parse(bad_fault).unwrap_err().to_string();
         assert!(error.contains("meteor"), "{error}");
+        let bad_acks = "name = \"x\"\n[workload]\nacks = [\"1\", \"two\"]";
+        let error = Scenario::parse(bad_acks).unwrap_err().to_string();
+        assert!(error.contains("\"two\""), "{error}");
+        let bad_allow = "name = \"x\"\n[expect]\nallow = [\"lost-writes\"]";
+        let error = Scenario::parse(bad_allow).unwrap_err().to_string();
+        assert!(error.contains("lost-writes"), "{error}");
+        let good_allow = "name = \"x\"\n[expect]\nallow = [\"lost-write\", \"log-invariants\"]";
+        assert!(Scenario::parse(good_allow).is_ok());
     }
 }

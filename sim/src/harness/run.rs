@@ -58,6 +58,11 @@ pub fn run(plan: &Plan, canaries: &[Canary]) -> RunReport {
     canary::set(&[]);
     let mut anomalies = checker::check_history(&history);
     anomalies.extend(checker::log_invariants::check_logs(&logs));
+    // A run in which nothing was acknowledged checked nothing: say so rather than pass.
+    let acknowledged = history.acked_sends().len();
+    let liveness = liveness.or_else(|| {
+        (acknowledged == 0).then(|| "no write was acknowledged in the whole run".to_string())
+    });
     let verdict = Verdict::judge(anomalies, &plan.allow, liveness);
     RunReport {
         plan: plan.clone(),
@@ -67,7 +72,7 @@ pub fn run(plan: &Plan, canaries: &[Canary]) -> RunReport {
             .iter()
             .filter(|e| e.outcome == Outcome::Invoke)
             .count(),
-        acknowledged: history.acked_sends().len(),
+        acknowledged,
         history,
         trace,
         faults_injected,

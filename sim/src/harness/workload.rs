@@ -129,13 +129,20 @@ pub async fn produce(
     // One request in flight: without idempotence, a retried batch could otherwise land after a
     // later one, which nonmonotonic-send would (rightly) report.
     config.max_in_flight_per_broker = 1;
-    let producer = match Producer::new(config).await {
-        Ok(producer) => producer,
-        Err(error) => {
-            recorder
-                .trace()
-                .event(&process.to_string(), format_args!("cannot start: {error}"));
-            return;
+    // The broker may be down or cut off when the producer starts: keep trying, as a real
+    // application would, until the safety phase ends.
+    let producer = loop {
+        match Producer::new(config.clone()).await {
+            Ok(producer) => break producer,
+            Err(error) => {
+                recorder
+                    .trace()
+                    .event(&process.to_string(), format_args!("cannot start: {error}"));
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
         }
     };
     let durable = plan.acks_are_durable();
