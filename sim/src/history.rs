@@ -97,6 +97,22 @@ pub struct AckedSend {
     pub durable: bool,
 }
 
+impl AckedSend {
+    /// "partition P offset O value V (sent by X, durable) was acknowledged but never read".
+    pub fn never_read(&self) -> String {
+        let durable = if self.durable {
+            "durable"
+        } else {
+            "not durable"
+        };
+        format!(
+            "partition {} offset {} value {} (sent by {}, {durable}) was acknowledged but never \
+             read",
+            self.partition, self.offset, self.value, self.process
+        )
+    }
+}
+
 impl History {
     pub fn new() -> Self {
         Self::default()
@@ -165,6 +181,22 @@ impl History {
             .collect()
     }
 
+    /// Every acknowledged send the judged reads never returned, ordered by partition, offset,
+    /// value and producer, each with the highest offset the judged reads reached in its
+    /// partition: `lost-write` takes those the reads went past, `unseen` the rest.
+    pub fn unread_acked_sends(&self) -> Vec<(AckedSend, Option<i64>)> {
+        let read_values = self.judged_values();
+        let max_read = self.max_judged_offset();
+        let mut unread: Vec<(AckedSend, Option<i64>)> = self
+            .acked_sends()
+            .into_iter()
+            .filter(|send| !read_values.contains(&send.value))
+            .map(|send| (send, max_read.get(&send.partition).copied()))
+            .collect();
+        unread.sort_by_key(|(send, _)| (send.partition, send.offset, send.value, send.process));
+        unread
+    }
+
     /// Every value the judged reads returned.
     pub fn judged_values(&self) -> std::collections::BTreeSet<u64> {
         self.judged_reads()
@@ -204,16 +236,6 @@ impl History {
             note(read.partition, read.offset, read.value);
         }
         known
-    }
-
-    /// The highest offset any read observed, per partition.
-    pub fn max_read_offset(&self) -> BTreeMap<i32, i64> {
-        let mut max: BTreeMap<i32, i64> = BTreeMap::new();
-        for (_, read) in self.reads() {
-            let entry = max.entry(read.partition).or_insert(read.offset);
-            *entry = (*entry).max(read.offset);
-        }
-        max
     }
 }
 

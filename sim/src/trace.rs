@@ -26,7 +26,7 @@ impl Trace {
 
     /// Appends one event: `who` is a node or client name, `what` the event and its fields.
     pub fn event(&self, who: &str, what: impl std::fmt::Display) {
-        let at_ms = now_ms();
+        let at_ms = sim_time_ms();
         self.lock().push(format!("{at_ms:>8} {who} {what}"));
     }
 
@@ -69,7 +69,7 @@ fn event_text(line: &str) -> &str {
 }
 
 /// Simulated milliseconds since the run started (0 outside a simulation, as in unit tests).
-fn now_ms() -> u64 {
+pub fn sim_time_ms() -> u64 {
     #[cfg(madsim)]
     {
         tokio::madsim::time::TimeHandle::try_current()

@@ -180,7 +180,7 @@ impl Segment {
     /// Reads `len` bytes at `position`.
     pub fn read(&self, position: u64, len: usize) -> io::Result<Vec<u8>> {
         let mut buf = vec![0; len];
-        self.log.read_exact_at(&mut buf, position)?;
+        self.read_into(position, &mut buf)?;
         Ok(buf)
     }
 

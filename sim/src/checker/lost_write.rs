@@ -33,28 +33,14 @@ impl Checker for LostWrite {
     }
 
     fn check(&self, history: &History) -> Vec<Anomaly> {
-        let max_read = history.max_judged_offset();
-        lost_writes(history)
+        lost_with_reach(history)
             .into_iter()
-            .map(|send| Anomaly {
+            .map(|(send, max)| Anomaly {
                 checker: NAME,
                 detail: format!(
-                    "partition {} offset {} value {} (sent by {}, {}) was acknowledged but \
-                     never read, although reads of partition {} reached offset {}",
-                    send.partition,
-                    send.offset,
-                    send.value,
-                    send.process,
-                    if send.durable {
-                        "durable"
-                    } else {
-                        "not durable"
-                    },
-                    send.partition,
-                    max_read
-                        .get(&send.partition)
-                        .copied()
-                        .unwrap_or(send.offset),
+                    "{}, although reads of partition {} reached offset {max}",
+                    send.never_read(),
+                    send.partition
                 ),
             })
             .collect()
@@ -64,19 +50,19 @@ impl Checker for LostWrite {
 /// Every lost write (see the module documentation), once each, ordered by partition, offset,
 /// value and producer: exactly the writes `LostWrite` reports.
 pub fn lost_writes(history: &History) -> Vec<AckedSend> {
-    let read_values = history.judged_values();
-    let max_read = history.max_judged_offset();
-    let mut lost: Vec<AckedSend> = history
-        .acked_sends()
+    lost_with_reach(history)
         .into_iter()
-        .filter(|send| !read_values.contains(&send.value))
-        .filter(|send| {
-            max_read
-                .get(&send.partition)
-                .is_some_and(|&max| max > send.offset)
-        })
+        .map(|(send, _)| send)
+        .collect()
+}
+
+/// The lost writes, each with the offset the reads of its partition reached.
+fn lost_with_reach(history: &History) -> Vec<(AckedSend, i64)> {
+    let mut lost: Vec<(AckedSend, i64)> = history
+        .unread_acked_sends()
+        .into_iter()
+        .filter_map(|(send, max)| max.filter(|&max| max > send.offset).map(|max| (send, max)))
         .collect();
-    lost.sort_by_key(|send| (send.partition, send.offset, send.value, send.process));
     lost.dedup();
     lost
 }

@@ -33,40 +33,22 @@ impl Checker for Unseen {
     }
 
     fn check(&self, history: &History) -> Vec<Anomaly> {
-        let read_values = history.judged_values();
-        let max_read = history.max_judged_offset();
         let mut reported = BTreeSet::new();
         let mut anomalies = Vec::new();
-        let mut sends = history.acked_sends();
-        sends.sort_by_key(|send| (send.partition, send.offset, send.value, send.process));
-        for send in sends {
-            if read_values.contains(&send.value) || reported.contains(&send.value) {
-                continue;
-            }
-            let reached = max_read.get(&send.partition).copied();
+        for (send, reached) in history.unread_acked_sends() {
             if reached.is_some_and(|max| max > send.offset) {
                 continue; // Readers went past it: lost-write's case.
             }
-            reported.insert(send.value);
+            if !reported.insert(send.value) {
+                continue;
+            }
             let reached = match reached {
                 Some(max) => format!("reads of partition {} reached offset {max}", send.partition),
                 None => format!("no read of partition {} returned anything", send.partition),
             };
             anomalies.push(Anomaly {
                 checker: NAME,
-                detail: format!(
-                    "partition {} offset {} value {} (sent by {}, {}) was acknowledged but \
-                     never read; {reached}",
-                    send.partition,
-                    send.offset,
-                    send.value,
-                    send.process,
-                    if send.durable {
-                        "durable"
-                    } else {
-                        "not durable"
-                    },
-                ),
+                detail: format!("{}; {reached}", send.never_read()),
             });
         }
         anomalies

@@ -24,6 +24,8 @@ use crate::trace::Trace;
 
 /// The port every broker listens on.
 const BROKER_PORT: u16 = 9092;
+/// Every broker's `log.dirs` (each node has its own disk).
+pub const DATA_DIR: &str = "/data";
 
 /// What the harness knows about a broker node between its restarts.
 #[derive(Default)]
@@ -94,7 +96,7 @@ impl Cluster {
             let mut overrides = vec![
                 format!("node.id={number}"),
                 format!("listeners=PLAINTEXT://{addr}"),
-                "log.dirs=/data".to_string(),
+                format!("log.dirs={DATA_DIR}"),
             ];
             overrides.extend(plan.broker.iter().map(|(k, v)| format!("{k}={v}")));
             let init = {
@@ -153,25 +155,22 @@ impl Cluster {
 
     /// Kills the node (its tasks vanish mid-step) and crashes its disk.
     pub fn kill(&self, number: u32) {
-        let node = self.node(number);
-        self.trace.event(&node.label, "kill");
-        self.handle.kill(node.id);
-        *lock(&node.state) = NodeState {
-            killed: true,
-            ..NodeState::default()
-        };
-        node.disk.crash();
+        self.end(number, "kill");
     }
 
     /// Ends a halted node's process (or one whose start failed) as a crash does: whatever its
     /// page cache held that no fsync made durable is gone, as a restart after a real halt
     /// finds it. Call `restart` a little later, once madsim has dropped the old tasks.
     pub fn end_process(&self, number: u32) {
-        let node = self.node(number);
-        if lock(&node.state).killed {
-            return;
+        if !lock(&self.node(number).state).killed {
+            self.end(number, "process ends");
         }
-        self.trace.event(&node.label, "process ends");
+    }
+
+    /// Stops the node's process and crashes its disk, tracing `why`.
+    fn end(&self, number: u32, why: &str) {
+        let node = self.node(number);
+        self.trace.event(&node.label, why);
         self.handle.kill(node.id);
         *lock(&node.state) = NodeState {
             killed: true,
@@ -189,11 +188,10 @@ impl Cluster {
     pub fn restart(&self, number: u32) {
         let node = self.node(number);
         self.trace.event(&node.label, "restart");
-        let killed = std::mem::take(&mut *lock(&node.state)).killed;
-        if !killed {
-            // Not ended through `kill`/`end_process`: end it as a crashed process now.
-            node.disk.crash();
-        }
+        // Not ended through `kill`/`end_process` (a halted node restarted at once): end it as a
+        // crashed process now.
+        self.end_process(number);
+        *lock(&node.state) = NodeState::default();
         self.handle.restart(node.id);
     }
 

@@ -16,7 +16,7 @@ use weir::storage::{Disk, OpenMode};
 use weir::types::TopicPartition;
 
 use super::broker_events;
-use super::cluster::Cluster;
+use super::cluster::{Cluster, DATA_DIR};
 use super::nemesis::Nemesis;
 use super::workload::{self, Recorder, TOPIC};
 use crate::checker::{self, BatchInfo, PartitionLog};
@@ -240,7 +240,7 @@ fn partition_logs(node: &super::cluster::SimNode, plan: &Plan) -> Vec<PartitionL
                 log.log_end_offset(),
             )
         };
-        let dir = PathBuf::from("/data").join(tp.dir_name());
+        let dir = PathBuf::from(DATA_DIR).join(tp.dir_name());
         logs.push(PartitionLog {
             node: node.label.clone(),
             partition,

@@ -50,8 +50,7 @@ impl Recorder {
     }
 
     pub fn record(&self, process: Process, outcome: Outcome, op: Op) {
-        let at_ms = tokio::madsim::time::TimeHandle::try_current()
-            .map_or(0, |time| time.elapsed().as_millis() as u64);
+        let at_ms = crate::trace::sim_time_ms();
         lock(&self.history).push(process, outcome, op, at_ms);
     }
 
