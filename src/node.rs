@@ -24,6 +24,7 @@ pub struct Node {
 impl Node {
     /// Opens storage and starts listening. Ports bound to 0 are resolved in `bound`.
     pub async fn start(config: BrokerConfig, disk: Arc<dyn Disk>) -> anyhow::Result<Node> {
+        check_wired(&config)?;
         let broker = Broker::open(config, disk, node_seed())?;
         let mut tasks = Vec::new();
         let mut bound = Vec::new();
@@ -71,6 +72,53 @@ impl Node {
         }
         reason
     }
+}
+
+/// A configuration that asks for clustering, which is not wired into the node yet (issue #4):
+/// until it is, a node runs as `broker,controller` and the quorum's only voter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotWiredYet {
+    /// `process.roles` is not `broker,controller`.
+    Roles { process_roles: String },
+    /// `controller.quorum.voters` names nodes besides this one.
+    OtherVoters { node_id: i32, voters: String },
+}
+
+impl std::fmt::Display for NotWiredYet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotWiredYet::Roles { process_roles } => write!(
+                f,
+                "process.roles={process_roles} is not supported yet (issue #4); until \
+                 clustering is wired a node runs as broker,controller and the only voter"
+            ),
+            NotWiredYet::OtherVoters { node_id, voters } => write!(
+                f,
+                "controller.quorum.voters={voters} names nodes besides node.id={node_id}; a \
+                 multi-node quorum is not supported yet (issue #4)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for NotWiredYet {}
+
+/// Refuses, before anything touches the disk, what the node cannot run yet. The default and a
+/// single-voter `broker,controller` configuration pass.
+pub fn check_wired(config: &BrokerConfig) -> Result<(), NotWiredYet> {
+    let kraft = &config.kraft;
+    if !kraft.roles.is_combined() {
+        return Err(NotWiredYet::Roles {
+            process_roles: kraft.roles.to_string(),
+        });
+    }
+    if kraft.voters.keys().any(|&voter| voter != config.node_id) {
+        return Err(NotWiredYet::OtherVoters {
+            node_id: config.node_id,
+            voters: config.value("controller.quorum.voters"),
+        });
+    }
+    Ok(())
 }
 
 /// One broker leads every partition it has, at epoch 0: the trace records each with its
@@ -154,4 +202,73 @@ pub fn run_broker(properties: Option<PathBuf>, overrides: Vec<String>) -> anyhow
             }
         }
     })?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(settings: &[&str]) -> BrokerConfig {
+        let overrides: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
+        BrokerConfig::load(None, &overrides).unwrap()
+    }
+
+    const VOTERS_3: &str =
+        "controller.quorum.voters=1@127.0.0.1:9093,2@127.0.0.1:9193,3@127.0.0.1:9293";
+
+    #[test]
+    fn the_default_and_a_single_voter_combined_node_start() {
+        assert_eq!(check_wired(&config(&[])), Ok(()));
+        let single = config(&[
+            "listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
+            "controller.quorum.voters=1@127.0.0.1:9093",
+        ]);
+        assert_eq!(check_wired(&single), Ok(()));
+    }
+
+    #[test]
+    fn other_voters_and_single_roles_are_refused_until_clustering_is_wired() {
+        let node_2 = config(&[
+            "node.id=2",
+            "listeners=PLAINTEXT://127.0.0.1:9192,CONTROLLER://127.0.0.1:9193",
+            VOTERS_3,
+        ]);
+        let error = check_wired(&node_2).unwrap_err();
+        assert!(matches!(error, NotWiredYet::OtherVoters { node_id: 2, .. }));
+        assert!(error.to_string().contains("issue #4"));
+        let broker_4 = config(&[
+            "node.id=4",
+            "process.roles=broker",
+            "listeners=PLAINTEXT://127.0.0.1:9492",
+            VOTERS_3,
+        ]);
+        let error = check_wired(&broker_4).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "process.roles=broker is not supported yet (issue #4); until clustering is wired a \
+             node runs as broker,controller and the only voter"
+        );
+        let controller = config(&[
+            "process.roles=controller",
+            "listeners=CONTROLLER://127.0.0.1:9093",
+        ]);
+        let error = check_wired(&controller).unwrap_err();
+        let process_roles = "controller".to_string();
+        assert_eq!(error, NotWiredYet::Roles { process_roles });
+    }
+
+    #[cfg(not(madsim))]
+    #[test]
+    fn start_refuses_before_touching_the_disk() {
+        let disk = Arc::new(crate::storage::MemDisk::new());
+        let node_2 = config(&[
+            "node.id=2",
+            "listeners=PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:9193",
+            VOTERS_3,
+        ]);
+        let result = runtime::block_on(Node::start(node_2, disk.clone())).unwrap();
+        let error = result.err().expect("a 3-voter quorum must not start yet");
+        assert!(error.to_string().contains("issue #4"), "{error}");
+        assert!(disk.file_paths().is_empty());
+    }
 }

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use super::kraft::KraftError;
+
 /// The type of a configuration value, as DescribeConfigs v3+ reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfigType {
@@ -77,6 +79,7 @@ use ConfigType::{Boolean, Int, List, Long, Short, String as Str};
 
 const CLEANUP_POLICIES: &[&str] = &["delete", "compact"];
 const TIMESTAMP_TYPES: &[&str] = &["CreateTime", "LogAppendTime"];
+const PROCESS_ROLES: &[&str] = &["broker", "controller"];
 
 /// Every broker key, with Kafka's defaults (except where a single-node default differs, noted).
 pub const BROKER_CONFIGS: &[ConfigDef] = &[
@@ -283,6 +286,115 @@ pub const BROKER_CONFIGS: &[ConfigDef] = &[
         Rule::None,
         "",
     ),
+    // KRaft (KIP-500, KIP-595, KIP-631); typed and checked in `config::kraft`.
+    def(
+        "process.roles",
+        List,
+        "broker,controller",
+        Rule::OneOf(PROCESS_ROLES),
+        "broker, controller or both (Weir defaults to both)",
+    ),
+    def(
+        "controller.quorum.voters",
+        List,
+        "",
+        Rule::None,
+        "The quorum as id@host:port,... (Weir defaults to this node alone)",
+    ),
+    def(
+        "controller.listener.names",
+        List,
+        "CONTROLLER",
+        Rule::None,
+        "Listeners that carry controller traffic",
+    ),
+    def(
+        "listener.security.protocol.map",
+        Str,
+        "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,\
+         SASL_SSL:SASL_SSL",
+        Rule::None,
+        "Security protocol of each listener name (Weir supports PLAINTEXT only)",
+    ),
+    def(
+        "inter.broker.listener.name",
+        Str,
+        "",
+        Rule::None,
+        "Listener brokers use to reach each other (PLAINTEXT when unset)",
+    ),
+    def(
+        "broker.session.timeout.ms",
+        Int,
+        "9000",
+        Rule::AtLeast(1),
+        "A broker that does not heartbeat for this long is fenced",
+    ),
+    def(
+        "broker.heartbeat.interval.ms",
+        Int,
+        "2000",
+        Rule::AtLeast(1),
+        "Time between broker heartbeats to the controller",
+    ),
+    // Kafka accepts 0 for the three quorum timeouts; a timer of 0 fires at once, which no
+    // quorum survives, so Weir asks for at least 1 ms.
+    def(
+        "controller.quorum.election.timeout.ms",
+        Int,
+        "1000",
+        Rule::AtLeast(1),
+        "Time without a leader before a candidate starts an election",
+    ),
+    def(
+        "controller.quorum.fetch.timeout.ms",
+        Int,
+        "2000",
+        Rule::AtLeast(1),
+        "Time without a successful fetch before a follower looks for a new leader",
+    ),
+    def(
+        "controller.quorum.request.timeout.ms",
+        Int,
+        "2000",
+        Rule::AtLeast(1),
+        "Time a quorum request may go unanswered",
+    ),
+    def(
+        "auto.leader.rebalance.enable",
+        Boolean,
+        "true",
+        Rule::None,
+        "Move leadership back to preferred replicas",
+    ),
+    def(
+        "leader.imbalance.check.interval.seconds",
+        Long,
+        "300",
+        Rule::AtLeast(1),
+        "How often leader imbalance is checked",
+    ),
+    def(
+        "metadata.log.dir",
+        Str,
+        "",
+        Rule::None,
+        "Where the metadata log lives (the first log dir when unset)",
+    ),
+    def(
+        "metadata.log.max.record.bytes.between.snapshots",
+        Long,
+        "20971520",
+        Rule::AtLeast(1),
+        "Metadata log bytes between snapshots",
+    ),
+    def(
+        "metadata.max.idle.interval.ms",
+        Int,
+        "500",
+        Rule::AtLeast(0),
+        "How often an idle controller appends a no-op record (0 disables)",
+    ),
 ];
 
 /// Every topic key, with the broker key that supplies its default.
@@ -355,6 +467,15 @@ pub enum ConfigError {
     ReadOnly {
         key: String,
     },
+    /// `log.dirs` (or `log.dir`) set to nothing.
+    NoLogDirs,
+    Kraft(KraftError),
+}
+
+impl From<KraftError> for ConfigError {
+    fn from(error: KraftError) -> Self {
+        ConfigError::Kraft(error)
+    }
 }
 
 impl fmt::Display for ConfigError {
@@ -382,6 +503,8 @@ impl fmt::Display for ConfigError {
             ConfigError::ReadOnly { key } => {
                 write!(f, "{key} cannot be changed while the broker runs")
             }
+            ConfigError::NoLogDirs => write!(f, "log.dirs names no directory"),
+            ConfigError::Kraft(error) => write!(f, "{error}"),
         }
     }
 }

@@ -1,82 +1,34 @@
 //! Broker configuration with Kafka's key names: a `server.properties` file plus `--override
 //! key=value` pairs, validated against the table in [`defs`] at start-up so an unknown key or a
 //! bad value is a one-line error before anything touches the disk.
+//!
+//! Layout: `defs` (the table of keys), `properties` (the file format), `values` (a key's static
+//! value and Kafka's derived defaults), `listener` (`NAME://HOST:PORT`), `kraft` (roles, quorum,
+//! controller listeners and their rules).
 
 pub mod defs;
+pub mod kraft;
+pub mod listener;
 pub mod properties;
+mod values;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
 pub use defs::ConfigError;
+pub use kraft::{KraftConfig, KraftError, Roles, SecurityProtocol, VoterAddress};
+pub use listener::Listener;
 
-/// One `NAME://HOST:PORT` listener.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listener {
-    pub name: String,
-    pub host: String,
-    pub port: u16,
-}
-
-impl Listener {
-    /// Parses `PLAINTEXT://127.0.0.1:9092` (an empty host means every interface).
-    pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let invalid = || ConfigError::InvalidListener {
-            value: text.to_string(),
-        };
-        let (name, rest) = text.trim().split_once("://").ok_or_else(invalid)?;
-        let (host, port) = rest.rsplit_once(':').ok_or_else(invalid)?;
-        let port: u16 = port.parse().map_err(|_| invalid())?;
-        if name.is_empty() {
-            return Err(invalid());
-        }
-        let host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string();
-        Ok(Self {
-            name: name.to_string(),
-            host,
-            port,
-        })
-    }
-
-    /// The address to bind: an empty host binds every interface.
-    pub fn bind_addr(&self) -> String {
-        let host = if self.host.is_empty() {
-            "0.0.0.0"
-        } else {
-            &self.host
-        };
-        join_host_port(host, self.port)
-    }
-}
-
-impl fmt::Display for Listener {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}://{}",
-            self.name,
-            join_host_port(&self.host, self.port)
-        )
-    }
-}
-
-fn join_host_port(host: &str, port: u16) -> String {
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
-}
+use values::Values;
 
 /// A validated broker configuration.
 #[derive(Debug, Clone)]
 pub struct BrokerConfig {
     pub node_id: i32,
     pub listeners: Vec<Listener>,
+    /// `advertised.listeners`, else `listeners` without the controller listeners (Kafka's
+    /// effective advertised listeners: clients never talk to controllers).
     pub advertised_listeners: Vec<Listener>,
     pub log_dirs: Vec<PathBuf>,
     pub num_partitions: i32,
@@ -87,6 +39,8 @@ pub struct BrokerConfig {
     pub flush_scheduler_interval_ms: i64,
     pub checkpoint_interval_ms: i64,
     pub retention_check_interval_ms: i64,
+    /// Roles, quorum, controller listeners and KRaft timeouts.
+    pub kraft: KraftConfig,
     /// Every key the operator set (file or override), validated; for DescribeConfigs' source.
     pub explicit: BTreeMap<String, String>,
 }
@@ -113,96 +67,83 @@ impl BrokerConfig {
                 .ok_or_else(|| ConfigError::UnknownKey { key: key.clone() })?;
             defs::validate(def, key, value)?;
         }
-        let mut config = Self {
-            node_id: 1,
-            listeners: Vec::new(),
-            advertised_listeners: Vec::new(),
-            log_dirs: Vec::new(),
-            num_partitions: 1,
-            default_replication_factor: 1,
-            auto_create_topics_enable: true,
-            delete_topic_enable: true,
-            socket_request_max_bytes: crate::limits::SOCKET_REQUEST_BYTES_MAX_DEFAULT,
-            flush_scheduler_interval_ms: 1000,
-            checkpoint_interval_ms: 60_000,
-            retention_check_interval_ms: 300_000,
-            explicit: pairs,
-        };
-        config.derive()?;
-        Ok(config)
-    }
-
-    fn derive(&mut self) -> Result<(), ConfigError> {
-        let number =
-            |this: &Self, key: &str| -> i64 { this.value(key).trim().parse().unwrap_or_default() };
-        self.node_id = match self.explicit.get("node.id") {
-            Some(_) => number(self, "node.id") as i32,
-            None if number(self, "broker.id") >= 0 => number(self, "broker.id") as i32,
+        let values = Values::new(&pairs);
+        let node_id = match values.explicit("node.id") {
+            Some(_) => values.number("node.id") as i32,
+            None if values.number("broker.id") >= 0 => values.number("broker.id") as i32,
             None => 1,
         };
-        self.listeners = parse_listeners(&self.value("listeners"))?;
-        let advertised = self.value("advertised.listeners");
-        self.advertised_listeners = parse_listeners(&advertised)?;
-        let dirs = self.value("log.dirs");
-        self.log_dirs = dirs
-            .split(',')
-            .map(str::trim)
-            .filter(|dir| !dir.is_empty())
-            .map(PathBuf::from)
-            .collect();
-        self.num_partitions = number(self, "num.partitions") as i32;
-        self.default_replication_factor = number(self, "default.replication.factor") as i16;
-        self.auto_create_topics_enable = self.flag("auto.create.topics.enable");
-        self.delete_topic_enable = self.flag("delete.topic.enable");
-        self.socket_request_max_bytes = number(self, "socket.request.max.bytes") as usize;
-        self.flush_scheduler_interval_ms = number(self, "log.flush.scheduler.interval.ms");
-        self.checkpoint_interval_ms = number(self, "log.flush.offset.checkpoint.interval.ms");
-        self.retention_check_interval_ms = number(self, "log.retention.check.interval.ms");
-        if self.listeners.is_empty() {
+        let listeners = listener::parse_list(&values.get("listeners"))?;
+        if listeners.is_empty() {
             return Err(ConfigError::InvalidListener {
                 value: String::new(),
             });
         }
-        Ok(())
-    }
-
-    fn flag(&self, key: &str) -> bool {
-        self.value(key).trim().eq_ignore_ascii_case("true")
+        let log_dirs: Vec<PathBuf> = values.log_dirs().into_iter().map(PathBuf::from).collect();
+        if log_dirs.is_empty() {
+            return Err(ConfigError::NoLogDirs);
+        }
+        let advertised_listeners = effective_advertised(&values, &listeners)?;
+        let kraft = KraftConfig::derive(&kraft::Inputs {
+            values,
+            node_id,
+            listeners: &listeners,
+            advertised_listeners: &advertised_listeners,
+        })?;
+        Ok(Self {
+            node_id,
+            listeners,
+            advertised_listeners,
+            log_dirs,
+            num_partitions: values.number("num.partitions") as i32,
+            default_replication_factor: values.number("default.replication.factor") as i16,
+            auto_create_topics_enable: values.flag("auto.create.topics.enable"),
+            delete_topic_enable: values.flag("delete.topic.enable"),
+            socket_request_max_bytes: values.number("socket.request.max.bytes") as usize,
+            flush_scheduler_interval_ms: values.number("log.flush.scheduler.interval.ms"),
+            checkpoint_interval_ms: values.number("log.flush.offset.checkpoint.interval.ms"),
+            retention_check_interval_ms: values.number("log.retention.check.interval.ms"),
+            kraft,
+            explicit: pairs,
+        })
     }
 
     /// The effective static value of a broker key: what the operator set, else the value Kafka
-    /// derives (`log.roll.ms` from `log.roll.hours`, `log.dirs` from `log.dir`, ...), else the
-    /// default.
+    /// derives (`log.roll.ms` from `log.roll.hours`, `log.dirs` from `log.dir`, the
+    /// single-node voter, ...), else the default.
     pub fn value(&self, key: &str) -> String {
-        if let Some(value) = self.explicit.get(key) {
-            return value.clone();
+        let values = Values::new(&self.explicit);
+        if values.explicit(key).is_some() {
+            return values.get(key);
         }
-        let hours_ms = |key: &str, factor: i64| {
-            let value: i64 = self.value(key).parse().unwrap_or(-1);
-            if value < 0 {
-                "-1".to_string()
-            } else {
-                (value * factor).to_string()
-            }
-        };
         match key {
-            "log.roll.ms" => hours_ms("log.roll.hours", 3_600_000),
-            "log.retention.ms" if self.explicit.contains_key("log.retention.minutes") => {
-                hours_ms("log.retention.minutes", 60_000)
-            }
-            "log.retention.ms" => hours_ms("log.retention.hours", 3_600_000),
-            "log.flush.interval.ms" => i64::MAX.to_string(),
-            "advertised.listeners" => self.value("listeners"),
-            "log.dirs" if self.explicit.contains_key("log.dir") => self.value("log.dir"),
-            _ => defs::broker_def(key)
-                .map(|def| def.default.to_string())
-                .unwrap_or_default(),
+            "advertised.listeners" => listener::join_list(&self.advertised_listeners),
+            "controller.quorum.voters" => kraft::voters::join(&self.kraft.voters),
+            _ => values.get(key),
         }
     }
 
     /// Whether the operator set `key` (in the file or with an override).
     pub fn is_explicit(&self, key: &str) -> bool {
         self.explicit.contains_key(key)
+    }
+
+    /// The listeners that serve clients: every listener not named in
+    /// `controller.listener.names` (in the single-node default, that includes the first
+    /// listener, which then also carries the node's own controller traffic).
+    pub fn broker_listeners(&self) -> Vec<&Listener> {
+        if !self.kraft.roles.broker {
+            return Vec::new();
+        }
+        self.listeners
+            .iter()
+            .filter(|listener| !self.kraft.is_controller_listener_name(&listener.name))
+            .collect()
+    }
+
+    /// The listener controller traffic arrives on; `None` on a broker-only node.
+    pub fn controller_listener(&self) -> Option<&Listener> {
+        self.kraft.controller_listener.as_ref()
     }
 
     /// The listener clients are told about, matched to `listener` by name.
@@ -213,7 +154,7 @@ impl BrokerConfig {
             .find(|candidate| candidate.name == listener.name)
             .cloned()
             .unwrap_or_else(|| listener.clone());
-        if advertised.host.is_empty() || advertised.host == "0.0.0.0" {
+        if advertised.is_wildcard() {
             // A wildcard is not an address a client can dial; loopback is right for the
             // single-node default, and anything else needs advertised.listeners set.
             Listener {
@@ -226,12 +167,20 @@ impl BrokerConfig {
     }
 }
 
-fn parse_listeners(text: &str) -> Result<Vec<Listener>, ConfigError> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .map(Listener::parse)
-        .collect()
+/// `advertised.listeners` if set, else every listener that is not a controller listener.
+fn effective_advertised(
+    values: &Values,
+    listeners: &[Listener],
+) -> Result<Vec<Listener>, ConfigError> {
+    if let Some(text) = values.explicit("advertised.listeners") {
+        return listener::parse_list(text);
+    }
+    let controller_names = kraft::controller_listener_names(values);
+    Ok(listeners
+        .iter()
+        .filter(|listener| !controller_names.contains(&listener.name))
+        .cloned()
+        .collect())
 }
 
 /// Why the configuration could not be loaded.

@@ -2,4 +2,5 @@
 //! the current time and emits commands that [`crate::node`] executes. Replication, the KRaft
 //! quorum, the controller and the group coordinator land here in later issues.
 
+pub mod controller;
 pub mod raft;

@@ -337,6 +337,19 @@ impl Log {
         self.epochs.truncate_from_end(end)
     }
 
+    /// Deletes every segment and restarts the log, empty, at `offset`, which may lie past the
+    /// log end (Kafka's `truncateFullyAndStartAt`): a replica that installs a snapshot beyond
+    /// its log does this. The leader epoch cache is cleared, and the change is durable on
+    /// return for the reason `truncate_to` gives.
+    pub fn truncate_fully_and_start_at(&mut self, offset: i64) -> io::Result<()> {
+        self.reset_to(offset.max(0))?;
+        self.active().flush()?;
+        self.sync_dir_if_needed()?;
+        self.high_watermark = self.log_start_offset;
+        self.unflushed_messages = 0;
+        self.epochs.replace(Vec::new())
+    }
+
     fn sync_dir_if_needed(&mut self) -> io::Result<()> {
         if self.dir_needs_sync {
             self.disk.sync_dir(&self.dir)?;

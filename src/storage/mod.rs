@@ -11,7 +11,8 @@
 //! [`batch`] (record batch headers, CRC, splitting); `records` (walking records inside a
 //! batch); `offset_index`, `time_index` and `segment`; [`checkpoint`]; `recovery`; [`Log`] (one
 //! partition: `log.rs`, `append.rs`, `read.rs`, `retention.rs`); [`LogManager`] (every
-//! partition of a broker).
+//! partition of a broker); [`raft_store`] (the metadata quorum's log, snapshots and
+//! `quorum-state`, on top of [`Log`]).
 
 mod append;
 pub mod batch;
@@ -26,6 +27,7 @@ mod log;
 mod manager;
 pub mod mem_disk;
 mod offset_index;
+pub mod raft_store;
 mod read;
 mod read_buffers;
 pub mod records;

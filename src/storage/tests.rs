@@ -659,6 +659,33 @@ fn truncation_across_segments_and_below_the_start() {
 }
 
 #[test]
+fn truncate_fully_and_start_at_restarts_an_empty_log_past_its_end() {
+    let disk = MemDisk::new();
+    let (config, _) = three_batches_in_two_segments(&disk);
+    let mut log = reopen(&disk, config.clone(), 0);
+    log.truncate_fully_and_start_at(40).unwrap();
+    let state = |log: &Log| {
+        (
+            log.log_start_offset(),
+            log.log_end_offset(),
+            log.segment_count(),
+        )
+    };
+    assert_eq!(state(&log), (40, 40, 1));
+    assert_eq!(log.latest_epoch(), None);
+    assert!(disk.file_bytes(&seg_path(0, "log")).is_none());
+    assert!(disk.file_bytes(&seg_path(2, "log")).is_none());
+    assert_eq!(
+        log.append_as_leader(&batch(1), 7, 0).unwrap().base_offset,
+        40
+    );
+    drop(log);
+    let log = reopen(&disk, config, 0);
+    assert_eq!(state(&log), (40, 41, 1));
+    assert_eq!(log.end_offset_for_epoch(7), Some((7, 41)));
+}
+
+#[test]
 fn high_watermark_is_clamped_to_the_log() {
     let disk = MemDisk::new();
     let mut log = create(&disk, LogConfig::default());

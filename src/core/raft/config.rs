@@ -19,6 +19,12 @@ pub const ELECTION_TIMEOUT_MS_MAX: i64 = 600_000;
 pub const ENTRY_BYTES_MAX: usize = 1024 * 1024 + 12;
 /// Most entries one fetch response carries, so a lagging follower catches up in bounded steps.
 pub const FETCH_ENTRIES_MAX: usize = 256;
+/// Most snapshot bytes one FetchSnapshot response carries (Kafka's leader caps a FetchSnapshot
+/// at its own limit whatever the follower asks for), so one answer never holds a whole image.
+pub const SNAPSHOT_CHUNK_BYTES_MAX: u32 = 1024 * 1024;
+/// Largest snapshot accepted, taken or fetched. Metadata images are small; the bound keeps a
+/// forged `size` from making a follower buffer without end.
+pub const SNAPSHOT_BYTES_MAX: u64 = 1024 * 1024 * 1024;
 
 /// Largest epoch a message may carry and the node may campaign from. Every election adds one,
 /// so real quorums never get near it; the bound keeps a forged epoch from overflowing
@@ -26,6 +32,7 @@ pub const FETCH_ENTRIES_MAX: usize = 256;
 pub const EPOCH_MAX: Epoch = i32::MAX / 2;
 
 const _: () = assert!(ELECTION_TIMEOUT_MS_MIN < ELECTION_TIMEOUT_MS_MAX);
+const _: () = assert!(SNAPSHOT_CHUNK_BYTES_MAX as u64 <= SNAPSHOT_BYTES_MAX);
 // The randomized timeout is drawn from [t, 2t): 2t must not overflow.
 const _: () = assert!(ELECTION_TIMEOUT_MS_MAX < i64::MAX / 2);
 
@@ -46,6 +53,9 @@ pub struct RaftConfig {
     pub fetch_timeout_ms: i64,
     pub fetch_interval_ms: i64,
     pub request_timeout_ms: i64,
+    /// How many snapshot bytes a follower asks for per FetchSnapshot (its `max_bytes`), at
+    /// most [`SNAPSHOT_CHUNK_BYTES_MAX`].
+    pub fetch_snapshot_max_bytes: u32,
 }
 
 /// Why a configuration was refused.
@@ -70,6 +80,10 @@ pub enum RaftConfigError {
         interval_ms: i64,
         fetch_timeout_ms: i64,
     },
+    FetchSnapshotMaxBytesOutOfRange {
+        fetch_snapshot_max_bytes: u32,
+        bytes_max: u32,
+    },
 }
 
 impl RaftConfig {
@@ -82,6 +96,7 @@ impl RaftConfig {
             fetch_timeout_ms: FETCH_TIMEOUT_MS_DEFAULT,
             fetch_interval_ms: FETCH_INTERVAL_MS_DEFAULT,
             request_timeout_ms: REQUEST_TIMEOUT_MS_DEFAULT,
+            fetch_snapshot_max_bytes: SNAPSHOT_CHUNK_BYTES_MAX,
         }
     }
 
@@ -114,6 +129,13 @@ impl RaftConfig {
                     fetch_timeout_ms: self.fetch_timeout_ms,
                 });
             }
+        }
+        let chunk = self.fetch_snapshot_max_bytes;
+        if !(1..=SNAPSHOT_CHUNK_BYTES_MAX).contains(&chunk) {
+            return Err(RaftConfigError::FetchSnapshotMaxBytesOutOfRange {
+                fetch_snapshot_max_bytes: chunk,
+                bytes_max: SNAPSHOT_CHUNK_BYTES_MAX,
+            });
         }
         Ok(())
     }

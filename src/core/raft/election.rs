@@ -132,7 +132,7 @@ impl RaftNode {
     }
 
     /// Bumps the epoch, votes for itself (persisted first) and asks for votes.
-    fn become_candidate(&mut self, out: &mut Vec<Command>) {
+    pub(super) fn become_candidate(&mut self, out: &mut Vec<Command>) {
         self.leader_epoch += 1;
         self.voted_for = Some(self.config.node_id);
         let mut ballot = Ballot::default();

@@ -3,25 +3,40 @@
 //!
 //! Elections use KIP-996 pre-vote and randomized timeouts drawn from the node's seeded
 //! [`RngStream`](crate::runtime::RngStream), so every election replays from a seed. Replication
-//! is pull-based as in KRaft: followers fetch from the leader, which answers with entries or a
-//! diverging epoch to truncate to, and advances the high watermark once a majority holds an
-//! entry of its own epoch (each new leader appends a LeaderChange entry for that). The
-//! invariants of Kafka's RaftEventSimulationTest are in [`invariants`].
+//! is pull-based as in KRaft: followers fetch from the leader, which answers with entries, a
+//! diverging epoch to truncate to, or a snapshot to fetch when it no longer holds the entries,
+//! and advances the high watermark once a majority holds an entry of its own epoch (each new
+//! leader appends a LeaderChange entry for that). The leader counts only what the runtime has
+//! flushed of its own log. Snapshots taken by the runtime at committed offsets let the log drop
+//! its prefix; a lagging follower fetches the leader's snapshot in bounded chunks. A node
+//! restarts from its persisted quorum state, snapshot and log, and a leader can hand over the
+//! lead with EndQuorumEpoch. The invariants of Kafka's RaftEventSimulationTest are in
+//! [`invariants`] and [`observer`].
 //!
 //! Layout: `types` (ids, epochs, entries), `config` (voters, timeouts, limits), `messages` (the
-//! RPCs), `log` (the in-memory log and epoch cache), `state` (the node, its roles and the entry
-//! point), `election` (pre-vote and vote), `replication` (fetch and the high watermark),
-//! `invariants` (per-node and quorum-wide checks).
+//! RPCs), `commands` (events in, commands out, the quorum state), `log` (the in-memory log and
+//! epoch cache, starting after the snapshot), `state` (the node, its roles and the entry point),
+//! `election` (pre-vote and vote), `replication` (fetch, flushes and the high watermark),
+//! `snapshot` (taking and serving snapshots), `snapshot_fetch` (fetching and installing one),
+//! `resign` (EndQuorumEpoch), `restore` (restart from disk), `describe` (DescribeQuorum),
+//! `invariants` (per-node checks) and `observer` (quorum-wide checks).
 //!
-//! Not yet here: snapshots, durability acknowledgements (the leader counts its own log end as
-//! held), restart from disk, EndQuorumEpoch, voter changes.
+//! Not yet here: voter changes (the voter set is static), observers (non-voting replicas) in
+//! DescribeQuorum, and long-polling fetches.
 
+mod commands;
 pub mod config;
+mod describe;
 mod election;
 pub mod invariants;
 pub mod log;
 pub mod messages;
+pub mod observer;
 mod replication;
+mod resign;
+pub mod restore;
+pub mod snapshot;
+mod snapshot_fetch;
 pub mod state;
 pub mod types;
 
@@ -29,10 +44,15 @@ pub mod types;
 mod tests;
 
 pub use config::{RaftConfig, RaftConfigError};
-pub use invariants::{NodeView, NodeViolation, QuorumObserver, QuorumViolation};
+pub use describe::{QuorumDescription, ReplicaDescription};
+pub use invariants::NodeViolation;
 pub use messages::{
-    BeginQuorumEpoch, FetchError, FetchRequest, FetchResponse, FetchResult, Message, VoteRequest,
-    VoteResponse,
+    BeginQuorumEpoch, EndQuorumEpoch, FetchError, FetchRequest, FetchResponse, FetchResult,
+    FetchSnapshotError, FetchSnapshotRequest, FetchSnapshotResponse, FetchSnapshotResult, Message,
+    VoteRequest, VoteResponse,
 };
+pub use observer::{NodeView, QuorumObserver, QuorumViolation};
+pub use restore::{RestoreError, Restored};
+pub use snapshot::{Snapshot, SnapshotError};
 pub use state::{Command, Event, ProposeError, QuorumState, RaftNode, RoleKind};
 pub use types::{Entry, EntryKind, Epoch, NodeId, Offset, OffsetAndEpoch};

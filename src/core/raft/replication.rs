@@ -6,8 +6,13 @@
 //! The commit rule: the high watermark is the largest offset that a majority of voters (the
 //! leader included) hold, and only once it is past the start of the leader's own epoch (Raft
 //! section 5.4.2: entries of older epochs are committed only by committing one of the current
-//! epoch). Followers adopt the leader's high watermark capped at their own log end, since they
-//! cannot commit what they do not hold. High watermarks only ever move forward.
+//! epoch). The leader counts only its flushed log end (`Event::Flushed`); a follower's fetch
+//! offset counts as held because the runtime flushes a follower's appends before it sends the
+//! next fetch. Followers adopt the leader's high watermark capped at their own log end, since
+//! they cannot commit what they do not hold. High watermarks only ever move forward.
+//!
+//! A fetch the leader can no longer answer from its log (below its log start, see
+//! `snapshot.rs`) is answered with the snapshot to fetch instead.
 
 use bytes::Bytes;
 
@@ -16,7 +21,7 @@ use super::messages::{
     BeginQuorumEpoch, FetchError, FetchRequest, FetchResponse, FetchResult, Message,
 };
 use super::state::{Command, ProposeError, RaftNode, Role};
-use super::types::{majority, Entry, EntryKind, NodeId, Offset, OffsetAndEpoch};
+use super::types::{majority, Entry, EntryKind, NodeId, Offset, OffsetAndEpoch, EPOCH_NONE};
 
 /// A leader resigns when a majority has not fetched for this many fetch timeouts (KRaft's
 /// check-quorum uses 1.5), so a partitioned leader stops claiming the lead.
@@ -37,7 +42,7 @@ impl RaftNode {
         match &mut self.role {
             Role::Follower(f) if f.leader == from => f.last_leader_contact_ms = self.now_ms,
             // Two leaders in one epoch cannot happen with honest peers: ignore the claim.
-            Role::Follower(_) | Role::Leader(_) => {}
+            Role::Follower(_) | Role::Leader(_) | Role::Resigned(_) => {}
             Role::Unattached | Role::PreCandidate(_) | Role::Candidate(_) => {
                 self.become_follower(message.leader_epoch, from, out)
             }
@@ -69,29 +74,44 @@ impl RaftNode {
         self.send(from, Message::FetchResponse(response), out);
     }
 
-    /// The leader's answer to a fetch in its epoch: diverging, or entries and progress.
+    /// The leader's answer to a fetch in its epoch: a snapshot to fetch, a diverging epoch, or
+    /// entries and progress.
     fn validated_fetch(
         &mut self,
         from: NodeId,
         request: &FetchRequest,
         out: &mut Vec<Command>,
     ) -> FetchResult {
-        let ours = self.log.end_offset_for_epoch(request.last_fetched_epoch);
-        if ours.epoch != request.last_fetched_epoch || ours.offset < request.fetch_offset {
+        // Any fetch in our epoch shows the replica is in touch (check-quorum, DescribeQuorum).
+        self.record_fetch_contact(from);
+        let (fetch_offset, last_fetched_epoch) = (request.fetch_offset, request.last_fetched_epoch);
+        if let Some(snapshot_id) = self.snapshot_needed_by(fetch_offset, last_fetched_epoch) {
+            return FetchResult::SnapshotId(snapshot_id);
+        }
+        let ours = self.log.end_offset_for_epoch(last_fetched_epoch);
+        if ours.epoch != last_fetched_epoch || ours.offset < fetch_offset {
             return FetchResult::DivergingEpoch(ours);
         }
         // The fetcher's log matches ours below `fetch_offset`: that is its progress.
-        let now_ms = self.now_ms;
         if let Role::Leader(leader) = &mut self.role {
             if let Some(replica) = leader.replicas.get_mut(&from) {
-                replica.end_offset = Some(request.fetch_offset);
-                replica.last_fetch_ms = Some(now_ms);
+                replica.end_offset = Some(fetch_offset);
             }
         }
         self.update_leader_high_watermark(out);
         FetchResult::Records {
             entries: self.log.read(request.fetch_offset, FETCH_ENTRIES_MAX),
             high_watermark: self.high_watermark,
+        }
+    }
+
+    /// Remembers when a voter last fetched (or fetched a snapshot) in the leader's epoch.
+    pub(super) fn record_fetch_contact(&mut self, from: NodeId) {
+        let now_ms = self.now_ms;
+        if let Role::Leader(leader) = &mut self.role {
+            if let Some(replica) = leader.replicas.get_mut(&from) {
+                replica.last_fetch_ms = Some(now_ms);
+            }
         }
     }
 
@@ -103,7 +123,8 @@ impl RaftNode {
         let mut end_offsets: Vec<Offset> = (leader.replicas.values())
             .map(|replica| replica.end_offset.unwrap_or(0))
             .collect();
-        end_offsets.push(self.log.end_offset());
+        // Only what is on disk counts: a leader that crashed would lose its unflushed tail.
+        end_offsets.push(self.flushed_end_offset.min(self.log.end_offset()));
         end_offsets.sort_unstable_by(|a, b| b.cmp(a));
         let held_by_majority = end_offsets[majority(self.config.voters.len()) - 1];
         if held_by_majority > self.high_watermark && held_by_majority > leader.epoch_start_offset {
@@ -111,6 +132,17 @@ impl RaftNode {
             out.push(Command::Committed {
                 high_watermark: held_by_majority,
             });
+        }
+    }
+
+    /// The runtime made the log durable up to `end_offset`; a leader may now count it.
+    pub(super) fn on_flushed(&mut self, end_offset: Offset, out: &mut Vec<Command>) {
+        if end_offset > self.log.end_offset() {
+            return; // Speaks of entries we do not hold (a flush from before a truncation).
+        }
+        if end_offset > self.flushed_end_offset {
+            self.flushed_end_offset = end_offset;
+            self.update_leader_high_watermark(out);
         }
     }
 
@@ -125,10 +157,12 @@ impl RaftNode {
         let Role::Follower(follower) = &mut self.role else {
             return;
         };
-        // Only the answer to our outstanding fetch, from our leader, in our epoch, counts.
+        // Only the answer to our outstanding fetch, from our leader, in our epoch, counts; none
+        // is outstanding while a snapshot is being fetched.
         let current = response.leader_epoch == self.leader_epoch
             && from == follower.leader
-            && response.fetch_offset == end_offset;
+            && response.fetch_offset == end_offset
+            && follower.snapshot_fetch.is_none();
         if !current {
             return;
         }
@@ -145,6 +179,10 @@ impl RaftNode {
             FetchResult::DivergingEpoch(diverging) => {
                 follower.last_leader_contact_ms = now_ms;
                 self.truncate_diverging(diverging, out);
+            }
+            FetchResult::SnapshotId(snapshot_id) => {
+                follower.last_leader_contact_ms = now_ms;
+                self.start_snapshot_fetch(snapshot_id, out);
             }
             // Our leader no longer leads this epoch: keep asking until the fetch timeout.
             FetchResult::Error(_) => {}
@@ -186,7 +224,7 @@ impl RaftNode {
         let mut offset = self.log.end_offset();
         let mut epoch = self.log.last_epoch();
         for entry in entries {
-            let ok = entry.offset == offset && entry.epoch >= epoch;
+            let ok = entry.offset == offset && entry.epoch >= epoch && entry.epoch > EPOCH_NONE;
             if !ok || entry.epoch > self.leader_epoch {
                 return false;
             }
@@ -204,22 +242,25 @@ impl RaftNode {
             return;
         }
         self.log.truncate(to_offset);
+        self.flushed_end_offset = self.flushed_end_offset.min(to_offset);
         out.push(Command::TruncateLog { to_offset });
         self.fetch_now(out);
     }
 
-    fn fetch_now(&mut self, out: &mut Vec<Command>) {
+    pub(super) fn fetch_now(&mut self, out: &mut Vec<Command>) {
         if let Role::Follower(follower) = &mut self.role {
             follower.next_fetch_ms = self.now_ms;
         }
         self.maybe_send_fetch(out);
     }
 
-    /// Sends the next fetch if it is due and none is outstanding (or the outstanding one is
-    /// older than `request_timeout_ms`, presumed lost).
+    /// Sends the next fetch (or FetchSnapshot, during a snapshot transfer) if it is due and none
+    /// is outstanding (or the outstanding one is older than `request_timeout_ms`, presumed
+    /// lost).
     pub(super) fn maybe_send_fetch(&mut self, out: &mut Vec<Command>) {
         let request_timeout_ms = self.config.request_timeout_ms;
-        let now_ms = self.now_ms;
+        let (now_ms, leader_epoch) = (self.now_ms, self.leader_epoch);
+        let max_bytes = self.config.fetch_snapshot_max_bytes;
         let Role::Follower(follower) = &mut self.role else {
             return;
         };
@@ -232,12 +273,15 @@ impl RaftNode {
         }
         follower.fetch_sent_ms = Some(now_ms);
         let leader = follower.leader;
-        let request = FetchRequest {
-            leader_epoch: self.leader_epoch,
-            fetch_offset: self.log.end_offset(),
-            last_fetched_epoch: self.log.last_epoch(),
+        let message = match &follower.snapshot_fetch {
+            Some(fetch) => Message::FetchSnapshotRequest(fetch.request(leader_epoch, max_bytes)),
+            None => Message::FetchRequest(FetchRequest {
+                leader_epoch,
+                fetch_offset: self.log.end_offset(),
+                last_fetched_epoch: self.log.last_epoch(),
+            }),
         };
-        self.send(leader, Message::FetchRequest(request), out);
+        self.send(leader, message, out);
     }
 
     /// A follower that has not heard from its leader within the fetch timeout starts a
@@ -276,16 +320,20 @@ impl RaftNode {
         self.send_begin_quorum_epoch(out);
     }
 
-    /// Announces the epoch to every voter that has not fetched in it, at most once per
-    /// `request_timeout_ms` each.
+    /// Announces the epoch to every voter that has not fetched in it, or not within a fetch
+    /// timeout, at most once per `request_timeout_ms` each. The second case brings back a voter
+    /// that was cut off long enough to give up on us: its pre-votes are refused while we lead,
+    /// and only an announcement tells it where the leader is.
     pub(super) fn send_begin_quorum_epoch(&mut self, out: &mut Vec<Command>) {
         let (now_ms, retry_ms) = (self.now_ms, self.config.request_timeout_ms);
+        let fetch_timeout_ms = self.config.fetch_timeout_ms;
         let Role::Leader(leader) = &mut self.role else {
             return;
         };
         let mut due = Vec::new();
         for (&voter, replica) in &mut leader.replicas {
-            let unannounced = replica.last_fetch_ms.is_none();
+            let unannounced =
+                (replica.last_fetch_ms).is_none_or(|t| now_ms - t >= fetch_timeout_ms);
             let retry = replica
                 .begin_quorum_sent_ms
                 .is_none_or(|t| now_ms - t >= retry_ms);

@@ -1,81 +1,35 @@
 //! One quorum member as a pure state machine: its persisted quorum state (epoch and vote), its
-//! role, its log and high watermark, and the single entry point [`RaftNode::handle`]: an event
-//! and the current time in, commands out (openraft's "engine"). Role transitions live here; the
-//! rules for votes are in `election.rs`, for fetches and the high watermark in `replication.rs`.
+//! role, its log, snapshot and high watermark, and the single entry point [`RaftNode::handle`]:
+//! an event and the current time in, commands out (openraft's "engine"). Role transitions live
+//! here; the rules for votes are in `election.rs`, for fetches and the high watermark in
+//! `replication.rs`, for snapshots in `snapshot.rs` and `snapshot_fetch.rs`, for handing over
+//! the lead in `resign.rs`, for starting from disk in `restore.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use bytes::Bytes;
 
 use super::config::{RaftConfig, RaftConfigError, EPOCH_MAX};
 use super::log::RaftLog;
 use super::messages::Message;
+use super::snapshot::Snapshot;
+use super::snapshot_fetch::SnapshotFetch;
 use super::types::{Entry, Epoch, NodeId, Offset, EPOCH_NONE};
 use crate::runtime::RngStream;
 
-/// What reaches the state machine.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    /// A message from another node.
-    Received { from: NodeId, message: Message },
-    /// Time passed; deadlines are checked against `now_ms`.
-    Tick,
-    /// A client asks the leader to append `data`.
-    Propose { data: Bytes },
-}
-
-/// What the runtime must do, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    Send {
-        to: NodeId,
-        message: Message,
-    },
-    /// Write KRaft's `quorum-state` file before sending anything that depends on it.
-    PersistQuorumState(QuorumState),
-    AppendToLog {
-        entries: Vec<Entry>,
-    },
-    /// Drop every entry at or after `to_offset`.
-    TruncateLog {
-        to_offset: Offset,
-    },
-    /// The high watermark advanced: entries below it are committed.
-    Committed {
-        high_watermark: Offset,
-    },
-    BecameLeader {
-        leader_epoch: Epoch,
-    },
-    ProposalAccepted {
-        leader_epoch: Epoch,
-        offset: Offset,
-    },
-    ProposalRejected(ProposeError),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProposeError {
-    NotLeader { leader: Option<NodeId> },
-    TooLarge { bytes: usize, bytes_max: usize },
-}
-
-/// The durable part of a node's quorum state: KRaft's `quorum-state` file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QuorumState {
-    pub leader_epoch: Epoch,
-    pub voted_for: Option<NodeId>,
-    pub leader: Option<NodeId>,
-}
+pub use super::commands::{Command, Event, ProposeError, QuorumState};
 
 /// A node's role, for callers and tests; the state behind it is private.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoleKind {
     Unattached,
-    Follower { leader: NodeId },
+    Follower {
+        leader: NodeId,
+    },
     PreCandidate,
     Candidate,
     Leader,
+    /// A leader that stepped down (`Event::Resign`, or a restart after leading): it will not
+    /// lead again in its epoch and waits for the next election.
+    Resigned,
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +41,9 @@ pub(super) enum Role {
     PreCandidate(Ballot),
     Candidate(Ballot),
     Leader(LeaderState),
+    /// KRaft's Resigned: voted for itself in this epoch (so it votes for nobody else in it),
+    /// tells the voters to elect a successor, and campaigns only in a later epoch.
+    Resigned(ResignedState),
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +54,17 @@ pub(super) struct FollowerState {
     /// When the outstanding fetch was sent; one fetch at a time, as in KRaft.
     pub fetch_sent_ms: Option<i64>,
     pub next_fetch_ms: i64,
+    /// The snapshot being fetched from the leader, if the leader said to (instead of fetching
+    /// entries until it is installed).
+    pub snapshot_fetch: Option<SnapshotFetch>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct ResignedState {
+    /// The other voters, most up to date first, as sent in EndQuorumEpoch.
+    pub preferred_successors: Vec<NodeId>,
+    /// When EndQuorumEpoch is next sent again (it has no response, so it is repeated).
+    pub next_end_quorum_ms: i64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -134,7 +102,12 @@ pub struct RaftNode {
     pub(super) persisted: QuorumState,
     pub(super) role: Role,
     pub(super) log: RaftLog,
+    /// The latest snapshot; the log starts at its id.
+    pub(super) snapshot: Option<Snapshot>,
     pub(super) high_watermark: Offset,
+    /// How far the runtime reported the log durable (`Event::Flushed`); a leader counts only
+    /// this much of its own log towards the high watermark.
+    pub(super) flushed_end_offset: Offset,
     pub(super) election_deadline_ms: i64,
 }
 
@@ -142,25 +115,38 @@ impl RaftNode {
     /// A fresh node: epoch 0, empty log, Unattached, with a randomized first election deadline.
     pub fn new(config: RaftConfig, rng: RngStream, now_ms: i64) -> Result<Self, RaftConfigError> {
         config.validate()?;
-        let empty = QuorumState {
-            leader_epoch: EPOCH_NONE,
-            voted_for: None,
-            leader: None,
-        };
+        Ok(Self::unattached(
+            config,
+            rng,
+            now_ms,
+            QuorumState::default(),
+        ))
+    }
+
+    /// An Unattached node in `quorum_state`'s epoch with its vote, an empty log and no
+    /// snapshot; `restore` fills in the rest.
+    pub(super) fn unattached(
+        config: RaftConfig,
+        rng: RngStream,
+        now_ms: i64,
+        quorum_state: QuorumState,
+    ) -> Self {
         let mut node = Self {
             config,
             rng,
             now_ms,
-            leader_epoch: EPOCH_NONE,
-            voted_for: None,
-            persisted: empty,
+            leader_epoch: quorum_state.leader_epoch,
+            voted_for: quorum_state.voted_for,
+            persisted: quorum_state,
             role: Role::Unattached,
             log: RaftLog::default(),
+            snapshot: None,
             high_watermark: 0,
+            flushed_end_offset: 0,
             election_deadline_ms: now_ms,
         };
         node.reset_election_deadline();
-        Ok(node)
+        node
     }
 
     /// The single entry point: one event at `now_ms`, the commands it causes.
@@ -172,6 +158,9 @@ impl RaftNode {
             Event::Received { from, message } => self.on_message(from, message, &mut out),
             Event::Tick => self.on_tick(&mut out),
             Event::Propose { data } => self.on_propose(data, &mut out),
+            Event::SnapshotTaken { id, data } => self.on_snapshot_taken(id, data, &mut out),
+            Event::Flushed { end_offset } => self.on_flushed(end_offset, &mut out),
+            Event::Resign => self.on_resign(&mut out),
         }
         self.persist_first_if_changed(&mut out);
         if cfg!(any(test, debug_assertions, madsim)) {
@@ -201,8 +190,11 @@ impl RaftNode {
             Message::VoteRequest(m) => self.on_vote_request(from, m, out),
             Message::VoteResponse(m) => self.on_vote_response(from, m, out),
             Message::BeginQuorumEpoch(m) => self.on_begin_quorum_epoch(from, m, out),
+            Message::EndQuorumEpoch(m) => self.on_end_quorum_epoch(from, m, out),
             Message::FetchRequest(m) => self.on_fetch_request(from, m, out),
             Message::FetchResponse(m) => self.on_fetch_response(from, m, out),
+            Message::FetchSnapshotRequest(m) => self.on_fetch_snapshot_request(from, m, out),
+            Message::FetchSnapshotResponse(m) => self.on_fetch_snapshot_response(from, m, out),
         }
     }
 
@@ -211,6 +203,7 @@ impl RaftNode {
         match message {
             Message::BeginQuorumEpoch(_) => Some(from),
             Message::FetchResponse(m) => m.leader,
+            Message::FetchSnapshotResponse(m) => m.leader,
             _ => None,
         }
     }
@@ -219,6 +212,7 @@ impl RaftNode {
         match &self.role {
             Role::Leader(_) => self.leader_tick(out),
             Role::Follower(_) => self.follower_tick(out),
+            Role::Resigned(_) => self.resigned_tick(out),
             Role::Unattached | Role::PreCandidate(_) | Role::Candidate(_) => {
                 self.election_tick(out)
             }
@@ -249,6 +243,7 @@ impl RaftNode {
             last_leader_contact_ms: self.now_ms,
             fetch_sent_ms: None,
             next_fetch_ms: self.now_ms,
+            snapshot_fetch: None,
         });
         self.maybe_send_fetch(out);
     }
@@ -304,12 +299,27 @@ impl RaftNode {
         self.high_watermark
     }
 
+    /// The entries held, from `log_start_offset()` on.
     pub fn log(&self) -> &[Entry] {
         self.log.entries()
     }
 
+    pub fn log_start_offset(&self) -> Offset {
+        self.log.start_offset()
+    }
+
     pub fn log_end_offset(&self) -> Offset {
         self.log.end_offset()
+    }
+
+    /// How far the runtime has reported the log durable.
+    pub fn flushed_end_offset(&self) -> Offset {
+        self.flushed_end_offset
+    }
+
+    /// The latest snapshot, taken here or installed from the leader.
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.snapshot.as_ref()
     }
 
     pub fn leader(&self) -> Option<NodeId> {
@@ -327,6 +337,7 @@ impl RaftNode {
             Role::PreCandidate(_) => RoleKind::PreCandidate,
             Role::Candidate(_) => RoleKind::Candidate,
             Role::Leader(_) => RoleKind::Leader,
+            Role::Resigned(_) => RoleKind::Resigned,
         }
     }
 

@@ -235,3 +235,20 @@ fn follower_ignores_bad_or_stale_fetch_responses() {
         assert!(!changed, "{name}");
     }
 }
+
+#[test]
+fn leader_re_announces_itself_to_voters_silent_for_a_fetch_timeout() {
+    use crate::core::raft::messages::BeginQuorumEpoch;
+    // test_config: fetch timeout 300 ms; check-quorum needs 450 ms without a majority.
+    let mut node = node_in(1, 3, Setup::Leader, 3, &[1, 3]);
+    node.handle(0, fetch(2, 3, 2, 3));
+    node.handle(0, fetch(3, 3, 2, 3));
+    assert_eq!(sent(&node.handle(299, Event::Tick)), []);
+    node.handle(299, fetch(3, 3, 2, 3));
+    let announce = Message::BeginQuorumEpoch(BeginQuorumEpoch { leader_epoch: 3 });
+    assert_eq!(
+        sent(&node.handle(300, Event::Tick)),
+        [(2, announce)],
+        "2 went silent"
+    );
+}

@@ -1,17 +1,23 @@
 //! A deterministic in-memory network for whole quorums: nodes exchange messages with seeded
 //! delays in simulated time, partitions drop messages between groups, and after every event the
-//! quorum observer checks Kafka's invariants. The harness also applies each node's log commands
-//! to a "disk" of its own, so the commands are checked to describe the node's log exactly.
+//! quorum observer checks Kafka's invariants. Each node's storage commands are carried out on a
+//! modelled disk of its own (`disk.rs`), so the commands are checked to describe the node's log
+//! exactly, and a node can be restarted from what its disk holds.
+//!
+//! Flushing: by default a node's runtime flushes right after every event, so existing tests
+//! keep their meaning. A node in `lazy_flush` flushes only when a test says so, or before it
+//! sends a fetch (the follower contract), so a leader's unflushed tail can be observed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 
+use super::disk::Disk;
 use super::test_config;
 use crate::core::raft::invariants::{NodeView, QuorumObserver};
 use crate::core::raft::messages::Message;
 use crate::core::raft::state::{Command, Event, RaftNode, RoleKind};
-use crate::core::raft::types::{Entry, Epoch, NodeId, Offset};
+use crate::core::raft::types::{Epoch, NodeId, Offset, OffsetAndEpoch};
 use crate::runtime::RngStream;
 
 /// How often every node gets a tick.
@@ -25,10 +31,12 @@ struct InFlight {
     message: Message,
 }
 
+/// Changes a message on its way from one node to another (corruption, forgery).
+pub(super) type Tamper = Box<dyn FnMut(NodeId, NodeId, &mut Message)>;
+
 pub(super) struct Cluster {
     pub nodes: BTreeMap<NodeId, RaftNode>,
-    /// What each node's AppendToLog/TruncateLog commands left on its "disk".
-    pub disks: BTreeMap<NodeId, Vec<Entry>>,
+    pub disks: BTreeMap<NodeId, Disk>,
     pub now_ms: i64,
     /// `(deliver_at_ms, sequence)` orders delivery deterministically.
     in_flight: BTreeMap<(i64, u64), InFlight>,
@@ -37,8 +45,16 @@ pub(super) struct Cluster {
     groups: BTreeMap<NodeId, u32>,
     observer: QuorumObserver,
     network_rng: RngStream,
+    seed: u64,
+    voter_count: i32,
+    restarts: u64,
+    /// Nodes whose runtime does not flush after every event.
+    pub lazy_flush: BTreeSet<NodeId>,
+    pub tamper: Option<Tamper>,
     /// Every `(leader_epoch, node)` that became leader, in order.
     pub elections: Vec<(Epoch, NodeId)>,
+    /// Every snapshot installed from a leader: `(node, id, data)`.
+    pub installs: Vec<(NodeId, OffsetAndEpoch, Bytes)>,
 }
 
 impl Cluster {
@@ -53,14 +69,20 @@ impl Cluster {
             .collect();
         Self {
             nodes,
-            disks: ids.iter().map(|&id| (id, Vec::new())).collect(),
+            disks: ids.iter().map(|&id| (id, Disk::default())).collect(),
             now_ms: 0,
             in_flight: BTreeMap::new(),
             sequence: 0,
             groups: ids.iter().map(|&id| (id, 0)).collect(),
             observer: QuorumObserver::new(ids),
             network_rng: RngStream::new(seed, "raft.test.network"),
+            seed,
+            voter_count,
+            restarts: 0,
+            lazy_flush: BTreeSet::new(),
+            tamper: None,
             elections: Vec::new(),
+            installs: Vec::new(),
         }
     }
 
@@ -82,22 +104,44 @@ impl Cluster {
         self.groups.get(&a) == self.groups.get(&b)
     }
 
-    /// Delivers an event to one node and carries out its commands.
-    fn deliver(&mut self, id: NodeId, event: Event) -> Vec<Command> {
+    /// Delivers an event to one node and carries out its commands, flushing afterwards unless
+    /// the node is lazy (and even then before a fetch goes out).
+    pub fn deliver(&mut self, id: NodeId, event: Event) -> Vec<Command> {
         let node = self.nodes.get_mut(&id).expect("known node");
         let commands = node.handle(self.now_ms, event);
+        let mut fetches = false;
         for command in &commands {
+            fetches |= matches!(
+                command,
+                Command::Send {
+                    message: Message::FetchRequest(_) | Message::FetchSnapshotRequest(_),
+                    ..
+                }
+            );
             self.apply(id, command);
         }
         self.observe();
+        if !self.lazy_flush.contains(&id) || fetches {
+            self.flush(id);
+        }
         commands
     }
 
-    fn apply(&mut self, id: NodeId, command: &Command) {
+    /// The node's runtime fsyncs its log and reports it.
+    pub fn flush(&mut self, id: NodeId) {
         let disk = self.disks.get_mut(&id).expect("known node");
+        if disk.flushed_end_offset < disk.end_offset() {
+            disk.flushed_end_offset = disk.end_offset();
+            let end_offset = disk.end_offset();
+            self.deliver(id, Event::Flushed { end_offset });
+        }
+    }
+
+    fn apply(&mut self, id: NodeId, command: &Command) {
+        self.disks.get_mut(&id).expect("known node").apply(command);
         match command {
             // Unreachable destinations drop the message: the partition is the network's.
-            Command::Send { to, message } if self.groups.get(&id) == self.groups.get(to) => {
+            Command::Send { to, message } if self.reachable(id, *to) => {
                 let delay_ms = 1 + self.network_rng.below(DELAY_SPREAD_MS) as i64;
                 self.sequence += 1;
                 let from = id;
@@ -105,14 +149,11 @@ impl Cluster {
                 let key = (self.now_ms + delay_ms, self.sequence);
                 self.in_flight.insert(key, InFlight { from, to, message });
             }
-            Command::AppendToLog { entries } => {
-                for entry in entries {
-                    assert_eq!(entry.offset, disk.len() as Offset, "appends are contiguous");
-                    disk.push(entry.clone());
-                }
-            }
-            Command::TruncateLog { to_offset } => disk.truncate(*to_offset as usize),
             Command::BecameLeader { leader_epoch } => self.elections.push((*leader_epoch, id)),
+            Command::InstallSnapshot {
+                id: snapshot_id,
+                data,
+            } => self.installs.push((id, *snapshot_id, data.clone())),
             _ => {}
         }
     }
@@ -134,9 +175,16 @@ impl Cluster {
             if entry.key().0 > self.now_ms {
                 break;
             }
-            let InFlight { from, to, message } = entry.remove();
+            let InFlight {
+                from,
+                to,
+                mut message,
+            } = entry.remove();
             // A partition made since sending drops the message too.
             if self.reachable(from, to) {
+                if let Some(tamper) = &mut self.tamper {
+                    tamper(from, to, &mut message);
+                }
                 self.deliver(to, Event::Received { from, message });
             }
         }
@@ -177,6 +225,56 @@ impl Cluster {
         })
     }
 
+    /// Has `id`'s runtime snapshot its state machine at its high watermark; the image is the
+    /// previous image followed by the data of the newly covered entries, so it grows with the
+    /// log. The snapshot id, if the node accepted it.
+    pub fn take_snapshot(&mut self, id: NodeId) -> Option<OffsetAndEpoch> {
+        let node = &self.nodes[&id];
+        let (start, hw) = (node.log_start_offset(), node.high_watermark());
+        if hw <= start {
+            return None;
+        }
+        let covered = &node.log()[..(hw - start) as usize];
+        let snapshot_id = OffsetAndEpoch {
+            epoch: covered.last().expect("hw > start").epoch,
+            offset: hw,
+        };
+        let mut image = node.snapshot().map_or_else(Vec::new, |s| s.data.to_vec());
+        for entry in covered {
+            image.extend_from_slice(format!("[{}:{}]", entry.offset, entry.data.len()).as_bytes());
+            image.extend_from_slice(&entry.data);
+        }
+        let data = Bytes::from(image);
+        let disk = self.disks.get_mut(&id).expect("known node");
+        disk.pending_snapshot = Some((snapshot_id, data.clone()));
+        let event = Event::SnapshotTaken {
+            id: snapshot_id,
+            data,
+        };
+        let commands = self.deliver(id, event);
+        let accepted = commands
+            .iter()
+            .any(|c| matches!(c, Command::DeleteLogBefore { .. }));
+        accepted.then_some(snapshot_id)
+    }
+
+    /// Crashes `id` (its unflushed entries and the messages on their way to it are lost) and
+    /// starts it again from its disk.
+    pub fn restart(&mut self, id: NodeId) {
+        let disk = self.disks.get_mut(&id).expect("known node");
+        disk.crash();
+        let restored = disk.restored();
+        self.restarts += 1;
+        let seed = (self.seed.wrapping_mul(31).wrapping_add(id as u64)) ^ (self.restarts << 32);
+        let rng = RngStream::new(seed, "raft.restart");
+        let config = test_config(id, self.voter_count);
+        let node = RaftNode::restore(config, rng, self.now_ms, restored).expect("restorable disk");
+        self.nodes.insert(id, node);
+        self.in_flight.retain(|_, message| message.to != id);
+        self.observer.restarted(id);
+        self.observe();
+    }
+
     /// Nodes that consider themselves leader, with their epochs.
     pub fn leaders(&self) -> Vec<(NodeId, Epoch)> {
         (self.nodes.values())
@@ -208,22 +306,36 @@ impl Cluster {
         self.nodes.keys().copied().collect()
     }
 
-    /// End-of-run checks: committed prefixes identical on every node, and every node's
-    /// commands left its disk equal to its in-memory log.
+    /// End-of-run checks: every committed entry a node holds is the one the observer saw
+    /// committed, and every node's commands left its disk equal to its in-memory state.
     pub fn check_end_of_run(&self) {
-        let committed = self.observer.committed();
+        let (committed_start, committed) = self.observer.committed();
         for (id, node) in &self.nodes {
-            let hw = node.high_watermark() as usize;
-            assert_eq!(
-                &node.log()[..hw],
-                &committed[..hw],
-                "node {id}: committed prefix"
-            );
+            for entry in node
+                .log()
+                .iter()
+                .filter(|e| e.offset < node.high_watermark())
+            {
+                let index = (entry.offset - committed_start) as usize;
+                assert_eq!(
+                    Some(entry),
+                    committed.get(index),
+                    "node {id}: committed entry"
+                );
+            }
+            let disk = &self.disks[id];
             assert_eq!(
                 node.log(),
-                &self.disks[id][..],
+                &disk.entries[..],
                 "node {id}: commands describe the log"
             );
+            assert_eq!(
+                node.log_start_offset(),
+                disk.log_start_offset,
+                "node {id}: log start"
+            );
+            let snapshot = node.snapshot().map(|s| (s.id, s.data.clone()));
+            assert_eq!(snapshot, disk.snapshot, "node {id}: snapshot on disk");
         }
     }
 }

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::{entries_with_epochs, node_in, Setup};
+use super::{entries_with_epochs, image, node_in, node_with_snapshot, Setup};
 use crate::core::raft::invariants::{NodeView, NodeViolation, QuorumObserver, QuorumViolation};
-use crate::core::raft::types::{Entry, Epoch, NodeId, Offset};
+use crate::core::raft::types::{Entry, Epoch, NodeId, Offset, OffsetAndEpoch};
 
 fn view(node_id: NodeId, epoch: Epoch, leader: bool, hw: Offset, log: &[Entry]) -> NodeView<'_> {
     NodeView {
@@ -13,6 +13,8 @@ fn view(node_id: NodeId, epoch: Epoch, leader: bool, hw: Offset, log: &[Entry]) 
         leader_epoch: epoch,
         is_leader: leader,
         high_watermark: hw,
+        log_start_offset: 0,
+        snapshot_id: None,
         log,
     }
 }
@@ -31,7 +33,7 @@ fn observer_accepts_a_healthy_quorum() {
         view(3, 2, false, 1, &log[..1]),
     ];
     assert_eq!(observer.observe(&views), Ok(()));
-    assert_eq!(observer.committed(), &log[..]);
+    assert_eq!(observer.committed(), (0, &log[..]));
 }
 
 #[test]
@@ -170,6 +172,7 @@ fn node_validation_catches_broken_states() {
     let mut node = me();
     node.log.truncate(0);
     node.high_watermark = 0;
+    node.flushed_end_offset = 0;
     let expected = NodeViolation::LeaderLogNotInOwnEpoch {
         last_epoch: 0,
         leader_epoch: 2,
@@ -187,4 +190,212 @@ fn check_invariants_panics_on_a_broken_state() {
     let mut node = node_in(1, 3, Setup::Leader, 2, &[1, 2]);
     node.high_watermark = 5;
     node.check_invariants();
+}
+
+fn at(epoch: Epoch, offset: Offset) -> OffsetAndEpoch {
+    OffsetAndEpoch { epoch, offset }
+}
+
+/// A view of a node whose log starts after a snapshot at `snapshot`.
+fn snapshot_view(
+    node_id: NodeId,
+    hw: Offset,
+    snapshot: OffsetAndEpoch,
+    log: &[Entry],
+) -> NodeView<'_> {
+    NodeView {
+        log_start_offset: snapshot.offset,
+        snapshot_id: Some(snapshot),
+        ..view(node_id, 2, false, hw, log)
+    }
+}
+
+#[test]
+fn observer_compares_only_what_both_nodes_still_hold() {
+    let full = entries_with_epochs(&[1, 1, 2, 2]);
+    let mut observer = observer();
+    let views = [
+        view(1, 2, true, 4, &full),
+        snapshot_view(2, 4, at(1, 2), &full[2..]),
+        snapshot_view(3, 4, at(2, 4), &[]),
+    ];
+    assert_eq!(observer.observe(&views), Ok(()));
+    // A node that holds only a snapshot's tail still has its tail compared.
+    let mut other = full.clone();
+    other[3].data = "forged".into();
+    let views = [
+        view(1, 2, true, 4, &full),
+        snapshot_view(2, 4, at(1, 2), &other[2..]),
+    ];
+    let expected = QuorumViolation::CommittedEntryDiffers { node: 2, offset: 3 };
+    assert_eq!(observer.observe(&views), Err(expected));
+}
+
+#[test]
+fn observer_catches_a_log_start_offset_going_backwards() {
+    let log = entries_with_epochs(&[1, 1, 2, 2]);
+    let mut observer = observer();
+    let majority = [view(1, 2, false, 4, &log), view(3, 2, false, 0, &log)];
+    let mut views = majority.to_vec();
+    views.push(snapshot_view(2, 4, at(1, 2), &log[2..]));
+    observer.observe(&views).unwrap();
+    // The node comes back with its older snapshot: a lost snapshot or a log restored wrong.
+    views[2] = snapshot_view(2, 4, at(1, 1), &log[1..]);
+    let expected = QuorumViolation::LogStartOffsetWentBackwards {
+        node: 2,
+        from: 2,
+        to: 1,
+    };
+    assert_eq!(observer.observe(&views), Err(expected));
+}
+
+#[test]
+fn observer_catches_snapshot_ids_that_disagree() {
+    let log = entries_with_epochs(&[1, 1, 2, 2]);
+    // Two snapshots at one offset with different epochs.
+    let views = [
+        view(1, 2, false, 4, &log),
+        snapshot_view(2, 4, at(2, 4), &[]),
+        snapshot_view(3, 4, at(3, 4), &[]),
+    ];
+    let expected = QuorumViolation::SnapshotIdDiffers {
+        node: 3,
+        snapshot_id: at(3, 4),
+        known_epoch: 2,
+    };
+    assert_eq!(observer().observe(&views), Err(expected));
+    // A snapshot whose epoch is not that of the committed entry before it, seen after the entry.
+    let mut observer = observer();
+    observer
+        .observe(&[view(1, 2, false, 4, &log), view(2, 2, false, 4, &log)])
+        .unwrap();
+    let result = observer.observe(&[
+        view(1, 2, false, 4, &log),
+        snapshot_view(2, 4, at(1, 3), &log[3..]),
+    ]);
+    let expected = QuorumViolation::SnapshotIdDiffers {
+        node: 2,
+        snapshot_id: at(1, 3),
+        known_epoch: 2,
+    };
+    assert_eq!(result, Err(expected));
+    // ... and seen before the entry is committed anywhere.
+    let mut observer = self::observer();
+    let snapshotted = snapshot_view(2, 3, at(1, 3), &log[3..]);
+    observer
+        .observe(&[view(1, 2, false, 0, &log), snapshotted])
+        .unwrap();
+    let result = observer.observe(&[view(1, 2, false, 4, &log), snapshotted]);
+    let expected = QuorumViolation::SnapshotIdDiffers {
+        node: 1,
+        snapshot_id: at(1, 3),
+        known_epoch: 2,
+    };
+    assert_eq!(result, Err(expected));
+    // A snapshot that agrees with the entry before it is fine.
+    let mut observer = self::observer();
+    observer
+        .observe(&[
+            view(1, 2, false, 2, &log),
+            snapshot_view(2, 2, at(1, 2), &log[2..]),
+        ])
+        .unwrap();
+    let result = observer.observe(&[view(1, 2, false, 3, &log), view(3, 2, false, 3, &log)]);
+    assert_eq!(result, Ok(()), "(1, 2) agrees with the entry at 1");
+}
+
+#[test]
+fn observer_catches_a_snapshot_past_everything_committed() {
+    let log = entries_with_epochs(&[1, 1, 2, 2]);
+    let mut observer = observer();
+    let healthy = [
+        view(1, 2, true, 2, &log),
+        view(2, 2, false, 2, &log),
+        view(3, 2, false, 0, &log),
+    ];
+    observer.observe(&healthy).unwrap();
+    // Node 2 snapshots at 4 (and claims a high watermark of 4 with it) although nothing past 2
+    // was ever committed.
+    let result = observer.observe(&[
+        view(1, 2, true, 2, &log),
+        snapshot_view(2, 4, at(2, 4), &[]),
+        view(3, 2, false, 0, &log),
+    ]);
+    let expected = QuorumViolation::SnapshotPastCommitted {
+        node: 2,
+        snapshot_offset: 4,
+        high_watermark_max: 2,
+    };
+    assert_eq!(result, Err(expected));
+}
+
+#[test]
+fn observer_forgets_a_restarted_nodes_high_watermark_but_not_its_epoch() {
+    let log = entries_with_epochs(&[1, 1]);
+    let mut observer = observer();
+    let healthy = [view(1, 2, false, 2, &log), view(2, 2, false, 2, &log)];
+    observer.observe(&healthy).unwrap();
+    observer.restarted(1);
+    let restarted = [view(1, 2, false, 0, &log), view(2, 2, false, 2, &log)];
+    assert_eq!(observer.observe(&restarted), Ok(()));
+    let result = observer.observe(&[view(1, 1, false, 0, &log), view(2, 2, false, 2, &log)]);
+    let expected = QuorumViolation::EpochWentBackwards {
+        node: 1,
+        from: 2,
+        to: 1,
+    };
+    assert_eq!(result, Err(expected));
+}
+
+#[test]
+fn node_validation_catches_broken_snapshot_states() {
+    use crate::core::raft::snapshot::Snapshot;
+    let follower = Setup::Follower { leader: 2 };
+    let with_snapshot = || node_with_snapshot(1, 3, follower, 2, &[1, 1, 2], 2, image(5));
+
+    let mut node = with_snapshot();
+    node.snapshot = Some(Snapshot::new(at(1, 1), image(5)));
+    let expected = NodeViolation::LogStartNotAtSnapshot {
+        log_start: at(1, 2),
+        snapshot_id: Some(at(1, 1)),
+    };
+    assert_eq!(node.validate(), Err(expected));
+
+    let mut node = with_snapshot();
+    node.snapshot = None;
+    let expected = NodeViolation::LogStartNotAtSnapshot {
+        log_start: at(1, 2),
+        snapshot_id: None,
+    };
+    assert_eq!(
+        node.validate(),
+        Err(expected),
+        "entries dropped without a snapshot"
+    );
+
+    let mut node = with_snapshot();
+    node.high_watermark = 1;
+    let expected = NodeViolation::SnapshotPastHighWatermark {
+        snapshot_offset: 2,
+        high_watermark: 1,
+    };
+    assert_eq!(node.validate(), Err(expected));
+
+    for flushed in [1, 4] {
+        let mut node = with_snapshot();
+        node.flushed_end_offset = flushed;
+        let expected = NodeViolation::FlushedOutsideLog {
+            flushed_end_offset: flushed,
+            log_start_offset: 2,
+            log_end_offset: 3,
+        };
+        assert_eq!(node.validate(), Err(expected), "flushed {flushed}");
+    }
+
+    let mut node = node_in(1, 3, Setup::Leader, 2, &[1, 2]);
+    node.handle(0, crate::core::raft::state::Event::Resign);
+    assert_eq!(node.validate(), Ok(()));
+    node.voted_for = None;
+    let expected = NodeViolation::ResignedDidNotVoteForItself { voted_for: None };
+    assert_eq!(node.validate(), Err(expected));
 }

@@ -1,11 +1,19 @@
-//! Tests of the Raft core: table-driven vote and commit rules on single nodes put in a given
-//! state, the invariant checkers fed bad states, and whole quorums run on an in-memory network
-//! with simulated time ([`harness`]).
+//! Tests of the Raft core: table-driven vote, commit, snapshot, flush, resign and restore rules
+//! on single nodes put in a given state, the invariant checkers fed bad states, and whole
+//! quorums run on an in-memory network with simulated time ([`harness`]), including restarts
+//! from a modelled disk ([`disk`]).
 
 mod cluster;
+mod cluster_lifecycle;
 mod commit_rules;
+mod describe_rules;
+mod disk;
+mod durability_rules;
 mod harness;
 mod invariant_checks;
+mod resign_rules;
+mod restore_rules;
+mod snapshot_rules;
 mod vote_rules;
 
 use std::collections::BTreeSet;
@@ -14,8 +22,11 @@ use bytes::Bytes;
 
 use super::config::RaftConfig;
 use super::state::{Command, FollowerState, LeaderState, RaftNode, ReplicaProgress, Role};
-use super::types::{Entry, EntryKind, Epoch, NodeId};
+use super::types::{Entry, EntryKind, Epoch, NodeId, Offset, OffsetAndEpoch};
 use crate::runtime::RngStream;
+
+/// The chunk size followers ask for in tests.
+pub(super) const SNAPSHOT_CHUNK_BYTES_TEST: u32 = 64;
 
 /// Timeouts small enough for tests to run many elections quickly.
 pub(super) fn test_config(node_id: NodeId, voter_count: i32) -> RaftConfig {
@@ -25,6 +36,8 @@ pub(super) fn test_config(node_id: NodeId, voter_count: i32) -> RaftConfig {
         fetch_timeout_ms: 300,
         fetch_interval_ms: 10,
         request_timeout_ms: 50,
+        // Small chunks, so that snapshot transfers take several round trips.
+        fetch_snapshot_max_bytes: SNAPSHOT_CHUNK_BYTES_TEST,
         ..RaftConfig::new(node_id, voters)
     }
 }
@@ -78,8 +91,37 @@ pub(super) fn node_in(
         Setup::Leader => (me, Role::Leader(leader_state(&node))),
     };
     node.persisted = node.quorum_state();
+    // Everything the test put in the log is on disk.
+    node.flushed_end_offset = node.log.end_offset();
     node.check_invariants();
     node
+}
+
+/// Like [`node_in`], but with the entries below `snapshot_offset` replaced by a snapshot of them
+/// holding `image` (the high watermark is raised to the snapshot's end if below it).
+pub(super) fn node_with_snapshot(
+    node_id: NodeId,
+    voter_count: i32,
+    setup: Setup,
+    epoch: Epoch,
+    log_epochs: &[Epoch],
+    snapshot_offset: Offset,
+    image: Bytes,
+) -> RaftNode {
+    let mut node = node_in(node_id, voter_count, setup, epoch, log_epochs);
+    node.high_watermark = node.high_watermark.max(snapshot_offset);
+    let id = OffsetAndEpoch {
+        epoch: log_epochs[snapshot_offset as usize - 1],
+        offset: snapshot_offset,
+    };
+    let commands = node.handle(0, super::state::Event::SnapshotTaken { id, data: image });
+    assert_eq!(commands, [Command::DeleteLogBefore { offset: id.offset }]);
+    node
+}
+
+/// A recognisable snapshot image of `len` bytes.
+pub(super) fn image(len: usize) -> Bytes {
+    (0..len).map(|i| (i % 251) as u8).collect()
 }
 
 fn follower_of(leader: NodeId) -> FollowerState {
@@ -88,6 +130,7 @@ fn follower_of(leader: NodeId) -> FollowerState {
         last_leader_contact_ms: 0,
         fetch_sent_ms: None,
         next_fetch_ms: 0,
+        snapshot_fetch: None,
     }
 }
 

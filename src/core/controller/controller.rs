@@ -1,0 +1,253 @@
+//! The active controller's decisions (Kafka's `QuorumController` with its control managers), as
+//! a pure state machine over the metadata image.
+//!
+//! Every operation takes the offset `at` that the entry carrying its records will get, decides
+//! the records, applies them to the controller's working image at once and returns them with
+//! the reply. The runtime proposes them to the quorum as one atomic batch at exactly that offset
+//! and answers the client once the entry commits. If a proposal fails (the node lost the lead),
+//! the runtime drops this controller and builds a new one from the committed image when it
+//! next leads, which reverts every uncommitted decision, as Kafka's controller does.
+//!
+//! Broker-facing operations live in `brokers.rs`, topic operations in `topics.rs`, elections
+//! and reassignments in `leadership.rs`; this file holds the state and the shared helpers.
+
+use super::election::{elect_leader, ElectionResult, ElectionType};
+use super::errors::ControllerError;
+use super::image::{MetadataImage, PartitionRegistration, NO_LEADER};
+use super::records::{ConfigResource, MetadataRecord};
+use super::sessions::BrokerSessions;
+use crate::runtime::RngStream;
+
+/// The topic config (and broker default) that allows unclean leader election.
+pub const UNCLEAN_LEADER_ELECTION_ENABLE: &str = "unclean.leader.election.enable";
+
+/// The controller's static settings, from the node's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControllerSettings {
+    /// `broker.session.timeout.ms`
+    pub session_timeout_ms: i64,
+    /// The static `unclean.leader.election.enable` (dynamic and topic values override it).
+    pub unclean_leader_election_default: bool,
+    /// `auto.leader.rebalance.enable`
+    pub auto_leader_rebalance: bool,
+    /// `leader.imbalance.check.interval.seconds`, in ms.
+    pub leader_imbalance_check_interval_ms: i64,
+    /// `num.partitions` and `default.replication.factor`, for requests that leave them at -1.
+    pub default_partitions: i32,
+    pub default_replication_factor: i16,
+}
+
+impl Default for ControllerSettings {
+    fn default() -> Self {
+        Self {
+            session_timeout_ms: 9_000,
+            unclean_leader_election_default: false,
+            auto_leader_rebalance: true,
+            leader_imbalance_check_interval_ms: 300_000,
+            default_partitions: 1,
+            default_replication_factor: 1,
+        }
+    }
+}
+
+/// Records to propose as one batch, and the answer to give once they commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome<R> {
+    pub records: Vec<MetadataRecord>,
+    pub reply: R,
+}
+
+/// The active controller.
+#[derive(Debug, Clone)]
+pub struct Controller {
+    pub(super) settings: ControllerSettings,
+    pub(super) image: MetadataImage,
+    pub(super) sessions: BrokerSessions,
+    pub(super) rng: RngStream,
+    pub(super) next_rebalance_ms: i64,
+}
+
+impl Controller {
+    /// Takes over from the committed `image` at `now_ms`. Every registered broker gets a fresh
+    /// session, so none is fenced for heartbeats that went to the previous controller.
+    pub fn new(
+        settings: ControllerSettings,
+        image: MetadataImage,
+        rng: RngStream,
+        now_ms: i64,
+    ) -> Self {
+        let mut sessions = BrokerSessions::default();
+        for broker in image.brokers.values() {
+            sessions.touch(broker.broker_id, broker.broker_epoch, now_ms);
+        }
+        let next_rebalance_ms = now_ms + settings.leader_imbalance_check_interval_ms;
+        Self {
+            settings,
+            image,
+            sessions,
+            rng,
+            next_rebalance_ms,
+        }
+    }
+
+    /// The working image: committed state plus this controller's decisions not yet committed.
+    pub fn image(&self) -> &MetadataImage {
+        &self.image
+    }
+
+    pub fn settings(&self) -> &ControllerSettings {
+        &self.settings
+    }
+
+    /// Applies `records` (decided at offset `at`) to the working image and wraps the reply.
+    pub(super) fn finish<R>(
+        &mut self,
+        at: i64,
+        records: Vec<MetadataRecord>,
+        reply: R,
+    ) -> Result<Outcome<R>, ControllerError> {
+        if !records.is_empty() {
+            self.image
+                .replay_batch(at, &records)
+                .map_err(ControllerError::Internal)?;
+        }
+        Ok(Outcome { records, reply })
+    }
+
+    /// Applies records decided so far, so later decisions in the same operation see them.
+    pub(super) fn apply_now(&mut self, records: &[MetadataRecord]) -> Result<(), ControllerError> {
+        self.image
+            .replay_records(records)
+            .map_err(ControllerError::Internal)
+    }
+
+    /// The effective `unclean.leader.election.enable` for `topic`: the topic's override, else the
+    /// cluster-wide dynamic default, else the static setting.
+    pub fn unclean_allowed(&self, topic: &str) -> bool {
+        let lookup = |resource: ConfigResource| {
+            self.image
+                .configs
+                .get(&resource)
+                .and_then(|configs| configs.get(UNCLEAN_LEADER_ELECTION_ENABLE))
+                .map(|value| value.trim().eq_ignore_ascii_case("true"))
+        };
+        lookup(ConfigResource::Topic(topic.to_string()))
+            .or_else(|| lookup(ConfigResource::Broker(String::new())))
+            .unwrap_or(self.settings.unclean_leader_election_default)
+    }
+
+    /// The change that elects a leader for one partition with the ISR set to `isr`, or `None`
+    /// when nothing would change. An unclean winner becomes the whole ISR (it is the only
+    /// replica known to hold what it will serve); a failed preferred election changes nothing.
+    pub(super) fn partition_change(
+        &self,
+        topic_id: u128,
+        partition: i32,
+        current: &PartitionRegistration,
+        isr: Vec<i32>,
+        election: ElectionType,
+        is_alive: impl Fn(i32) -> bool,
+    ) -> Option<MetadataRecord> {
+        let result = elect_leader(&current.replicas, &isr, current.leader, is_alive, election);
+        let (leader, isr, unclean) = match result {
+            ElectionResult::Elected {
+                leader,
+                unclean: true,
+            } => (leader, vec![leader], true),
+            ElectionResult::Elected { leader, .. } => (leader, isr, false),
+            ElectionResult::Offline if election == ElectionType::Preferred => {
+                (current.leader, isr, current.unclean)
+            }
+            ElectionResult::Offline => (NO_LEADER, isr, false),
+        };
+        let leader_changed = leader != current.leader;
+        let isr_changed = isr != current.isr;
+        if !leader_changed && !isr_changed {
+            return None;
+        }
+        Some(MetadataRecord::PartitionChange {
+            topic_id,
+            partition,
+            leader: leader_changed.then_some(leader),
+            isr: isr_changed.then_some(isr),
+            replicas: None,
+            adding_replicas: None,
+            removing_replicas: None,
+            unclean,
+        })
+    }
+
+    /// The changes that take `broker` out of every partition's leadership and ISR, because it
+    /// is being fenced or shutting down. The last ISR member stays in the ISR (KIP-841): the
+    /// ISR then still names who holds every acknowledged record, and the partition comes back
+    /// cleanly when that broker does.
+    pub(super) fn leave_partitions(&self, broker: i32) -> Vec<MetadataRecord> {
+        let alive = |b: i32| b != broker && self.image.is_active(b);
+        let mut changes = Vec::new();
+        for topic in self.image.topics.values() {
+            let election = ElectionType::Clean {
+                unclean_allowed: self.unclean_allowed(&topic.name),
+            };
+            for (&partition, current) in &topic.partitions {
+                if current.leader != broker && !current.isr.contains(&broker) {
+                    continue;
+                }
+                let isr = if current.isr.len() > 1 {
+                    current
+                        .isr
+                        .iter()
+                        .copied()
+                        .filter(|&r| r != broker)
+                        .collect()
+                } else {
+                    current.isr.clone()
+                };
+                changes.extend(self.partition_change(
+                    topic.topic_id,
+                    partition,
+                    current,
+                    isr,
+                    election,
+                    alive,
+                ));
+            }
+        }
+        changes
+    }
+
+    /// Elections for every leaderless partition, now that some broker became available (or
+    /// unclean election became allowed).
+    pub(super) fn elect_offline_partitions(&self) -> Vec<MetadataRecord> {
+        let alive = |b: i32| self.image.is_active(b);
+        let mut changes = Vec::new();
+        for topic in self.image.topics.values() {
+            let election = ElectionType::Clean {
+                unclean_allowed: self.unclean_allowed(&topic.name),
+            };
+            for (&partition, current) in &topic.partitions {
+                if current.leader != NO_LEADER {
+                    continue;
+                }
+                changes.extend(self.partition_change(
+                    topic.topic_id,
+                    partition,
+                    current,
+                    current.isr.clone(),
+                    election,
+                    alive,
+                ));
+            }
+        }
+        changes
+    }
+
+    /// A fresh, unused topic id from the controller's seeded stream.
+    pub(super) fn new_topic_id(&mut self) -> u128 {
+        loop {
+            let id = (u128::from(self.rng.next_u64()) << 64) | u128::from(self.rng.next_u64());
+            if id != 0 && !self.image.topics.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+}
