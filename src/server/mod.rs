@@ -10,6 +10,7 @@ pub mod errors;
 pub mod handlers;
 pub mod listener;
 pub mod meta_properties;
+pub mod quorum;
 pub mod topic_name;
 pub mod topics;
 

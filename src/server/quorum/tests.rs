@@ -1,0 +1,328 @@
+//! Three metadata replicas on in-memory disks, wired by a hand-driven network: elections,
+//! controller operations committed everywhere, leader failover with the new controller
+//! continuing from the committed image, restart from disk, and snapshots.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use super::*;
+use crate::core::controller::{
+    ControllerSettings, CreateTopicRequest, Endpoint, HeartbeatRequest, MetadataImage,
+    RegisterBrokerRequest,
+};
+use crate::core::raft::{Event, QuorumObserver, RaftConfig};
+use crate::runtime::RngStream;
+use crate::storage::raft_store::RaftStoreConfig;
+use crate::storage::MemDisk;
+
+const STEP_MS: i64 = 10;
+
+struct Member {
+    disk: Arc<MemDisk>,
+    up: Option<(MetadataReplica, ActiveController)>,
+}
+
+struct Cluster {
+    members: BTreeMap<i32, Member>,
+    /// Kafka's RaftEventSimulationTest invariants, checked after every delivery round.
+    observer: QuorumObserver,
+    now: i64,
+    snapshot_after_bytes: u64,
+}
+
+impl Cluster {
+    fn new(snapshot_after_bytes: u64) -> Self {
+        let mut cluster = Self {
+            members: BTreeMap::new(),
+            observer: QuorumObserver::new((1..=3).collect()),
+            now: 0,
+            snapshot_after_bytes,
+        };
+        for id in 1..=3 {
+            let disk = Arc::new(MemDisk::new());
+            cluster.members.insert(id, Member { disk, up: None });
+        }
+        for id in 1..=3 {
+            cluster.start(id);
+        }
+        cluster
+    }
+
+    fn start(&mut self, id: i32) {
+        let voters: BTreeSet<i32> = self.members.keys().copied().collect();
+        let settings = ReplicaSettings {
+            raft: RaftConfig::new(id, voters),
+            store: RaftStoreConfig::default(),
+            snapshot_after_bytes: self.snapshot_after_bytes,
+        };
+        let member = self.members.get_mut(&id).unwrap();
+        let rng = RngStream::new(id as u64 + self.now as u64, "raft");
+        let disk = member.disk.clone();
+        let replica =
+            MetadataReplica::open(disk, Path::new("/meta"), settings, rng, self.now).unwrap();
+        let active = ActiveController::new(ControllerSettings::default(), 42);
+        member.up = Some((replica, active));
+    }
+
+    fn kill(&mut self, id: i32) {
+        self.members.get_mut(&id).unwrap().up = None;
+        self.observer.restarted(id);
+    }
+
+    fn observe(&mut self) {
+        let views: Vec<_> = self
+            .members
+            .values()
+            .filter_map(|m| m.up.as_ref().map(|(replica, _)| replica.node().view()))
+            .collect();
+        self.observer.observe(&views).unwrap();
+    }
+
+    /// Advances time by one step: every live replica ticks, then messages are delivered until
+    /// none are left (a network with no delay, but only between live nodes).
+    fn step(&mut self) {
+        self.now += STEP_MS;
+        let now = self.now;
+        for member in self.members.values_mut() {
+            if let Some((replica, _)) = &mut member.up {
+                replica.handle(now, Event::Tick).unwrap();
+            }
+        }
+        self.observe();
+        self.deliver();
+    }
+
+    fn deliver(&mut self) {
+        let now = self.now;
+        loop {
+            let mut mail = Vec::new();
+            for (&from, member) in &mut self.members {
+                if let Some((replica, _)) = &mut member.up {
+                    for (to, message) in replica.take_outbox() {
+                        mail.push((from, to, message));
+                    }
+                }
+            }
+            if mail.is_empty() {
+                return;
+            }
+            for (from, to, message) in mail {
+                if let Some(Member {
+                    up: Some((replica, _)),
+                    ..
+                }) = self.members.get_mut(&to)
+                {
+                    replica
+                        .handle(now, Event::Received { from, message })
+                        .unwrap();
+                }
+                self.observe();
+            }
+        }
+    }
+
+    fn run_until(&mut self, what: &str, mut done: impl FnMut(&mut Self) -> bool) {
+        for _ in 0..2_000 {
+            if done(self) {
+                return;
+            }
+            self.step();
+        }
+        panic!("{what} did not happen within {} ms", 2_000 * STEP_MS);
+    }
+
+    /// The node whose controller is active, once there is one.
+    fn controller(&mut self) -> i32 {
+        let now = self.now;
+        let mut active = None;
+        self.run_until("an active controller", |cluster| {
+            for (&id, member) in &mut cluster.members {
+                if let Some((replica, controller)) = &mut member.up {
+                    if controller.is_active(replica, now) {
+                        active = Some(id);
+                        return true;
+                    }
+                }
+            }
+            false
+        });
+        active.unwrap()
+    }
+
+    fn submit<R>(
+        &mut self,
+        operation: impl FnOnce(
+            &mut crate::core::controller::Controller,
+            i64,
+        ) -> Result<
+            crate::core::controller::Outcome<R>,
+            crate::core::controller::ControllerError,
+        >,
+    ) -> R {
+        let id = self.controller();
+        let now = self.now;
+        let (replica, active) = self.members.get_mut(&id).unwrap().up.as_mut().unwrap();
+        let submitted = active.submit(replica, now, operation).unwrap();
+        if let Some(offset) = submitted.commit_offset {
+            self.deliver();
+            self.run_until("the commit", |cluster| {
+                let (replica, _) = cluster.members[&id].up.as_ref().unwrap();
+                replica.image().offset > offset
+            });
+        }
+        submitted.reply
+    }
+
+    fn images(&self) -> Vec<MetadataImage> {
+        self.members
+            .values()
+            .filter_map(|m| m.up.as_ref().map(|(replica, _)| replica.image().clone()))
+            .collect()
+    }
+
+    /// Runs until every live replica holds the same image.
+    fn converge(&mut self) -> MetadataImage {
+        self.run_until("convergence", |cluster| {
+            let images = cluster.images();
+            images.windows(2).all(|pair| pair[0] == pair[1])
+        });
+        self.images().remove(0)
+    }
+}
+
+fn register_and_create(cluster: &mut Cluster, topic: &str) {
+    for broker in 1..=3 {
+        let request = RegisterBrokerRequest {
+            broker_id: broker,
+            incarnation_id: 500 + broker as u128,
+            endpoints: vec![Endpoint {
+                listener: "PLAINTEXT".into(),
+                host: "127.0.0.1".into(),
+                port: 9090 + broker as u16,
+            }],
+            rack: None,
+        };
+        let now = cluster.now;
+        let epoch = cluster.submit(|c, at| c.register_broker(request, now, at));
+        let now = cluster.now;
+        cluster.submit(|c, at| {
+            let heartbeat = HeartbeatRequest {
+                broker_id: broker,
+                broker_epoch: epoch,
+                current_metadata_offset: at,
+                want_fence: false,
+                want_shutdown: false,
+            };
+            c.heartbeat(heartbeat, now, at)
+        });
+    }
+    create(cluster, topic);
+}
+
+fn create(cluster: &mut Cluster, topic: &str) {
+    let request = CreateTopicRequest {
+        name: topic.into(),
+        num_partitions: 6,
+        replication_factor: 1,
+        assignments: BTreeMap::new(),
+        configs: BTreeMap::new(),
+    };
+    cluster.submit(|c, at| c.create_topic(request, false, at));
+}
+
+#[test]
+fn decisions_commit_on_every_replica() {
+    let mut cluster = Cluster::new(u64::MAX);
+    register_and_create(&mut cluster, "orders");
+    let image = cluster.converge();
+    assert_eq!(image.active_brokers(), vec![1, 2, 3]);
+    let topic = image.topic_by_name("orders").unwrap();
+    assert_eq!(topic.partitions.len(), 6);
+}
+
+#[test]
+fn a_new_controller_continues_from_the_committed_image_and_the_old_one_catches_up() {
+    let mut cluster = Cluster::new(u64::MAX);
+    register_and_create(&mut cluster, "orders");
+    let first = cluster.controller();
+    cluster.kill(first);
+    let second = cluster.controller();
+    assert_ne!(first, second);
+    create(&mut cluster, "payments");
+    // A topic the old controller created is still there, and names are still unique.
+    let now = cluster.now;
+    let (replica, active) = cluster
+        .members
+        .get_mut(&second)
+        .unwrap()
+        .up
+        .as_mut()
+        .unwrap();
+    let again = CreateTopicRequest {
+        name: "orders".into(),
+        num_partitions: 1,
+        replication_factor: 1,
+        assignments: BTreeMap::new(),
+        configs: BTreeMap::new(),
+    };
+    let refused = active.submit(replica, now, |c, at| c.create_topic(again, false, at));
+    assert!(
+        matches!(refused, Err(SubmitError::Refused(_))),
+        "{refused:?}"
+    );
+    cluster.start(first);
+    let image = cluster.converge();
+    assert!(image.topic_by_name("orders").is_some());
+    assert!(image.topic_by_name("payments").is_some());
+    assert_eq!(cluster.images().len(), 3);
+}
+
+#[test]
+fn a_follower_refuses_controller_work_and_names_the_leader() {
+    let mut cluster = Cluster::new(u64::MAX);
+    let leader = cluster.controller();
+    let follower = *cluster.members.keys().find(|&&id| id != leader).unwrap();
+    let now = cluster.now;
+    let (replica, active) = cluster
+        .members
+        .get_mut(&follower)
+        .unwrap()
+        .up
+        .as_mut()
+        .unwrap();
+    let result = active.submit(replica, now, |c, at| c.delete_topic("x", at));
+    match result {
+        Err(SubmitError::NotController { leader: named }) => assert_eq!(named, Some(leader)),
+        other => panic!("expected NotController, got {other:?}"),
+    }
+}
+
+#[test]
+fn snapshots_bound_the_log_and_restarts_rebuild_the_image_from_them() {
+    let mut cluster = Cluster::new(512);
+    register_and_create(&mut cluster, "a");
+    create(&mut cluster, "b");
+    create(&mut cluster, "c");
+    let before = cluster.converge();
+    for id in 1..=3 {
+        let (replica, _) = cluster.members[&id].up.as_ref().unwrap();
+        assert!(
+            replica.node().log_start_offset() > 0,
+            "node {id} snapshotted and dropped its log prefix"
+        );
+    }
+    // Restart everyone from disk: the images come back from snapshot + log.
+    for id in 1..=3 {
+        cluster.kill(id);
+    }
+    for id in 1..=3 {
+        cluster.start(id);
+    }
+    let after = cluster.converge();
+    assert_eq!(after.topics, before.topics);
+    assert_eq!(after.brokers, before.brokers);
+    // And the quorum still works.
+    create(&mut cluster, "d");
+    assert!(cluster.converge().topic_by_name("d").is_some());
+}
