@@ -57,10 +57,12 @@ impl Controller {
                 self.sessions.touch(id, epoch, now_ms);
                 return self.finish(at, records, epoch);
             }
-            if self
+            // A fenced registration holds nothing: only a live, unfenced one blocks (Kafka's
+            // `hasValidSession`).
+            let live = self
                 .sessions
-                .is_valid(id, existing.broker_epoch, now_ms, timeout)
-            {
+                .is_valid(id, existing.broker_epoch, now_ms, timeout);
+            if !existing.fenced && live {
                 return Err(ControllerError::DuplicateBrokerRegistration { broker_id: id });
             }
         }
@@ -76,6 +78,7 @@ impl Controller {
         // The old incarnation is gone: whatever it led needs a new leader. (Its session had
         // expired, so normally it was fenced already and this is empty.)
         records.extend(leaving);
+        self.sessions.remove(id);
         self.sessions.touch(id, at, now_ms);
         self.finish(at, records, at)
     }
@@ -104,6 +107,8 @@ impl Controller {
         }
         let epoch = registration.broker_epoch;
         self.sessions.touch(id, epoch, now_ms);
+        self.sessions
+            .report_offset(id, request.current_metadata_offset);
         let is_caught_up = request.current_metadata_offset > epoch;
         let mut records = Vec::new();
         let change = |fenced: Option<bool>, in_controlled_shutdown: Option<bool>| {
@@ -116,6 +121,7 @@ impl Controller {
         };
         if request.want_shutdown {
             if !registration.fenced && !registration.in_controlled_shutdown {
+                self.sessions.begin_shutdown(id, at);
                 records.push(change(None, Some(true)));
                 self.apply_now(&records)?;
                 let leaving = self.leave_partitions(id);
@@ -140,7 +146,18 @@ impl Controller {
             .values()
             .flat_map(|t| t.partitions.values())
             .any(|p| p.leader == id);
-        let should_shutdown = request.want_shutdown && leads_nothing;
+        // Kafka's rule: the broker may go once every other active broker has replayed the
+        // batch that moved its leadership away, so new leaders know they lead before it exits.
+        let others_caught_up = match self.sessions.shutdown_offset(id) {
+            None => true,
+            Some(moved_at) => self
+                .image
+                .active_brokers()
+                .into_iter()
+                .filter(|&b| b != id)
+                .all(|b| self.sessions.reported_offset(b) > moved_at),
+        };
+        let should_shutdown = request.want_shutdown && leads_nothing && others_caught_up;
         let still_unfenced = self.image.brokers.get(&id).is_some_and(|b| !b.fenced);
         if should_shutdown && still_unfenced {
             // The broker will exit now; fence it so nothing is placed on it meanwhile.
@@ -180,6 +197,13 @@ impl Controller {
             self.apply_now(&fence)?;
             records.extend(fence);
             self.sessions.remove(id);
+        }
+        if records.is_empty() {
+            // Finish what a capped batch left over (a broker leading more partitions than one
+            // batch holds), one batch per tick.
+            let leftovers = self.unfinished_moves();
+            self.apply_now(&leftovers)?;
+            records.extend(leftovers);
         }
         if self.settings.auto_leader_rebalance && now_ms >= self.next_rebalance_ms {
             self.next_rebalance_ms = now_ms + self.settings.leader_imbalance_check_interval_ms;

@@ -18,6 +18,12 @@ use super::records::{ConfigResource, MetadataRecord};
 use super::sessions::BrokerSessions;
 use crate::runtime::RngStream;
 
+/// Most records one operation writes in one metadata entry (Kafka caps user operations at
+/// 10,000 records; entries here are at most 1 MiB and a partition record is about 220 bytes).
+/// Fencing, unfencing and rebalancing write at most this many partition changes per batch and
+/// finish the rest on the next tick.
+pub const RECORDS_PER_OPERATION_MAX: usize = 4_000;
+
 /// The topic config (and broker default) that allows unclean leader election.
 pub const UNCLEAN_LEADER_ELECTION_ENABLE: &str = "unclean.leader.election.enable";
 
@@ -174,6 +180,7 @@ impl Controller {
             adding_replicas: None,
             removing_replicas: None,
             unclean,
+            recovered: false,
         })
     }
 
@@ -185,6 +192,9 @@ impl Controller {
         let alive = |b: i32| b != broker && self.image.is_active(b);
         let mut changes = Vec::new();
         for topic in self.image.topics.values() {
+            if changes.len() >= RECORDS_PER_OPERATION_MAX {
+                break;
+            }
             let election = ElectionType::Clean {
                 unclean_allowed: self.unclean_allowed(&topic.name),
             };
@@ -212,6 +222,32 @@ impl Controller {
                 ));
             }
         }
+        changes.truncate(RECORDS_PER_OPERATION_MAX);
+        changes
+    }
+
+    /// Work a capped batch left over: partitions still led by, or in the ISR of (beyond the
+    /// last member), brokers that are fenced or shutting down, and leaderless partitions that
+    /// now have an eligible leader.
+    pub(super) fn unfinished_moves(&self) -> Vec<MetadataRecord> {
+        let inactive: Vec<i32> = self
+            .image
+            .brokers
+            .values()
+            .filter(|b| !b.is_active())
+            .map(|b| b.broker_id)
+            .collect();
+        let mut changes = Vec::new();
+        for broker in inactive {
+            if changes.len() >= RECORDS_PER_OPERATION_MAX {
+                break;
+            }
+            changes.extend(self.leave_partitions(broker));
+        }
+        if changes.is_empty() {
+            changes = self.elect_offline_partitions();
+        }
+        changes.truncate(RECORDS_PER_OPERATION_MAX);
         changes
     }
 
@@ -221,6 +257,9 @@ impl Controller {
         let alive = |b: i32| self.image.is_active(b);
         let mut changes = Vec::new();
         for topic in self.image.topics.values() {
+            if changes.len() >= RECORDS_PER_OPERATION_MAX {
+                break;
+            }
             let election = ElectionType::Clean {
                 unclean_allowed: self.unclean_allowed(&topic.name),
             };
@@ -238,6 +277,7 @@ impl Controller {
                 ));
             }
         }
+        changes.truncate(RECORDS_PER_OPERATION_MAX);
         changes
     }
 

@@ -58,10 +58,42 @@ pub enum ControllerError {
     EligibleLeadersNotAvailable,
     /// NO_REASSIGNMENT_IN_PROGRESS
     NoReassignmentInProgress,
-    /// INVALID_REQUEST: an ISR change from a leader that is not current.
+    /// FENCED_LEADER_EPOCH: an ISR change from a leader epoch that is not current.
     FencedLeaderEpoch {
         leader_epoch: i32,
         current: i32,
+    },
+    /// INVALID_REQUEST: an ISR change from a broker that does not lead the partition.
+    NotLeader {
+        broker_id: i32,
+        leader: i32,
+    },
+    /// INVALID_UPDATE_VERSION: an ISR change based on an older partition state.
+    InvalidUpdateVersion {
+        partition_epoch: i32,
+        current: i32,
+    },
+    /// INVALID_REQUEST: an ISR that is not a set of the partition's replicas with the leader in
+    /// it, or that grows while the leader is still recovering from an unclean election.
+    InvalidIsr {
+        isr: Vec<i32>,
+        replicas: Vec<i32>,
+        leader: i32,
+    },
+    /// INELIGIBLE_REPLICA: an ISR member that is fenced, shutting down or not registered.
+    IneligibleReplica {
+        broker_id: i32,
+    },
+    /// INVALID_REQUEST: manual assignments together with a count or factor.
+    AssignmentsWithCountOrFactor,
+    /// INVALID_REQUEST: one config named twice in one request.
+    DuplicateConfig {
+        name: String,
+    },
+    /// POLICY_VIOLATION: one request would write more records than one metadata entry holds.
+    TooManyRecords {
+        records: usize,
+        records_max: usize,
     },
     /// UNKNOWN_SERVER_ERROR: the controller's own decision did not fit its image (a bug).
     Internal(ReplayError),
@@ -104,7 +136,10 @@ impl fmt::Display for ControllerError {
             } => write!(f, "replication factor {replication_factor}: {reason}"),
             ControllerError::InvalidReplicaAssignment { reason } => write!(f, "{reason}"),
             ControllerError::ElectionNotNeeded => {
-                write!(f, "the preferred leader already leads this partition")
+                write!(
+                    f,
+                    "the partition already has the leader this election would choose"
+                )
             }
             ControllerError::PreferredLeaderNotAvailable { preferred } => match preferred {
                 Some(id) => write!(f, "preferred leader {id} is not alive or not in the ISR"),
@@ -122,6 +157,47 @@ impl fmt::Display for ControllerError {
             } => write!(
                 f,
                 "leader epoch {leader_epoch} is not the partition's current epoch {current}"
+            ),
+            ControllerError::NotLeader { broker_id, leader } => write!(
+                f,
+                "broker {broker_id} asked to change the ISR but broker {leader} leads the partition"
+            ),
+            ControllerError::InvalidUpdateVersion {
+                partition_epoch,
+                current,
+            } => write!(
+                f,
+                "partition epoch {partition_epoch} is stale; the partition is at {current}"
+            ),
+            ControllerError::InvalidIsr {
+                isr,
+                replicas,
+                leader,
+            } => write!(
+                f,
+                "ISR {isr:?} must be distinct replicas of {replicas:?} including leader {leader}, \
+                 and only the leader while it recovers from an unclean election"
+            ),
+            ControllerError::IneligibleReplica { broker_id } => write!(
+                f,
+                "broker {broker_id} is fenced, shutting down or not registered and cannot join \
+                 the ISR"
+            ),
+            ControllerError::AssignmentsWithCountOrFactor => write!(
+                f,
+                "give either replica assignments or a partition count and replication factor, \
+                 not both"
+            ),
+            ControllerError::DuplicateConfig { name } => {
+                write!(f, "config {name:?} is named more than once in the request")
+            }
+            ControllerError::TooManyRecords {
+                records,
+                records_max,
+            } => write!(
+                f,
+                "the request would write {records} metadata records, more than {records_max}; \
+                 split it into smaller requests"
             ),
             ControllerError::Internal(error) => write!(f, "internal controller error: {error}"),
         }

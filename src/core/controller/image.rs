@@ -325,6 +325,7 @@ impl MetadataImage {
                 adding_replicas,
                 removing_replicas,
                 unclean,
+                recovered,
             } => {
                 let topic = self.topic_mut(*topic_id)?;
                 let current =
@@ -335,12 +336,15 @@ impl MetadataImage {
                             topic_id: *topic_id,
                             partition: *partition,
                         })?;
+                // A present leader always bumps the epoch, even when it is the same broker: that
+                // is how replicas a reassignment removed are fenced (Kafka's PartitionChange).
                 if let Some(leader) = leader {
-                    if *leader != current.leader {
-                        current.leader = *leader;
-                        current.leader_epoch += 1;
-                        current.unclean = *unclean;
-                    }
+                    current.leader = *leader;
+                    current.leader_epoch += 1;
+                    current.unclean = *unclean;
+                }
+                if *recovered {
+                    current.unclean = false;
                 }
                 if let Some(isr) = isr {
                     current.isr = isr.clone();

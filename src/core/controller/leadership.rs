@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use super::controller::{Controller, Outcome};
+use super::controller::{Controller, Outcome, RECORDS_PER_OPERATION_MAX};
 use super::election::ElectionType;
 use super::errors::ControllerError;
 use super::image::{PartitionRegistration, NO_LEADER};
@@ -23,6 +23,18 @@ use super::records::MetadataRecord;
 pub enum ElectionKind {
     Preferred,
     Unclean,
+}
+
+/// AlterPartition's content for one partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlterIsrRequest {
+    /// The broker asking: it must be the partition's leader.
+    pub broker_id: i32,
+    pub leader_epoch: i32,
+    pub partition_epoch: i32,
+    pub isr: Vec<i32>,
+    /// The leader finished recovering from an unclean election (KIP-704).
+    pub recovered: bool,
 }
 
 /// A reassignment in progress, as ListPartitionReassignments reports it.
@@ -111,10 +123,13 @@ impl Controller {
                 ));
             }
         }
+        changes.truncate(RECORDS_PER_OPERATION_MAX);
         changes
     }
 
-    /// Starts (`Some(target)`) or cancels (`None`) a reassignment of one partition.
+    /// Starts (`Some(target)`) or cancels (`None`) a reassignment of one partition. A new
+    /// target replaces one in progress; replicas added for the old target and not in the new
+    /// one become replicas being removed, so the ISR and leader never leave the replica set.
     pub fn alter_reassignment(
         &mut self,
         topic: &str,
@@ -124,40 +139,16 @@ impl Controller {
     ) -> Result<Outcome<()>, ControllerError> {
         let (topic_id, current) = self.lookup(topic, partition)?;
         let record = match target {
-            None => {
-                if !current.is_reassigning() {
-                    return Err(ControllerError::NoReassignmentInProgress);
-                }
-                // Back to the replicas from before: drop the ones being added.
-                let original: Vec<i32> = current
-                    .replicas
-                    .iter()
-                    .copied()
-                    .filter(|r| !current.adding_replicas.contains(r))
-                    .collect();
-                self.move_to(topic_id, partition, &current, &current.isr, original)
-            }
+            None => self.revert_reassignment(topic, topic_id, partition, &current)?,
             Some(target) => {
                 self.check_replica_list(&target, None)?;
-                if target == current.replicas && !current.is_reassigning() {
-                    return self.finish(at, Vec::new(), ());
-                }
-                let original = if current.is_reassigning() {
-                    current
-                        .replicas
-                        .iter()
-                        .copied()
-                        .filter(|r| !current.adding_replicas.contains(r))
-                        .collect()
-                } else {
-                    current.replicas.clone()
-                };
                 let adding: Vec<i32> = target
                     .iter()
                     .copied()
-                    .filter(|r| !original.contains(r))
+                    .filter(|r| !current.replicas.contains(r))
                     .collect();
-                let removing: Vec<i32> = original
+                let removing: Vec<i32> = current
+                    .replicas
                     .iter()
                     .copied()
                     .filter(|r| !target.contains(r))
@@ -173,8 +164,57 @@ impl Controller {
                 self.complete_or_record(topic_id, partition, &current, in_progress)
             }
         };
-        let records = record.into_iter().collect();
-        self.finish(at, records, ())
+        self.finish(at, record.into_iter().collect(), ())
+    }
+
+    /// Cancels a reassignment (Kafka's `PartitionReassignmentRevert`): back to the replicas
+    /// from before, the ISR without the replicas being added. If that leaves the ISR empty,
+    /// the first original replica becomes the ISR uncleanly, which only an operator who allows
+    /// unclean election for the topic may ask for.
+    fn revert_reassignment(
+        &self,
+        topic: &str,
+        topic_id: u128,
+        partition: i32,
+        current: &PartitionRegistration,
+    ) -> Result<Option<MetadataRecord>, ControllerError> {
+        if !current.is_reassigning() {
+            return Err(ControllerError::NoReassignmentInProgress);
+        }
+        let original: Vec<i32> = current
+            .replicas
+            .iter()
+            .copied()
+            .filter(|r| !current.adding_replicas.contains(r))
+            .collect();
+        let mut isr: Vec<i32> = current
+            .isr
+            .iter()
+            .copied()
+            .filter(|r| original.contains(r))
+            .collect();
+        let mut unclean = false;
+        if isr.is_empty() {
+            if !self.unclean_allowed(topic) {
+                return Err(ControllerError::EligibleLeadersNotAvailable);
+            }
+            isr = original.first().copied().into_iter().collect();
+            unclean = true;
+        }
+        let reverted = PartitionRegistration {
+            replicas: original,
+            isr,
+            adding_replicas: Vec::new(),
+            removing_replicas: Vec::new(),
+            ..current.clone()
+        };
+        let record = self.settle_leader(topic_id, partition, current, reverted);
+        Ok(record.map(|mut record| {
+            if let MetadataRecord::PartitionChange { unclean: u, .. } = &mut record {
+                *u |= unclean;
+            }
+            record
+        }))
     }
 
     /// Reassignments in progress, in topic and partition order.
@@ -197,45 +237,76 @@ impl Controller {
         out
     }
 
-    /// A partition leader changes its ISR (AlterPartition). The leader must be current and the
-    /// new ISR a subset of the replicas that includes the leader; a reassignment whose added
-    /// replicas have all joined completes.
+    /// A partition leader changes its ISR (Kafka's AlterPartition, validated as
+    /// `validateAlterPartitionData` does). A reassignment whose target replicas have all joined
+    /// completes.
     pub fn alter_isr(
         &mut self,
         topic: &str,
         partition: i32,
-        leader_epoch: i32,
-        isr: Vec<i32>,
+        request: AlterIsrRequest,
         at: i64,
     ) -> Result<Outcome<()>, ControllerError> {
         let (topic_id, current) = self.lookup(topic, partition)?;
-        if leader_epoch != current.leader_epoch {
+        if request.broker_id != current.leader {
+            return Err(ControllerError::NotLeader {
+                broker_id: request.broker_id,
+                leader: current.leader,
+            });
+        }
+        if request.leader_epoch != current.leader_epoch {
             return Err(ControllerError::FencedLeaderEpoch {
-                leader_epoch,
+                leader_epoch: request.leader_epoch,
                 current: current.leader_epoch,
             });
         }
+        if request.partition_epoch != current.partition_epoch {
+            return Err(ControllerError::InvalidUpdateVersion {
+                partition_epoch: request.partition_epoch,
+                current: current.partition_epoch,
+            });
+        }
+        let isr = request.isr;
         let distinct: BTreeSet<i32> = isr.iter().copied().collect();
         let valid = distinct.len() == isr.len()
             && isr.contains(&current.leader)
             && isr.iter().all(|r| current.replicas.contains(r));
         if !valid {
-            let reason = format!(
-                "ISR {isr:?} must be distinct replicas of {:?} including leader {}",
-                current.replicas, current.leader
-            );
-            return Err(ControllerError::InvalidReplicaAssignment { reason });
+            return Err(ControllerError::InvalidIsr {
+                isr,
+                replicas: current.replicas.clone(),
+                leader: current.leader,
+            });
+        }
+        if let Some(&ineligible) = isr
+            .iter()
+            .find(|&&r| r != current.leader && !self.image.is_active(r))
+        {
+            return Err(ControllerError::IneligibleReplica {
+                broker_id: ineligible,
+            });
+        }
+        // KIP-704: a leader elected uncleanly must first recover, alone in the ISR.
+        let still_recovering = current.unclean && !request.recovered;
+        if still_recovering && isr.len() > 1 {
+            return Err(ControllerError::InvalidIsr {
+                isr,
+                replicas: current.replicas.clone(),
+                leader: current.leader,
+            });
         }
         let proposed = PartitionRegistration {
             isr,
+            unclean: still_recovering,
             ..current.clone()
         };
         let record = self.complete_or_record(topic_id, partition, &current, proposed);
         self.finish(at, record.into_iter().collect(), ())
     }
 
-    /// The change from `current` to `proposed`, completing a reassignment if every added
-    /// replica is in the ISR.
+    /// The change from `current` to `proposed`, completing a reassignment once every target
+    /// replica is in the ISR (not counting replicas being removed), as Kafka's
+    /// `maybeCompleteReassignment` does.
     fn complete_or_record(
         &self,
         topic_id: u128,
@@ -243,53 +314,51 @@ impl Controller {
         current: &PartitionRegistration,
         proposed: PartitionRegistration,
     ) -> Option<MetadataRecord> {
-        let complete = proposed.is_reassigning()
-            && proposed
-                .adding_replicas
-                .iter()
-                .all(|r| proposed.isr.contains(r));
-        if complete {
+        if proposed.is_reassigning() {
             let target = proposed.target_replicas();
-            return self.move_to(topic_id, partition, current, &proposed.isr, target);
+            let isr_kept: Vec<i32> = proposed
+                .isr
+                .iter()
+                .copied()
+                .filter(|r| !proposed.removing_replicas.contains(r))
+                .collect();
+            let complete = !isr_kept.is_empty() && target.iter().all(|r| isr_kept.contains(r));
+            if complete {
+                let done = PartitionRegistration {
+                    replicas: target,
+                    isr: isr_kept,
+                    adding_replicas: Vec::new(),
+                    removing_replicas: Vec::new(),
+                    ..proposed
+                };
+                return self.settle_leader(topic_id, partition, current, done);
+            }
         }
-        diff(topic_id, partition, current, &proposed)
+        diff(topic_id, partition, current, &proposed, false)
     }
 
-    /// The change that makes `replicas` the partition's whole replica set, ends any
-    /// reassignment, keeps the ISR (`isr`, the current or the newly reported one) within it and
-    /// re-elects the leader if it left.
-    fn move_to(
+    /// The change to `proposed` with its leader re-elected if it is no longer an ISR member,
+    /// and the leader epoch bumped if any replica left (which fences the removed replicas).
+    fn settle_leader(
         &self,
         topic_id: u128,
         partition: i32,
         current: &PartitionRegistration,
-        isr: &[i32],
-        replicas: Vec<i32>,
+        mut proposed: PartitionRegistration,
     ) -> Option<MetadataRecord> {
-        // An ISR left empty (nothing of the old one remains) means no clean leader until a
-        // replica catches up, which is the truth.
-        let isr: Vec<i32> = isr
-            .iter()
-            .copied()
-            .filter(|r| replicas.contains(r))
-            .collect();
-        let mut leader = current.leader;
-        if !replicas.contains(&leader) || !isr.contains(&leader) {
-            leader = replicas
+        if !proposed.isr.contains(&proposed.leader) {
+            proposed.leader = proposed
+                .replicas
                 .iter()
                 .copied()
-                .find(|&r| isr.contains(&r) && self.image.is_active(r))
+                .find(|&r| proposed.isr.contains(&r) && self.image.is_active(r))
                 .unwrap_or(NO_LEADER);
         }
-        let proposed = PartitionRegistration {
-            replicas,
-            isr,
-            adding_replicas: Vec::new(),
-            removing_replicas: Vec::new(),
-            leader,
-            ..current.clone()
-        };
-        diff(topic_id, partition, current, &proposed)
+        let replica_left = current
+            .replicas
+            .iter()
+            .any(|r| !proposed.replicas.contains(r));
+        diff(topic_id, partition, current, &proposed, replica_left)
     }
 
     fn lookup(
@@ -313,24 +382,28 @@ impl Controller {
     }
 }
 
-/// The PartitionChange record that turns `current` into `proposed`, or `None` if equal.
+/// The PartitionChange record that turns `current` into `proposed`, or `None` if equal. With
+/// `bump_epoch` the leader is written even if unchanged, which bumps the leader epoch.
 fn diff(
     topic_id: u128,
     partition: i32,
     current: &PartitionRegistration,
     proposed: &PartitionRegistration,
+    bump_epoch: bool,
 ) -> Option<MetadataRecord> {
     let changed = |a: &Vec<i32>, b: &Vec<i32>| (a != b).then(|| b.clone());
-    let leader = (proposed.leader != current.leader).then_some(proposed.leader);
+    let leader = (bump_epoch || proposed.leader != current.leader).then_some(proposed.leader);
     let isr = changed(&current.isr, &proposed.isr);
     let replicas = changed(&current.replicas, &proposed.replicas);
     let adding_replicas = changed(&current.adding_replicas, &proposed.adding_replicas);
     let removing_replicas = changed(&current.removing_replicas, &proposed.removing_replicas);
+    let recovered = current.unclean && !proposed.unclean && leader.is_none();
     let nothing = leader.is_none()
         && isr.is_none()
         && replicas.is_none()
         && adding_replicas.is_none()
-        && removing_replicas.is_none();
+        && removing_replicas.is_none()
+        && !recovered;
     (!nothing).then_some(MetadataRecord::PartitionChange {
         topic_id,
         partition,
@@ -339,6 +412,7 @@ fn diff(
         replicas,
         adding_replicas,
         removing_replicas,
-        unclean: false,
+        unclean: leader.is_some() && proposed.unclean,
+        recovered,
     })
 }

@@ -34,6 +34,6 @@ pub use controller::{Controller, ControllerSettings, Outcome};
 pub use election::{elect_leader, ElectionResult, ElectionType};
 pub use errors::ControllerError;
 pub use image::{BrokerRegistration, MetadataImage, PartitionRegistration, ReplayError, NO_LEADER};
-pub use leadership::{ElectionKind, Reassignment};
+pub use leadership::{AlterIsrRequest, ElectionKind, Reassignment};
 pub use records::{decode_batch, encode_batch, ConfigResource, Endpoint, MetadataRecord};
 pub use topics::{CreateTopicRequest, CreatedTopic};

@@ -79,8 +79,9 @@ pub enum MetadataRecord {
         partition_epoch: i32,
         unclean: bool,
     },
-    /// A change to a partition: only the fields that change are present. A leader change bumps
-    /// the leader epoch when replayed; every change bumps the partition epoch.
+    /// A change to a partition: only the fields that change are present. A present `leader`
+    /// bumps the leader epoch when replayed (even if it names the same broker, which fences
+    /// removed replicas); every change bumps the partition epoch.
     PartitionChange {
         #[serde(with = "uuid_text")]
         topic_id: u128,
@@ -92,6 +93,8 @@ pub enum MetadataRecord {
         removing_replicas: Option<Vec<i32>>,
         /// The new leader was chosen from outside the ISR (KIP-704's leader recovery state).
         unclean: bool,
+        /// The leader reports it has recovered from an unclean election.
+        recovered: bool,
     },
     /// Sets (`Some`) or removes (`None`) one config of a resource.
     Config {
@@ -249,6 +252,7 @@ mod tests {
                 adding_replicas: None,
                 removing_replicas: None,
                 unclean: false,
+                recovered: false,
             },
             MetadataRecord::Config {
                 resource: ConfigResource::Topic("orders".into()),

@@ -10,6 +10,10 @@ use std::collections::BTreeMap;
 pub struct BrokerSessions {
     /// Broker id → (broker epoch the session belongs to, last contact in ms).
     last_contact: BTreeMap<i32, (i64, i64)>,
+    /// The metadata offset each broker last said it will replay next.
+    reported_offsets: BTreeMap<i32, i64>,
+    /// For a broker in controlled shutdown, the offset of the batch that moved its leadership.
+    shutdown_offsets: BTreeMap<i32, i64>,
 }
 
 impl BrokerSessions {
@@ -20,6 +24,29 @@ impl BrokerSessions {
 
     pub fn remove(&mut self, broker_id: i32) {
         self.last_contact.remove(&broker_id);
+        self.reported_offsets.remove(&broker_id);
+        self.shutdown_offsets.remove(&broker_id);
+    }
+
+    pub fn report_offset(&mut self, broker_id: i32, next_offset: i64) {
+        let reported = self
+            .reported_offsets
+            .entry(broker_id)
+            .or_insert(next_offset);
+        *reported = (*reported).max(next_offset);
+    }
+
+    /// What `broker_id` last reported, or 0 if it has not heartbeated to this controller.
+    pub fn reported_offset(&self, broker_id: i32) -> i64 {
+        self.reported_offsets.get(&broker_id).copied().unwrap_or(0)
+    }
+
+    pub fn begin_shutdown(&mut self, broker_id: i32, at: i64) {
+        self.shutdown_offsets.insert(broker_id, at);
+    }
+
+    pub fn shutdown_offset(&self, broker_id: i32) -> Option<i64> {
+        self.shutdown_offsets.get(&broker_id).copied()
     }
 
     /// Whether `broker_id` has a session at `broker_epoch` that has not expired.

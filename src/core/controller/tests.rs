@@ -5,8 +5,40 @@
 
 use std::collections::BTreeMap;
 
+use super::controller::RECORDS_PER_OPERATION_MAX;
 use super::*;
 use crate::runtime::RngStream;
+
+/// What must hold of every committed image: ISRs inside the replicas and never empty, only
+/// active brokers in an ISR unless it is the last member (KIP-841), the leader offline or in
+/// the ISR, reassignment sets inside the replicas, and a snapshot that rebuilds the image.
+fn check_image(image: &MetadataImage) {
+    for topic in image.topics.values() {
+        for (p, reg) in &topic.partitions {
+            let at = format!("{}-{p}: {reg:?}", topic.name);
+            assert!(!reg.isr.is_empty(), "empty ISR at {at}");
+            assert!(
+                reg.isr.iter().all(|r| reg.replicas.contains(r)),
+                "ISR outside replicas at {at}"
+            );
+            assert!(
+                reg.isr.len() == 1 || reg.isr.iter().all(|&r| image.is_active(r)),
+                "inactive broker in a multi-member ISR at {at}"
+            );
+            assert!(
+                reg.leader == NO_LEADER || reg.isr.contains(&reg.leader),
+                "leader outside ISR at {at}"
+            );
+            let inside = |set: &Vec<i32>| set.iter().all(|r| reg.replicas.contains(r));
+            assert!(
+                inside(&reg.adding_replicas) && inside(&reg.removing_replicas),
+                "at {at}"
+            );
+        }
+    }
+    let rebuilt = MetadataImage::from_snapshot(image.offset, &image.to_records()).unwrap();
+    assert_eq!(&rebuilt, image, "the snapshot does not rebuild the image");
+}
 
 struct Harness {
     controller: Controller,
@@ -44,6 +76,7 @@ impl Harness {
             self.next += 1;
         }
         assert_eq!(&self.follower, self.controller.image(), "follower diverged");
+        check_image(&self.follower);
         outcome.reply
     }
 
@@ -164,6 +197,7 @@ fn brokers_register_fenced_and_are_unfenced_once_caught_up() {
 fn a_second_process_with_the_same_id_is_refused_while_the_first_is_live() {
     let mut h = Harness::new(ControllerSettings::default());
     let first = h.register(1, 11);
+    assert!(!h.heartbeat(1, first, false).is_fenced);
     // A retry from the same process gets the same epoch and writes nothing.
     let before = h.next;
     assert_eq!(h.register(1, 11), first);
@@ -354,6 +388,13 @@ fn controlled_shutdown_moves_leadership_away_then_lets_the_broker_go() {
     let epochs = h.live_brokers(2);
     h.create("orders", 4);
     let reply = h.heartbeat(1, epochs[&1], true);
+    assert!(
+        !reply.should_shutdown,
+        "broker 2 has not replayed the leadership move yet"
+    );
+    assert!(!reply.is_fenced);
+    h.heartbeat(2, epochs[&2], false);
+    let reply = h.heartbeat(1, epochs[&1], true);
     assert!(reply.should_shutdown && reply.is_fenced);
     for p in 0..4 {
         assert_ne!(h.partition("orders", p).leader, 1);
@@ -519,6 +560,16 @@ fn the_periodic_rebalance_returns_leadership_to_preferred_replicas() {
     assert_eq!(h.partition("r", 0).leader, 1);
 }
 
+fn isr_change(broker_id: i32, p: &PartitionRegistration, isr: Vec<i32>) -> AlterIsrRequest {
+    AlterIsrRequest {
+        broker_id,
+        leader_epoch: p.leader_epoch,
+        partition_epoch: p.partition_epoch,
+        isr,
+        recovered: false,
+    }
+}
+
 #[test]
 fn reassignment_waits_for_new_replicas_to_join_the_isr_and_can_be_cancelled() {
     let mut h = Harness::new(ControllerSettings::default());
@@ -548,10 +599,11 @@ fn reassignment_waits_for_new_replicas_to_join_the_isr_and_can_be_cancelled() {
     let listed = h.controller.list_reassignments();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].adding_replicas, vec![2]);
-    // Cancel: back to [1].
+    // Cancel: back to [1]; dropping replica 2 bumps the leader epoch to fence it.
     h.run(|c, at, _| c.alter_reassignment("moving", 0, None, at));
-    let p = h.partition("moving", 0);
-    assert_eq!((p.replicas.clone(), p.is_reassigning()), (vec![1], false));
+    let q = h.partition("moving", 0);
+    assert_eq!((q.replicas.clone(), q.is_reassigning()), (vec![1], false));
+    assert_eq!((q.leader, q.leader_epoch), (1, p.leader_epoch + 1));
     assert_eq!(
         h.controller
             .alter_reassignment("moving", 0, None, h.next)
@@ -560,30 +612,165 @@ fn reassignment_waits_for_new_replicas_to_join_the_isr_and_can_be_cancelled() {
     );
     // Again, and this time broker 2 catches up (the leader reports it in the ISR).
     h.run(|c, at, _| c.alter_reassignment("moving", 0, Some(vec![2]), at));
-    let epoch = h.partition("moving", 0).leader_epoch;
-    h.run(|c, at, _| c.alter_isr("moving", 0, epoch, vec![1, 2], at));
     let p = h.partition("moving", 0);
+    h.run(|c, at, _| c.alter_isr("moving", 0, isr_change(1, &p, vec![1, 2]), at));
+    let q = h.partition("moving", 0);
     assert_eq!(
-        (p.replicas.clone(), p.isr.clone(), p.leader),
+        (q.replicas.clone(), q.isr.clone(), q.leader),
         (vec![2], vec![2], 2)
     );
-    assert_eq!(p.leader_epoch, epoch + 1);
+    assert_eq!(q.leader_epoch, p.leader_epoch + 1);
     assert!(h.controller.list_reassignments().is_empty());
-    // A stale leader epoch and an ISR without the leader are refused.
-    assert!(matches!(
-        h.controller.alter_isr("moving", 0, epoch, vec![2], h.next),
-        Err(ControllerError::FencedLeaderEpoch { .. })
-    ));
-    assert!(matches!(
-        h.controller
-            .alter_isr("moving", 0, epoch + 1, vec![], h.next),
-        Err(ControllerError::InvalidReplicaAssignment { .. })
-    ));
     assert!(
         h.controller
             .alter_reassignment("moving", 0, Some(vec![1, 2]), h.next)
             .is_err(),
         "replication factor 2 is refused for now"
+    );
+}
+
+#[test]
+fn alter_isr_refuses_what_kafka_refuses() {
+    let mut h = Harness::new(ControllerSettings::default());
+    let epochs = h.live_brokers(3);
+    replicated_partition(&mut h, vec![1, 2], 1);
+    let p = h.partition("r", 0);
+    let refuse = |h: &mut Harness, request: AlterIsrRequest| {
+        h.controller.alter_isr("r", 0, request, h.next).unwrap_err()
+    };
+    let not_leader = refuse(&mut h, isr_change(2, &p, vec![1, 2, 3]));
+    assert_eq!(
+        not_leader,
+        ControllerError::NotLeader {
+            broker_id: 2,
+            leader: 1
+        }
+    );
+    let stale_epoch = AlterIsrRequest {
+        leader_epoch: p.leader_epoch - 1,
+        ..isr_change(1, &p, vec![1, 2, 3])
+    };
+    assert!(matches!(
+        refuse(&mut h, stale_epoch),
+        ControllerError::FencedLeaderEpoch { .. }
+    ));
+    let stale_version = AlterIsrRequest {
+        partition_epoch: p.partition_epoch - 1,
+        ..isr_change(1, &p, vec![1, 2, 3])
+    };
+    assert!(matches!(
+        refuse(&mut h, stale_version),
+        ControllerError::InvalidUpdateVersion { .. }
+    ));
+    for bad in [vec![2, 3], vec![1, 1], vec![1, 4]] {
+        assert!(matches!(
+            refuse(&mut h, isr_change(1, &p, bad)),
+            ControllerError::InvalidIsr { .. }
+        ));
+    }
+    // A fenced broker may not join.
+    let fence = HeartbeatRequest {
+        broker_id: 3,
+        broker_epoch: epochs[&3],
+        current_metadata_offset: h.next,
+        want_fence: true,
+        want_shutdown: false,
+    };
+    h.run(|c, at, now| c.heartbeat(fence, now, at));
+    let p = h.partition("r", 0);
+    assert_eq!(
+        refuse(&mut h, isr_change(1, &p, vec![1, 2, 3])),
+        ControllerError::IneligibleReplica { broker_id: 3 }
+    );
+    h.run(|c, at, _| c.alter_isr("r", 0, isr_change(1, &p, vec![1]), at));
+    assert_eq!(h.partition("r", 0).isr, vec![1]);
+}
+
+#[test]
+fn an_unclean_leader_recovers_alone_before_the_isr_grows() {
+    let mut h = Harness::new(ControllerSettings::default());
+    h.live_brokers(3);
+    replicated_partition(&mut h, vec![9], NO_LEADER);
+    h.run(|c, at, _| c.elect_leader(ElectionKind::Unclean, "r", 0, at));
+    let p = h.partition("r", 0);
+    assert!(p.unclean);
+    let grow = isr_change(1, &p, vec![1, 2]);
+    assert!(matches!(
+        h.controller.alter_isr("r", 0, grow.clone(), h.next),
+        Err(ControllerError::InvalidIsr { .. })
+    ));
+    let recovered = AlterIsrRequest {
+        recovered: true,
+        ..grow
+    };
+    h.run(|c, at, _| c.alter_isr("r", 0, recovered, at));
+    let q = h.partition("r", 0);
+    assert_eq!(
+        (q.isr.clone(), q.unclean, q.leader_epoch),
+        (vec![1, 2], false, p.leader_epoch)
+    );
+}
+
+#[test]
+fn a_shrinking_reassignment_waits_until_its_target_is_in_the_isr() {
+    let mut h = Harness::new(ControllerSettings::default());
+    h.live_brokers(3);
+    replicated_partition(&mut h, vec![1], 1);
+    // Target [2]: replica 2 is not in the ISR, so the move waits instead of emptying the ISR.
+    h.run(|c, at, _| c.alter_reassignment("r", 0, Some(vec![2]), at));
+    let p = h.partition("r", 0);
+    assert_eq!(
+        (p.replicas.clone(), p.isr.clone(), p.leader),
+        (vec![2, 1, 3], vec![1], 1)
+    );
+    assert_eq!(p.removing_replicas, vec![1, 3]);
+    // A new target replaces it; the ISR and leader stay inside the replica set.
+    h.run(|c, at, _| c.alter_reassignment("r", 0, Some(vec![3]), at));
+    let q = h.partition("r", 0);
+    assert!(q.isr.iter().all(|r| q.replicas.contains(r)), "{q:?}");
+    assert!(q.replicas.contains(&q.leader));
+}
+
+#[test]
+fn cancelling_when_only_added_replicas_are_in_the_isr_needs_unclean_election() {
+    let mut h = Harness::new(ControllerSettings::default());
+    h.live_brokers(3);
+    let records = vec![
+        MetadataRecord::Topic {
+            name: "c".into(),
+            topic_id: 78,
+        },
+        MetadataRecord::Partition {
+            topic_id: 78,
+            partition: 0,
+            replicas: vec![2, 1],
+            isr: vec![2],
+            adding_replicas: vec![2],
+            removing_replicas: vec![1],
+            leader: 2,
+            leader_epoch: 3,
+            partition_epoch: 3,
+            unclean: false,
+        },
+    ];
+    h.controller.apply_now(&records).unwrap();
+    h.follower.replay_records(&records).unwrap();
+    assert_eq!(
+        h.controller
+            .alter_reassignment("c", 0, None, h.next)
+            .unwrap_err(),
+        ControllerError::EligibleLeadersNotAvailable
+    );
+    let enable = vec![(
+        "unclean.leader.election.enable".to_string(),
+        Some("true".to_string()),
+    )];
+    h.run(|c, at, _| c.alter_configs(ConfigResource::Topic("c".into()), enable, at));
+    h.run(|c, at, _| c.alter_reassignment("c", 0, None, at));
+    let p = h.partition("c", 0);
+    assert_eq!(
+        (p.replicas.clone(), p.isr.clone(), p.leader, p.unclean),
+        (vec![1], vec![1], 1, true)
     );
 }
 
@@ -658,6 +845,7 @@ fn replay_refuses_records_that_do_not_fit() {
         adding_replicas: None,
         removing_replicas: None,
         unclean: false,
+        recovered: false,
     };
     assert_eq!(
         image.replay_batch(0, &[change]),
@@ -701,4 +889,117 @@ fn the_same_seed_makes_the_same_decisions() {
         (ids, h.controller.image().clone())
     };
     assert_eq!(run(), run());
+}
+
+#[test]
+fn a_fenced_broker_does_not_block_its_next_process() {
+    let mut h = Harness::new(ControllerSettings::default());
+    h.register(1, 11);
+    // Still fenced (never caught up) when it crashes; the new process registers at once.
+    let request = RegisterBrokerRequest {
+        broker_id: 1,
+        incarnation_id: 12,
+        endpoints: vec![],
+        rack: None,
+    };
+    h.run(|c, at, now| c.register_broker(request, now, at));
+    assert_eq!(h.controller.image().brokers[&1].incarnation_id, 12);
+}
+
+#[test]
+fn oversized_and_ambiguous_requests_are_refused_before_anything_is_decided() {
+    let mut h = Harness::new(ControllerSettings::default());
+    h.live_brokers(1);
+    let huge = CreateTopicRequest {
+        name: "huge".into(),
+        num_partitions: 5_000,
+        replication_factor: 1,
+        assignments: BTreeMap::new(),
+        configs: BTreeMap::new(),
+    };
+    let before = h.controller.image().clone();
+    assert!(matches!(
+        h.controller.create_topic(huge, false, h.next),
+        Err(ControllerError::TooManyRecords { records: 5_001, .. })
+    ));
+    assert_eq!(h.controller.image(), &before);
+    let mixed = CreateTopicRequest {
+        name: "mixed".into(),
+        num_partitions: 1,
+        replication_factor: -1,
+        assignments: BTreeMap::from([(0, vec![1])]),
+        configs: BTreeMap::new(),
+    };
+    assert_eq!(
+        h.controller.create_topic(mixed, false, h.next).unwrap_err(),
+        ControllerError::AssignmentsWithCountOrFactor
+    );
+    let twice = vec![
+        ("x".to_string(), Some("1".to_string())),
+        ("x".to_string(), None),
+    ];
+    assert_eq!(
+        h.controller
+            .alter_configs(ConfigResource::Broker(String::new()), twice, h.next)
+            .unwrap_err(),
+        ControllerError::DuplicateConfig { name: "x".into() }
+    );
+}
+
+#[test]
+fn fencing_a_broker_that_leads_more_than_one_batch_finishes_over_ticks() {
+    let mut h = Harness::new(ControllerSettings::default());
+    let epochs = h.live_brokers(2);
+    for t in 0..3 {
+        let request = CreateTopicRequest {
+            name: format!("t{t}"),
+            num_partitions: -1,
+            replication_factor: -1,
+            assignments: (0..3_000).map(|p| (p, vec![1])).collect(),
+            configs: BTreeMap::new(),
+        };
+        h.run(|c, at, _| c.create_topic(request, false, at));
+    }
+    let fence = HeartbeatRequest {
+        broker_id: 1,
+        broker_epoch: epochs[&1],
+        current_metadata_offset: h.next,
+        want_fence: true,
+        want_shutdown: false,
+    };
+    let first = h.controller.heartbeat(fence, h.now, h.next).unwrap();
+    assert!(first.records.len() <= RECORDS_PER_OPERATION_MAX + 1);
+    h.commit(Ok(first));
+    h.tick();
+    h.tick();
+    let led_by_1 = h
+        .controller
+        .image()
+        .topics
+        .values()
+        .flat_map(|t| t.partitions.values())
+        .filter(|p| p.leader == 1)
+        .count();
+    assert_eq!(led_by_1, 0, "every partition moved off the fenced broker");
+}
+
+#[test]
+fn validating_a_topic_does_not_consume_its_id() {
+    let mut h = Harness::new(ControllerSettings::default());
+    h.live_brokers(1);
+    let request = CreateTopicRequest {
+        name: "v".into(),
+        num_partitions: 1,
+        replication_factor: 1,
+        assignments: BTreeMap::new(),
+        configs: BTreeMap::new(),
+    };
+    let validated = h
+        .controller
+        .create_topic(request.clone(), true, h.next)
+        .unwrap();
+    assert_eq!(validated.reply.topic_id, 0);
+    let mut twin = Harness::new(ControllerSettings::default());
+    twin.live_brokers(1);
+    assert_eq!(h.create("v", 1), twin.create("v", 1));
 }

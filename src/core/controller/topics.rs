@@ -9,9 +9,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::controller::{Controller, Outcome, UNCLEAN_LEADER_ELECTION_ENABLE};
+use super::controller::{
+    Controller, Outcome, RECORDS_PER_OPERATION_MAX, UNCLEAN_LEADER_ELECTION_ENABLE,
+};
 use super::errors::ControllerError;
-use super::image::NO_LEADER;
 use super::placement::{continue_from, place_replicas, PlacementError};
 use super::records::{ConfigResource, MetadataRecord};
 use crate::limits::TOPIC_PARTITIONS_MAX;
@@ -66,30 +67,44 @@ impl Controller {
             check_replication_factor(factor)?;
             let brokers = self.image.active_brokers();
             let n = brokers.len().max(1) as u64;
-            let start = self.rng.below(n) as usize;
-            let shift = self.rng.below(n) as usize;
+            // A validation must not move the stream, or it would change the real creation.
+            let mut rng = self.rng.clone();
+            let start = rng.below(n) as usize;
+            let shift = rng.below(n) as usize;
+            if !validate_only {
+                self.rng = rng;
+            }
             place_replicas(&brokers, 0, partitions, factor, start, shift)
                 .map_err(|error| placement_error(error, brokers.len()))?
         } else {
             self.manual_assignments(&request)?
         };
-        let topic_id = self.new_topic_id();
-        let created = CreatedTopic {
-            topic_id,
-            num_partitions: assignments.len() as i32,
-            replication_factor: assignments.first().map_or(0, |r| r.len() as i16),
-        };
+        check_record_count(assignments.len() + request.configs.len() + 1)?;
+        let num_partitions = assignments.len() as i32;
+        let replication_factor = assignments.first().map_or(0, |r| r.len() as i16);
         if validate_only {
+            // Kafka answers a validation with the zero id: nothing was created.
+            let created = CreatedTopic {
+                topic_id: 0,
+                num_partitions,
+                replication_factor,
+            };
             return Ok(Outcome {
                 records: Vec::new(),
                 reply: created,
             });
         }
+        let topic_id = self.new_topic_id();
+        let created = CreatedTopic {
+            topic_id,
+            num_partitions,
+            replication_factor,
+        };
         let mut records = vec![MetadataRecord::Topic {
             name: request.name.clone(),
             topic_id,
         }];
-        records.extend(self.partition_records(topic_id, 0, assignments));
+        records.extend(self.partition_records(topic_id, 0, assignments)?);
         for (name, value) in request.configs {
             records.push(MetadataRecord::Config {
                 resource: ConfigResource::Topic(request.name.clone()),
@@ -126,10 +141,13 @@ impl Controller {
         }
         check_partition_count(name, total)?;
         let count = total - current;
+        check_record_count(count as usize)?;
+        // The factor the topic is heading to: a reassignment in progress inflates `replicas`.
         let factor = topic
             .partitions
             .get(&0)
-            .map_or(1, |p| p.replicas.len() as i16);
+            .map_or(1, |p| p.target_replicas().len() as i16);
+        check_replication_factor(factor)?;
         let placed = match assignments {
             Some(lists) => {
                 if lists.len() as i32 != count {
@@ -146,7 +164,7 @@ impl Controller {
             }
             None => {
                 let brokers = self.image.active_brokers();
-                let partition_zero = topic.partitions.get(&0).map(|p| p.replicas.clone());
+                let partition_zero = topic.partitions.get(&0).map(|p| p.target_replicas());
                 let start = continue_from(&brokers, &partition_zero.unwrap_or_default());
                 place_replicas(&brokers, current, count, factor, start, 0)
                     .map_err(|error| placement_error(error, brokers.len()))?
@@ -158,7 +176,7 @@ impl Controller {
                 reply: (),
             });
         }
-        let records = self.partition_records(topic_id, current, placed);
+        let records = self.partition_records(topic_id, current, placed)?;
         self.finish(at, records, ())
     }
 
@@ -194,6 +212,11 @@ impl Controller {
             .get(&resource)
             .cloned()
             .unwrap_or_default();
+        let mut named = BTreeSet::new();
+        if let Some((name, _)) = changes.iter().find(|(name, _)| !named.insert(name.clone())) {
+            return Err(ControllerError::DuplicateConfig { name: name.clone() });
+        }
+        check_record_count(changes.len())?;
         let mut records = Vec::new();
         for (name, value) in changes {
             if current.get(&name) == value.as_ref() {
@@ -222,35 +245,42 @@ impl Controller {
         self.finish(at, records, ())
     }
 
-    /// Partition records for new partitions `first..` with the given replica lists; each is led
-    /// by its first live replica, or starts offline if none is live (manual assignments may
-    /// name fenced brokers).
+    /// Partition records for new partitions `first..` with the given replica lists. The ISR is
+    /// the active replicas (KIP-841: fenced brokers never enter an ISR) and the first of them
+    /// leads; a list with no active replica is refused, as Kafka does.
     fn partition_records(
         &self,
         topic_id: u128,
         first: i32,
         assignments: Vec<Vec<i32>>,
-    ) -> Vec<MetadataRecord> {
+    ) -> Result<Vec<MetadataRecord>, ControllerError> {
         (first..)
             .zip(assignments)
             .map(|(partition, replicas)| {
-                let leader = replicas
+                let isr: Vec<i32> = replicas
                     .iter()
                     .copied()
-                    .find(|&r| self.image.is_active(r))
-                    .unwrap_or(NO_LEADER);
-                MetadataRecord::Partition {
+                    .filter(|&r| self.image.is_active(r))
+                    .collect();
+                let Some(&leader) = isr.first() else {
+                    return Err(ControllerError::InvalidReplicaAssignment {
+                        reason: format!(
+                            "every replica of {replicas:?} is fenced or in controlled shutdown"
+                        ),
+                    });
+                };
+                Ok(MetadataRecord::Partition {
                     topic_id,
                     partition,
-                    isr: replicas.clone(),
                     replicas,
+                    isr,
                     adding_replicas: Vec::new(),
                     removing_replicas: Vec::new(),
                     leader,
                     leader_epoch: 0,
                     partition_epoch: 0,
                     unclean: false,
-                }
+                })
             })
             .collect()
     }
@@ -262,10 +292,7 @@ impl Controller {
         request: &CreateTopicRequest,
     ) -> Result<Vec<Vec<i32>>, ControllerError> {
         if request.num_partitions != -1 || request.replication_factor != -1 {
-            let reason = "give either replica assignments or a partition count and replication \
-                          factor, not both"
-                .to_string();
-            return Err(ControllerError::InvalidReplicaAssignment { reason });
+            return Err(ControllerError::AssignmentsWithCountOrFactor);
         }
         check_partition_count(&request.name, request.assignments.len() as i32)?;
         let expected: Vec<i32> = (0..request.assignments.len() as i32).collect();
@@ -324,6 +351,16 @@ fn check_partition_count(name: &str, partitions: i32) -> Result<(), ControllerEr
                 "the partition count must be between 1 and {TOPIC_PARTITIONS_MAX}, not \
                  {partitions}"
             ),
+        });
+    }
+    Ok(())
+}
+
+fn check_record_count(records: usize) -> Result<(), ControllerError> {
+    if records > RECORDS_PER_OPERATION_MAX {
+        return Err(ControllerError::TooManyRecords {
+            records,
+            records_max: RECORDS_PER_OPERATION_MAX,
         });
     }
     Ok(())
