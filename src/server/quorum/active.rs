@@ -26,6 +26,10 @@ pub enum SubmitError {
         bytes_max: usize,
     },
     Replica(ReplicaError),
+    /// The records did not commit in time (no quorum reachable); the outcome is unknown.
+    Timeout,
+    /// The metadata log failed on this node, which is stopping.
+    Failed(String),
 }
 
 /// An accepted operation: its reply, and the offset whose commit makes it true (`None` when it

@@ -39,7 +39,7 @@ const NO_SEQUENCE: i32 = -1;
 const CRC_POSITION: usize = 17;
 
 /// The largest batch: its length field is an `i32` and a segment holds positions as 32 bits.
-pub(super) const BATCH_BYTES_MAX: usize = SEGMENT_BYTES_MAX as usize;
+pub(crate) const BATCH_BYTES_MAX: usize = SEGMENT_BYTES_MAX as usize;
 
 /// The control key of a LeaderChange record: version, then type, both big-endian `int16`.
 fn leader_change_key() -> [u8; 4] {
@@ -71,7 +71,7 @@ fn put_bytes(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
 
 /// Appends `entry` as one batch to `out`; `Err` is the batch's size when it exceeds
 /// [`BATCH_BYTES_MAX`] (nothing is written then).
-pub(super) fn encode(entry: &Entry, out: &mut Vec<u8>) -> Result<(), usize> {
+pub(crate) fn encode(entry: &Entry, out: &mut Vec<u8>) -> Result<(), usize> {
     encode_within(entry, out, BATCH_BYTES_MAX)
 }
 
@@ -220,7 +220,7 @@ fn kind(header: &BatchHeader, key: Option<&[u8]>) -> Result<EntryKind, EntryCorr
 }
 
 /// Decodes a whole batch written by [`encode`].
-pub(super) fn decode(batch: &[u8]) -> Result<Entry, EntryCorruption> {
+pub(crate) fn decode(batch: &[u8]) -> Result<Entry, EntryCorruption> {
     let header = check_header(batch)?;
     let mut outer = Reader {
         rest: &batch[BATCH_HEADER_BYTES..],

@@ -31,7 +31,7 @@
 //! with a [`DiscardReason`]. Layout: `store` (the store and its operations), `quorum_state`,
 //! `entry_batch`, `snapshot`, `recover`, `error`.
 
-mod entry_batch;
+pub(crate) mod entry_batch;
 mod error;
 mod quorum_state;
 mod recover;

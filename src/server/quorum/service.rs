@@ -1,0 +1,299 @@
+//! The metadata quorum as a running service: the replica and the active controller behind one
+//! short lock, a ticker that drives the core's timers, one sender task per peer, and the
+//! entry points the CONTROLLER listener and the node use (an inbound quorum request, a
+//! controller operation that resolves once its records commit).
+//!
+//! The lock is a `std::sync::Mutex` held only for synchronous work and never across an
+//! `.await`, as everywhere in the broker. Messages the core emits are routed after each call:
+//! answers to the request being served go back on its connection, everything else to the
+//! peer's sender queue, which drops the oldest work if a peer is too slow (Raft retries).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::active::{ActiveController, SubmitError};
+use super::replica::{MetadataReplica, ReplicaError};
+use super::transport::PeerConnection;
+use crate::core::controller::{Controller, ControllerError, MetadataImage, Outcome};
+use crate::core::raft::{Event, Message, NodeId, Offset, RoleKind};
+use crate::protocol::quorum::{LocalNode, ResponseOutcome};
+use crate::runtime::{self, sync, Instant, JoinHandle};
+
+/// How often the core's timers are checked.
+const TICK: Duration = Duration::from_millis(10);
+/// Messages queued for one peer before new ones are dropped.
+const PEER_QUEUE_MAX: usize = 64;
+/// How long a sender waits for a peer to connect or answer.
+const PEER_WAIT: Duration = Duration::from_millis(500);
+
+struct Shared {
+    replica: MetadataReplica,
+    active: ActiveController,
+    /// Set once the replica failed: the service stops and the node must halt.
+    failed: Option<String>,
+}
+
+pub struct QuorumService {
+    node_id: NodeId,
+    cluster_id: String,
+    started: Instant,
+    shared: Mutex<Shared>,
+    peers: BTreeMap<NodeId, sync::mpsc::Sender<Message>>,
+    /// The committed image's offset, for callers waiting on a commit.
+    committed: sync::watch::Sender<Offset>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Set by `stop`: connections still open answer nothing more and close.
+    stopped: AtomicBool,
+}
+
+impl QuorumService {
+    /// Starts the service for `node_id`, with `voters` mapping every other voter to the
+    /// address of its CONTROLLER listener.
+    pub fn start(
+        replica: MetadataReplica,
+        active: ActiveController,
+        node_id: NodeId,
+        cluster_id: String,
+        voters: BTreeMap<NodeId, String>,
+    ) -> Arc<Self> {
+        let mut peers = BTreeMap::new();
+        let mut receivers = Vec::new();
+        for (&id, addr) in &voters {
+            if id != node_id {
+                let (tx, rx) = sync::mpsc::channel(PEER_QUEUE_MAX);
+                peers.insert(id, tx);
+                receivers.push((id, addr.clone(), rx));
+            }
+        }
+        let (committed, _) = sync::watch::channel(replica.image().offset);
+        let service = Arc::new(Self {
+            node_id,
+            cluster_id,
+            started: runtime::now(),
+            shared: Mutex::new(Shared {
+                replica,
+                active,
+                failed: None,
+            }),
+            peers,
+            committed,
+            tasks: Mutex::new(Vec::new()),
+            stopped: AtomicBool::new(false),
+        });
+        let mut tasks = Vec::new();
+        tasks.push(runtime::spawn(tick_loop(service.clone())));
+        for (id, addr, rx) in receivers {
+            tasks.push(runtime::spawn(peer_loop(service.clone(), id, addr, rx)));
+        }
+        *service.tasks.lock().unwrap_or_else(|e| e.into_inner()) = tasks;
+        service
+    }
+
+    /// Adds a task (e.g. the CONTROLLER listener's accept loop) to stop with the service.
+    pub fn track(&self, task: JoinHandle<()>) {
+        self.tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(task);
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Stops every task of the service (the node is shutting down or was killed).
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        for task in self
+            .tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            task.abort();
+        }
+    }
+
+    pub fn local(&self) -> LocalNode<'_> {
+        LocalNode {
+            cluster_id: &self.cluster_id,
+            node_id: self.node_id,
+        }
+    }
+
+    fn now_ms(&self) -> i64 {
+        runtime::now().duration_since(self.started).as_millis() as i64
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The reason the replica stopped, if it did.
+    pub fn failure(&self) -> Option<String> {
+        self.lock().failed.clone()
+    }
+
+    /// A copy of the committed metadata image.
+    pub fn image(&self) -> MetadataImage {
+        self.lock().replica.image().clone()
+    }
+
+    /// The current leader of the quorum and its epoch, and this node's role.
+    pub fn leadership(&self) -> (Option<NodeId>, i32, RoleKind) {
+        let shared = self.lock();
+        let node = shared.replica.node();
+        (node.leader(), node.leader_epoch(), node.role())
+    }
+
+    /// Feeds `event` and routes what the core emits. Returns the answer addressed to
+    /// `reply_to`, if the core produced one (the response to an inbound request).
+    fn feed(&self, event: Event, reply_to: Option<NodeId>) -> Option<Message> {
+        if self.is_stopped() {
+            return None;
+        }
+        let now = self.now_ms();
+        let mut shared = self.lock();
+        if shared.failed.is_some() {
+            return None;
+        }
+        if let Err(error) = shared.replica.handle(now, event) {
+            fail(&mut shared, error);
+            return None;
+        }
+        self.route(&mut shared, reply_to)
+    }
+
+    /// Sends the outbox on and publishes the committed offset; picks out the answer to
+    /// `reply_to`'s request.
+    fn route(&self, shared: &mut Shared, reply_to: Option<NodeId>) -> Option<Message> {
+        let mut reply = None;
+        for (to, message) in shared.replica.take_outbox() {
+            let is_answer = matches!(
+                message,
+                Message::VoteResponse(_)
+                    | Message::FetchResponse(_)
+                    | Message::FetchSnapshotResponse(_)
+            );
+            if is_answer {
+                if Some(to) == reply_to && reply.is_none() {
+                    reply = Some(message);
+                }
+                // An answer with no request waiting for it has nowhere to go.
+                continue;
+            }
+            if let Some(peer) = self.peers.get(&to) {
+                let _ = peer.try_send(message);
+            }
+        }
+        let offset = shared.replica.image().offset;
+        self.committed.send_if_modified(|current| {
+            let advanced = offset > *current;
+            *current = (*current).max(offset);
+            advanced
+        });
+        reply
+    }
+
+    /// Serves one request from peer `from`; the answer, if the core gave one.
+    pub fn handle_request(&self, from: NodeId, message: Message) -> Option<Message> {
+        self.feed(Event::Received { from, message }, Some(from))
+    }
+
+    /// Runs a controller operation and waits until its records commit. Fails with
+    /// `NotController` when this node does not lead, or stops leading before the commit.
+    pub async fn submit<R>(
+        &self,
+        operation: impl FnOnce(&mut Controller, Offset) -> Result<Outcome<R>, ControllerError>,
+        wait: Duration,
+    ) -> Result<R, SubmitError> {
+        let (submitted, epoch) = {
+            let now = self.now_ms();
+            let mut shared = self.lock();
+            let shared = &mut *shared;
+            if let Some(reason) = &shared.failed {
+                return Err(SubmitError::Failed(reason.clone()));
+            }
+            if self.is_stopped() {
+                return Err(SubmitError::Failed("the quorum service was stopped".into()));
+            }
+            let submitted = shared.active.submit(&mut shared.replica, now, operation);
+            let epoch = shared.replica.node().leader_epoch();
+            self.route(shared, None);
+            (submitted?, epoch)
+        };
+        let Some(offset) = submitted.commit_offset else {
+            return Ok(submitted.reply);
+        };
+        let mut committed = self.committed.subscribe();
+        let reached = runtime::timeout(wait, committed.wait_for(|&at| at > offset)).await;
+        if !matches!(reached, Ok(Ok(_))) {
+            return Err(SubmitError::Timeout);
+        }
+        // Entries of a leader's own epoch are never truncated while it leads, so if this node
+        // still leads in the epoch it proposed in, the committed entry is ours.
+        let (leader, now_epoch, _) = self.leadership();
+        if leader == Some(self.node_id) && now_epoch == epoch {
+            Ok(submitted.reply)
+        } else {
+            Err(SubmitError::NotController { leader })
+        }
+    }
+
+    /// Hands the lead to another voter (controlled shutdown).
+    pub fn resign(&self) {
+        self.feed(Event::Resign, None);
+    }
+}
+
+fn fail(shared: &mut Shared, error: ReplicaError) {
+    tracing::error!(%error, "metadata log failed; this node must stop");
+    shared.failed = Some(error.to_string());
+}
+
+async fn tick_loop(service: Arc<QuorumService>) {
+    loop {
+        runtime::sleep(TICK).await;
+        service.feed(Event::Tick, None);
+        if service.failure().is_some() {
+            return;
+        }
+    }
+}
+
+/// Sends queued messages to one peer, one exchange at a time, and feeds the answers back.
+async fn peer_loop(
+    service: Arc<QuorumService>,
+    peer: NodeId,
+    addr: String,
+    mut queue: sync::mpsc::Receiver<Message>,
+) {
+    let mut connection: Option<PeerConnection> = None;
+    while let Some(message) = queue.recv().await {
+        if connection.is_none() {
+            match PeerConnection::open(&addr, PEER_WAIT).await {
+                Ok(opened) => connection = Some(opened),
+                Err(_) => continue, // Dropped: the core retries on its timers.
+            }
+        }
+        let Some(open) = connection.as_mut() else {
+            continue;
+        };
+        let local = service.local();
+        match open.exchange(&message, &local, peer, PEER_WAIT).await {
+            Ok(ResponseOutcome::Answer(answer)) => {
+                service.feed(
+                    Event::Received {
+                        from: peer,
+                        message: answer,
+                    },
+                    None,
+                );
+            }
+            Ok(ResponseOutcome::Acknowledged | ResponseOutcome::Refused { .. }) => {}
+            Err(_) => connection = None,
+        }
+    }
+}
