@@ -106,7 +106,7 @@ else
   # a sweep of every scenario, the regression seeds, and --check-determinism on a few seeds.
   stage "simulator: canaries and determinism tests (release, --cfg madsim)"
   RUSTFLAGS="--cfg madsim" cargo test --release -p weir-sim --target-dir target/sim \
-    --test canaries --test determinism -- --include-ignored --nocapture
+    --test canaries --test determinism --test quorum -- --include-ignored --nocapture
   stage_done
 
   stage "simulator: sweep every scenario over seeds ${WEIR_SIM_SEEDS:=0..100}"

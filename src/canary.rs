@@ -7,7 +7,10 @@
 //! - `SkipRecoveryCrc`: recovery accepts batches without checking their CRC (a torn or flipped
 //!   tail is served after a crash);
 //! - `DuplicateOffset`: every seventh append is stamped one offset too low, handing out an
-//!   offset twice.
+//!   offset twice;
+//! - `VoteTwice`: a quorum voter grants its vote to a second candidate in the same epoch;
+//! - `MetadataFlushSkipped`: the metadata replica reports its log flushed without fsyncing it,
+//!   so the leader counts entries a crash can still lose.
 
 /// One deliberate bug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -15,13 +18,17 @@ pub enum Canary {
     AckBeforeFsync,
     SkipRecoveryCrc,
     DuplicateOffset,
+    VoteTwice,
+    MetadataFlushSkipped,
 }
 
 impl Canary {
-    pub const ALL: [Canary; 3] = [
+    pub const ALL: [Canary; 5] = [
         Canary::AckBeforeFsync,
         Canary::SkipRecoveryCrc,
         Canary::DuplicateOffset,
+        Canary::VoteTwice,
+        Canary::MetadataFlushSkipped,
     ];
 
     /// The name scenarios and the command line use.
@@ -30,6 +37,8 @@ impl Canary {
             Canary::AckBeforeFsync => "ack-before-fsync",
             Canary::SkipRecoveryCrc => "skip-recovery-crc",
             Canary::DuplicateOffset => "duplicate-offset",
+            Canary::VoteTwice => "vote-twice",
+            Canary::MetadataFlushSkipped => "metadata-flush-skipped",
         }
     }
 

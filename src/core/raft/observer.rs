@@ -95,6 +95,10 @@ pub struct QuorumObserver {
     log_start_offsets: BTreeMap<NodeId, Offset>,
     /// The largest high watermark any node has had, before the views being observed.
     high_watermark_max: Offset,
+    /// Observed at intervals rather than after every event (a runtime test): a node may commit
+    /// and snapshot between two looks, so its snapshot is held to the high watermarks of the
+    /// same look too (each of which the majority check vouches for).
+    sampled: bool,
     /// Each node's snapshot id when last observed.
     snapshot_ids: BTreeMap<NodeId, Option<OffsetAndEpoch>>,
     /// Every snapshot id seen: its epoch by its offset.
@@ -113,10 +117,19 @@ impl QuorumObserver {
             high_watermarks: BTreeMap::new(),
             log_start_offsets: BTreeMap::new(),
             high_watermark_max: 0,
+            sampled: false,
             snapshot_ids: BTreeMap::new(),
             snapshot_epochs: BTreeMap::new(),
             committed_start: 0,
             committed: Vec::new(),
+        }
+    }
+
+    /// An observer for views taken at intervals (see `sampled`).
+    pub fn sampled(voters: BTreeSet<NodeId>) -> Self {
+        Self {
+            sampled: true,
+            ..Self::new(voters)
         }
     }
 
@@ -132,14 +145,19 @@ impl QuorumObserver {
 
     /// Checks the views against each other and against history, then remembers them.
     pub fn observe(&mut self, views: &[NodeView<'_>]) -> Result<(), QuorumViolation> {
+        let round_max = views.iter().map(|view| view.high_watermark).max();
+        let committed_limit = if self.sampled {
+            self.high_watermark_max.max(round_max.unwrap_or(0))
+        } else {
+            self.high_watermark_max
+        };
         for view in views {
             self.observe_leader(view)?;
             self.observe_monotonic(view)?;
             self.observe_majority(view, views)?;
             self.observe_committed(view)?;
-            self.observe_snapshot(view)?;
+            self.observe_snapshot(view, committed_limit)?;
         }
-        let round_max = views.iter().map(|view| view.high_watermark).max();
         self.high_watermark_max = self.high_watermark_max.max(round_max.unwrap_or(0));
         Ok(())
     }
@@ -252,7 +270,11 @@ impl QuorumObserver {
         Ok(())
     }
 
-    fn observe_snapshot(&mut self, view: &NodeView<'_>) -> Result<(), QuorumViolation> {
+    fn observe_snapshot(
+        &mut self,
+        view: &NodeView<'_>,
+        committed_limit: Offset,
+    ) -> Result<(), QuorumViolation> {
         let node = view.node_id;
         let previous = self.snapshot_ids.insert(node, view.snapshot_id);
         let Some(snapshot_id) = view.snapshot_id else {
@@ -260,11 +282,11 @@ impl QuorumObserver {
         };
         // A new snapshot (not the first sighting of the node) must be of committed entries.
         let is_new = previous.is_some_and(|previous| previous != Some(snapshot_id));
-        if is_new && snapshot_id.offset > self.high_watermark_max {
+        if is_new && snapshot_id.offset > committed_limit {
             return Err(QuorumViolation::SnapshotPastCommitted {
                 node,
                 snapshot_offset: snapshot_id.offset,
-                high_watermark_max: self.high_watermark_max,
+                high_watermark_max: committed_limit,
             });
         }
         let known_epoch = *self

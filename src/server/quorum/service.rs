@@ -242,6 +242,12 @@ impl QuorumService {
         }
     }
 
+    /// A copy of this node's Raft state, for checkers that compare nodes (the simulator's
+    /// quorum invariants).
+    pub fn raft_node(&self) -> crate::core::raft::RaftNode {
+        self.lock().replica.node().clone()
+    }
+
     /// Hands the lead to another voter (controlled shutdown).
     pub fn resign(&self) {
         self.feed(Event::Resign, None);
