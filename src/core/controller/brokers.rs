@@ -91,6 +91,7 @@ impl Controller {
         now_ms: i64,
         at: i64,
     ) -> Result<Outcome<HeartbeatReply>, ControllerError> {
+        self.check_offset(at)?;
         let id = request.broker_id;
         let registration = self
             .image
@@ -184,6 +185,7 @@ impl Controller {
     /// Fences every broker whose session expired, and runs the periodic preferred-leader
     /// rebalance when it is due.
     pub fn tick(&mut self, now_ms: i64, at: i64) -> Result<Outcome<()>, ControllerError> {
+        self.check_offset(at)?;
         let mut records = Vec::new();
         let timeout = self.settings.session_timeout_ms;
         for (id, epoch) in self.sessions.expired(now_ms, timeout) {

@@ -13,7 +13,7 @@
 
 use super::election::{elect_leader, ElectionResult, ElectionType};
 use super::errors::ControllerError;
-use super::image::{MetadataImage, PartitionRegistration, NO_LEADER};
+use super::image::{MetadataImage, PartitionRegistration, ReplayError, NO_LEADER};
 use super::records::{ConfigResource, MetadataRecord};
 use super::sessions::BrokerSessions;
 use crate::runtime::RngStream;
@@ -118,6 +118,18 @@ impl Controller {
                 .map_err(ControllerError::Internal)?;
         }
         Ok(Outcome { records, reply })
+    }
+
+    /// Refuses to decide at an offset the working image has already passed: the runtime must
+    /// hand each operation the offset its entry will really get.
+    pub(super) fn check_offset(&self, at: i64) -> Result<(), ControllerError> {
+        if at < self.image.offset {
+            return Err(ControllerError::Internal(ReplayError::OffsetBehind {
+                offset: at,
+                image_offset: self.image.offset,
+            }));
+        }
+        Ok(())
     }
 
     /// Applies records decided so far, so later decisions in the same operation see them.
@@ -281,11 +293,16 @@ impl Controller {
         changes
     }
 
-    /// A fresh, unused topic id from the controller's seeded stream.
+    /// A fresh, unused topic id from the controller's seeded stream. Like Kafka's
+    /// `Uuid.randomUuid`, it skips the reserved ids (zero and the metadata topic's 1) and ids
+    /// whose URL-safe base64 form starts with '-' (top six bits 62), which command lines would
+    /// read as an option.
     pub(super) fn new_topic_id(&mut self) -> u128 {
         loop {
             let id = (u128::from(self.rng.next_u64()) << 64) | u128::from(self.rng.next_u64());
-            if id != 0 && !self.image.topics.contains_key(&id) {
+            let reserved = id <= 1;
+            let dash_first = (id >> 122) == 62;
+            if !reserved && !dash_first && !self.image.topics.contains_key(&id) {
                 return id;
             }
         }

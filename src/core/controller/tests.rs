@@ -1003,3 +1003,24 @@ fn validating_a_topic_does_not_consume_its_id() {
     twin.live_brokers(1);
     assert_eq!(h.create("v", 1), twin.create("v", 1));
 }
+
+#[test]
+fn decisions_at_an_offset_the_image_passed_are_refused() {
+    let mut h = Harness::new(ControllerSettings::default());
+    h.live_brokers(1);
+    assert!(h.next > 1);
+    assert!(matches!(
+        h.controller.tick(0, 0),
+        Err(ControllerError::Internal(ReplayError::OffsetBehind { .. }))
+    ));
+}
+
+#[test]
+fn topic_ids_skip_kafkas_reserved_and_dash_first_ids() {
+    let mut h = Harness::new(ControllerSettings::default());
+    h.live_brokers(1);
+    for i in 0..200 {
+        let id = h.create(&format!("t{i}"), 1);
+        assert!(id > 1 && (id >> 122) != 62, "{id:x}");
+    }
+}

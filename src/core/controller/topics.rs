@@ -201,6 +201,7 @@ impl Controller {
         changes: Vec<ConfigChange>,
         at: i64,
     ) -> Result<Outcome<()>, ControllerError> {
+        self.check_offset(at)?;
         if let ConfigResource::Topic(name) = &resource {
             if !self.image.topic_ids.contains_key(name) {
                 return Err(ControllerError::UnknownTopic { name: name.clone() });
