@@ -58,3 +58,9 @@ const _: () = assert!((MESSAGE_BYTES_MAX_DEFAULT as u64) < SEGMENT_BYTES_MAX);
 const _: () = assert!(MESSAGE_BYTES_MAX_DEFAULT <= SOCKET_REQUEST_BYTES_MAX_DEFAULT);
 const _: () = assert!(MESSAGE_BYTES_MAX_DEFAULT <= BATCH_DECOMPRESSED_BYTES_MAX);
 const _: () = assert!(INDEX_INTERVAL_BYTES_DEFAULT < SEGMENT_BYTES_DEFAULT);
+
+/// Most elements one array of a request or response may hold. Kafka's own limit is the frame
+/// size; this one keeps a single decoded array within about 100 MB (elements decode to at most
+/// ~100 bytes) while leaving room for the largest real requests (a 100,000-partition topic).
+pub const PROTOCOL_ARRAY_ELEMENTS_MAX: usize = 1_000_000;
+const _: () = assert!(PROTOCOL_ARRAY_ELEMENTS_MAX > TOPIC_PARTITIONS_MAX as usize);

@@ -537,3 +537,35 @@ fn batch_with_a_bad_crc_is_corrupt_message_and_not_appended() {
     );
     assert_healthy(&mut broker, &mut stream.try_clone().unwrap());
 }
+
+/// `kafka-protocol` reserves room for an array's count before reading one element: a Metadata
+/// request claiming 2^31 topics in a few bytes would make the allocator fail, which aborts the
+/// whole broker. The guard refuses such a body before decoding; only its connection closes.
+#[test]
+fn a_forged_metadata_topic_count_closes_only_that_connection() {
+    let mut broker = Broker::start();
+    let mut bystander = connect(&broker);
+    // v12 (flexible): a compact count of 2^31 topics (varint 2^31 + 1), then
+    // allow_auto_topic_creation, include_topic_authorized_operations and no tagged fields.
+    // v4: an int32 count of 2^31 - 1, then allow_auto_topic_creation.
+    let forged: [(i16, i16, &[u8]); 2] = [
+        (12, 2, &[0x81, 0x80, 0x80, 0x80, 0x08, 1, 0, 0]),
+        (4, 1, &[0x7f, 0xff, 0xff, 0xff, 1]),
+    ];
+    for (version, header_version, tail) in forged {
+        let mut stream = connect(&broker);
+        let mut body = BytesMut::new();
+        header(ApiKey::Metadata as i16, version, 31)
+            .encode(&mut body, header_version)
+            .expect("encode header");
+        body.extend_from_slice(tail);
+        stream.write_all(&frame(&body)).unwrap();
+        assert_closed(&mut stream, "Metadata claiming two billion topics");
+        assert_healthy(&mut broker, &mut bystander);
+    }
+    let log = broker.log();
+    assert!(
+        log.contains("array of 2147483648 elements") && log.contains("array of 2147483647"),
+        "the refusals are logged with their reason:\n{log}"
+    );
+}

@@ -25,6 +25,7 @@ use kafka_protocol::protocol::{
 };
 
 use super::error::{ClientError, Result};
+use crate::protocol::guard;
 use crate::protocol::splice::SpliceBuf;
 use crate::runtime::{self, sync, AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 
@@ -169,8 +170,8 @@ impl Connection {
         version: i16,
         timeout: Duration,
     ) -> Result<R::Response> {
-        let mut bytes = self.round_trip(body, version, timeout).await?;
-        R::Response::decode(&mut bytes, version).map_err(|e| ClientError::decode("response", e))
+        let bytes = self.round_trip(body, version, timeout).await?;
+        decode_response(api_key_of::<R>()?, version, "response", bytes)
     }
 
     /// The request timeout this connection was opened with.
@@ -267,8 +268,8 @@ impl Connection {
             .round_trip(&request, version, self.request_timeout)
             .await?;
         if bytes.len() >= 2 && (&bytes[..2]).get_i16() == UNSUPPORTED_VERSION {
-            let fallback = ApiVersionsResponse::decode(&mut bytes, 0)
-                .map_err(|e| ClientError::decode("ApiVersions response", e))?;
+            let fallback: ApiVersionsResponse =
+                decode_response(ApiKey::ApiVersions, 0, "ApiVersions response", bytes)?;
             version = fallback
                 .api_keys
                 .iter()
@@ -278,8 +279,8 @@ impl Connection {
                 .round_trip(&request, version, self.request_timeout)
                 .await?;
         }
-        let response = ApiVersionsResponse::decode(&mut bytes, version)
-            .map_err(|e| ClientError::decode("ApiVersions response", e))?;
+        let response: ApiVersionsResponse =
+            decode_response(ApiKey::ApiVersions, version, "ApiVersions response", bytes)?;
         if let Some(error) = ClientError::from_code(response.error_code, || "ApiVersions".into()) {
             return Err(error);
         }
@@ -305,6 +306,18 @@ pub fn pick_versions(broker: &[(i16, i16, i16)]) -> BTreeMap<i16, i16> {
         }
     }
     chosen
+}
+
+/// Decodes a response body once the guard has checked it: `kafka-protocol` allocates for an
+/// array's count before reading it, so a broker's forged count would abort this process.
+fn decode_response<M: Decodable>(
+    api_key: ApiKey,
+    version: i16,
+    what: &'static str,
+    mut bytes: Bytes,
+) -> Result<M> {
+    guard::check_response(api_key, version, &bytes).map_err(|e| ClientError::decode(what, e))?;
+    M::decode(&mut bytes, version).map_err(|e| ClientError::decode(what, e))
 }
 
 fn api_key_of<R: Request>() -> Result<ApiKey> {
@@ -456,6 +469,32 @@ mod tests {
         // No overlap: Metadata is unsupported rather than sent in a version the broker rejects.
         assert_eq!(chosen.get(&(ApiKey::Metadata as i16)), None);
         assert_eq!(chosen.get(&(ApiKey::ListOffsets as i16)), None);
+    }
+
+    #[test]
+    fn a_forged_response_count_is_a_decode_error_not_an_abort() {
+        use kafka_protocol::messages::MetadataResponse;
+        // Metadata v12: throttle_time_ms, then 2^31 brokers as a compact count in five bytes.
+        // Decoded unguarded, kafka-protocol would reserve room for them all and abort.
+        let forged = Bytes::from_static(&[0, 0, 0, 0, 0x81, 0x80, 0x80, 0x80, 0x08, 0]);
+        let result: Result<MetadataResponse> =
+            decode_response(ApiKey::Metadata, 12, "response", forged);
+        assert!(
+            matches!(
+                result,
+                Err(ClientError::Decode {
+                    what: "response",
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+        // An honest empty response decodes.
+        let mut honest = BytesMut::new();
+        MetadataResponse::default().encode(&mut honest, 12).unwrap();
+        let result: Result<MetadataResponse> =
+            decode_response(ApiKey::Metadata, 12, "response", honest.freeze());
+        assert!(result.is_ok(), "{result:?}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! the connection), as mini-redis does.
 
 pub mod frame;
+pub mod guard;
 pub mod quorum;
 pub mod request;
 pub mod response;

@@ -54,7 +54,8 @@ pub(super) fn decode_body<M: Decodable>(
     shape: &StructShape,
     mut body: Bytes,
 ) -> Result<M, QuorumWireError> {
-    shape::check(shape, &body).map_err(|error| QuorumWireError::Shape { api_key, error })?;
+    shape::check(shape, api_version, &body)
+        .map_err(|error| QuorumWireError::Shape { api_key, error })?;
     let decoded =
         M::decode(&mut body, api_version).map_err(|_| QuorumWireError::Undecodable { api_key })?;
     if !body.is_empty() {

@@ -24,6 +24,7 @@ use kafka_protocol::protocol::Decodable;
 
 use super::broker::Broker;
 use crate::config::Listener;
+use crate::protocol::guard::{self, GuardError};
 use crate::protocol::{encode_response, EncodeError, RequestIds, ResponseFrame};
 
 /// An API this broker serves, with the versions it advertises.
@@ -93,6 +94,7 @@ pub enum Outcome {
 pub enum DispatchError {
     UnsupportedVersion { ids: RequestIds },
     Malformed { ids: RequestIds },
+    Refused(GuardError),
     Encode(EncodeError),
 }
 
@@ -109,6 +111,7 @@ impl std::fmt::Display for DispatchError {
                 "API key {} version {} request body does not decode",
                 ids.api_key, ids.api_version
             ),
+            DispatchError::Refused(error) => write!(f, "request body refused: {error}"),
             DispatchError::Encode(error) => write!(f, "{error}"),
         }
     }
@@ -144,6 +147,11 @@ pub async fn dispatch(ctx: RequestContext, api_key: ApiKey, body: Bytes) -> Outc
     }
     if !served {
         return Outcome::Close(DispatchError::UnsupportedVersion { ids });
+    }
+    // kafka-protocol allocates for an array's count before reading it: a forged count aborts
+    // the process. The guard walks the body first and refuses counts the bytes cannot back.
+    if let Err(error) = guard::check_request(api_key, ids.api_version, &body) {
+        return Outcome::Close(DispatchError::Refused(error));
     }
     match api_key {
         ApiKey::Produce => {

@@ -113,7 +113,7 @@ fn a_forged_array_count_is_refused_before_allocation() {
         error,
         QuorumWireError::Shape {
             api_key: ApiKey::Vote,
-            error: ShapeError::ArrayTooLong { .. }
+            error: ShapeError::ArrayPastEnd { .. }
         }
     ));
 }

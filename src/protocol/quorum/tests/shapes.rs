@@ -26,11 +26,15 @@ fn accepts<M: Encodable + Decodable + PartialEq + Debug>(
     known_tags: &[u32],
 ) {
     let bytes = forge(message, version);
-    let seen = shape::tags_seen(shape, &bytes).unwrap_or_else(|e| panic!("{e}: {message:?}"));
+    let seen =
+        shape::tags_seen(shape, version, &bytes).unwrap_or_else(|e| panic!("{e}: {message:?}"));
     let decoded = M::decode(&mut bytes.clone(), version).unwrap();
     assert_eq!(&decoded, message);
     for len in 0..bytes.len() {
-        assert!(shape::check(shape, &bytes[..len]).is_err(), "prefix {len}");
+        assert!(
+            shape::check(shape, version, &bytes[..len]).is_err(),
+            "prefix {len}"
+        );
     }
     let mut known: Vec<u32> = (seen.iter()).filter(|(_, k)| *k).map(|(t, _)| *t).collect();
     known.sort_unstable();

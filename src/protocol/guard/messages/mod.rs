@@ -1,0 +1,41 @@
+//! The layouts of every message the broker decodes (requests) and the native client decodes
+//! (responses), one file per API, in every version `kafka-protocol` 0.18 decodes: wider than
+//! what we advertise or ask for, so a change to `SUPPORTED_APIS` or `CLIENT_VERSIONS` within
+//! `kafka-protocol`'s range needs no new shape.
+
+mod api_versions;
+mod create_partitions;
+mod create_topics;
+mod delete_topics;
+mod describe_cluster;
+mod describe_configs;
+mod fetch;
+mod incremental_alter_configs;
+mod list_offsets;
+mod metadata;
+mod produce;
+
+use kafka_protocol::messages::ApiKey;
+
+use super::shape::MessageShape;
+
+/// The request and response layouts of `api_key`, if known.
+pub fn shapes(api_key: ApiKey) -> Option<(&'static MessageShape, &'static MessageShape)> {
+    Some(match api_key {
+        ApiKey::Produce => (&produce::REQUEST, &produce::RESPONSE),
+        ApiKey::Fetch => (&fetch::REQUEST, &fetch::RESPONSE),
+        ApiKey::ListOffsets => (&list_offsets::REQUEST, &list_offsets::RESPONSE),
+        ApiKey::Metadata => (&metadata::REQUEST, &metadata::RESPONSE),
+        ApiKey::ApiVersions => (&api_versions::REQUEST, &api_versions::RESPONSE),
+        ApiKey::CreateTopics => (&create_topics::REQUEST, &create_topics::RESPONSE),
+        ApiKey::DeleteTopics => (&delete_topics::REQUEST, &delete_topics::RESPONSE),
+        ApiKey::DescribeConfigs => (&describe_configs::REQUEST, &describe_configs::RESPONSE),
+        ApiKey::CreatePartitions => (&create_partitions::REQUEST, &create_partitions::RESPONSE),
+        ApiKey::IncrementalAlterConfigs => (
+            &incremental_alter_configs::REQUEST,
+            &incremental_alter_configs::RESPONSE,
+        ),
+        ApiKey::DescribeCluster => (&describe_cluster::REQUEST, &describe_cluster::RESPONSE),
+        _ => return None,
+    })
+}

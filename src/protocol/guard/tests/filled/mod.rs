@@ -1,0 +1,16 @@
+//! Every message the guard knows, built with every field its version has (transcribed from
+//! `kafka-protocol`'s struct definitions and the versions their decoders read each field in;
+//! `kafka-protocol`'s encoder refuses a field set in a version that lacks it, so a wrong
+//! version range fails the tests rather than passing silently).
+
+pub mod api_versions;
+pub mod create_partitions;
+pub mod create_topics;
+pub mod delete_topics;
+pub mod describe_cluster;
+pub mod describe_configs;
+pub mod fetch;
+pub mod incremental_alter_configs;
+pub mod list_offsets;
+pub mod metadata;
+pub mod produce;
