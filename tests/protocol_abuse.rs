@@ -9,7 +9,7 @@
 
 use std::fs;
 use std::io::{self, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -56,13 +56,12 @@ impl Broker {
         ));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).expect("create temp dir");
-        let port = free_port();
         let log = fs::File::create(dir.join("broker.log")).expect("create broker log");
-        let listener = format!("PLAINTEXT://127.0.0.1:{port}");
+        // Port 0: the broker binds a free port itself and logs it. Picking a "free" port here
+        // and handing it over races with every other test doing the same.
         let settings = [
             "node.id=1".to_string(),
-            format!("listeners={listener}"),
-            format!("advertised.listeners={listener}"),
+            "listeners=PLAINTEXT://127.0.0.1:0".to_string(),
             format!("log.dirs={}", dir.join("data").display()),
             format!("socket.request.max.bytes={REQUEST_BYTES_MAX}"),
         ];
@@ -77,7 +76,11 @@ impl Broker {
             .stderr(log)
             .spawn()
             .expect("spawn the weir binary");
-        let mut broker = Broker { child, port, dir };
+        let mut broker = Broker {
+            child,
+            port: 0,
+            dir,
+        };
         broker.wait_ready();
         broker
     }
@@ -96,14 +99,17 @@ impl Broker {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("broker exited early with {status}:\n{}", self.log());
             }
-            if TcpStream::connect(self.addr()).is_ok() {
+            if self.port == 0 {
+                self.port = bound_port(&self.log()).unwrap_or(0);
+            }
+            if self.port != 0 && TcpStream::connect(self.addr()).is_ok() {
                 return;
             }
             thread::sleep(Duration::from_millis(50));
         }
         panic!(
-            "broker not accepting on {} after 20s:\n{}",
-            self.addr(),
+            "broker not accepting after 20s (port {}):\n{}",
+            self.port,
             self.log()
         );
     }
@@ -127,9 +133,12 @@ impl Drop for Broker {
     }
 }
 
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local addr").port()
+/// The port the broker logged it listens on (`advertised=PLAINTEXT://127.0.0.1:PORT`).
+fn bound_port(log: &str) -> Option<u16> {
+    let line = log.lines().find(|line| line.contains("listening"))?;
+    let (_, rest) = line.split_once("advertised=PLAINTEXT://127.0.0.1:")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 fn connect(broker: &Broker) -> TcpStream {

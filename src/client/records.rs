@@ -167,6 +167,15 @@ pub fn decode_records(
         if header.is_control() || header.magic != 2 {
             continue;
         }
+        // kafka-protocol's decoder reserves room for the batch's record count and each
+        // record's header count before reading them: walk the records first, so both are
+        // known to be backed by bytes (a hostile broker could otherwise abort the client).
+        crate::storage::records::for_each_record(&batch, &header, |_| true).map_err(|error| {
+            ClientError::Decode {
+                what: "record batch",
+                detail: format!("batch at offset {}: {error}", header.base_offset),
+            }
+        })?;
         let set = RecordBatchDecoder::decode(&mut batch.clone())
             .map_err(|e| ClientError::decode("record batch", e))?;
         for record in set.records {
@@ -271,6 +280,36 @@ mod tests {
         let offsets: Vec<i64> = decoded.records.iter().map(|r| r.offset).collect();
         assert_eq!(offsets, vec![2, 3, 4, 5, 6, 7]);
         assert_eq!(decoded.next_offset, Some(8));
+    }
+
+    /// Re-seals a batch after a forgery, so only the forged field is wrong.
+    fn reseal(mut bytes: BytesMut) -> Bytes {
+        let crc = crc32c::crc32c(&bytes[21..]);
+        bytes[17..21].copy_from_slice(&crc.to_be_bytes());
+        bytes.freeze()
+    }
+
+    #[test]
+    fn forged_record_and_header_counts_are_errors_not_allocations() {
+        let record = ProducerRecord::new("t", "v");
+        let batch = encode_batch(&[record], &[1], Compression::None).unwrap();
+        assert!(decode_records("t", 0, &batch, 0).is_ok());
+        // A batch claiming two billion records: kafka-protocol would reserve them all.
+        let mut forged = BytesMut::from(&batch[..]);
+        forged[57..61].copy_from_slice(&i32::MAX.to_be_bytes());
+        assert!(decode_records("t", 0, &reseal(forged), 0).is_err());
+        // The record's header count (its last byte, 0) forged to 63 with no bytes behind it.
+        let mut forged = BytesMut::from(&batch[..]);
+        let last = forged.len() - 1;
+        assert_eq!(forged[last], 0);
+        forged[last] = 0x7e;
+        let forged = reseal(forged);
+        let header = crate::storage::batch::BatchHeader::parse(&forged).unwrap();
+        assert!(
+            crate::storage::records::for_each_record(&forged, &header, |_| true).is_err(),
+            "our own walk refuses the header count before kafka-protocol reserves for it"
+        );
+        assert!(decode_records("t", 0, &forged, 0).is_err());
     }
 
     #[test]

@@ -130,6 +130,15 @@ fn varint(buf: &mut Bytes) -> Option<i64> {
     None
 }
 
+/// Skips a field of `len` bytes (`-1` is null); `None` if the record is shorter.
+fn skip_bytes(rec: &mut Bytes, len: i64) -> Option<()> {
+    if len < 0 {
+        return (len == -1).then_some(());
+    }
+    let len = usize::try_from(len).ok()?;
+    (len <= rec.remaining()).then(|| rec.advance(len))
+}
+
 /// Reads one record (after its length prefix has been split off into `rec`).
 fn parse_record(mut rec: Bytes, header: &BatchHeader) -> Option<RecordInfo> {
     rec.has_remaining().then_some(())?;
@@ -137,6 +146,16 @@ fn parse_record(mut rec: Bytes, header: &BatchHeader) -> Option<RecordInfo> {
     let timestamp_delta = varint(&mut rec)?;
     let offset_delta = varint(&mut rec)?;
     let key_len = varint(&mut rec)?;
+    // The rest is only checked, not kept: key and value fit in the record, and the header
+    // count is one the bytes can hold (each header takes at least two), so a decoder that
+    // reserves room for that many headers up front (kafka-protocol's does) stays bounded.
+    skip_bytes(&mut rec, key_len)?;
+    let value_len = varint(&mut rec)?;
+    skip_bytes(&mut rec, value_len)?;
+    let headers = usize::try_from(varint(&mut rec)?).ok()?;
+    if headers > rec.remaining() / 2 {
+        return None;
+    }
     let timestamp = if header.is_log_append_time() {
         header.max_timestamp
     } else {

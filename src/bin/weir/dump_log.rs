@@ -135,6 +135,11 @@ fn timestamp_label(header: &BatchHeader) -> &'static str {
 }
 
 fn record_lines(header: &BatchHeader, batch: &[u8], print_data: bool) -> Vec<String> {
+    // Walk the records first: kafka-protocol's decoder reserves room for the counts a damaged
+    // file claims before reading anything.
+    if let Err(error) = weir::storage::records::for_each_record(batch, header, |_| true) {
+        return vec![format!("| could not decode records: {error}")];
+    }
     let mut buf = Bytes::copy_from_slice(batch);
     let set = match RecordBatchDecoder::decode(&mut buf) {
         Ok(set) => set,
