@@ -85,6 +85,9 @@ impl MessageShape {
                 version,
                 flexible: self.flexible_min.is_some_and(|min| version >= min),
                 array_elements_max: crate::limits::PROTOCOL_ARRAY_ELEMENTS_MAX,
+                // Real clients send bytes kafka-protocol (and Kafka) never read: librdkafka's
+                // Metadata v12 carries three. They cost nothing; refusing them broke clients.
+                trailing_bytes_allowed: true,
             })
     }
 }
@@ -96,6 +99,9 @@ pub struct Encoding {
     pub version: i16,
     pub flexible: bool,
     pub array_elements_max: usize,
+    /// Whether bytes after the body are ignored (as `kafka-protocol` ignores them) rather than
+    /// refused.
+    pub trailing_bytes_allowed: bool,
 }
 
 /// Why a body's layout was refused.
@@ -180,6 +186,7 @@ fn walk<'a>(
     walk.structure(shape)?;
     match walk.rest.len() {
         0 => Ok(walk),
+        _ if encoding.trailing_bytes_allowed => Ok(walk),
         bytes => Err(ShapeError::TrailingBytes { bytes }),
     }
 }

@@ -17,6 +17,8 @@ fn encoding(version: i16) -> Encoding {
         version,
         flexible: true,
         array_elements_max: ARRAY_ELEMENTS_MAX,
+        // Only Weir nodes speak the quorum RPCs: anything after the body is a bug or a forgery.
+        trailing_bytes_allowed: false,
     }
 }
 

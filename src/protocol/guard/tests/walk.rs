@@ -21,6 +21,7 @@ fn at(version: i16, flexible: bool) -> Encoding {
         version,
         flexible,
         array_elements_max: usize::MAX,
+        trailing_bytes_allowed: false,
     }
 }
 
