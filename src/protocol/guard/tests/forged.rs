@@ -132,3 +132,12 @@ fn an_honest_but_enormous_array_is_refused_by_count() {
         })
     );
 }
+
+#[test]
+fn bytes_after_a_request_body_are_ignored_as_kafka_ignores_them() {
+    // Metadata v12 with no topics (null array), auto-create on, no authorized operations, no
+    // tags: then three stray bytes, as confluent-kafka sends them.
+    let body = [0, 1, 0, 0, 0xde, 0xad, 0xbf];
+    assert_eq!(check_request(ApiKey::Metadata, 12, &body), Ok(()));
+    assert_eq!(check_request(ApiKey::Metadata, 12, &body[..4]), Ok(()));
+}
