@@ -139,6 +139,19 @@ pub struct Decoded {
     pub next_offset: Option<i64>,
 }
 
+/// Decodes one whole batch's records with `kafka-protocol`, after walking them with our own
+/// bounds-checked walker: that decoder reserves room for the batch's record count and each
+/// record's header count before reading them, so unchecked counts from a hostile broker or a
+/// damaged file could abort the process. Used by the consumer and by `weir dump-log`.
+pub fn decode_batch_checked(
+    batch: &Bytes,
+    header: &crate::storage::batch::BatchHeader,
+) -> std::result::Result<kafka_protocol::records::RecordSet, String> {
+    crate::storage::records::for_each_record(batch, header, |_| true)
+        .map_err(|error| error.to_string())?;
+    RecordBatchDecoder::decode(&mut batch.clone()).map_err(|error| error.to_string())
+}
+
 /// Decodes the record batches of one fetched partition, keeping records at or after
 /// `position`. A truncated batch at the end is ignored; a corrupt one is an error.
 pub fn decode_records(
@@ -167,17 +180,10 @@ pub fn decode_records(
         if header.is_control() || header.magic != 2 {
             continue;
         }
-        // kafka-protocol's decoder reserves room for the batch's record count and each
-        // record's header count before reading them: walk the records first, so both are
-        // known to be backed by bytes (a hostile broker could otherwise abort the client).
-        crate::storage::records::for_each_record(&batch, &header, |_| true).map_err(|error| {
-            ClientError::Decode {
-                what: "record batch",
-                detail: format!("batch at offset {}: {error}", header.base_offset),
-            }
+        let set = decode_batch_checked(&batch, &header).map_err(|detail| ClientError::Decode {
+            what: "record batch",
+            detail: format!("batch at offset {}: {detail}", header.base_offset),
         })?;
-        let set = RecordBatchDecoder::decode(&mut batch.clone())
-            .map_err(|e| ClientError::decode("record batch", e))?;
         for record in set.records {
             if record.offset < position {
                 continue;

@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use bytes::Bytes;
 use clap::Args;
-use kafka_protocol::records::RecordBatchDecoder;
 use weir::storage::batch::{verify_crc, BatchHeader};
 use weir::storage::{disk::read_all, FileDisk};
 
@@ -135,13 +134,8 @@ fn timestamp_label(header: &BatchHeader) -> &'static str {
 }
 
 fn record_lines(header: &BatchHeader, batch: &[u8], print_data: bool) -> Vec<String> {
-    // Walk the records first: kafka-protocol's decoder reserves room for the counts a damaged
-    // file claims before reading anything.
-    if let Err(error) = weir::storage::records::for_each_record(batch, header, |_| true) {
-        return vec![format!("| could not decode records: {error}")];
-    }
-    let mut buf = Bytes::copy_from_slice(batch);
-    let set = match RecordBatchDecoder::decode(&mut buf) {
+    let batch = Bytes::copy_from_slice(batch);
+    let set = match weir::client::records::decode_batch_checked(&batch, header) {
         Ok(set) => set,
         Err(error) => return vec![format!("| could not decode records: {error}")],
     };

@@ -109,6 +109,18 @@ impl Harness {
         self.commit(outcome)
     }
 
+    /// The broker asks to be fenced (as on a failed log dir); its leadership moves away.
+    fn fence(&mut self, broker_id: i32, broker_epoch: i64) {
+        let request = HeartbeatRequest {
+            broker_id,
+            broker_epoch,
+            current_metadata_offset: self.next,
+            want_fence: true,
+            want_shutdown: false,
+        };
+        self.run(|c, at, now| c.heartbeat(request, now, at));
+    }
+
     /// Registers brokers 1..=n and unfences them; returns their epochs.
     fn live_brokers(&mut self, n: i32) -> BTreeMap<i32, i64> {
         let mut epochs = BTreeMap::new();
@@ -442,26 +454,14 @@ fn fencing_the_leader_elects_from_the_isr_or_uncleanly_only_when_allowed() {
     let mut h = Harness::new(ControllerSettings::default());
     let epochs = h.live_brokers(3);
     replicated_partition(&mut h, vec![1, 3], 1);
-    let fence = HeartbeatRequest {
-        broker_id: 1,
-        broker_epoch: epochs[&1],
-        current_metadata_offset: h.next,
-        want_fence: true,
-        want_shutdown: false,
-    };
-    h.run(|c, at, now| c.heartbeat(fence, now, at));
+    h.fence(1, epochs[&1]);
     let p = h.partition("r", 0);
     assert_eq!(
         (p.leader, p.isr.clone(), p.leader_epoch, p.unclean),
         (3, vec![3], 6, false)
     );
     // Now 3 goes too: 3 is the last ISR member, 2 is alive but out of the ISR.
-    let fence = HeartbeatRequest {
-        broker_id: 3,
-        broker_epoch: epochs[&3],
-        ..fence
-    };
-    h.run(|c, at, now| c.heartbeat(fence, now, at));
+    h.fence(3, epochs[&3]);
     let p = h.partition("r", 0);
     assert_eq!(
         (p.leader, p.isr.clone()),
@@ -513,14 +513,7 @@ fn elect_leaders_preferred_and_unclean_answer_like_kafka() {
         Err(ControllerError::UnknownPartition { .. })
     ));
     // Fence 1: leadership moves to 2; preferred election is then not available.
-    let fence = HeartbeatRequest {
-        broker_id: 1,
-        broker_epoch: epochs[&1],
-        current_metadata_offset: h.next,
-        want_fence: true,
-        want_shutdown: false,
-    };
-    h.run(|c, at, now| c.heartbeat(fence, now, at));
+    h.fence(1, epochs[&1]);
     assert_eq!(h.partition("r", 0).leader, 2);
     assert_eq!(
         h.controller
@@ -669,14 +662,7 @@ fn alter_isr_refuses_what_kafka_refuses() {
         ));
     }
     // A fenced broker may not join.
-    let fence = HeartbeatRequest {
-        broker_id: 3,
-        broker_epoch: epochs[&3],
-        current_metadata_offset: h.next,
-        want_fence: true,
-        want_shutdown: false,
-    };
-    h.run(|c, at, now| c.heartbeat(fence, now, at));
+    h.fence(3, epochs[&3]);
     let p = h.partition("r", 0);
     assert_eq!(
         refuse(&mut h, isr_change(1, &p, vec![1, 2, 3])),

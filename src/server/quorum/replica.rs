@@ -195,11 +195,12 @@ impl MetadataReplica {
             return None;
         }
         let epoch = self.node.leader_epoch();
-        let start = self
-            .node
-            .log()
-            .iter()
-            .find(|entry| entry.epoch == epoch)
+        // Epochs never go down along the log: the first entry of this epoch is found by
+        // bisection, not a scan on every controller operation.
+        let log = self.node.log();
+        let start = log
+            .get(log.partition_point(|entry| entry.epoch < epoch))
+            .filter(|entry| entry.epoch == epoch)
             .map(|entry| entry.offset);
         let ready = match start {
             Some(start) => self.image.offset > start,
@@ -282,10 +283,12 @@ impl MetadataReplica {
         let start = self.node.log_start_offset();
         let from = self.image.offset.max(start);
         let mut last_epoch = None;
-        for entry in self.node.log() {
-            if entry.offset < from || entry.offset >= high_watermark {
-                continue;
-            }
+        // Only the newly committed entries, found by bisection: a commit must not walk the
+        // whole log.
+        let log = self.node.log();
+        let lo = log.partition_point(|entry| entry.offset < from);
+        let hi = log.partition_point(|entry| entry.offset < high_watermark);
+        for entry in &log[lo..hi.max(lo)] {
             match entry.kind {
                 EntryKind::LeaderChange => self.image.skip_to(entry.offset),
                 EntryKind::Data => {

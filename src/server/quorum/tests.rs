@@ -174,6 +174,37 @@ impl Cluster {
         submitted.reply
     }
 
+    /// Registers `broker` (incarnation `incarnation_base + broker`); its broker epoch.
+    fn register(&mut self, broker: i32, incarnation_base: u128) -> i64 {
+        let request = RegisterBrokerRequest {
+            broker_id: broker,
+            incarnation_id: incarnation_base + broker as u128,
+            endpoints: vec![Endpoint {
+                listener: "PLAINTEXT".into(),
+                host: "127.0.0.1".into(),
+                port: 9090 + broker as u16,
+            }],
+            rack: None,
+        };
+        let now = self.now;
+        self.submit(|c, at| c.register_broker(request, now, at))
+    }
+
+    /// One heartbeat from `broker`, caught up with everything so far.
+    fn heartbeat(&mut self, broker: i32, broker_epoch: i64) {
+        let now = self.now;
+        self.submit(|c, at| {
+            let heartbeat = HeartbeatRequest {
+                broker_id: broker,
+                broker_epoch,
+                current_metadata_offset: at,
+                want_fence: false,
+                want_shutdown: false,
+            };
+            c.heartbeat(heartbeat, now, at)
+        });
+    }
+
     fn images(&self) -> Vec<MetadataImage> {
         self.members
             .values()
@@ -193,29 +224,8 @@ impl Cluster {
 
 fn register_and_create(cluster: &mut Cluster, topic: &str) {
     for broker in 1..=3 {
-        let request = RegisterBrokerRequest {
-            broker_id: broker,
-            incarnation_id: 500 + broker as u128,
-            endpoints: vec![Endpoint {
-                listener: "PLAINTEXT".into(),
-                host: "127.0.0.1".into(),
-                port: 9090 + broker as u16,
-            }],
-            rack: None,
-        };
-        let now = cluster.now;
-        let epoch = cluster.submit(|c, at| c.register_broker(request, now, at));
-        let now = cluster.now;
-        cluster.submit(|c, at| {
-            let heartbeat = HeartbeatRequest {
-                broker_id: broker,
-                broker_epoch: epoch,
-                current_metadata_offset: at,
-                want_fence: false,
-                want_shutdown: false,
-            };
-            c.heartbeat(heartbeat, now, at)
-        });
+        let epoch = cluster.register(broker, 500);
+        cluster.heartbeat(broker, epoch);
     }
     create(cluster, topic);
 }
@@ -405,18 +415,7 @@ fn run_brokers(
     while cluster.now < until {
         if cluster.now >= next_heartbeat {
             for &broker in heartbeating {
-                let epoch = epochs[&broker];
-                let now = cluster.now;
-                cluster.submit(|c, at| {
-                    let heartbeat = HeartbeatRequest {
-                        broker_id: broker,
-                        broker_epoch: epoch,
-                        current_metadata_offset: at,
-                        want_fence: false,
-                        want_shutdown: false,
-                    };
-                    c.heartbeat(heartbeat, now, at)
-                });
+                cluster.heartbeat(broker, epochs[&broker]);
                 trace.observe(cluster);
             }
             next_heartbeat = cluster.now + 2_000;
@@ -431,17 +430,7 @@ fn run_brokers(
 fn register_brokers(cluster: &mut Cluster, trace: &mut ElectionTrace) -> BTreeMap<i32, i64> {
     let mut epochs = BTreeMap::new();
     for broker in 1..=3 {
-        let request = RegisterBrokerRequest {
-            broker_id: broker,
-            incarnation_id: 700 + broker as u128,
-            endpoints: Vec::new(),
-            rack: None,
-        };
-        let now = cluster.now;
-        epochs.insert(
-            broker,
-            cluster.submit(|c, at| c.register_broker(request, now, at)),
-        );
+        epochs.insert(broker, cluster.register(broker, 700));
         trace.observe(cluster);
     }
     epochs

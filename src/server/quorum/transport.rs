@@ -80,13 +80,10 @@ impl PeerConnection {
             "weir-quorum-{}",
             local.node_id
         )));
-        let mut frame = BytesMut::new();
-        frame.put_i32(0);
-        encode_request_header_into_buffer(&mut frame, &header)
-            .map_err(|error| ExchangeError::Malformed(error.to_string()))?;
-        frame.extend_from_slice(&request.body);
-        let size = (frame.len() - 4) as i32;
-        frame[..4].copy_from_slice(&size.to_be_bytes());
+        let frame = framed(&request.body, |buf| {
+            encode_request_header_into_buffer(buf, &header)
+        })
+        .map_err(|error| ExchangeError::Malformed(error.to_string()))?;
         write_and_flush(&mut self.writer, &frame)
             .await
             .map_err(ExchangeError::Io)?;
@@ -120,6 +117,20 @@ impl PeerConnection {
             }
         }
     }
+}
+
+/// One frame: the size prefix, the header `write_header` puts down, then `body`.
+fn framed<E>(
+    body: &[u8],
+    write_header: impl FnOnce(&mut BytesMut) -> Result<(), E>,
+) -> Result<BytesMut, E> {
+    let mut frame = BytesMut::new();
+    frame.put_i32(0);
+    write_header(&mut frame)?;
+    frame.extend_from_slice(body);
+    let size = (frame.len() - 4) as i32;
+    frame[..4].copy_from_slice(&size.to_be_bytes());
+    Ok(frame)
 }
 
 /// Serves one connection on the CONTROLLER listener until the peer closes it.
@@ -160,18 +171,11 @@ pub async fn serve_peer(
             tracing::warn!(%peer, ?api_key, version, "closing quorum connection: unsupported API");
             return;
         };
-        let mut response = BytesMut::new();
-        response.put_i32(0);
         let response_header = ResponseHeader::default().with_correlation_id(header.correlation_id);
-        if response_header
-            .encode(&mut response, api_key.response_header_version(version))
-            .is_err()
-        {
+        let header_version = api_key.response_header_version(version);
+        let Ok(response) = framed(&body, |buf| response_header.encode(buf, header_version)) else {
             return;
-        }
-        response.extend_from_slice(&body);
-        let size = (response.len() - 4) as i32;
-        response[..4].copy_from_slice(&size.to_be_bytes());
+        };
         if write_and_flush(&mut writer, &response).await.is_err() {
             return;
         }
