@@ -410,6 +410,10 @@ impl Plan {
             bitflip_at_rest: d.bitflip_at_rest.map_or(0.0, |p| p.pick(rng)),
             // Segment data only: see `DiskFaults::bitflip_at_rest_suffix`.
             bitflip_at_rest_suffix: Some(".log".into()),
+            bitflip_at_rest_skip: Some(format!(
+                "/{}/",
+                weir::storage::raft_store::METADATA_PARTITION_DIR
+            )),
             latency_us: d.latency_us.map_or((0, 0), |l| {
                 let high = l.pick_u64(rng);
                 (high / 4, high)

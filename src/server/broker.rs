@@ -1,20 +1,26 @@
-//! The broker's shared state: configuration, the topic registry, the log manager, and the
-//! notification that wakes long-polling fetches when data arrives.
+//! The broker's shared state: configuration, the metadata image it serves from (and the topic
+//! view derived from it), the log manager, and the notification that wakes long-polling fetches
+//! when data arrives. Metadata changes are the controller's (`topic_ops`); the broker applies
+//! what commits (`publish`).
 //!
-//! Lock order: `state` (registry + log map) before any one partition's `Log`; the `state` lock
-//! is held only to look things up or change metadata, never across an await or a data append.
+//! Lock order: `state` (image, topic view and log map) before any one partition's `Log`; the
+//! `state` lock is held only to look things up or apply metadata, never across an await or a
+//! data append.
 
 use std::collections::BTreeMap;
 use std::io;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use super::configs::{self, DynamicConfigs};
 use super::disk_health::DiskHealth;
 use super::meta_properties::{self, MetaError};
-use super::topic_name::{self, TopicNameError};
-use super::topics::{RegistryError, TopicMeta, TopicRegistry, REGISTRY_FILE};
+use super::quorum::QuorumService;
+use super::topic_name::TopicNameError;
+use super::topics::{RegistryError, TopicRegistry};
 use crate::config::defs::{self, ConfigError};
 use crate::config::BrokerConfig;
+use crate::core::controller::{ControllerError, MetadataImage};
 use crate::limits::TOPIC_PARTITIONS_MAX;
 use crate::runtime::{sync::watch, unix_time_ms, RngStream};
 use crate::storage::{Disk, Log, LogConfig, LogManager, TimestampType};
@@ -22,6 +28,9 @@ use crate::types::TopicPartition;
 
 /// Metadata and the log map, behind one lock.
 pub struct BrokerState {
+    /// The committed metadata image this broker last applied.
+    pub image: Arc<MetadataImage>,
+    /// The topics and dynamic configs of `image`, in the shape handlers answer from.
     pub registry: TopicRegistry,
     pub logs: LogManager,
 }
@@ -33,7 +42,14 @@ pub struct Broker {
     pub disk: Arc<dyn Disk>,
     state: Mutex<BrokerState>,
     appends: watch::Sender<u64>,
-    rng: Mutex<RngStream>,
+    /// The offset of the last image applied, for callers waiting on a change to show.
+    pub(super) applied: watch::Sender<i64>,
+    /// This process's registration id: a restart is a new incarnation (KIP-631).
+    pub incarnation_id: u128,
+    /// The broker epoch of this incarnation's registration, -1 until registered.
+    broker_epoch: AtomicI64,
+    /// The metadata quorum, once the node has started it.
+    quorum: OnceLock<Arc<QuorumService>>,
     /// Whether the disk can still be trusted (see `disk_health`).
     pub health: DiskHealth,
 }
@@ -66,11 +82,25 @@ pub enum TopicError {
     AlreadyExists,
     UnknownTopic,
     InvalidName(TopicNameError),
-    InvalidPartitions { requested: i32, current: i32 },
-    InvalidReplicationFactor { requested: i32, brokers: i32 },
+    InvalidPartitions {
+        requested: i32,
+        current: i32,
+    },
+    InvalidReplicationFactor {
+        requested: i32,
+        brokers: i32,
+    },
     InvalidConfig(ConfigError),
     DeletionDisabled,
     Storage(io::Error),
+    /// The controller refused the change.
+    Controller(ControllerError),
+    /// This node is not the active controller; `leader` is, if known.
+    NotController {
+        leader: Option<i32>,
+    },
+    /// The controller could not be reached or did not commit in time; the outcome is unknown.
+    Unavailable(String),
 }
 
 impl std::fmt::Display for TopicError {
@@ -94,57 +124,86 @@ impl std::fmt::Display for TopicError {
             TopicError::InvalidConfig(error) => write!(f, "{error}"),
             TopicError::DeletionDisabled => write!(f, "delete.topic.enable is false"),
             TopicError::Storage(error) => write!(f, "storage error: {error}"),
+            TopicError::Controller(error) => write!(f, "{error}"),
+            TopicError::NotController {
+                leader: Some(leader),
+            } => {
+                write!(
+                    f,
+                    "this node is not the active controller; node {leader} is"
+                )
+            }
+            TopicError::NotController { leader: None } => {
+                write!(f, "no active controller is known yet; retry")
+            }
+            TopicError::Unavailable(reason) => write!(f, "{reason}"),
         }
     }
 }
 
 impl Broker {
-    /// Opens (and recovers) the broker's storage.
+    /// Opens (and recovers) the broker's storage. Metadata arrives later, from the quorum
+    /// (`attach_quorum`, then `apply_image`); until then the broker knows no topics.
     pub fn open(
         config: BrokerConfig,
         disk: Arc<dyn Disk>,
         seed: u64,
     ) -> Result<Arc<Broker>, StartError> {
-        let first_dir = config
-            .log_dirs
-            .first()
-            .ok_or(StartError::NoLogDirs)?
-            .clone();
+        if config.log_dirs.is_empty() {
+            return Err(StartError::NoLogDirs);
+        }
         let mut rng = RngStream::new(seed, "broker");
         let cluster_id =
             meta_properties::ensure(&*disk, &config.log_dirs, config.node_id, &mut rng)
                 .map_err(StartError::Meta)?;
-        let registry = TopicRegistry::load(&*disk, first_dir.join(REGISTRY_FILE))
-            .map_err(StartError::Registry)?;
-        let mut topic_configs = BTreeMap::new();
-        for topic in registry.topics() {
-            let log_config = log_config_for(&config, &registry.dynamic, &topic.configs);
-            topic_configs.insert(topic.name.clone(), log_config);
-        }
-        let default_config = log_config_for(&config, &registry.dynamic, &BTreeMap::new());
-        let now_ms = unix_time_ms();
+        let incarnation_id = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+        let default_config = log_config_for(&config, &DynamicConfigs::default(), &BTreeMap::new());
         let logs = LogManager::open(
             disk.clone(),
             config.log_dirs.clone(),
-            &topic_configs,
+            &BTreeMap::new(),
             &default_config,
-            now_ms,
+            unix_time_ms(),
         )
         .map_err(|error| StartError::Storage { error })?;
-        let mut state = BrokerState { registry, logs };
-        reconcile(&mut state, &topic_configs, now_ms)
-            .map_err(|error| StartError::Storage { error })?;
-        single_replica_high_watermarks(&state);
+        single_replica_high_watermarks(&logs);
+        let state = BrokerState {
+            image: Arc::new(MetadataImage::default()),
+            registry: TopicRegistry::default(),
+            logs,
+        };
         let (appends, _) = watch::channel(0);
+        let (applied, _) = watch::channel(-1);
         Ok(Arc::new(Broker {
             config,
             cluster_id,
             disk,
             state: Mutex::new(state),
             appends,
-            rng: Mutex::new(rng),
+            applied,
+            incarnation_id,
+            broker_epoch: AtomicI64::new(-1),
+            quorum: OnceLock::new(),
             health: DiskHealth::default(),
         }))
+    }
+
+    /// Connects the broker to the node's metadata quorum (once).
+    pub fn attach_quorum(&self, quorum: Arc<QuorumService>) {
+        let _ = self.quorum.set(quorum);
+    }
+
+    pub fn quorum(&self) -> Option<&Arc<QuorumService>> {
+        self.quorum.get()
+    }
+
+    /// This incarnation's broker epoch, -1 before it registered.
+    pub fn broker_epoch(&self) -> i64 {
+        self.broker_epoch.load(Ordering::SeqCst)
+    }
+
+    pub fn set_broker_epoch(&self, epoch: i64) {
+        self.broker_epoch.store(epoch, Ordering::SeqCst);
     }
 
     /// The metadata lock. A panic while it was held cannot leave it half-changed in a way a
@@ -154,6 +213,11 @@ impl Broker {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The image this broker serves from.
+    pub fn image(&self) -> Arc<MetadataImage> {
+        self.state().image.clone()
     }
 
     /// The log of one partition, if this broker has it.
@@ -188,143 +252,6 @@ impl Broker {
                 TopicError::InvalidConfig(ConfigError::UnknownKey { key: key.clone() })
             })?;
             defs::validate(def, key, value).map_err(TopicError::InvalidConfig)?;
-        }
-        Ok(())
-    }
-
-    /// Creates a topic (or only validates the request).
-    pub fn create_topic(
-        &self,
-        name: &str,
-        partitions: i32,
-        replication_factor: i16,
-        configs: BTreeMap<String, String>,
-        validate_only: bool,
-    ) -> Result<TopicMeta, TopicError> {
-        topic_name::validate_topic_name(name).map_err(TopicError::InvalidName)?;
-        let partitions = if partitions == -1 {
-            self.config.num_partitions
-        } else {
-            partitions
-        };
-        if !(1..=TOPIC_PARTITIONS_MAX).contains(&partitions) {
-            return Err(TopicError::InvalidPartitions {
-                requested: partitions,
-                current: 0,
-            });
-        }
-        let replication_factor = if replication_factor == -1 {
-            self.config.default_replication_factor
-        } else {
-            replication_factor
-        };
-        let brokers = 1;
-        if replication_factor < 1 || i32::from(replication_factor) > brokers {
-            return Err(TopicError::InvalidReplicationFactor {
-                requested: i32::from(replication_factor),
-                brokers,
-            });
-        }
-        Self::validate_topic_configs(&configs)?;
-        let mut state = self.state();
-        if state.registry.get(name).is_some() {
-            return Err(TopicError::AlreadyExists);
-        }
-        let topic = TopicMeta {
-            name: name.to_string(),
-            topic_id: self.new_topic_id().to_string(),
-            partitions,
-            replication_factor,
-            configs,
-        };
-        if validate_only {
-            return Ok(topic);
-        }
-        if topic_name::collides_in_metrics(name) {
-            tracing::warn!(
-                topic = name,
-                "topic names mixing '.' and '_' collide in metrics"
-            );
-        }
-        state.registry.insert(topic.clone());
-        if let Err(error) = state.registry.save(&*self.disk) {
-            state.registry.remove(name);
-            return Err(TopicError::Storage(error));
-        }
-        let log_config = self.log_config(&state, &topic.configs);
-        for partition in 0..partitions {
-            let tp = TopicPartition::new(name, partition);
-            state
-                .logs
-                .create_log(&tp, log_config.clone(), unix_time_ms())
-                .map_err(TopicError::Storage)?;
-            crate::event!("leader {tp} epoch=0 log_start=0 hw=0 leo=0");
-        }
-        tracing::info!(topic = name, partitions, "created topic");
-        Ok(topic)
-    }
-
-    /// Deletes a topic and its logs.
-    pub fn delete_topic(&self, name: &str) -> Result<TopicMeta, TopicError> {
-        if !self.config.delete_topic_enable {
-            return Err(TopicError::DeletionDisabled);
-        }
-        let mut state = self.state();
-        let topic = state
-            .registry
-            .remove(name)
-            .ok_or(TopicError::UnknownTopic)?;
-        // The registry is the source of truth: once it no longer names the topic, a crash
-        // mid-way through removing the logs is finished by the next start's reconcile.
-        if let Err(error) = state.registry.save(&*self.disk) {
-            state.registry.insert(topic);
-            return Err(TopicError::Storage(error));
-        }
-        for partition in 0..topic.partitions {
-            let tp = TopicPartition::new(name, partition);
-            state.logs.delete_log(&tp).map_err(TopicError::Storage)?;
-        }
-        tracing::info!(topic = name, "deleted topic");
-        Ok(topic)
-    }
-
-    /// Grows a topic to `total` partitions.
-    pub fn add_partitions(
-        &self,
-        name: &str,
-        total: i32,
-        validate_only: bool,
-    ) -> Result<(), TopicError> {
-        let mut state = self.state();
-        let topic = state
-            .registry
-            .get(name)
-            .ok_or(TopicError::UnknownTopic)?
-            .clone();
-        if total <= topic.partitions || total > TOPIC_PARTITIONS_MAX {
-            return Err(TopicError::InvalidPartitions {
-                requested: total,
-                current: topic.partitions,
-            });
-        }
-        if validate_only {
-            return Ok(());
-        }
-        if let Some(entry) = state.registry.get_mut(name) {
-            entry.partitions = total;
-        }
-        if let Err(error) = state.registry.save(&*self.disk) {
-            state.registry.insert(topic);
-            return Err(TopicError::Storage(error));
-        }
-        let log_config = self.log_config(&state, &topic.configs);
-        for partition in topic.partitions..total {
-            let tp = TopicPartition::new(name, partition);
-            state
-                .logs
-                .create_log(&tp, log_config.clone(), unix_time_ms())
-                .map_err(TopicError::Storage)?;
-            crate::event!("leader {tp} epoch=0 log_start=0 hw=0 leo=0");
         }
         Ok(())
     }
@@ -368,16 +295,6 @@ impl Broker {
     pub fn shutdown(&self) -> io::Result<()> {
         self.state().logs.shutdown()
     }
-
-    fn new_topic_id(&self) -> uuid::Uuid {
-        let mut rng = self
-            .rng
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let bits = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
-        // Version 4 / RFC 4122 variant bits, so tools that inspect ids see a valid UUID.
-        uuid::Uuid::from_u128((bits & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62))
-    }
 }
 
 /// Locks one partition's log (see [`Broker::state`] on poisoning).
@@ -385,42 +302,12 @@ pub fn lock_log(log: &Mutex<Log>) -> MutexGuard<'_, Log> {
     log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Makes the logs match the registry: creates partitions it names but the disk lacks (a crash
-/// after the registry was saved), removes logs of topics it does not name (a crash mid-delete).
-fn reconcile(
-    state: &mut BrokerState,
-    configs: &BTreeMap<String, LogConfig>,
-    now_ms: i64,
-) -> io::Result<()> {
-    for tp in state.logs.partitions() {
-        let known = state
-            .registry
-            .get(&tp.topic)
-            .is_some_and(|topic| tp.partition < topic.partitions);
-        if !known {
-            tracing::warn!(partition = %tp, "removing a log the topic registry does not name");
-            state.logs.delete_log(&tp)?;
-        }
-    }
-    let topics: Vec<TopicMeta> = state.registry.topics().cloned().collect();
-    for topic in topics {
-        for partition in 0..topic.partitions {
-            let tp = TopicPartition::new(&topic.name, partition);
-            if state.logs.get(&tp).is_none() {
-                let config = configs.get(&topic.name).cloned().unwrap_or_default();
-                state.logs.create_log(&tp, config, now_ms)?;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// On one node the ISR is this replica alone, so everything in a log is replicated to the
 /// whole ISR: the high watermark is the log end offset. After a crash the high-watermark
 /// checkpoint is stale (it is written at clean shutdown), so it is set here, not trusted.
-fn single_replica_high_watermarks(state: &BrokerState) {
-    for tp in state.logs.partitions() {
-        if let Some(log) = state.logs.get(&tp) {
+fn single_replica_high_watermarks(logs: &LogManager) {
+    for tp in logs.partitions() {
+        if let Some(log) = logs.get(&tp) {
             let mut log = lock_log(&log);
             let end = log.log_end_offset();
             log.set_high_watermark(end);
@@ -429,7 +316,7 @@ fn single_replica_high_watermarks(state: &BrokerState) {
 }
 
 /// Builds a log's settings from resolved topic configs.
-fn log_config_for(
+pub(super) fn log_config_for(
     config: &BrokerConfig,
     dynamic: &DynamicConfigs,
     overrides: &BTreeMap<String, String>,

@@ -4,6 +4,7 @@
 use kafka_protocol::ResponseError;
 
 use super::broker::TopicError;
+use crate::core::controller::ControllerError;
 use crate::storage::{AppendError, ReadError};
 
 /// The code for a refused topic operation.
@@ -17,6 +18,39 @@ pub fn topic_error(error: &TopicError) -> ResponseError {
         TopicError::InvalidConfig(_) => ResponseError::InvalidConfig,
         TopicError::DeletionDisabled => ResponseError::TopicDeletionDisabled,
         TopicError::Storage(_) => ResponseError::KafkaStorageError,
+        TopicError::Controller(error) => controller_error(error),
+        TopicError::NotController { .. } => ResponseError::NotController,
+        TopicError::Unavailable(_) => ResponseError::RequestTimedOut,
+    }
+}
+
+/// The code for a request the controller refused.
+pub fn controller_error(error: &ControllerError) -> ResponseError {
+    use ControllerError as E;
+    match error {
+        E::BrokerNotRegistered { .. } => ResponseError::BrokerIdNotRegistered,
+        E::StaleBrokerEpoch { .. } => ResponseError::StaleBrokerEpoch,
+        E::DuplicateBrokerRegistration { .. } => ResponseError::DuplicateBrokerRegistration,
+        E::TopicExists { .. } => ResponseError::TopicAlreadyExists,
+        E::UnknownTopic { .. } | E::UnknownPartition { .. } => {
+            ResponseError::UnknownTopicOrPartition
+        }
+        E::InvalidPartitions { .. } => ResponseError::InvalidPartitions,
+        E::InvalidReplicationFactor { .. } => ResponseError::InvalidReplicationFactor,
+        E::InvalidReplicaAssignment { .. } => ResponseError::InvalidReplicaAssignment,
+        E::ElectionNotNeeded => ResponseError::ElectionNotNeeded,
+        E::PreferredLeaderNotAvailable { .. } => ResponseError::PreferredLeaderNotAvailable,
+        E::EligibleLeadersNotAvailable => ResponseError::EligibleLeadersNotAvailable,
+        E::NoReassignmentInProgress => ResponseError::NoReassignmentInProgress,
+        E::FencedLeaderEpoch { .. } => ResponseError::FencedLeaderEpoch,
+        E::NotLeader { .. } | E::InvalidIsr { .. } => ResponseError::InvalidRequest,
+        E::InvalidUpdateVersion { .. } => ResponseError::InvalidUpdateVersion,
+        E::IneligibleReplica { .. } => ResponseError::IneligibleReplica,
+        E::AssignmentsWithCountOrFactor | E::DuplicateConfig { .. } => {
+            ResponseError::InvalidRequest
+        }
+        E::TooManyRecords { .. } => ResponseError::PolicyViolation,
+        E::Internal(_) => ResponseError::UnknownServerError,
     }
 }
 

@@ -10,8 +10,10 @@ pub mod errors;
 pub mod handlers;
 pub mod listener;
 pub mod meta_properties;
+pub mod publish;
 pub mod quorum;
 pub mod topic_name;
+pub mod topic_ops;
 pub mod topics;
 
 pub use broker::{Broker, StartError};

@@ -33,7 +33,12 @@ impl std::fmt::Display for TopicNameError {
 }
 
 /// Topics the broker manages itself; clients may not create them.
-pub const RESERVED_TOPICS: &[&str] = &["__consumer_offsets", "__transaction_state"];
+pub const RESERVED_TOPICS: &[&str] = &[
+    "__consumer_offsets",
+    "__transaction_state",
+    // The metadata log's partition directory, `__cluster_metadata-0`, sits among the data logs.
+    "__cluster_metadata",
+];
 
 /// Checks a name a client wants to create.
 pub fn validate_topic_name(name: &str) -> Result<(), TopicNameError> {

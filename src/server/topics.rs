@@ -1,8 +1,10 @@
-//! The topic registry: which topics exist, their ids, partition counts, replication factor and
-//! config overrides, plus dynamic broker configs. On a single node it is a JSON document
-//! replaced atomically through the `Disk` seam (`weir-metadata.json` in the first log dir); the
-//! KRaft metadata log replaces it when the controller arrives. It is the source of truth: at
-//! start-up, logs it does not name are removed and partitions it names are created.
+//! The topic view handlers answer from: which topics exist, their ids, partition counts,
+//! replication factor and config overrides, plus this broker's dynamic configs, derived from the
+//! committed metadata image ([`TopicRegistry::from_image`]).
+//!
+//! Before the metadata quorum, a single node kept the same facts in a JSON document
+//! (`weir-metadata.json` in the first log dir). [`load_legacy`] still reads it, once, so that
+//! the node can import those topics into the metadata log on its first start with a quorum.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -11,11 +13,14 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::configs::DynamicConfigs;
-use crate::storage::disk::{read_all, write_atomic};
+use crate::core::controller::{ConfigResource, MetadataImage};
+use crate::storage::disk::read_all;
 use crate::storage::Disk;
 
-/// The registry's file name inside the first log directory.
+/// The legacy registry's file name inside the first log directory.
 pub const REGISTRY_FILE: &str = "weir-metadata.json";
+/// What the legacy registry is renamed to once its topics are in the metadata log.
+pub const REGISTRY_FILE_MIGRATED: &str = "weir-metadata.json.migrated";
 
 /// One topic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,72 +119,96 @@ impl std::fmt::Display for RegistryError {
 
 impl std::error::Error for RegistryError {}
 
-/// Topics and dynamic configs, persisted on every change.
-#[derive(Debug)]
+/// The topics and dynamic configs in the legacy file, if there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegacyRegistry {
+    pub topics: Vec<TopicMeta>,
+    pub dynamic: DynamicConfigs,
+}
+
+/// Reads the legacy registry at `path`; `None` when there is no file.
+pub fn load_legacy(
+    disk: &dyn Disk,
+    path: &std::path::Path,
+) -> Result<Option<LegacyRegistry>, RegistryError> {
+    let bytes = match read_all(disk, path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => {
+            let path = path.to_path_buf();
+            return Err(RegistryError::Io { path, error });
+        }
+    };
+    let file = parse(&bytes).map_err(|(line, column)| RegistryError::Corrupt {
+        path: path.to_path_buf(),
+        line,
+        column,
+    })?;
+    Ok(Some(LegacyRegistry {
+        topics: file.topics,
+        dynamic: file.dynamic,
+    }))
+}
+
+/// Writes a legacy registry file as the pre-quorum single node did, for migration tests.
+#[cfg(test)]
+pub fn write_legacy(disk: &dyn Disk, path: &std::path::Path, legacy: &LegacyRegistry) {
+    let registry = RegistryFile {
+        version: 1,
+        topics: legacy.topics.clone(),
+        dynamic: legacy.dynamic.clone(),
+    };
+    let envelope = Envelope {
+        crc32c: checksum(&registry).unwrap(),
+        registry,
+    };
+    let bytes = serde_json::to_vec_pretty(&envelope).unwrap();
+    crate::storage::disk::write_atomic(disk, path, &bytes).unwrap();
+}
+
+/// Topics and dynamic configs as of one metadata image.
+#[derive(Debug, Default)]
 pub struct TopicRegistry {
-    path: PathBuf,
     topics: BTreeMap<String, TopicMeta>,
     pub dynamic: DynamicConfigs,
 }
 
 impl TopicRegistry {
-    /// Loads the registry at `path`; a missing file is an empty registry.
-    pub fn load(disk: &dyn Disk, path: PathBuf) -> Result<Self, RegistryError> {
-        let file = match read_all(disk, &path) {
-            Ok(bytes) => parse(&bytes).map_err(|(line, column)| RegistryError::Corrupt {
-                path: path.clone(),
-                line,
-                column,
-            })?,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => RegistryFile::default(),
-            Err(error) => return Err(RegistryError::Io { path, error }),
-        };
-        let topics = file
+    /// The view of `image` for broker `node_id`.
+    pub fn from_image(image: &MetadataImage, node_id: i32) -> Self {
+        let configs_of =
+            |resource: ConfigResource| image.configs.get(&resource).cloned().unwrap_or_default();
+        let topics = image
             .topics
-            .into_iter()
-            .map(|topic| (topic.name.clone(), topic))
+            .values()
+            .map(|topic| {
+                let meta = TopicMeta {
+                    name: topic.name.clone(),
+                    topic_id: uuid::Uuid::from_u128(topic.topic_id).to_string(),
+                    partitions: topic.partitions.len() as i32,
+                    replication_factor: topic
+                        .partitions
+                        .values()
+                        .next()
+                        .map_or(0, |p| p.replicas.len() as i16),
+                    configs: configs_of(ConfigResource::Topic(topic.name.clone())),
+                };
+                (topic.name.clone(), meta)
+            })
             .collect();
-        Ok(Self {
-            path,
-            topics,
-            dynamic: file.dynamic,
-        })
-    }
-
-    /// Writes the registry durably (atomic replace).
-    pub fn save(&self, disk: &dyn Disk) -> io::Result<()> {
-        let file = RegistryFile {
-            version: 1,
-            topics: self.topics.values().cloned().collect(),
-            dynamic: self.dynamic.clone(),
+        let dynamic = DynamicConfigs {
+            broker: configs_of(ConfigResource::Broker(node_id.to_string())),
+            cluster_default: configs_of(ConfigResource::Broker(String::new())),
         };
-        let crc32c = checksum(&file).map_err(io::Error::other)?;
-        let envelope = Envelope {
-            crc32c,
-            registry: file,
-        };
-        let bytes = serde_json::to_vec_pretty(&envelope).map_err(io::Error::other)?;
-        write_atomic(disk, &self.path, &bytes)
+        Self { topics, dynamic }
     }
 
     pub fn get(&self, name: &str) -> Option<&TopicMeta> {
         self.topics.get(name)
     }
 
-    pub fn get_mut(&mut self, name: &str) -> Option<&mut TopicMeta> {
-        self.topics.get_mut(name)
-    }
-
     pub fn by_id(&self, topic_id: uuid::Uuid) -> Option<&TopicMeta> {
         self.topics.values().find(|topic| topic.uuid() == topic_id)
-    }
-
-    pub fn insert(&mut self, topic: TopicMeta) {
-        self.topics.insert(topic.name.clone(), topic);
-    }
-
-    pub fn remove(&mut self, name: &str) -> Option<TopicMeta> {
-        self.topics.remove(name)
     }
 
     /// Every topic, in name order.
@@ -201,6 +230,7 @@ mod tests {
     use super::*;
     use std::path::Path;
 
+    use crate::storage::disk::write_atomic;
     use crate::storage::MemDisk;
 
     fn topic(name: &str) -> TopicMeta {
@@ -213,21 +243,28 @@ mod tests {
         }
     }
 
+    fn write_legacy_topics(disk: &MemDisk, path: &Path, topics: Vec<TopicMeta>) {
+        let legacy = LegacyRegistry {
+            topics,
+            dynamic: DynamicConfigs::default(),
+        };
+        write_legacy(disk, path, &legacy);
+    }
+
     #[test]
     fn a_flipped_bit_is_a_start_up_error_not_a_renamed_topic() {
         let disk = MemDisk::new();
         disk.create_dir_all(Path::new("/d")).unwrap();
         let path = PathBuf::from("/d").join(REGISTRY_FILE);
-        let mut registry = TopicRegistry::load(&disk, path.clone()).unwrap();
-        registry.insert(topic("sim"));
-        registry.save(&disk).unwrap();
-        let reloaded = TopicRegistry::load(&disk, path.clone()).unwrap();
-        assert!(reloaded.get("sim").is_some());
+        assert_eq!(load_legacy(&disk, &path).unwrap(), None);
+        write_legacy_topics(&disk, &path, vec![topic("sim")]);
+        let loaded = load_legacy(&disk, &path).unwrap().unwrap();
+        assert_eq!(loaded.topics, vec![topic("sim")]);
         // "sim" -> "sym": still valid JSON, caught only by the checksum.
         let text = String::from_utf8(read_all(&disk, &path).unwrap()).unwrap();
         let position = text.find("\"sim\"").unwrap() + 2;
         assert!(disk.flip_bit(&path, position, 4));
-        let error = TopicRegistry::load(&disk, path).unwrap_err().to_string();
+        let error = load_legacy(&disk, &path).unwrap_err().to_string();
         assert!(error.contains("checksum"), "{error}");
     }
 
@@ -242,9 +279,48 @@ mod tests {
             dynamic: DynamicConfigs::default(),
         };
         write_atomic(&disk, &path, &serde_json::to_vec_pretty(&legacy).unwrap()).unwrap();
-        assert!(TopicRegistry::load(&disk, path)
-            .unwrap()
-            .get("old")
-            .is_some());
+        let loaded = load_legacy(&disk, &path).unwrap().unwrap();
+        assert_eq!(loaded.topics[0].name, "old");
+    }
+
+    #[test]
+    fn the_view_of_an_image_has_its_topics_and_this_brokers_configs() {
+        use crate::core::controller::MetadataRecord;
+        let mut image = MetadataImage::default();
+        let records = vec![
+            MetadataRecord::Topic {
+                name: "t".into(),
+                topic_id: 7,
+            },
+            MetadataRecord::Config {
+                resource: ConfigResource::Topic("t".into()),
+                name: "retention.ms".into(),
+                value: Some("1000".into()),
+            },
+            MetadataRecord::Config {
+                resource: ConfigResource::Broker("2".into()),
+                name: "log.retention.ms".into(),
+                value: Some("5".into()),
+            },
+            MetadataRecord::Config {
+                resource: ConfigResource::Broker(String::new()),
+                name: "log.retention.ms".into(),
+                value: Some("6".into()),
+            },
+        ];
+        image.replay_batch(0, &records).unwrap();
+        let view = TopicRegistry::from_image(&image, 1);
+        let t = view.get("t").unwrap();
+        assert_eq!(t.uuid(), uuid::Uuid::from_u128(7));
+        assert_eq!(t.configs["retention.ms"], "1000");
+        assert!(
+            view.dynamic.broker.is_empty(),
+            "broker 2's configs are not ours"
+        );
+        assert_eq!(view.dynamic.cluster_default["log.retention.ms"], "6");
+        assert_eq!(
+            TopicRegistry::from_image(&image, 2).dynamic.broker["log.retention.ms"],
+            "5"
+        );
     }
 }

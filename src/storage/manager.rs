@@ -131,6 +131,11 @@ impl LogManager {
             high_watermarks: read_checkpoint(&*disk, &dir.join(HIGH_WATERMARK_CHECKPOINT)),
         };
         for entry in disk.read_dir(&dir)?.into_iter().filter(|e| e.is_dir) {
+            if entry.name == super::raft_store::METADATA_PARTITION_DIR {
+                // The metadata log lives beside the data logs by default (as in Kafka) but is
+                // the quorum's, opened by the raft store, never a topic partition.
+                continue;
+            }
             let path = dir.join(&entry.name);
             let Some(tp) = TopicPartition::from_dir_name(&entry.name) else {
                 tracing::warn!(dir = %path.display(), "ignoring a directory that is no partition");
@@ -199,6 +204,35 @@ impl LogManager {
         self.disk.sync_dir(&self.log_dirs[entry.dir_index])?;
         // Drop it from the checkpoints too, so a restart does not carry stale offsets.
         self.checkpoint()
+    }
+
+    /// Closes a partition's log and renames its directory to `<topic>-<partition>.<ms>-stray`
+    /// (Kafka's name for them), keeping the data for an operator to inspect or move back:
+    /// start-up never reopens it as a partition. Returns the new path.
+    pub fn quarantine_log(&mut self, tp: &TopicPartition, now_ms: i64) -> io::Result<PathBuf> {
+        let Some(entry) = self.logs.remove(tp) else {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no log for {tp}"),
+            ));
+        };
+        let dir = lock(&entry.log)?.dir().to_path_buf();
+        let parent = self.log_dirs[entry.dir_index].clone();
+        // The log closes here: its files are about to move.
+        drop(entry);
+        let target = parent.join(format!("{}.{now_ms}-stray", tp.dir_name()));
+        // File by file (the `Disk` seam renames files): a crash part-way leaves the rest in
+        // the partition directory, which the next start sets aside again. Nothing is lost.
+        create_dir_durable(&*self.disk, &target)?;
+        for file in self.disk.read_dir(&dir)?.into_iter().filter(|e| !e.is_dir) {
+            self.disk
+                .rename(&dir.join(&file.name), &target.join(&file.name))?;
+        }
+        self.disk.sync_dir(&target)?;
+        self.disk.remove_dir_all(&dir)?;
+        self.disk.sync_dir(&parent)?;
+        self.checkpoint()?;
+        Ok(target)
     }
 
     /// Every partition, sorted.

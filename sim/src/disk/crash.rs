@@ -137,8 +137,11 @@ impl State {
             .into_iter()
             .filter(|(_, id)| self.inodes.get(id).is_some_and(|i| !i.durable.is_empty()))
             .filter(|(path, _)| {
+                let path = path.to_string_lossy();
                 let suffix = self.faults.bitflip_at_rest_suffix.as_deref().unwrap_or("");
-                path.to_string_lossy().ends_with(suffix)
+                let skipped = (self.faults.bitflip_at_rest_skip.as_deref())
+                    .is_some_and(|skip| path.contains(skip));
+                path.ends_with(suffix) && !skipped
             })
             .collect();
         if candidates.is_empty() {

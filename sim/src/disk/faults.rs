@@ -17,6 +17,10 @@ pub struct DiskFaults {
     /// aim them at segment data (`.log`), which CRCs protect; a single node has no second copy
     /// of its metadata to recover from.
     pub bitflip_at_rest_suffix: Option<String>,
+    /// Files whose path contains this never suffer flips at rest: the scenarios spare the
+    /// metadata log (`/__cluster_metadata-0/`), whose committed entries a single voter has no
+    /// other copy of, exactly as they spare `meta.properties` and the checkpoints.
+    pub bitflip_at_rest_skip: Option<String>,
     /// Bytes the files may use in all; a write past it fails with ENOSPC. `None`: unlimited.
     pub capacity_bytes: Option<u64>,
     /// Each operation takes between `.0` and `.1` microseconds; `(0, 0)` takes none.

@@ -502,15 +502,19 @@ fn flips_at_rest_can_be_aimed_at_some_files() {
         let faults = DiskFaults {
             bitflip_at_rest: 1.0,
             bitflip_at_rest_suffix: Some(".log".into()),
+            bitflip_at_rest_skip: Some("/meta/".into()),
             ..DiskFaults::default()
         };
         let (disk, _) = faulty(seed, faults);
         durable_dir(&disk, "/d");
+        durable_dir(&disk, "/d/meta");
         durable_file(&disk, "/d/a.log", &a);
         durable_file(&disk, "/d/b.json", &b);
+        durable_file(&disk, "/d/meta/c.log", &b);
         disk.crash();
         assert_eq!(differing_bits(&contents(&disk, "/d/a.log").unwrap(), &a), 1);
         assert_eq!(contents(&disk, "/d/b.json").unwrap(), b, "seed {seed}");
+        assert_eq!(contents(&disk, "/d/meta/c.log").unwrap(), b, "seed {seed}");
     }
 }
 
@@ -603,6 +607,7 @@ fn observe(seed: u64) -> Observed {
         latency_us: (1, 10),
         capacity_bytes: Some(16 * S as u64),
         bitflip_at_rest_suffix: None,
+        bitflip_at_rest_skip: None,
     };
     let (disk, trace) = faulty(seed, faults);
     disk.create_dir_all(p("/data/p0")).unwrap();

@@ -58,10 +58,12 @@ impl Controller {
                 return self.finish(at, records, epoch);
             }
             // A fenced registration holds nothing: only a live, unfenced one blocks (Kafka's
-            // `hasValidSession`).
+            // `hasValidSession`). Live means heard from by this controller: a session granted
+            // at takeover would make a broker that crashed with the old controller (a combined
+            // node restarting) wait out a whole session timeout for a process that is gone.
             let live = self
                 .sessions
-                .is_valid(id, existing.broker_epoch, now_ms, timeout);
+                .is_proven(id, existing.broker_epoch, now_ms, timeout);
             if !existing.fenced && live {
                 return Err(ControllerError::DuplicateBrokerRegistration { broker_id: id });
             }

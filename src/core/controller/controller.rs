@@ -84,7 +84,7 @@ impl Controller {
     ) -> Self {
         let mut sessions = BrokerSessions::default();
         for broker in image.brokers.values() {
-            sessions.touch(broker.broker_id, broker.broker_epoch, now_ms);
+            sessions.adopt(broker.broker_id, broker.broker_epoch, now_ms);
         }
         let next_rebalance_ms = now_ms + settings.leader_imbalance_check_interval_ms;
         Self {

@@ -33,7 +33,9 @@ pub use brokers::{HeartbeatReply, HeartbeatRequest, RegisterBrokerRequest};
 pub use controller::{Controller, ControllerSettings, Outcome};
 pub use election::{elect_leader, ElectionResult, ElectionType};
 pub use errors::ControllerError;
-pub use image::{BrokerRegistration, MetadataImage, PartitionRegistration, ReplayError, NO_LEADER};
+pub use image::{
+    BrokerRegistration, MetadataImage, PartitionRegistration, ReplayError, TopicImage, NO_LEADER,
+};
 pub use leadership::{AlterIsrRequest, ElectionKind, Reassignment};
 pub use records::{decode_batch, encode_batch, ConfigResource, Endpoint, MetadataRecord};
 pub use topics::{CreateTopicRequest, CreatedTopic};

@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 pub struct BrokerSessions {
     /// Broker id → (broker epoch the session belongs to, last contact in ms).
     last_contact: BTreeMap<i32, (i64, i64)>,
+    /// Brokers this controller has actually heard from (a session granted at takeover is not
+    /// proof that the process behind it is still alive).
+    heard: BTreeMap<i32, i64>,
     /// The metadata offset each broker last said it will replay next.
     reported_offsets: BTreeMap<i32, i64>,
     /// For a broker in controlled shutdown, the offset of the batch that moved its leadership.
@@ -20,10 +23,30 @@ impl BrokerSessions {
     /// Records contact from `broker_id` at `broker_epoch`.
     pub fn touch(&mut self, broker_id: i32, broker_epoch: i64, now_ms: i64) {
         self.last_contact.insert(broker_id, (broker_epoch, now_ms));
+        self.heard.insert(broker_id, broker_epoch);
+    }
+
+    /// Grants `broker_id` a fresh session at takeover, without having heard from it.
+    pub fn adopt(&mut self, broker_id: i32, broker_epoch: i64, now_ms: i64) {
+        self.last_contact.insert(broker_id, (broker_epoch, now_ms));
+    }
+
+    /// Whether this controller has heard from `broker_id` at `broker_epoch` within the
+    /// timeout: the process holding that registration is known to be alive.
+    pub fn is_proven(
+        &self,
+        broker_id: i32,
+        broker_epoch: i64,
+        now_ms: i64,
+        timeout_ms: i64,
+    ) -> bool {
+        self.heard.get(&broker_id) == Some(&broker_epoch)
+            && self.is_valid(broker_id, broker_epoch, now_ms, timeout_ms)
     }
 
     pub fn remove(&mut self, broker_id: i32) {
         self.last_contact.remove(&broker_id);
+        self.heard.remove(&broker_id);
         self.reported_offsets.remove(&broker_id);
         self.shutdown_offsets.remove(&broker_id);
     }

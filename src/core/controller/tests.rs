@@ -395,6 +395,36 @@ fn a_new_controller_gives_every_broker_a_fresh_session() {
 }
 
 #[test]
+fn a_session_granted_at_takeover_does_not_block_a_restarted_process() {
+    let mut h = Harness::new(ControllerSettings::default());
+    let epochs = h.live_brokers(2);
+    // A combined node crashed and restarted: its controller takes over with broker 1's old,
+    // unfenced registration, whose process is gone.
+    let image = h.controller.image().clone();
+    let rng = RngStream::new(8, "controller");
+    h.controller = Controller::new(ControllerSettings::default(), image, rng, 50_000);
+    h.now = 50_000;
+    let restarted = h.register(1, 99);
+    assert!(
+        restarted > epochs[&1],
+        "registers at once, with a new epoch"
+    );
+    // Broker 2 heartbeats to the new controller: a second process claiming id 2 is refused.
+    h.heartbeat(2, epochs[&2], false);
+    let request = RegisterBrokerRequest {
+        broker_id: 2,
+        incarnation_id: 98,
+        endpoints: vec![],
+        rack: None,
+    };
+    let refused = h.controller.register_broker(request, h.now, h.next);
+    assert_eq!(
+        refused.unwrap_err(),
+        ControllerError::DuplicateBrokerRegistration { broker_id: 2 }
+    );
+}
+
+#[test]
 fn controlled_shutdown_moves_leadership_away_then_lets_the_broker_go() {
     let mut h = Harness::new(ControllerSettings::default());
     let epochs = h.live_brokers(2);

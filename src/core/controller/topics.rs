@@ -51,6 +51,39 @@ impl Controller {
         validate_only: bool,
         at: i64,
     ) -> Result<Outcome<CreatedTopic>, ControllerError> {
+        self.create_topic_with_id(request, validate_only, None, at)
+    }
+
+    /// Brings a topic a single node kept before it ran the quorum (its `weir-metadata.json`)
+    /// into the metadata log with the id it already had, so clients that cached the id and
+    /// logs already on disk stay valid. `request` must carry manual assignments.
+    pub fn import_topic(
+        &mut self,
+        request: CreateTopicRequest,
+        topic_id: u128,
+        at: i64,
+    ) -> Result<Outcome<CreatedTopic>, ControllerError> {
+        if request.assignments.is_empty() {
+            let reason = "an imported topic must name its replicas".to_string();
+            return Err(ControllerError::InvalidReplicaAssignment { reason });
+        }
+        if topic_id == 0 || self.image.topics.contains_key(&topic_id) {
+            let reason = format!(
+                "topic id {} is zero or taken",
+                uuid::Uuid::from_u128(topic_id)
+            );
+            return Err(ControllerError::InvalidReplicaAssignment { reason });
+        }
+        self.create_topic_with_id(request, false, Some(topic_id), at)
+    }
+
+    fn create_topic_with_id(
+        &mut self,
+        request: CreateTopicRequest,
+        validate_only: bool,
+        topic_id: Option<u128>,
+        at: i64,
+    ) -> Result<Outcome<CreatedTopic>, ControllerError> {
         if self.image.topic_ids.contains_key(&request.name) {
             return Err(ControllerError::TopicExists { name: request.name });
         }
@@ -94,7 +127,7 @@ impl Controller {
                 reply: created,
             });
         }
-        let topic_id = self.new_topic_id();
+        let topic_id = topic_id.unwrap_or_else(|| self.new_topic_id());
         let created = CreatedTopic {
             topic_id,
             num_partitions,

@@ -264,6 +264,12 @@ impl RaftNode {
     /// A new randomized election deadline in [timeout, 2 * timeout) from now, drawn from the
     /// node's seeded stream so that every election is replayable.
     pub(super) fn reset_election_deadline(&mut self) {
+        if self.config.voters.len() == 1 && self.config.is_voter(self.config.node_id) {
+            // The only voter: no one else can win or split the vote, so it campaigns at once
+            // (a single-node cluster leads as soon as it starts, as in Kafka).
+            self.election_deadline_ms = self.now_ms;
+            return;
+        }
         let timeout_ms = self.config.election_timeout_ms;
         // `validate` bounds the timeout to a small positive range, so the casts are exact.
         let jitter_ms = self.rng.below(timeout_ms as u64) as i64;

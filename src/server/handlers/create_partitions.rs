@@ -3,7 +3,6 @@
 
 use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
 use kafka_protocol::messages::{CreatePartitionsRequest, CreatePartitionsResponse};
-use kafka_protocol::ResponseError;
 
 use super::{str_bytes, RequestContext};
 use crate::server::errors;
@@ -12,34 +11,25 @@ pub async fn handle(
     ctx: &RequestContext,
     request: CreatePartitionsRequest,
 ) -> CreatePartitionsResponse {
-    let node_id = ctx.broker.config.node_id;
-    let results = request
-        .topics
-        .into_iter()
-        .map(|topic| {
-            let result = CreatePartitionsTopicResult::default().with_name(topic.name.clone());
-            let foreign = topic
-                .assignments
-                .iter()
-                .flatten()
-                .any(|assignment| assignment.broker_ids.iter().any(|id| id.0 != node_id));
-            if foreign {
-                let message = format!("replica assignments may only name broker {node_id}");
-                return result
-                    .with_error_code(ResponseError::InvalidReplicaAssignment.code())
-                    .with_error_message(Some(str_bytes(message)));
-            }
-            let name = topic.name.0.to_string();
-            match ctx
-                .broker
-                .add_partitions(&name, topic.count, request.validate_only)
-            {
-                Ok(()) => result,
-                Err(error) => result
-                    .with_error_code(errors::topic_error(&error).code())
-                    .with_error_message(Some(str_bytes(error.to_string()))),
-            }
-        })
-        .collect();
+    let mut results = Vec::with_capacity(request.topics.len());
+    for topic in request.topics {
+        let result = CreatePartitionsTopicResult::default().with_name(topic.name.clone());
+        let assignments = topic.assignments.as_ref().map(|list| {
+            list.iter()
+                .map(|a| a.broker_ids.iter().map(|id| id.0).collect())
+                .collect()
+        });
+        let name = topic.name.0.to_string();
+        let grown = ctx
+            .broker
+            .add_partitions(&name, topic.count, assignments, request.validate_only)
+            .await;
+        results.push(match grown {
+            Ok(()) => result,
+            Err(error) => result
+                .with_error_code(errors::topic_error(&error).code())
+                .with_error_message(Some(str_bytes(error.to_string()))),
+        });
+    }
     CreatePartitionsResponse::default().with_results(results)
 }

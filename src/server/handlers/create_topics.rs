@@ -1,5 +1,6 @@
-//! CreateTopics (key 19): validate names, partition counts, replication factors and configs,
-//! then create (or, with validate_only, only check). v5+ answers with the resulting configs.
+//! CreateTopics (key 19): validate names and configs here, then let the controller check
+//! partition counts, replication factors and assignments and create the topic (or, with
+//! validate_only, only check). v5+ answers with the resulting configs.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse};
 use kafka_protocol::ResponseError;
 
 use super::{str_bytes, RequestContext};
+use crate::core::controller::CreateTopicRequest;
 use crate::server::configs;
 use crate::server::errors;
 
@@ -19,56 +21,52 @@ pub async fn handle(ctx: &RequestContext, request: CreateTopicsRequest) -> Creat
     for topic in &request.topics {
         *seen.entry(topic.name.0.to_string()).or_insert(0) += 1;
     }
-    let topics = request
-        .topics
-        .into_iter()
-        .map(|topic| {
-            if seen[topic.name.0.as_str()] > 1 {
-                let message = "the topic is named more than once in this request";
-                return failed(topic, ResponseError::InvalidRequest, message.to_string());
-            }
-            create(ctx, topic, request.validate_only)
-        })
-        .collect();
+    let mut topics = Vec::with_capacity(request.topics.len());
+    for topic in request.topics {
+        if seen[topic.name.0.as_str()] > 1 {
+            let message = "the topic is named more than once in this request";
+            topics.push(failed(
+                topic,
+                ResponseError::InvalidRequest,
+                message.to_string(),
+            ));
+            continue;
+        }
+        topics.push(create(ctx, topic, request.validate_only).await);
+    }
     CreateTopicsResponse::default().with_topics(topics)
 }
 
-fn create(
+async fn create(
     ctx: &RequestContext,
     topic: CreatableTopic,
     validate_only: bool,
 ) -> CreatableTopicResult {
-    let node_id = ctx.broker.config.node_id;
-    // Manual assignments fix the partition count and the replicas; on one node every replica
-    // list must be exactly this broker.
-    let (partitions, replication_factor) = if topic.assignments.is_empty() {
-        (topic.num_partitions, topic.replication_factor)
-    } else {
-        let valid = topic
-            .assignments
-            .iter()
-            .all(|assignment| assignment.broker_ids.iter().all(|id| id.0 == node_id));
-        if !valid {
-            let message = format!("replica assignments may only name broker {node_id}");
-            return failed(topic, ResponseError::InvalidReplicaAssignment, message);
-        }
-        let factor = topic.assignments[0].broker_ids.len() as i16;
-        (topic.assignments.len() as i32, factor)
-    };
     let mut overrides = BTreeMap::new();
     for config in &topic.configs {
         if let Some(value) = &config.value {
             overrides.insert(config.name.to_string(), value.to_string());
         }
     }
-    let name = topic.name.0.to_string();
-    let created = ctx.broker.create_topic(
-        &name,
-        partitions,
-        replication_factor,
-        overrides,
-        validate_only,
-    );
+    // Manual assignments fix the partition count and the replicas; the controller checks them.
+    let assignments = topic
+        .assignments
+        .iter()
+        .map(|a| {
+            (
+                a.partition_index,
+                a.broker_ids.iter().map(|id| id.0).collect(),
+            )
+        })
+        .collect();
+    let request = CreateTopicRequest {
+        name: topic.name.0.to_string(),
+        num_partitions: topic.num_partitions,
+        replication_factor: topic.replication_factor,
+        assignments,
+        configs: overrides,
+    };
+    let created = ctx.broker.create_topic(request, validate_only).await;
     match created {
         Ok(meta) => {
             let state = ctx.broker.state();

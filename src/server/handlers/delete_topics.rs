@@ -20,14 +20,14 @@ pub async fn handle(ctx: &RequestContext, request: DeleteTopicsRequest) -> Delet
             .into_iter()
             .map(|topic| (topic.name, topic.topic_id)),
     );
-    let responses = targets
-        .into_iter()
-        .map(|(name, topic_id)| delete(ctx, name, topic_id))
-        .collect();
+    let mut responses = Vec::with_capacity(targets.len());
+    for (name, topic_id) in targets {
+        responses.push(delete(ctx, name, topic_id).await);
+    }
     DeleteTopicsResponse::default().with_responses(responses)
 }
 
-fn delete(
+async fn delete(
     ctx: &RequestContext,
     name: Option<TopicName>,
     topic_id: uuid::Uuid,
@@ -47,7 +47,7 @@ fn delete(
     let Some(topic_name) = resolved else {
         return result.with_error_code(ResponseError::UnknownTopicId.code());
     };
-    match ctx.broker.delete_topic(&topic_name) {
+    match ctx.broker.delete_topic(&topic_name).await {
         Ok(meta) => result
             .with_name(Some(TopicName(str_bytes(meta.name.clone()))))
             .with_topic_id(meta.uuid()),

@@ -1,4 +1,5 @@
-//! Fetch (key 1): read whole batches from partition logs, up to the high watermark.
+//! Fetch (key 1): read whole batches from partition logs, up to the high watermark, from the
+//! partitions this broker leads (others answer NOT_LEADER_OR_FOLLOWER).
 //!
 //! Long poll: when fewer than `min_bytes` are available the request waits, up to `max_wait_ms`,
 //! for an append anywhere to wake it, then reads again. Byte limits follow KIP-74: the first
@@ -19,9 +20,6 @@ use crate::runtime::{now, timeout};
 use crate::server::broker::lock_log;
 use crate::server::errors;
 use crate::types::TopicPartition;
-
-/// The only leader epoch on a single node.
-const LEADER_EPOCH: i32 = 0;
 
 pub async fn handle(ctx: &RequestContext, request: FetchRequest) -> FetchResponse {
     if request.session_id != 0 {
@@ -118,12 +116,18 @@ fn read_partition(
     let base = PartitionData::default()
         .with_partition_index(tp.partition)
         .with_records(Some(Bytes::new()));
-    if current_leader_epoch > LEADER_EPOCH {
+    let (log, leader_epoch) = match ctx.broker.leader_log(tp) {
+        Ok(led) => led,
+        Err(not_served) => return base.with_error_code(not_served.error().code()),
+    };
+    // KIP-320: a client that knows a newer epoch than ours is ahead of our metadata; one that
+    // knows an older one has stale metadata. -1 means it does not say.
+    if current_leader_epoch > leader_epoch {
         return base.with_error_code(ResponseError::UnknownLeaderEpoch.code());
     }
-    let Some(log) = ctx.broker.log(tp) else {
-        return base.with_error_code(ResponseError::UnknownTopicOrPartition.code());
-    };
+    if current_leader_epoch >= 0 && current_leader_epoch < leader_epoch {
+        return base.with_error_code(ResponseError::FencedLeaderEpoch.code());
+    }
     let log = lock_log(&log);
     let high_watermark = log.high_watermark();
     let base = base

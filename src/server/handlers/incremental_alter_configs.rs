@@ -1,6 +1,7 @@
 //! IncrementalAlterConfigs (key 44): set, delete, append to or subtract from topic configs and
-//! the dynamic broker configs (the cluster-wide topic defaults). Every change is validated
-//! against the config table, persisted, and applied to open logs at once.
+//! the dynamic broker configs (per broker, or the cluster-wide default). Every change is
+//! validated here against the config table, committed by the controller, and applied to open
+//! logs when the broker applies the committed image.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,8 @@ use kafka_protocol::ResponseError;
 use super::describe_configs::{RESOURCE_BROKER, RESOURCE_TOPIC};
 use super::{str_bytes, RequestContext};
 use crate::config::defs::{self, is_dynamic_broker_key, ConfigDef, ConfigType};
-use crate::server::broker::Broker;
+use crate::core::controller::ConfigResource;
+use crate::server::errors;
 
 const SET: i8 = 0;
 const DELETE: i8 = 1;
@@ -27,93 +29,74 @@ pub async fn handle(
     ctx: &RequestContext,
     request: IncrementalAlterConfigsRequest,
 ) -> IncrementalAlterConfigsResponse {
-    let responses = request
-        .resources
-        .into_iter()
-        .map(|resource| {
-            let response = AlterConfigsResourceResponse::default()
-                .with_resource_type(resource.resource_type)
-                .with_resource_name(resource.resource_name.clone());
-            match alter(ctx, &resource, request.validate_only) {
-                Ok(()) => response,
-                Err((error, message)) => response
-                    .with_error_code(error.code())
-                    .with_error_message(Some(str_bytes(message))),
-            }
-        })
-        .collect();
+    let mut responses = Vec::with_capacity(request.resources.len());
+    for resource in request.resources {
+        let response = AlterConfigsResourceResponse::default()
+            .with_resource_type(resource.resource_type)
+            .with_resource_name(resource.resource_name.clone());
+        responses.push(match alter(ctx, &resource, request.validate_only).await {
+            Ok(()) => response,
+            Err((error, message)) => response
+                .with_error_code(error.code())
+                .with_error_message(Some(str_bytes(message))),
+        });
+    }
     IncrementalAlterConfigsResponse::default().with_responses(responses)
 }
 
-fn alter(
+async fn alter(
     ctx: &RequestContext,
     resource: &AlterConfigsResource,
     validate_only: bool,
 ) -> Result<(), Refusal> {
-    let broker = &ctx.broker;
     let name = resource.resource_name.as_str();
-    let mut state = broker.state();
-    let mut values = match resource.resource_type {
-        RESOURCE_TOPIC => state
-            .registry
-            .get(name)
-            .map(|topic| topic.configs.clone())
-            .ok_or_else(|| {
-                let message = format!("topic {name:?} does not exist");
-                (ResponseError::UnknownTopicOrPartition, message)
-            })?,
-        RESOURCE_BROKER => broker_map(broker, &state.registry.dynamic, name)?.clone(),
+    let target = match resource.resource_type {
+        RESOURCE_TOPIC => ConfigResource::Topic(name.to_string()),
+        RESOURCE_BROKER if name.is_empty() || name.parse::<i32>().is_ok_and(|id| id >= 0) => {
+            ConfigResource::Broker(name.to_string())
+        }
+        RESOURCE_BROKER => {
+            let message = format!("broker {name:?} is not a broker id or \"\" (the default)");
+            return Err((ResponseError::InvalidRequest, message));
+        }
         other => {
             let message = format!("resource type {other} cannot be altered");
             return Err((ResponseError::InvalidRequest, message));
         }
     };
+    let image = ctx.broker.image();
+    if let ConfigResource::Topic(topic) = &target {
+        if image.topic_by_name(topic).is_none() {
+            let message = format!("topic {topic:?} does not exist");
+            return Err((ResponseError::UnknownTopicOrPartition, message));
+        }
+    }
+    let current = image.configs.get(&target).cloned().unwrap_or_default();
+    let mut values = current.clone();
     for change in &resource.configs {
         apply(&mut values, change, resource.resource_type)?;
     }
     if validate_only {
         return Ok(());
     }
-    let previous = state.registry.dynamic.clone();
-    match resource.resource_type {
-        RESOURCE_TOPIC => {
-            if let Some(topic) = state.registry.get_mut(name) {
-                topic.configs = values;
-            }
-        }
-        _ => {
-            let dynamic = &mut state.registry.dynamic;
-            if name.is_empty() {
-                dynamic.cluster_default = values;
-            } else {
-                dynamic.broker = values;
-            }
-        }
+    let mut changes: Vec<(String, Option<String>)> = values
+        .iter()
+        .filter(|(key, value)| current.get(*key) != Some(*value))
+        .map(|(key, value)| (key.clone(), Some(value.clone())))
+        .collect();
+    changes.extend(
+        current
+            .keys()
+            .filter(|key| !values.contains_key(*key))
+            .map(|key| (key.clone(), None)),
+    );
+    if changes.is_empty() {
+        return Ok(());
     }
-    if let Err(error) = state.registry.save(&*broker.disk) {
-        state.registry.dynamic = previous;
-        return Err((ResponseError::KafkaStorageError, error.to_string()));
-    }
-    broker.refresh_log_configs(&state);
-    Ok(())
-}
-
-fn broker_map<'a>(
-    broker: &Broker,
-    dynamic: &'a crate::server::configs::DynamicConfigs,
-    name: &str,
-) -> Result<&'a BTreeMap<String, String>, Refusal> {
-    if name.is_empty() {
-        Ok(&dynamic.cluster_default)
-    } else if name == broker.config.node_id.to_string() {
-        Ok(&dynamic.broker)
-    } else {
-        let message = format!(
-            "broker {name:?} is not this broker ({})",
-            broker.config.node_id
-        );
-        Err((ResponseError::InvalidRequest, message))
-    }
+    ctx.broker
+        .alter_configs(target, changes)
+        .await
+        .map_err(|error| (errors::topic_error(&error), error.to_string()))
 }
 
 fn apply(

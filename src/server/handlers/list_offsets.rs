@@ -31,7 +31,7 @@ pub async fn handle(ctx: &RequestContext, request: ListOffsetsRequest) -> ListOf
                 .map(|partition| {
                     let tp =
                         TopicPartition::new(topic.name.0.to_string(), partition.partition_index);
-                    with_epoch(lookup(ctx, &tp, partition.timestamp), ctx.version())
+                    lookup(ctx, &tp, partition.timestamp, ctx.version())
                 })
                 .collect();
             ListOffsetsTopicResponse::default()
@@ -46,27 +46,25 @@ fn lookup(
     ctx: &RequestContext,
     tp: &TopicPartition,
     timestamp: i64,
+    version: i16,
 ) -> ListOffsetsPartitionResponse {
     let base = ListOffsetsPartitionResponse::default().with_partition_index(tp.partition);
-    let Some(log) = ctx.broker.log(tp) else {
-        return base.with_error_code(ResponseError::UnknownTopicOrPartition.code());
+    let (log, leader_epoch) = match ctx.broker.leader_log(tp) {
+        Ok(led) => led,
+        Err(not_served) => return base.with_error_code(not_served.error().code()),
     };
     let log = lock_log(&log);
     match find(&log, timestamp) {
-        Ok((offset, found_timestamp)) => base.with_offset(offset).with_timestamp(found_timestamp),
+        Ok((offset, found_timestamp)) => {
+            let found = base.with_offset(offset).with_timestamp(found_timestamp);
+            // The leader epoch field exists from v4; earlier versions must leave it default.
+            if version >= 4 {
+                found.with_leader_epoch(leader_epoch)
+            } else {
+                found
+            }
+        }
         Err(code) => base.with_error_code(code),
-    }
-}
-
-/// The leader epoch field exists from v4; earlier versions must leave it at its default.
-fn with_epoch(
-    response: ListOffsetsPartitionResponse,
-    version: i16,
-) -> ListOffsetsPartitionResponse {
-    if version >= 4 && response.error_code == 0 {
-        response.with_leader_epoch(0)
-    } else {
-        response
     }
 }
 

@@ -1,6 +1,8 @@
-//! Metadata (key 3): brokers, topics, partitions and their leaders. On one node every partition
-//! is led by this broker at leader epoch 0. Unknown topics are created on request when
-//! `auto.create.topics.enable` is on and the client allows it (v4+), as client test suites expect.
+//! Metadata (key 3): brokers, topics, partitions and their leaders, from the metadata image
+//! this broker last applied. Brokers are the unfenced ones, each at its endpoint for the
+//! listener the request came in on. Unknown topics are created on request when
+//! `auto.create.topics.enable` is on and the client allows it (v4+), as client test suites
+//! expect.
 
 use kafka_protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
@@ -9,94 +11,176 @@ use kafka_protocol::messages::{BrokerId, MetadataRequest, MetadataResponse, Topi
 use kafka_protocol::ResponseError;
 
 use super::{str_bytes, RequestContext};
+use crate::core::controller::{CreateTopicRequest, MetadataImage, TopicImage, NO_LEADER};
 use crate::server::broker::TopicError;
 use crate::server::errors;
-use crate::server::topics::TopicMeta;
 
 pub async fn handle(ctx: &RequestContext, request: MetadataRequest) -> MetadataResponse {
-    let broker = &ctx.broker;
-    let node_id = BrokerId(broker.config.node_id);
     let topics = match request.topics {
-        None => all_topics(ctx),
+        None => all_topics(&ctx.broker.image()),
         // v0 cannot send null: there, an empty list is the request for every topic.
-        Some(requested) if requested.is_empty() && ctx.version() == 0 => all_topics(ctx),
+        Some(requested) if requested.is_empty() && ctx.version() == 0 => {
+            all_topics(&ctx.broker.image())
+        }
         Some(requested) => {
             // v0 has no auto-creation flag: the broker setting alone decides, as in Kafka.
             let allow = ctx.version() < 4 || request.allow_auto_topic_creation;
-            requested
-                .into_iter()
-                .map(|topic| match topic.name {
-                    Some(name) => by_name(ctx, name.0.as_str(), allow),
-                    None => by_id(ctx, topic.topic_id),
-                })
-                .collect()
+            let mut topics = Vec::with_capacity(requested.len());
+            for topic in requested {
+                topics.push(match topic.name {
+                    Some(name) => by_name(ctx, name.0.as_str(), allow).await,
+                    None => by_id(&ctx.broker.image(), topic.topic_id),
+                });
+            }
+            topics
         }
     };
-    let advertised = &ctx.advertised;
-    let brokers = vec![MetadataResponseBroker::default()
-        .with_node_id(node_id)
-        .with_host(str_bytes(advertised.host.clone()))
-        .with_port(i32::from(advertised.port))];
+    let image = ctx.broker.image();
+    let brokers = live_brokers(ctx, &image)
+        .into_iter()
+        .map(|b| {
+            MetadataResponseBroker::default()
+                .with_node_id(BrokerId(b.id))
+                .with_host(str_bytes(b.host))
+                .with_port(i32::from(b.port))
+                .with_rack(b.rack.map(str_bytes))
+        })
+        .collect();
     MetadataResponse::default()
         .with_brokers(brokers)
-        .with_cluster_id(Some(str_bytes(broker.cluster_id.clone())))
-        .with_controller_id(node_id)
+        .with_cluster_id(Some(str_bytes(ctx.broker.cluster_id.clone())))
+        .with_controller_id(BrokerId(controller_id(ctx, &image)))
         .with_topics(topics)
 }
 
-fn all_topics(ctx: &RequestContext) -> Vec<MetadataResponseTopic> {
-    let state = ctx.broker.state();
-    state
-        .registry
-        .topics()
-        .map(|topic| described(ctx, topic))
+/// One broker as clients should dial it.
+pub(super) struct LiveBroker {
+    pub id: i32,
+    pub host: String,
+    pub port: u16,
+    pub rack: Option<String>,
+}
+
+/// The unfenced brokers, each at its endpoint for the listener this request arrived on. This
+/// broker is always listed (at the address it advertises), even in the moment before its own
+/// registration shows in the image, so a client never sees an empty cluster from it.
+pub(super) fn live_brokers(ctx: &RequestContext, image: &MetadataImage) -> Vec<LiveBroker> {
+    let node_id = ctx.broker.config.node_id;
+    let listener = &ctx.advertised.name;
+    let mut brokers: Vec<LiveBroker> = image
+        .brokers
+        .values()
+        .filter(|b| !b.fenced && b.broker_id != node_id)
+        .filter_map(|b| {
+            let endpoint = b.endpoints.iter().find(|e| &e.listener == listener)?;
+            Some(LiveBroker {
+                id: b.broker_id,
+                host: endpoint.host.clone(),
+                port: endpoint.port,
+                rack: b.rack.clone(),
+            })
+        })
+        .collect();
+    let rack = image.brokers.get(&node_id).and_then(|b| b.rack.clone());
+    brokers.push(LiveBroker {
+        id: node_id,
+        host: ctx.advertised.host.clone(),
+        port: ctx.advertised.port,
+        rack,
+    });
+    brokers.sort_by_key(|b| b.id);
+    brokers
+}
+
+/// The controller id clients are told. Clients cannot reach KRaft controllers, so, as Kafka
+/// does, they are given a live broker, which forwards what they send: the active controller
+/// itself when it is also a live broker, else the lowest live broker.
+pub(super) fn controller_id(ctx: &RequestContext, image: &MetadataImage) -> i32 {
+    let node_id = ctx.broker.config.node_id;
+    let leader = ctx.broker.quorum().and_then(|quorum| quorum.leadership().0);
+    let live = |id: i32| id == node_id || image.brokers.get(&id).is_some_and(|b| !b.fenced);
+    match leader {
+        Some(leader) if live(leader) => leader,
+        _ => live_brokers(ctx, image).first().map_or(node_id, |b| b.id),
+    }
+}
+
+fn all_topics(image: &MetadataImage) -> Vec<MetadataResponseTopic> {
+    image
+        .topics
+        .values()
+        .map(|topic| described(image, topic))
         .collect()
 }
 
-fn by_name(ctx: &RequestContext, name: &str, allow_auto_create: bool) -> MetadataResponseTopic {
-    let existing = ctx.broker.state().registry.get(name).cloned();
-    if let Some(topic) = existing {
-        return described(ctx, &topic);
+async fn by_name(
+    ctx: &RequestContext,
+    name: &str,
+    allow_auto_create: bool,
+) -> MetadataResponseTopic {
+    let image = ctx.broker.image();
+    if let Some(topic) = image.topic_by_name(name) {
+        return described(&image, topic);
     }
     if !(allow_auto_create && ctx.broker.config.auto_create_topics_enable) {
         return failed(name, ResponseError::UnknownTopicOrPartition);
     }
-    let broker = &ctx.broker;
-    match broker.create_topic(name, -1, -1, Default::default(), false) {
-        Ok(topic) => described(ctx, &topic),
-        // Another connection created it between the lookup and here.
-        Err(TopicError::AlreadyExists) => match broker.state().registry.get(name).cloned() {
-            Some(topic) => described(ctx, &topic),
-            None => failed(name, ResponseError::LeaderNotAvailable),
-        },
+    let request = CreateTopicRequest {
+        name: name.to_string(),
+        num_partitions: -1,
+        replication_factor: -1,
+        assignments: Default::default(),
+        configs: Default::default(),
+    };
+    match ctx.broker.create_topic(request, false).await {
+        Ok(_) | Err(TopicError::Controller(_)) => {
+            // Created, here or by another connection a moment ago: answer from the image.
+            let image = ctx.broker.image();
+            match image.topic_by_name(name) {
+                Some(topic) => described(&image, topic),
+                None => failed(name, ResponseError::LeaderNotAvailable),
+            }
+        }
         Err(error) => failed(name, errors::topic_error(&error)),
     }
 }
 
-fn by_id(ctx: &RequestContext, topic_id: uuid::Uuid) -> MetadataResponseTopic {
-    match ctx.broker.state().registry.by_id(topic_id) {
-        Some(topic) => described(ctx, topic),
+fn by_id(image: &MetadataImage, topic_id: uuid::Uuid) -> MetadataResponseTopic {
+    match image.topics.get(&topic_id.as_u128()) {
+        Some(topic) => described(image, topic),
         None => MetadataResponseTopic::default()
             .with_topic_id(topic_id)
             .with_error_code(ResponseError::UnknownTopicId.code()),
     }
 }
 
-fn described(ctx: &RequestContext, topic: &TopicMeta) -> MetadataResponseTopic {
-    let node_id = BrokerId(ctx.broker.config.node_id);
-    let partitions = (0..topic.partitions)
-        .map(|partition| {
+fn described(image: &MetadataImage, topic: &TopicImage) -> MetadataResponseTopic {
+    let ids = |list: &[i32]| list.iter().copied().map(BrokerId).collect::<Vec<_>>();
+    let partitions = topic
+        .partitions
+        .iter()
+        .map(|(&index, partition)| {
+            let offline: Vec<i32> = (partition.replicas.iter().copied())
+                .filter(|&r| image.brokers.get(&r).is_none_or(|b| b.fenced))
+                .collect();
+            let error = if partition.leader == NO_LEADER {
+                ResponseError::LeaderNotAvailable.code()
+            } else {
+                0
+            };
             MetadataResponsePartition::default()
-                .with_partition_index(partition)
-                .with_leader_id(node_id)
-                .with_leader_epoch(0)
-                .with_replica_nodes(vec![node_id])
-                .with_isr_nodes(vec![node_id])
+                .with_error_code(error)
+                .with_partition_index(index)
+                .with_leader_id(BrokerId(partition.leader))
+                .with_leader_epoch(partition.leader_epoch)
+                .with_replica_nodes(ids(&partition.replicas))
+                .with_isr_nodes(ids(&partition.isr))
+                .with_offline_replicas(ids(&offline))
         })
         .collect();
     MetadataResponseTopic::default()
         .with_name(Some(TopicName(str_bytes(topic.name.clone()))))
-        .with_topic_id(topic.uuid())
+        .with_topic_id(uuid::Uuid::from_u128(topic.topic_id))
         .with_partitions(partitions)
 }
 

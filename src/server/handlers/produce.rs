@@ -1,6 +1,8 @@
 //! Produce (key 0): append record batches to partition logs. acks=0 gets no response at all;
 //! acks=1 and acks=all are answered once the append (and any fsync `flush.messages` asks for)
-//! is done — on a single node "all" is this one replica, durable under the flush policy.
+//! is done — with one replica per partition "all" is this one replica, durable under the
+//! flush policy. Only the partition's leader in the metadata image appends, stamping its
+//! leader epoch on the batches; other brokers answer NOT_LEADER_OR_FOLLOWER.
 
 use bytes::Bytes;
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
@@ -13,9 +15,6 @@ use crate::server::broker::lock_log;
 use crate::server::errors;
 use crate::storage::AppendError;
 use crate::types::TopicPartition;
-
-/// The leader epoch of every partition on a single node.
-const LEADER_EPOCH: i32 = 0;
 
 pub async fn handle(ctx: &RequestContext, request: ProduceRequest) -> Option<ProduceResponse> {
     let valid_acks = matches!(request.acks, -1..=1);
@@ -58,8 +57,9 @@ fn append(
             Some("disk failed"),
         );
     }
-    let Some(log) = ctx.broker.log(tp) else {
-        return failed(tp.partition, ResponseError::UnknownTopicOrPartition, None);
+    let (log, leader_epoch) = match ctx.broker.leader_log(tp) {
+        Ok(led) => led,
+        Err(not_served) => return failed(tp.partition, not_served.error(), None),
     };
     let Some(records) = records else {
         return failed(
@@ -69,7 +69,7 @@ fn append(
         );
     };
     let mut log = lock_log(&log);
-    match log.append_as_leader(&records, LEADER_EPOCH, unix_time_ms()) {
+    match log.append_as_leader(&records, leader_epoch, unix_time_ms()) {
         Ok(info) => {
             // One replica: everything appended is replicated to the whole ISR.
             let end = log.log_end_offset();

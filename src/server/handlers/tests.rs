@@ -17,16 +17,25 @@ use kafka_protocol::records::Compression;
 use super::{dispatch, Outcome, RequestContext, SUPPORTED_APIS};
 use crate::client::records::{encode_batch, ProducerRecord};
 use crate::config::{BrokerConfig, Listener};
+use crate::node::Node;
 use crate::server::Broker;
 use crate::storage::MemDisk;
 
-fn broker() -> Arc<Broker> {
-    let config = BrokerConfig::load(None, &["log.dirs=/data".to_string()]).unwrap();
-    let broker = Broker::open(config, Arc::new(MemDisk::new()), 7).unwrap();
-    broker
-        .create_topic("t", 2, 1, Default::default(), false)
-        .unwrap();
-    broker
+/// A node on an in-memory disk with topic `t` (2 partitions); its broker serves the tests.
+async fn node() -> Node {
+    let overrides = ["log.dirs=/data", "listeners=PLAINTEXT://127.0.0.1:0"];
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    let config = BrokerConfig::load(None, &overrides).unwrap();
+    let node = Node::start(config, Arc::new(MemDisk::new())).await.unwrap();
+    let request = crate::core::controller::CreateTopicRequest {
+        name: "t".into(),
+        num_partitions: 2,
+        replication_factor: 1,
+        assignments: Default::default(),
+        configs: Default::default(),
+    };
+    node.broker.create_topic(request, false).await.unwrap();
+    node
 }
 
 fn batch() -> Bytes {
@@ -122,7 +131,8 @@ fn context(broker: &Arc<Broker>, key: ApiKey, version: i16) -> RequestContext {
 #[test]
 fn metadata_v0_empty_list_means_every_topic_and_v1_means_none() {
     crate::runtime::block_on(async {
-        let broker = broker();
+        let node = node().await;
+        let broker = node.broker.clone();
         let request = MetadataRequest::default().with_topics(Some(Vec::new()));
         let v0_ctx = context(&broker, ApiKey::Metadata, 0);
         let v0 = super::metadata::handle(&v0_ctx, request.clone()).await;
@@ -130,6 +140,7 @@ fn metadata_v0_empty_list_means_every_topic_and_v1_means_none() {
         let v1_ctx = context(&broker, ApiKey::Metadata, 1);
         let v1 = super::metadata::handle(&v1_ctx, request).await;
         assert!(v1.topics.is_empty());
+        node.stop().unwrap();
     })
     .unwrap();
 }
@@ -137,7 +148,8 @@ fn metadata_v0_empty_list_means_every_topic_and_v1_means_none() {
 #[test]
 fn every_api_answers_at_every_advertised_version() {
     crate::runtime::block_on(async {
-        let broker = broker();
+        let node = node().await;
+        let broker = node.broker.clone();
         for api in SUPPORTED_APIS {
             // Produce v0-v2 are advertised for librdkafka's sake but do not decode.
             let min = if api.key == ApiKey::Produce {
@@ -163,6 +175,7 @@ fn every_api_answers_at_every_advertised_version() {
                 );
             }
         }
+        node.stop().unwrap();
     })
     .unwrap();
 }

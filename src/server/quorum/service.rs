@@ -43,6 +43,11 @@ pub struct QuorumService {
     peers: BTreeMap<NodeId, sync::mpsc::Sender<Message>>,
     /// The committed image's offset, for callers waiting on a commit.
     committed: sync::watch::Sender<Offset>,
+    /// The committed image itself, for the broker that serves from it; replaced (not
+    /// mutated) on every commit so readers hold a consistent copy without the lock.
+    published: sync::watch::Sender<Arc<MetadataImage>>,
+    /// Flips to true once the replica failed, for the node to halt on.
+    failed_flag: sync::watch::Sender<bool>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// Set by `stop`: connections still open answer nothing more and close.
     stopped: AtomicBool,
@@ -68,6 +73,7 @@ impl QuorumService {
             }
         }
         let (committed, _) = sync::watch::channel(replica.image().offset);
+        let (published, _) = sync::watch::channel(Arc::new(replica.image().clone()));
         let service = Arc::new(Self {
             node_id,
             cluster_id,
@@ -79,6 +85,8 @@ impl QuorumService {
             }),
             peers,
             committed,
+            published,
+            failed_flag: sync::watch::channel(false).0,
             tasks: Mutex::new(Vec::new()),
             stopped: AtomicBool::new(false),
         });
@@ -123,12 +131,21 @@ impl QuorumService {
         }
     }
 
-    fn now_ms(&self) -> i64 {
+    /// Milliseconds on the service's clock (broker sessions are timed on it).
+    pub fn now_ms(&self) -> i64 {
         runtime::now().duration_since(self.started).as_millis() as i64
     }
 
     fn lock(&self) -> MutexGuard<'_, Shared> {
         self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until the replica fails (the metadata log cannot be written or read back); the
+    /// reason. The node halts on it, as Kafka exits on a fatal metadata log error.
+    pub async fn failed(&self) -> String {
+        let mut flag = self.failed_flag.subscribe();
+        let _ = flag.wait_for(|&failed| failed).await;
+        self.failure().unwrap_or_default()
     }
 
     /// The reason the replica stopped, if it did.
@@ -139,6 +156,29 @@ impl QuorumService {
     /// A copy of the committed metadata image.
     pub fn image(&self) -> MetadataImage {
         self.lock().replica.image().clone()
+    }
+
+    /// The committed image as last published: cheap, and never half-applied.
+    pub fn published_image(&self) -> Arc<MetadataImage> {
+        self.published.borrow().clone()
+    }
+
+    /// Changes whenever a newer committed image is published.
+    pub fn subscribe_image(&self) -> sync::watch::Receiver<Arc<MetadataImage>> {
+        self.published.subscribe()
+    }
+
+    /// This node's id in the quorum.
+    pub fn node_id(&self) -> NodeId {
+        self.node_id
+    }
+
+    /// Whether this node is the active controller now (leads with an up-to-date image).
+    pub fn is_active(&self) -> bool {
+        let now = self.now_ms();
+        let mut shared = self.lock();
+        let shared = &mut *shared;
+        shared.failed.is_none() && shared.active.is_active(&shared.replica, now)
     }
 
     /// The current leader of the quorum and its epoch, and this node's role.
@@ -161,6 +201,7 @@ impl QuorumService {
         }
         if let Err(error) = shared.replica.handle(now, event) {
             fail(&mut shared, error);
+            self.failed_flag.send_replace(true);
             return None;
         }
         self.route(&mut shared, reply_to)
@@ -189,6 +230,10 @@ impl QuorumService {
             }
         }
         let offset = shared.replica.image().offset;
+        if offset > self.published.borrow().offset {
+            self.published
+                .send_replace(Arc::new(shared.replica.image().clone()));
+        }
         self.committed.send_if_modified(|current| {
             let advanced = offset > *current;
             *current = (*current).max(offset);
@@ -220,6 +265,13 @@ impl QuorumService {
                 return Err(SubmitError::Failed("the quorum service was stopped".into()));
             }
             let submitted = shared.active.submit(&mut shared.replica, now, operation);
+            if let Err(SubmitError::Replica(error)) = &submitted {
+                // The proposal reached the store and the store failed: as fatal as a failure
+                // while handling an event.
+                tracing::error!(%error, "metadata log failed; this node must stop");
+                shared.failed = Some(error.to_string());
+                self.failed_flag.send_replace(true);
+            }
             let epoch = shared.replica.node().leader_epoch();
             self.route(shared, None);
             (submitted?, epoch)

@@ -1,0 +1,164 @@
+//! The broker's side of its lifecycle at the controller (Kafka's `BrokerLifecycleManager`):
+//! register this incarnation, heartbeat so the session stays alive, get unfenced once the
+//! metadata replayed here has passed the registration, and on shutdown ask to be moved out of
+//! leadership before exiting.
+//!
+//! While the broker is fenced or catching up it heartbeats every few milliseconds, as Kafka
+//! does during start-up, so a node is serving moments after it starts; once unfenced it
+//! heartbeats every `broker.heartbeat.interval.ms`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::core::controller::RegisterBrokerRequest;
+use crate::core::controller::{ControllerError, Endpoint, HeartbeatReply, HeartbeatRequest};
+use crate::runtime::{self, Instant};
+use crate::server::broker::{Broker, TopicError};
+
+/// How soon a fenced or catching-up broker heartbeats again, and how soon a failed
+/// registration is retried.
+const STARTING_INTERVAL: Duration = Duration::from_millis(10);
+/// How often a broker still waiting on the controller says so in the log.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// What this node registers and heartbeats with.
+pub struct Lifecycle {
+    pub broker: Arc<Broker>,
+    pub endpoints: Vec<Endpoint>,
+}
+
+impl Lifecycle {
+    /// Registers until the controller accepts; returns the broker epoch, or why the metadata
+    /// quorum on this node failed meanwhile.
+    pub async fn register(&self) -> Result<i64, String> {
+        let mut reported = runtime::now();
+        loop {
+            self.check_quorum()?;
+            match self.try_register().await {
+                Ok(epoch) => {
+                    self.broker.set_broker_epoch(epoch);
+                    tracing::info!(broker_epoch = epoch, "registered with the controller");
+                    return Ok(epoch);
+                }
+                Err(error) => {
+                    if runtime::now() >= reported + PROGRESS_EVERY {
+                        tracing::warn!(%error, "still waiting to register with the controller");
+                        reported = runtime::now();
+                    }
+                    runtime::sleep(STARTING_INTERVAL).await;
+                }
+            }
+        }
+    }
+
+    async fn try_register(&self) -> Result<i64, TopicError> {
+        let broker = &self.broker;
+        let quorum = broker
+            .quorum()
+            .ok_or_else(|| TopicError::Unavailable("no metadata quorum".into()))?;
+        let request = RegisterBrokerRequest {
+            broker_id: broker.config.node_id,
+            incarnation_id: broker.incarnation_id,
+            endpoints: self.endpoints.clone(),
+            rack: None,
+        };
+        let now = quorum.now_ms();
+        broker
+            .submit(move |controller, at| controller.register_broker(request, now, at))
+            .await
+    }
+
+    /// One heartbeat with this broker's progress.
+    pub async fn heartbeat(&self, want_shutdown: bool) -> Result<HeartbeatReply, TopicError> {
+        let broker = &self.broker;
+        let quorum = broker
+            .quorum()
+            .ok_or_else(|| TopicError::Unavailable("no metadata quorum".into()))?;
+        let request = HeartbeatRequest {
+            broker_id: broker.config.node_id,
+            broker_epoch: broker.broker_epoch(),
+            current_metadata_offset: broker.image().offset,
+            want_fence: false,
+            want_shutdown,
+        };
+        let now = quorum.now_ms();
+        broker
+            .submit(move |controller, at| controller.heartbeat(request, now, at))
+            .await
+    }
+
+    /// The metadata quorum on this node failed: nothing will change until it restarts.
+    fn check_quorum(&self) -> Result<(), String> {
+        match self.broker.quorum().and_then(|quorum| quorum.failure()) {
+            Some(reason) => Err(format!("the metadata log failed: {reason}")),
+            None => Ok(()),
+        }
+    }
+
+    /// Heartbeats quickly until the controller unfences this broker (or the quorum fails).
+    pub async fn until_unfenced(&self) -> Result<(), String> {
+        let mut reported = runtime::now();
+        loop {
+            self.check_quorum()?;
+            match self.heartbeat(false).await {
+                Ok(reply) if !reply.is_fenced => return Ok(()),
+                Ok(_) => {}
+                Err(error) => self.recover(&error).await?,
+            }
+            if runtime::now() >= reported + PROGRESS_EVERY {
+                tracing::warn!("still fenced: waiting to catch up with the metadata log");
+                reported = runtime::now();
+            }
+            runtime::sleep(STARTING_INTERVAL).await;
+        }
+    }
+
+    /// Heartbeats for as long as the node runs.
+    pub async fn run(self: Arc<Self>) {
+        let interval = Duration::from_millis(
+            self.broker.config.kraft.broker_heartbeat_interval_ms.max(1) as u64,
+        );
+        loop {
+            let fenced = match self.heartbeat(false).await {
+                Ok(reply) => reply.is_fenced,
+                Err(error) => {
+                    if self.recover(&error).await.is_err() {
+                        return; // The node halts on the quorum's failure.
+                    }
+                    true
+                }
+            };
+            runtime::sleep(if fenced { STARTING_INTERVAL } else { interval }).await;
+        }
+    }
+
+    /// Re-registers when the controller no longer knows this incarnation's epoch (its session
+    /// expired and another registration replaced it, or the metadata was rebuilt).
+    async fn recover(&self, error: &TopicError) -> Result<(), String> {
+        let stale = matches!(
+            error,
+            TopicError::Controller(
+                ControllerError::StaleBrokerEpoch { .. }
+                    | ControllerError::BrokerNotRegistered { .. }
+            )
+        );
+        if stale {
+            tracing::warn!(%error, "registering again");
+            self.register().await?;
+        }
+        Ok(())
+    }
+
+    /// Controlled shutdown: asks to leave leadership and waits, at most `wait`, until the
+    /// controller says the broker may go. Whether it did.
+    pub async fn controlled_shutdown(&self, wait: Duration) -> bool {
+        let deadline: Instant = runtime::now() + wait;
+        while runtime::now() < deadline {
+            match self.heartbeat(true).await {
+                Ok(reply) if reply.should_shutdown => return true,
+                Ok(_) | Err(_) => runtime::sleep(STARTING_INTERVAL).await,
+            }
+        }
+        false
+    }
+}

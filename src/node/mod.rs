@@ -1,0 +1,349 @@
+//! One node: configuration, storage, the metadata quorum, the broker and background work wired
+//! together, the same in a real process (`weir broker`) and on a simulated madsim node.
+//!
+//! Start-up follows Kafka's KRaft broker: open the logs, start the metadata quorum (the only
+//! voter elects itself at once), register with the active controller, replay metadata until
+//! the controller unfences this broker, import a pre-quorum `weir-metadata.json` if there is
+//! one, set aside logs the metadata does not place here, and only then open the client
+//! listeners.
+
+mod lifecycle;
+pub mod quorum;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::config::BrokerConfig;
+use crate::core::controller::Endpoint;
+use crate::runtime::{self, listen, node_seed, spawn, JoinHandle};
+use crate::server::listener::accept_loop;
+use crate::server::quorum::{transport, QuorumService};
+use crate::server::topics::{load_legacy, REGISTRY_FILE, REGISTRY_FILE_MIGRATED};
+use crate::server::Broker;
+use crate::storage::{Disk, FileDisk};
+use lifecycle::Lifecycle;
+
+/// How long a stopping broker waits for the controller to move its leadership away.
+const CONTROLLED_SHUTDOWN_WAIT: Duration = Duration::from_secs(5);
+
+/// A running node: its broker, its quorum member and the tasks serving them.
+pub struct Node {
+    pub broker: Arc<Broker>,
+    pub quorum: Arc<QuorumService>,
+    /// The address each client listener is bound to (port 0 in the config resolves here).
+    pub bound: Vec<std::net::SocketAddr>,
+    lifecycle: Arc<Lifecycle>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Node {
+    /// Opens storage, joins the metadata quorum, registers, and starts listening once the
+    /// controller has unfenced this broker. Ports bound to 0 are resolved in `bound`.
+    pub async fn start(config: BrokerConfig, disk: Arc<dyn Disk>) -> anyhow::Result<Node> {
+        check_wired(&config)?;
+        let seed = node_seed();
+        let broker = Broker::open(config, disk.clone(), seed)?;
+        let config = &broker.config;
+        let quorum = quorum::start(config, disk.clone(), &broker.cluster_id, seed, 0)?;
+        let mut tasks = Vec::new();
+        if let Some(listener_config) = config.controller_listener() {
+            if !config.kraft.controller_listener_is_shared() {
+                let addr = listener_config.bind_addr();
+                let listener = listen(&addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} ({listener_config})"))?;
+                tracing::info!(listener = %listener_config, "controller listening");
+                quorum.track(spawn(transport::accept_peers(quorum.clone(), listener)));
+            }
+        }
+        broker.attach_quorum(quorum.clone());
+        broker.apply_image(quorum.published_image());
+        tasks.push(spawn(publish_loop(broker.clone(), quorum.clone())));
+        tasks.push(spawn(controller_ticks(quorum.clone())));
+        // Client listeners are bound now (their ports go into the registration) but served
+        // only once this broker is unfenced.
+        let mut bound = Vec::new();
+        let mut listeners = Vec::new();
+        let mut endpoints = Vec::new();
+        for listener_config in config.broker_listeners() {
+            let addr = listener_config.bind_addr();
+            let listener = listen(&addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} ({listener_config})"))?;
+            let local = runtime::local_addr(&listener)?;
+            let mut advertised = config.advertised_for(listener_config);
+            if advertised.port == 0 {
+                advertised.port = local.port();
+            }
+            endpoints.push(Endpoint {
+                listener: advertised.name.clone(),
+                host: advertised.host.clone(),
+                port: advertised.port,
+            });
+            bound.push(local);
+            listeners.push((listener_config.clone(), listener, advertised));
+        }
+        let lifecycle = Arc::new(Lifecycle {
+            broker: broker.clone(),
+            endpoints,
+        });
+        let joined = async {
+            let epoch = lifecycle.register().await?;
+            // Replay up to this registration before heartbeating: then the image already holds
+            // every topic created before it when the controller unfences us.
+            while !broker
+                .wait_applied(epoch + 1, Duration::from_millis(100))
+                .await
+            {
+                if let Some(reason) = quorum.failure() {
+                    return Err(format!("the metadata log failed: {reason}"));
+                }
+            }
+            lifecycle.until_unfenced().await
+        };
+        if let Err(reason) = joined.await {
+            quorum.stop();
+            anyhow::bail!("cannot join the cluster: {reason}");
+        }
+        import_legacy_registry(&broker).await?;
+        broker.quarantine_strays();
+        tasks.push(spawn(lifecycle.clone().run()));
+        for (listener_config, listener, advertised) in listeners {
+            tracing::info!(listener = %listener_config, %advertised, "listening");
+            tasks.push(spawn(accept_loop(broker.clone(), listener, advertised)));
+        }
+        tasks.push(spawn(maintenance_loop(broker.clone())));
+        crate::event!("start node_id={}", broker.config.node_id);
+        Ok(Node {
+            broker,
+            quorum,
+            bound,
+            lifecycle,
+            tasks,
+        })
+    }
+
+    /// Stops serving and shuts storage down cleanly (checkpoints, clean-shutdown markers),
+    /// without asking the controller first (see [`Node::shutdown`]).
+    pub fn stop(self) -> anyhow::Result<()> {
+        for task in &self.tasks {
+            task.abort();
+        }
+        self.quorum.stop();
+        if self.broker.health.is_failed() {
+            anyhow::bail!("the disk failed; not writing a clean shutdown");
+        }
+        self.broker.shutdown().context("clean shutdown failed")
+    }
+
+    /// Kafka's controlled shutdown: leadership is moved off this broker first, then a leading
+    /// controller hands the quorum to another voter, then the node stops cleanly.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        if !self
+            .lifecycle
+            .controlled_shutdown(CONTROLLED_SHUTDOWN_WAIT)
+            .await
+        {
+            tracing::warn!("the controller did not confirm the controlled shutdown in time");
+        }
+        if self.quorum.leadership().0 == Some(self.broker.config.node_id) {
+            self.quorum.resign();
+            // Give EndQuorumEpoch a moment to reach the other voters.
+            runtime::sleep(Duration::from_millis(100)).await;
+        }
+        self.stop()
+    }
+
+    /// Waits until the disk fails (see `server::disk_health`), then stops serving without a
+    /// clean shutdown, as Kafka halts when its last log directory goes offline. Returns why.
+    pub async fn halted(&self) -> String {
+        let reason = runtime::select! {
+            reason = self.broker.health.failed() => reason,
+            reason = self.quorum.failed() => format!("the metadata log failed: {reason}"),
+        };
+        for task in &self.tasks {
+            task.abort();
+        }
+        self.quorum.stop();
+        reason
+    }
+}
+
+/// Applies every committed image to the broker as it is published.
+async fn publish_loop(broker: Arc<Broker>, quorum: Arc<QuorumService>) {
+    let mut images = quorum.subscribe_image();
+    loop {
+        let image = images.borrow_and_update().clone();
+        broker.apply_image(image);
+        if images.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The active controller's periodic work: fencing brokers whose sessions expired, finishing
+/// capped leadership moves, preferred-leader rebalancing. Runs on every controller; only the
+/// active one does anything.
+async fn controller_ticks(quorum: Arc<QuorumService>) {
+    loop {
+        runtime::sleep(Duration::from_millis(100)).await;
+        if quorum.is_active() {
+            let now = quorum.now_ms();
+            let _ = quorum
+                .submit(
+                    |controller, at| controller.tick(now, at),
+                    Duration::from_secs(5),
+                )
+                .await;
+        }
+    }
+}
+
+/// Brings the topics of a pre-quorum single node into the metadata log, once: the file is
+/// renamed after its topics are committed, so a crash before that imports again (topics
+/// already present are skipped).
+async fn import_legacy_registry(broker: &Broker) -> anyhow::Result<()> {
+    let Some(first_dir) = broker.config.log_dirs.first() else {
+        return Ok(());
+    };
+    let path = first_dir.join(REGISTRY_FILE);
+    let Some(legacy) = load_legacy(&*broker.disk, &path)? else {
+        return Ok(());
+    };
+    let count = legacy.topics.len();
+    let imported = broker
+        .import_legacy(legacy)
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot import {}: {error}", path.display()))?;
+    broker
+        .disk
+        .rename(&path, &first_dir.join(REGISTRY_FILE_MIGRATED))
+        .and_then(|()| broker.disk.sync_dir(first_dir))
+        .with_context(|| format!("cannot rename {} after importing it", path.display()))?;
+    tracing::info!(
+        imported,
+        named = count,
+        file = %path.display(),
+        "imported the pre-quorum topic registry into the metadata log"
+    );
+    Ok(())
+}
+
+/// A configuration that asks for clustering, which is not wired into the node yet (issue #4):
+/// until it is, a node runs as `broker,controller` and the quorum's only voter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotWiredYet {
+    /// `process.roles` is not `broker,controller`.
+    Roles { process_roles: String },
+    /// `controller.quorum.voters` names nodes besides this one.
+    OtherVoters { node_id: i32, voters: String },
+}
+
+impl std::fmt::Display for NotWiredYet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotWiredYet::Roles { process_roles } => write!(
+                f,
+                "process.roles={process_roles} is not supported yet (issue #4); until \
+                 clustering is wired a node runs as broker,controller and the only voter"
+            ),
+            NotWiredYet::OtherVoters { node_id, voters } => write!(
+                f,
+                "controller.quorum.voters={voters} names nodes besides node.id={node_id}; a \
+                 multi-node quorum is not supported yet (issue #4)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for NotWiredYet {}
+
+/// Refuses, before anything touches the disk, what the node cannot run yet. The default and a
+/// single-voter `broker,controller` configuration pass.
+pub fn check_wired(config: &BrokerConfig) -> Result<(), NotWiredYet> {
+    let kraft = &config.kraft;
+    if !kraft.roles.is_combined() {
+        return Err(NotWiredYet::Roles {
+            process_roles: kraft.roles.to_string(),
+        });
+    }
+    if kraft.voters.keys().any(|&voter| voter != config.node_id) {
+        return Err(NotWiredYet::OtherVoters {
+            node_id: config.node_id,
+            voters: config.value("controller.quorum.voters"),
+        });
+    }
+    Ok(())
+}
+
+/// The broker's periodic work, each on its Kafka period: `flush.ms` checks
+/// (`log.flush.scheduler.interval.ms`), recovery-point checkpoints
+/// (`log.flush.offset.checkpoint.interval.ms`, so a crash rescans only recent data) and
+/// retention (`log.retention.check.interval.ms`). One loop ticks at the shortest period.
+async fn maintenance_loop(broker: Arc<Broker>) {
+    let config = &broker.config;
+    let periods_ms = [
+        config.flush_scheduler_interval_ms,
+        config.checkpoint_interval_ms,
+        config.retention_check_interval_ms,
+    ]
+    .map(|period| period.max(1) as u64);
+    let tick_ms = periods_ms.iter().copied().min().unwrap_or(1000);
+    let mut elapsed_ms: u64 = 0;
+    loop {
+        runtime::sleep(Duration::from_millis(tick_ms)).await;
+        elapsed_ms += tick_ms;
+        let due = |period: u64| elapsed_ms % period < tick_ms;
+        if due(periods_ms[0]) {
+            broker.flush_due();
+        }
+        if due(periods_ms[1]) {
+            broker.checkpoint();
+        }
+        if due(periods_ms[2]) {
+            broker.apply_retention();
+        }
+    }
+}
+
+/// `weir broker [server.properties] [--override key=value ...]`: runs until ctrl-c or SIGTERM,
+/// then shuts down cleanly.
+pub fn run_broker(properties: Option<PathBuf>, overrides: Vec<String>) -> anyhow::Result<()> {
+    let disk: Arc<dyn Disk> = Arc::new(FileDisk::new());
+    let text = match &properties {
+        Some(path) => {
+            let bytes = crate::storage::disk::read_all(&*disk, path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Some(
+                String::from_utf8(bytes)
+                    .with_context(|| format!("{} is not UTF-8", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let config = BrokerConfig::load(text.as_deref(), &overrides)?;
+    runtime::block_on(async move {
+        let node = Node::start(config, disk).await?;
+        let broker = node.broker.clone();
+        tracing::info!(
+            node_id = broker.config.node_id,
+            cluster_id = %broker.cluster_id,
+            "broker started"
+        );
+        let halted = runtime::select! {
+            _ = runtime::shutdown_signal() => None,
+            reason = node.halted() => Some(reason),
+        };
+        if let Some(reason) = halted {
+            anyhow::bail!("halted because the disk failed ({reason}); restart to recover");
+        }
+        tracing::info!("shutting down");
+        node.shutdown().await
+    })?
+}
+
+#[cfg(test)]
+mod tests;

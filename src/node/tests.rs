@@ -1,0 +1,221 @@
+//! Node start-up: what configurations start, restarts keep topics and bump leader epochs,
+//! a pre-quorum `weir-metadata.json` is imported with its topic ids, and logs the metadata
+//! does not name are set aside, never deleted.
+
+use super::*;
+
+fn config(settings: &[&str]) -> BrokerConfig {
+    let overrides: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
+    BrokerConfig::load(None, &overrides).unwrap()
+}
+
+const VOTERS_3: &str =
+    "controller.quorum.voters=1@127.0.0.1:9093,2@127.0.0.1:9193,3@127.0.0.1:9293";
+
+#[test]
+fn the_default_and_a_single_voter_combined_node_start() {
+    assert_eq!(check_wired(&config(&[])), Ok(()));
+    let single = config(&[
+        "listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
+        "controller.quorum.voters=1@127.0.0.1:9093",
+    ]);
+    assert_eq!(check_wired(&single), Ok(()));
+}
+
+#[test]
+fn other_voters_and_single_roles_are_refused_until_clustering_is_wired() {
+    let node_2 = config(&[
+        "node.id=2",
+        "listeners=PLAINTEXT://127.0.0.1:9192,CONTROLLER://127.0.0.1:9193",
+        VOTERS_3,
+    ]);
+    let error = check_wired(&node_2).unwrap_err();
+    assert!(matches!(error, NotWiredYet::OtherVoters { node_id: 2, .. }));
+    assert!(error.to_string().contains("issue #4"));
+    let broker_4 = config(&[
+        "node.id=4",
+        "process.roles=broker",
+        "listeners=PLAINTEXT://127.0.0.1:9492",
+        VOTERS_3,
+    ]);
+    let error = check_wired(&broker_4).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "process.roles=broker is not supported yet (issue #4); until clustering is wired a \
+         node runs as broker,controller and the only voter"
+    );
+    let controller = config(&[
+        "process.roles=controller",
+        "listeners=CONTROLLER://127.0.0.1:9093",
+    ]);
+    let error = check_wired(&controller).unwrap_err();
+    let process_roles = "controller".to_string();
+    assert_eq!(error, NotWiredYet::Roles { process_roles });
+}
+
+#[cfg(not(madsim))]
+#[test]
+fn start_refuses_before_touching_the_disk() {
+    let disk = Arc::new(crate::storage::MemDisk::new());
+    let node_2 = config(&[
+        "node.id=2",
+        "listeners=PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:9193",
+        VOTERS_3,
+    ]);
+    let result = runtime::block_on(Node::start(node_2, disk.clone())).unwrap();
+    let error = result.err().expect("a 3-voter quorum must not start yet");
+    assert!(error.to_string().contains("issue #4"), "{error}");
+    assert!(disk.file_paths().is_empty());
+}
+
+mod restarts {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use bytes::Bytes;
+    use kafka_protocol::records::Compression;
+
+    use super::*;
+    use crate::client::records::{encode_batch, ProducerRecord};
+    use crate::core::controller::CreateTopicRequest;
+    use crate::server::configs::DynamicConfigs;
+    use crate::server::topics::{write_legacy, LegacyRegistry, TopicMeta};
+    use crate::storage::MemDisk;
+    use crate::types::TopicPartition;
+
+    fn node_config() -> BrokerConfig {
+        config(&["log.dirs=/data", "listeners=PLAINTEXT://127.0.0.1:0"])
+    }
+
+    fn topic(name: &str, partitions: i32) -> CreateTopicRequest {
+        CreateTopicRequest {
+            name: name.into(),
+            num_partitions: partitions,
+            replication_factor: 1,
+            assignments: BTreeMap::new(),
+            configs: BTreeMap::new(),
+        }
+    }
+
+    /// Appends one record to a partition this node leads; its offset.
+    fn append(node: &Node, tp: &TopicPartition, value: &'static [u8]) -> i64 {
+        let (log, epoch) = node.broker.leader_log(tp).expect("this node leads it");
+        let record = ProducerRecord::new(&tp.topic, Bytes::from_static(value));
+        let batch = encode_batch(&[record], &[1_700_000_000_000], Compression::None).unwrap();
+        let mut log = crate::server::broker::lock_log(&log);
+        let info = log.append_as_leader(&batch, epoch, 0).unwrap();
+        let end = log.log_end_offset();
+        log.set_high_watermark(end);
+        info.base_offset
+    }
+
+    fn log_end(node: &Node, tp: &TopicPartition) -> i64 {
+        let (log, _) = node.broker.leader_log(tp).expect("this node leads it");
+        let end = crate::server::broker::lock_log(&log).log_end_offset();
+        end
+    }
+
+    #[test]
+    fn a_restart_keeps_topics_and_data_and_bumps_the_leader_epoch() {
+        runtime::block_on(async {
+            let disk = Arc::new(MemDisk::new());
+            let node = Node::start(node_config(), disk.clone()).await.unwrap();
+            let created = node
+                .broker
+                .create_topic(topic("t", 2), false)
+                .await
+                .unwrap();
+            let tp = TopicPartition::new("t", 1);
+            append(&node, &tp, b"a");
+            append(&node, &tp, b"b");
+            let epoch_before = node.broker.leader_log(&tp).unwrap().1;
+            node.stop().unwrap();
+
+            let node = Node::start(node_config(), disk.clone()).await.unwrap();
+            let meta = node.broker.state().registry.get("t").cloned().unwrap();
+            assert_eq!(meta.topic_id, created.topic_id, "the id survives a restart");
+            assert_eq!(log_end(&node, &tp), 2, "the data survives a restart");
+            let epoch_after = node.broker.leader_log(&tp).unwrap().1;
+            assert!(
+                epoch_after > epoch_before,
+                "a new incarnation leads in a new epoch: {epoch_before} -> {epoch_after}"
+            );
+            // A controlled shutdown fences the broker, so the next start registers at once.
+            node.shutdown().await.unwrap();
+            let node = Node::start(node_config(), disk).await.unwrap();
+            assert_eq!(log_end(&node, &tp), 2);
+            node.stop().unwrap();
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_pre_quorum_registry_is_imported_with_its_ids_and_strays_are_set_aside() {
+        runtime::block_on(async {
+            let disk = Arc::new(MemDisk::new());
+            // A node that ran before the quorum: logs on disk, topics in weir-metadata.json.
+            let node = Node::start(node_config(), disk.clone()).await.unwrap();
+            let mut configs = BTreeMap::new();
+            configs.insert("retention.ms".to_string(), "86400000".to_string());
+            let old = node
+                .broker
+                .create_topic(
+                    CreateTopicRequest {
+                        configs: configs.clone(),
+                        ..topic("old", 2)
+                    },
+                    false,
+                )
+                .await
+                .unwrap();
+            node.broker
+                .create_topic(topic("ghost", 1), false)
+                .await
+                .unwrap();
+            let tp = TopicPartition::new("old", 0);
+            append(&node, &tp, b"kept");
+            node.stop().unwrap();
+            disk.remove_dir_all(Path::new("/data/__cluster_metadata-0"))
+                .unwrap();
+            let mut dynamic = DynamicConfigs::default();
+            dynamic
+                .cluster_default
+                .insert("log.retention.ms".into(), "3600000".into());
+            let legacy = LegacyRegistry {
+                topics: vec![TopicMeta {
+                    name: "old".into(),
+                    topic_id: old.topic_id.clone(),
+                    partitions: 2,
+                    replication_factor: 1,
+                    configs: configs.clone(),
+                }],
+                dynamic,
+            };
+            write_legacy(&*disk, Path::new("/data/weir-metadata.json"), &legacy);
+
+            let node = Node::start(node_config(), disk.clone()).await.unwrap();
+            let imported = node.broker.state().registry.get("old").cloned().unwrap();
+            assert_eq!(imported.topic_id, old.topic_id);
+            assert_eq!(imported.partitions, 2);
+            assert_eq!(imported.configs, configs);
+            let default = node.broker.state().registry.dynamic.cluster_default.clone();
+            assert_eq!(default["log.retention.ms"], "3600000");
+            assert_eq!(log_end(&node, &tp), 1, "the imported topic keeps its data");
+            let paths = disk.file_paths();
+            let has = |needle: &str| paths.iter().any(|p| p.to_string_lossy().contains(needle));
+            assert!(has("/data/weir-metadata.json.migrated"), "{paths:?}");
+            assert!(!paths.iter().any(|p| p.ends_with("weir-metadata.json")));
+            // `ghost` is not in the registry: its log is set aside, not deleted.
+            assert!(node.broker.state().registry.get("ghost").is_none());
+            assert!(has("/data/ghost-0.") && has("-stray/"), "{paths:?}");
+            assert!(!has("/data/ghost-0/"), "{paths:?}");
+            node.stop().unwrap();
+
+            // Imported once: the next start neither imports again nor loses the topic.
+            let node = Node::start(node_config(), disk).await.unwrap();
+            assert!(node.broker.state().registry.get("old").is_some());
+            node.stop().unwrap();
+        })
+        .unwrap();
+    }
+}
