@@ -3,7 +3,7 @@ import parse
 
 APIS = ['produce', 'fetch', 'list_offsets', 'metadata', 'api_versions', 'create_topics',
         'delete_topics', 'describe_configs', 'create_partitions', 'incremental_alter_configs',
-        'describe_cluster']
+        'describe_cluster', 'broker_registration', 'broker_heartbeat']
 
 SCALARS = {
     'types::Int8': 'INT8', 'types::Boolean': 'BOOL', 'types::Int16': 'INT16',
@@ -44,6 +44,8 @@ def logical(kind, rust_type, v, flex, where):
         return ('INT32_ARRAY', None)
     if k == 'types::Array(types::String)':
         return ('STRING_ARRAY', None)
+    if k == 'types::Array(types::Uuid)':
+        return ('UUID_ARRAY', None)
     if k == 'types::Array(types::Struct { version })':
         return ('ARRAY', element_type(rust_type))
     if k == 'types::Struct { version }':
@@ -95,6 +97,7 @@ TITLES = {
     'describe_configs': ('DescribeConfigs', 32), 'create_partitions': ('CreatePartitions', 37),
     'incremental_alter_configs': ('IncrementalAlterConfigs', 44),
     'describe_cluster': ('DescribeCluster', 60),
+    'broker_registration': ('BrokerRegistration', 62), 'broker_heartbeat': ('BrokerHeartbeat', 63),
 }
 
 def shape_expr(key, struct, names):
@@ -256,6 +259,10 @@ def emit_builders(api):
                     body.append('    }')
             body.append('    m')
             body.append('}')
+            # A struct with no version-dependent field never reads `v`.
+            start = max(i for i, l in enumerate(body) if l.startswith(f'pub fn {fname}('))
+            if not any(re.search(r'\bv\b', l) for l in body[start + 1:]):
+                body[start] = body[start].replace('(v: i16)', '(_v: i16)')
         imports = ', '.join(sorted(used))
         lines.append(f'pub mod {d} {{')
         lines.append(f'    use kafka_protocol::messages::{api}_{d}::*;')

@@ -10,14 +10,29 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::core::controller::RegisterBrokerRequest;
-use crate::core::controller::{ControllerError, Endpoint, HeartbeatReply, HeartbeatRequest};
+use kafka_protocol::messages::broker_registration_request::Listener;
+use kafka_protocol::messages::{
+    ApiKey, BrokerHeartbeatRequest, BrokerHeartbeatResponse, BrokerId, BrokerRegistrationRequest,
+    BrokerRegistrationResponse,
+};
+use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::ResponseError;
+
+use crate::core::controller::{
+    ControllerError, Endpoint, HeartbeatReply, HeartbeatRequest, RegisterBrokerRequest,
+};
 use crate::runtime::{self, Instant};
 use crate::server::broker::{Broker, TopicError};
+use crate::server::controller_apis::{BROKER_HEARTBEAT_VERSION, BROKER_REGISTRATION_VERSION};
+use crate::server::controller_client::{call, remote_controller};
 
 /// How soon a fenced or catching-up broker heartbeats again, and how soon a failed
 /// registration is retried.
 const STARTING_INTERVAL: Duration = Duration::from_millis(10);
+/// How long one registration or heartbeat to another node may take.
+const CALL_WAIT: Duration = Duration::from_secs(5);
+/// Kafka's security protocol id for PLAINTEXT, the only one served.
+const PLAINTEXT: i16 = 0;
 /// How often a broker still waiting on the controller says so in the log.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
@@ -56,6 +71,9 @@ impl Lifecycle {
         let quorum = broker
             .quorum()
             .ok_or_else(|| TopicError::Unavailable("no metadata quorum".into()))?;
+        if !quorum.is_active() && remote_controller(broker).is_some() {
+            return self.register_remotely().await;
+        }
         let request = RegisterBrokerRequest {
             broker_id: broker.config.node_id,
             incarnation_id: broker.incarnation_id,
@@ -66,6 +84,35 @@ impl Lifecycle {
         broker
             .submit(move |controller, at| controller.register_broker(request, now, at))
             .await
+    }
+
+    async fn register_remotely(&self) -> Result<i64, TopicError> {
+        let broker = &self.broker;
+        let listeners = self
+            .endpoints
+            .iter()
+            .map(|endpoint| {
+                Listener::default()
+                    .with_name(StrBytes::from_string(endpoint.listener.clone()))
+                    .with_host(StrBytes::from_string(endpoint.host.clone()))
+                    .with_port(endpoint.port)
+                    .with_security_protocol(PLAINTEXT)
+            })
+            .collect();
+        let request = BrokerRegistrationRequest::default()
+            .with_broker_id(BrokerId(broker.config.node_id))
+            .with_cluster_id(StrBytes::from_string(broker.cluster_id.clone()))
+            .with_incarnation_id(uuid::Uuid::from_u128(broker.incarnation_id))
+            .with_listeners(listeners);
+        let key = ApiKey::BrokerRegistration;
+        let version = BROKER_REGISTRATION_VERSION;
+        let response: BrokerRegistrationResponse = call(broker, key, version, &request, CALL_WAIT)
+            .await
+            .map_err(|error| TopicError::Unavailable(error.to_string()))?;
+        match response.error_code {
+            0 => Ok(response.broker_epoch),
+            code => Err(wire_error(code, "registration")),
+        }
     }
 
     /// One heartbeat with this broker's progress.
@@ -81,10 +128,39 @@ impl Lifecycle {
             want_fence: false,
             want_shutdown,
         };
+        if !quorum.is_active() && remote_controller(broker).is_some() {
+            return self.heartbeat_remotely(request).await;
+        }
         let now = quorum.now_ms();
         broker
             .submit(move |controller, at| controller.heartbeat(request, now, at))
             .await
+    }
+
+    async fn heartbeat_remotely(
+        &self,
+        beat: HeartbeatRequest,
+    ) -> Result<HeartbeatReply, TopicError> {
+        let request = BrokerHeartbeatRequest::default()
+            .with_broker_id(BrokerId(beat.broker_id))
+            .with_broker_epoch(beat.broker_epoch)
+            .with_current_metadata_offset(beat.current_metadata_offset)
+            .with_want_fence(beat.want_fence)
+            .with_want_shut_down(beat.want_shutdown);
+        let key = ApiKey::BrokerHeartbeat;
+        let version = BROKER_HEARTBEAT_VERSION;
+        let response: BrokerHeartbeatResponse =
+            call(&self.broker, key, version, &request, CALL_WAIT)
+                .await
+                .map_err(|error| TopicError::Unavailable(error.to_string()))?;
+        match response.error_code {
+            0 => Ok(HeartbeatReply {
+                is_caught_up: response.is_caught_up,
+                is_fenced: response.is_fenced,
+                should_shutdown: response.should_shut_down,
+            }),
+            code => Err(wire_error(code, "heartbeat")),
+        }
     }
 
     /// The metadata quorum on this node failed: nothing will change until it restarts.
@@ -160,5 +236,28 @@ impl Lifecycle {
             }
         }
         false
+    }
+}
+
+/// A refusal that came over the wire, as the controller's local refusal would read: stale
+/// epochs and unknown registrations make the broker register again, anything else is retried.
+fn wire_error(code: i16, what: &str) -> TopicError {
+    let error = ResponseError::try_from_code(code);
+    match error {
+        Some(ResponseError::StaleBrokerEpoch) => {
+            TopicError::Controller(ControllerError::StaleBrokerEpoch {
+                broker_id: -1,
+                broker_epoch: -1,
+                current_epoch: -1,
+            })
+        }
+        Some(ResponseError::BrokerIdNotRegistered) => {
+            TopicError::Controller(ControllerError::BrokerNotRegistered { broker_id: -1 })
+        }
+        Some(ResponseError::NotController) => TopicError::NotController { leader: None },
+        other => TopicError::Unavailable(format!(
+            "the controller refused the {what}: {}",
+            other.map_or_else(|| format!("error code {code}"), |e| format!("{e:?}"))
+        )),
     }
 }

@@ -20,7 +20,7 @@ use crate::config::BrokerConfig;
 use crate::core::controller::Endpoint;
 use crate::runtime::{self, listen, node_seed, spawn, JoinHandle};
 use crate::server::listener::accept_loop;
-use crate::server::quorum::{transport, QuorumService};
+use crate::server::quorum::QuorumService;
 use crate::server::topics::{load_legacy, REGISTRY_FILE, REGISTRY_FILE_MIGRATED};
 use crate::server::Broker;
 use crate::storage::{Disk, FileDisk};
@@ -49,6 +49,7 @@ impl Node {
         let config = &broker.config;
         let quorum = quorum::start(config, disk.clone(), &broker.cluster_id, seed, 0)?;
         let mut tasks = Vec::new();
+        broker.attach_quorum(quorum.clone());
         if let Some(listener_config) = config.controller_listener() {
             if !config.kraft.controller_listener_is_shared() {
                 let addr = listener_config.bind_addr();
@@ -56,10 +57,15 @@ impl Node {
                     .await
                     .with_context(|| format!("cannot listen on {addr} ({listener_config})"))?;
                 tracing::info!(listener = %listener_config, "controller listening");
-                quorum.track(spawn(transport::accept_peers(quorum.clone(), listener)));
+                let serve = accept_loop(
+                    broker.clone(),
+                    listener,
+                    listener_config.clone(),
+                    Some(quorum.clone()),
+                );
+                quorum.track(spawn(serve));
             }
         }
-        broker.attach_quorum(quorum.clone());
         broker.apply_image(quorum.published_image());
         tasks.push(spawn(publish_loop(broker.clone(), quorum.clone())));
         tasks.push(spawn(controller_ticks(quorum.clone())));
@@ -113,7 +119,12 @@ impl Node {
         tasks.push(spawn(lifecycle.clone().run()));
         for (listener_config, listener, advertised) in listeners {
             tracing::info!(listener = %listener_config, %advertised, "listening");
-            tasks.push(spawn(accept_loop(broker.clone(), listener, advertised)));
+            tasks.push(spawn(accept_loop(
+                broker.clone(),
+                listener,
+                advertised,
+                None,
+            )));
         }
         tasks.push(spawn(maintenance_loop(broker.clone())));
         crate::event!("start node_id={}", broker.config.node_id);
@@ -232,14 +243,13 @@ async fn import_legacy_registry(broker: &Broker) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A configuration that asks for clustering, which is not wired into the node yet (issue #4):
-/// until it is, a node runs as `broker,controller` and the quorum's only voter.
+/// A configuration the node cannot run yet (issue #4): brokers without a controller of their
+/// own need to follow the metadata log as observers, and controllers without a broker need a
+/// node without one. Until then every node is `broker,controller`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotWiredYet {
     /// `process.roles` is not `broker,controller`.
     Roles { process_roles: String },
-    /// `controller.quorum.voters` names nodes besides this one.
-    OtherVoters { node_id: i32, voters: String },
 }
 
 impl std::fmt::Display for NotWiredYet {
@@ -247,13 +257,8 @@ impl std::fmt::Display for NotWiredYet {
         match self {
             NotWiredYet::Roles { process_roles } => write!(
                 f,
-                "process.roles={process_roles} is not supported yet (issue #4); until \
-                 clustering is wired a node runs as broker,controller and the only voter"
-            ),
-            NotWiredYet::OtherVoters { node_id, voters } => write!(
-                f,
-                "controller.quorum.voters={voters} names nodes besides node.id={node_id}; a \
-                 multi-node quorum is not supported yet (issue #4)"
+                "process.roles={process_roles} is not supported yet (issue #4); every node runs \
+                 as broker,controller for now"
             ),
         }
     }
@@ -261,19 +266,12 @@ impl std::fmt::Display for NotWiredYet {
 
 impl std::error::Error for NotWiredYet {}
 
-/// Refuses, before anything touches the disk, what the node cannot run yet. The default and a
-/// single-voter `broker,controller` configuration pass.
+/// Refuses, before anything touches the disk, what the node cannot run yet.
 pub fn check_wired(config: &BrokerConfig) -> Result<(), NotWiredYet> {
     let kraft = &config.kraft;
     if !kraft.roles.is_combined() {
         return Err(NotWiredYet::Roles {
             process_roles: kraft.roles.to_string(),
-        });
-    }
-    if kraft.voters.keys().any(|&voter| voter != config.node_id) {
-        return Err(NotWiredYet::OtherVoters {
-            node_id: config.node_id,
-            voters: config.value("controller.quorum.voters"),
         });
     }
     Ok(())

@@ -23,15 +23,13 @@ fn the_default_and_a_single_voter_combined_node_start() {
 }
 
 #[test]
-fn other_voters_and_single_roles_are_refused_until_clustering_is_wired() {
+fn combined_voters_start_and_single_roles_are_refused_until_observers_exist() {
     let node_2 = config(&[
         "node.id=2",
         "listeners=PLAINTEXT://127.0.0.1:9192,CONTROLLER://127.0.0.1:9193",
         VOTERS_3,
     ]);
-    let error = check_wired(&node_2).unwrap_err();
-    assert!(matches!(error, NotWiredYet::OtherVoters { node_id: 2, .. }));
-    assert!(error.to_string().contains("issue #4"));
+    assert_eq!(check_wired(&node_2), Ok(()));
     let broker_4 = config(&[
         "node.id=4",
         "process.roles=broker",
@@ -41,8 +39,8 @@ fn other_voters_and_single_roles_are_refused_until_clustering_is_wired() {
     let error = check_wired(&broker_4).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "process.roles=broker is not supported yet (issue #4); until clustering is wired a \
-         node runs as broker,controller and the only voter"
+        "process.roles=broker is not supported yet (issue #4); every node runs as \
+         broker,controller for now"
     );
     let controller = config(&[
         "process.roles=controller",
@@ -57,13 +55,14 @@ fn other_voters_and_single_roles_are_refused_until_clustering_is_wired() {
 #[test]
 fn start_refuses_before_touching_the_disk() {
     let disk = Arc::new(crate::storage::MemDisk::new());
-    let node_2 = config(&[
-        "node.id=2",
-        "listeners=PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:9193",
+    let broker_4 = config(&[
+        "node.id=4",
+        "process.roles=broker",
+        "listeners=PLAINTEXT://127.0.0.1:0",
         VOTERS_3,
     ]);
-    let result = runtime::block_on(Node::start(node_2, disk.clone())).unwrap();
-    let error = result.err().expect("a 3-voter quorum must not start yet");
+    let result = runtime::block_on(Node::start(broker_4, disk.clone())).unwrap();
+    let error = result.err().expect("a broker-only node must not start yet");
     assert!(error.to_string().contains("issue #4"), "{error}");
     assert!(disk.file_paths().is_empty());
 }

@@ -14,4 +14,4 @@ pub mod splice;
 
 pub use frame::{split_frame, FrameError};
 pub use request::{decode_request_header, peek_request_ids, RequestError, RequestIds};
-pub use response::{encode_response, EncodeError, ResponseFrame};
+pub use response::{encode_response, frame_encoded_body, EncodeError, ResponseFrame};

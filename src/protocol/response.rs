@@ -86,6 +86,30 @@ pub fn encode_response<R: Encodable>(
     Ok(ResponseFrame(buf.into_chunks()))
 }
 
+/// Frames a body some other codec already encoded (the quorum RPCs) behind the response
+/// header its API and version call for.
+pub fn frame_encoded_body(
+    api_key: ApiKey,
+    api_version: i16,
+    correlation_id: i32,
+    body: Bytes,
+) -> Result<ResponseFrame, EncodeError> {
+    let error = || EncodeError {
+        api_key,
+        api_version,
+    };
+    let header_version = api_key.response_header_version(api_version);
+    let header = ResponseHeader::default().with_correlation_id(correlation_id);
+    let mut head = BytesMut::new();
+    head.put_i32(0);
+    header
+        .encode(&mut head, header_version)
+        .map_err(|_| error())?;
+    let size = i32::try_from(head.len() - 4 + body.len()).map_err(|_| error())?;
+    head[..4].copy_from_slice(&size.to_be_bytes());
+    Ok(ResponseFrame(vec![head.freeze(), body]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -153,9 +153,20 @@ impl Broker {
             return Err(StartError::NoLogDirs);
         }
         let mut rng = RngStream::new(seed, "broker");
-        let cluster_id =
-            meta_properties::ensure(&*disk, &config.log_dirs, config.node_id, &mut rng)
-                .map_err(StartError::Meta)?;
+        // Nodes of a multi-node quorum must share a cluster id; they all know the voters.
+        let voters = &config.kraft.voters;
+        let agreed_by = (voters.len() > 1).then(|| {
+            let list: Vec<String> = voters.iter().map(|(id, a)| format!("{id}@{a}")).collect();
+            list.join(",")
+        });
+        let cluster_id = meta_properties::ensure(
+            &*disk,
+            &config.log_dirs,
+            config.node_id,
+            &mut rng,
+            agreed_by.as_deref(),
+        )
+        .map_err(StartError::Meta)?;
         let incarnation_id = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
         let default_config = log_config_for(&config, &DynamicConfigs::default(), &BTreeMap::new());
         let logs = LogManager::open(

@@ -4,7 +4,8 @@
 //! responses arriving in request order. Responses that are ready are written in one go, so a
 //! pipelining client costs one flush per burst rather than one per request; small pieces are
 //! coalesced and large record sets are written from the bytes the log read, never copied. A bad
-//! frame closes only this connection, with a log line naming the peer and the reason.
+//! frame closes only this connection, with a log line naming the peer and the reason. The
+//! CONTROLLER listener's connections run the same loop and answer with `controller_apis`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,7 +13,9 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 
 use super::broker::Broker;
+use super::controller_apis::dispatch_controller;
 use super::handlers::{dispatch, Outcome, RequestContext};
+use super::quorum::QuorumService;
 use crate::config::Listener;
 use crate::protocol::{decode_request_header, split_frame, ResponseFrame};
 use crate::runtime::{split, write_chunks_and_flush, AsyncReadExt, TcpStream};
@@ -64,6 +67,7 @@ pub async fn serve(
     stream: TcpStream,
     peer: SocketAddr,
     advertised: Arc<Listener>,
+    controller: Option<Arc<QuorumService>>,
 ) {
     let (mut reader, mut writer) = split(stream);
     let max_bytes = broker.config.socket_request_max_bytes;
@@ -96,8 +100,13 @@ pub async fn serve(
                 broker: broker.clone(),
                 header,
                 advertised: advertised.clone(),
+                forwarded: controller.is_some(),
             };
-            match dispatch(ctx, api_key, frame).await {
+            let outcome = match &controller {
+                Some(quorum) => dispatch_controller(ctx, quorum, api_key, frame).await,
+                None => dispatch(ctx, api_key, frame).await,
+            };
+            match outcome {
                 Outcome::Reply(response) => out.push(response),
                 Outcome::NoReply => {}
                 Outcome::Close(error) => {

@@ -4,11 +4,18 @@ use std::sync::Arc;
 
 use super::broker::Broker;
 use super::connection;
+use super::quorum::QuorumService;
 use crate::config::Listener;
 use crate::runtime::{spawn, TcpListener};
 
-/// Accepts connections forever, spawning a task for each.
-pub async fn accept_loop(broker: Arc<Broker>, listener: TcpListener, advertised: Listener) {
+/// Accepts connections forever, spawning a task for each. With `controller`, this is the
+/// CONTROLLER listener: its connections are served by `controller_apis`.
+pub async fn accept_loop(
+    broker: Arc<Broker>,
+    listener: TcpListener,
+    advertised: Listener,
+    controller: Option<Arc<QuorumService>>,
+) {
     // Shared by every request's context: one allocation per listener, not per request.
     let advertised = Arc::new(advertised);
     loop {
@@ -17,7 +24,10 @@ pub async fn accept_loop(broker: Arc<Broker>, listener: TcpListener, advertised:
                 let _ = stream.set_nodelay(true);
                 let broker = broker.clone();
                 let advertised = advertised.clone();
-                spawn(async move { connection::serve(broker, stream, peer, advertised).await });
+                let controller = controller.clone();
+                spawn(async move {
+                    connection::serve(broker, stream, peer, advertised, controller).await
+                });
             }
             Err(error) => {
                 // Out of file descriptors and the like: keep serving existing connections and

@@ -66,6 +66,7 @@ pub fn ensure(
     log_dirs: &[std::path::PathBuf],
     node_id: i32,
     rng: &mut RngStream,
+    agreed_by: Option<&str>,
 ) -> Result<String, MetaError> {
     let mut cluster_id: Option<String> = None;
     for dir in log_dirs {
@@ -88,7 +89,10 @@ pub fn ensure(
             }
         }
     }
-    let cluster_id = cluster_id.unwrap_or_else(|| new_cluster_id(rng));
+    let cluster_id = cluster_id.unwrap_or_else(|| match agreed_by {
+        Some(text) => agreed_cluster_id(text),
+        None => new_cluster_id(rng),
+    });
     for dir in log_dirs {
         let text = format!("version=1\ncluster.id={cluster_id}\nnode.id={node_id}\n");
         let io_error = |error| MetaError::Io {
@@ -121,6 +125,17 @@ fn read(disk: &dyn Disk, dir: &Path) -> Result<Option<(String, i32)>, MetaError>
         .and_then(|id| id.parse().ok())
         .ok_or_else(corrupt)?;
     Ok(Some((cluster, node)))
+}
+
+/// The cluster id every node of a multi-node quorum picks on its first start without any
+/// formatting step: derived from the text they all share (`controller.quorum.voters`, in a
+/// canonical form), where Kafka needs `kafka-storage format --cluster-id` run on each node.
+pub fn agreed_cluster_id(shared: &str) -> String {
+    // FNV-1a: a fixed, well-spread 64-bit hash that seeds the same id generator.
+    let hash = shared.bytes().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    new_cluster_id(&mut RngStream::new(hash, "cluster-id"))
 }
 
 /// A Kafka-style cluster id: 16 random bytes in URL-safe base64 without padding (22 chars).

@@ -5,6 +5,8 @@
 pub mod broker;
 pub mod configs;
 mod connection;
+pub mod controller_apis;
+pub mod controller_client;
 pub mod disk_health;
 pub mod errors;
 pub mod handlers;

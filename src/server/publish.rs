@@ -92,6 +92,26 @@ impl Broker {
         matches!(reached, Ok(Ok(_)))
     }
 
+    /// Waits until the applied image satisfies `ready`, at most `wait`. Whether it did.
+    pub async fn wait_image(
+        &self,
+        ready: impl Fn(&MetadataImage) -> bool,
+        wait: std::time::Duration,
+    ) -> bool {
+        let mut applied = self.applied.subscribe();
+        let check = async {
+            loop {
+                if ready(&self.image()) {
+                    return;
+                }
+                if applied.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        crate::runtime::timeout(wait, check).await.is_ok() && ready(&self.image())
+    }
+
     /// The log of a partition this broker leads now, and its leader epoch. One lock, no
     /// copies: this is on every produce and fetch.
     pub fn leader_log(

@@ -83,6 +83,12 @@ class Broker:
         return cmd
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Starts the process without waiting for it to serve (a cluster node serves only once
+        a quorum of its peers runs too)."""
         assert self.proc is None or self.proc.poll() is not None, "broker already running"
         self.starts += 1
         log = open(self.log_path, "ab")
@@ -100,7 +106,6 @@ class Broker:
         )
         log.close()
         _live_processes.add(self.proc)
-        self.wait_ready()
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + BROKER_READY_TIMEOUT_S

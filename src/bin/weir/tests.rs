@@ -209,7 +209,7 @@ fn topic_description_lines() {
             partition: 0,
             error_code: 0,
             leader: 1,
-            leader_epoch: 0,
+            leader_epoch: 4,
             replicas: vec![1, 2],
             isr: vec![1],
             offline_replicas: vec![],
@@ -219,7 +219,7 @@ fn topic_description_lines() {
         crate::topics::describe_lines(&topic, "retention.ms=1000"),
         vec![
             "Topic: t\tPartitionCount: 1\tReplicationFactor: 2\tConfigs: retention.ms=1000",
-            "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1",
+            "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1\tLeaderEpoch: 4",
         ]
     );
 }

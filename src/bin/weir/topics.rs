@@ -173,12 +173,13 @@ pub fn describe_lines(topic: &TopicInfo, configs: &str) -> Vec<String> {
             partition.leader.to_string()
         };
         let mut line = format!(
-            "\tTopic: {}\tPartition: {}\tLeader: {}\tReplicas: {}\tIsr: {}",
+            "\tTopic: {}\tPartition: {}\tLeader: {}\tReplicas: {}\tIsr: {}\tLeaderEpoch: {}",
             topic.name,
             partition.partition,
             leader,
             join_ids(&partition.replicas),
-            join_ids(&partition.isr)
+            join_ids(&partition.isr),
+            partition.leader_epoch
         );
         if !partition.offline_replicas.is_empty() {
             line.push_str(&format!(

@@ -40,6 +40,8 @@ pub enum Shape {
     Int32Array,
     /// A (nullable) array of strings.
     StringArray,
+    /// A (nullable) array of UUIDs (BrokerRegistration's log dirs).
+    UuidArray,
     /// A field present only in versions `min..=max` (the decoder's `if version >= min`).
     Versions(i16, i16, &'static Shape),
 }
@@ -56,6 +58,7 @@ pub const STRING: Shape = Shape::String;
 pub const BYTES: Shape = Shape::Bytes;
 pub const INT32_ARRAY: Shape = Shape::Int32Array;
 pub const STRING_ARRAY: Shape = Shape::StringArray;
+pub const UUID_ARRAY: Shape = Shape::UuidArray;
 
 /// A struct: its fields in order, then (in flexible versions) its tagged fields.
 #[derive(Debug)]
@@ -303,6 +306,11 @@ impl Walk<'_> {
                 let elements = self.array_len()?;
                 // At most `rest.len()` elements, so this cannot overflow.
                 self.skip(elements * 4)
+            }
+            Shape::UuidArray => {
+                let elements = self.array_len()?;
+                // At most `rest.len()` elements, so this cannot overflow.
+                self.skip(elements * 16)
             }
             Shape::StringArray => {
                 for _ in 0..self.array_len()? {

@@ -2,15 +2,18 @@
 //! INVALID_PARTITIONS, as in Kafka: keyed data would move between partitions.
 
 use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
-use kafka_protocol::messages::{CreatePartitionsRequest, CreatePartitionsResponse};
+use kafka_protocol::messages::{ApiKey, CreatePartitionsRequest, CreatePartitionsResponse};
 
-use super::{str_bytes, RequestContext};
+use super::{forward, str_bytes, RequestContext};
 use crate::server::errors;
 
 pub async fn handle(
     ctx: &RequestContext,
     request: CreatePartitionsRequest,
 ) -> CreatePartitionsResponse {
+    if let Some(response) = forward::to_controller(ctx, ApiKey::CreatePartitions, &request).await {
+        return response;
+    }
     let mut results = Vec::with_capacity(request.topics.len());
     for topic in request.topics {
         let result = CreatePartitionsTopicResult::default().with_name(topic.name.clone());

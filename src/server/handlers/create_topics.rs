@@ -8,15 +8,39 @@ use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::create_topics_response::{
     CreatableTopicConfigs, CreatableTopicResult,
 };
-use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse};
+use kafka_protocol::messages::{ApiKey, CreateTopicsRequest, CreateTopicsResponse};
 use kafka_protocol::ResponseError;
 
-use super::{str_bytes, RequestContext};
+use super::{forward, str_bytes, RequestContext};
 use crate::core::controller::CreateTopicRequest;
 use crate::server::configs;
 use crate::server::errors;
 
+/// How long a forwarded creation waits to show in this broker's image.
+const VISIBLE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub async fn handle(ctx: &RequestContext, request: CreateTopicsRequest) -> CreateTopicsResponse {
+    let forwarded: Option<CreateTopicsResponse> =
+        forward::to_controller(ctx, ApiKey::CreateTopics, &request).await;
+    if let Some(response) = forwarded {
+        // Answer once this broker knows the new topics, so a client that creates a topic and
+        // then produces here finds it (bounded: the controller has committed them already).
+        let created: Vec<String> = (response.topics.iter())
+            .filter(|topic| topic.error_code == 0 && !request.validate_only)
+            .map(|topic| topic.name.0.to_string())
+            .collect();
+        ctx.broker
+            .wait_image(
+                |image| {
+                    created
+                        .iter()
+                        .all(|name| image.topic_ids.contains_key(name))
+                },
+                VISIBLE_WAIT,
+            )
+            .await;
+        return response;
+    }
     let mut seen = BTreeMap::new();
     for topic in &request.topics {
         *seen.entry(topic.name.0.to_string()).or_insert(0) += 1;

@@ -2,13 +2,16 @@
 //! (v6).
 
 use kafka_protocol::messages::delete_topics_response::DeletableTopicResult;
-use kafka_protocol::messages::{DeleteTopicsRequest, DeleteTopicsResponse, TopicName};
+use kafka_protocol::messages::{ApiKey, DeleteTopicsRequest, DeleteTopicsResponse, TopicName};
 use kafka_protocol::ResponseError;
 
-use super::{str_bytes, RequestContext};
+use super::{forward, str_bytes, RequestContext};
 use crate::server::errors;
 
 pub async fn handle(ctx: &RequestContext, request: DeleteTopicsRequest) -> DeleteTopicsResponse {
+    if let Some(response) = forward::to_controller(ctx, ApiKey::DeleteTopics, &request).await {
+        return response;
+    }
     let mut targets: Vec<(Option<TopicName>, uuid::Uuid)> = request
         .topic_names
         .into_iter()

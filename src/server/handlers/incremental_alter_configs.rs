@@ -9,11 +9,13 @@ use kafka_protocol::messages::incremental_alter_configs_request::{
     AlterConfigsResource, AlterableConfig,
 };
 use kafka_protocol::messages::incremental_alter_configs_response::AlterConfigsResourceResponse;
-use kafka_protocol::messages::{IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse};
+use kafka_protocol::messages::{
+    ApiKey, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse,
+};
 use kafka_protocol::ResponseError;
 
 use super::describe_configs::{RESOURCE_BROKER, RESOURCE_TOPIC};
-use super::{str_bytes, RequestContext};
+use super::{forward, str_bytes, RequestContext};
 use crate::config::defs::{self, is_dynamic_broker_key, ConfigDef, ConfigType};
 use crate::core::controller::ConfigResource;
 use crate::server::errors;
@@ -29,6 +31,10 @@ pub async fn handle(
     ctx: &RequestContext,
     request: IncrementalAlterConfigsRequest,
 ) -> IncrementalAlterConfigsResponse {
+    let key = ApiKey::IncrementalAlterConfigs;
+    if let Some(response) = forward::to_controller(ctx, key, &request).await {
+        return response;
+    }
     let mut responses = Vec::with_capacity(request.resources.len());
     for resource in request.resources {
         let response = AlterConfigsResourceResponse::default()

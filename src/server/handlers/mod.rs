@@ -9,6 +9,7 @@ mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
 mod fetch;
+mod forward;
 mod incremental_alter_configs;
 mod list_offsets;
 mod metadata;
@@ -71,6 +72,9 @@ pub struct RequestContext {
     pub header: RequestHeader,
     /// What clients are told to dial for the listener this request arrived on.
     pub advertised: Arc<Listener>,
+    /// The request came in on the CONTROLLER listener (a broker forwarded it to this node as
+    /// the active controller): it is handled here, never forwarded again.
+    pub forwarded: bool,
 }
 
 impl RequestContext {

@@ -125,6 +125,7 @@ fn context(broker: &Arc<Broker>, key: ApiKey, version: i16) -> RequestContext {
         broker: broker.clone(),
         header,
         advertised: Arc::new(Listener::parse("PLAINTEXT://127.0.0.1:9092").unwrap()),
+        forwarded: false,
     }
 }
 

@@ -183,7 +183,12 @@ pub async fn serve_peer(
 }
 
 /// The response body for one request, or `None` for an API the quorum does not serve.
-fn answer(service: &QuorumService, api_key: ApiKey, version: i16, body: Bytes) -> Option<Bytes> {
+pub(crate) fn answer(
+    service: &QuorumService,
+    api_key: ApiKey,
+    version: i16,
+    body: Bytes,
+) -> Option<Bytes> {
     quorum_api_version(api_key)?;
     let local = service.local();
     let decoded = decode_request(api_key, version, body, &local);

@@ -1,9 +1,12 @@
 //! The layouts of every message the broker decodes (requests) and the native client decodes
-//! (responses), one file per API, in every version `kafka-protocol` 0.18 decodes: wider than
+//! (responses), plus the broker-to-controller APIs the CONTROLLER listener decodes, one file per
+//! API, in every version `kafka-protocol` 0.18 decodes: wider than
 //! what we advertise or ask for, so a change to `SUPPORTED_APIS` or `CLIENT_VERSIONS` within
 //! `kafka-protocol`'s range needs no new shape.
 
 mod api_versions;
+mod broker_heartbeat;
+mod broker_registration;
 mod create_partitions;
 mod create_topics;
 mod delete_topics;
@@ -36,6 +39,11 @@ pub fn shapes(api_key: ApiKey) -> Option<(&'static MessageShape, &'static Messag
             &incremental_alter_configs::RESPONSE,
         ),
         ApiKey::DescribeCluster => (&describe_cluster::REQUEST, &describe_cluster::RESPONSE),
+        ApiKey::BrokerRegistration => (
+            &broker_registration::REQUEST,
+            &broker_registration::RESPONSE,
+        ),
+        ApiKey::BrokerHeartbeat => (&broker_heartbeat::REQUEST, &broker_heartbeat::RESPONSE),
         _ => return None,
     })
 }

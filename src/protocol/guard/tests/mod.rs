@@ -169,6 +169,18 @@ pub fn apis() -> Vec<Api> {
             DescribeClusterRequest,
             DescribeClusterResponse
         ),
+        api!(
+            ApiKey::BrokerRegistration,
+            broker_registration,
+            BrokerRegistrationRequest,
+            BrokerRegistrationResponse
+        ),
+        api!(
+            ApiKey::BrokerHeartbeat,
+            broker_heartbeat,
+            BrokerHeartbeatRequest,
+            BrokerHeartbeatResponse
+        ),
     ]
 }
 

@@ -116,6 +116,8 @@ shape_tests! {
     create_partitions_shapes: ApiKey::CreatePartitions,
     incremental_alter_configs_shapes: ApiKey::IncrementalAlterConfigs,
     describe_cluster_shapes: ApiKey::DescribeCluster,
+    broker_registration_shapes: ApiKey::BrokerRegistration,
+    broker_heartbeat_shapes: ApiKey::BrokerHeartbeat,
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! version range fails the tests rather than passing silently).
 
 pub mod api_versions;
+pub mod broker_heartbeat;
+pub mod broker_registration;
 pub mod create_partitions;
 pub mod create_topics;
 pub mod delete_topics;

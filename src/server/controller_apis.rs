@@ -1,0 +1,186 @@
+//! What the CONTROLLER listener serves (Kafka's `ControllerApis`): the quorum's own RPCs, the
+//! brokers' BrokerRegistration and BrokerHeartbeat, and the admin requests brokers forward to
+//! the active controller (CreateTopics, DeleteTopics, CreatePartitions,
+//! IncrementalAlterConfigs), which run through the ordinary handlers on this node without being
+//! forwarded again. Nothing else is served there; clients never dial it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use kafka_protocol::messages::{
+    ApiKey, BrokerHeartbeatRequest, BrokerHeartbeatResponse, BrokerRegistrationRequest,
+    BrokerRegistrationResponse,
+};
+use kafka_protocol::protocol::Decodable;
+use kafka_protocol::ResponseError;
+
+use super::errors;
+use super::handlers::{dispatch, DispatchError, Outcome, RequestContext};
+use super::quorum::{transport, QuorumService, SubmitError};
+use crate::core::controller::{Endpoint, HeartbeatRequest, RegisterBrokerRequest};
+use crate::protocol::quorum::quorum_api_version;
+use crate::protocol::{encode_response, frame_encoded_body, guard, RequestIds};
+
+/// The registration and heartbeat versions brokers send and controllers accept.
+pub const BROKER_REGISTRATION_VERSION: i16 = 0;
+pub const BROKER_HEARTBEAT_VERSION: i16 = 0;
+
+/// How long a registration or heartbeat may wait for its records to commit. Shorter than the
+/// broker's own wait, so a stuck commit is answered rather than abandoned.
+const LIFECYCLE_COMMIT_WAIT: Duration = Duration::from_secs(4);
+
+/// Serves one request that arrived on the CONTROLLER listener.
+pub async fn dispatch_controller(
+    ctx: RequestContext,
+    quorum: &Arc<QuorumService>,
+    api_key: ApiKey,
+    body: Bytes,
+) -> Outcome {
+    let ids = RequestIds {
+        api_key: ctx.header.request_api_key,
+        api_version: ctx.header.request_api_version,
+        correlation_id: ctx.header.correlation_id,
+    };
+    if quorum_api_version(api_key).is_some() {
+        return match transport::answer(quorum, api_key, ids.api_version, body) {
+            Some(answer) => {
+                match frame_encoded_body(api_key, ids.api_version, ids.correlation_id, answer) {
+                    Ok(frame) => Outcome::Reply(frame),
+                    Err(error) => Outcome::Close(DispatchError::Encode(error)),
+                }
+            }
+            None => Outcome::Close(DispatchError::UnsupportedVersion { ids }),
+        };
+    }
+    match api_key {
+        ApiKey::CreateTopics
+        | ApiKey::DeleteTopics
+        | ApiKey::CreatePartitions
+        | ApiKey::IncrementalAlterConfigs => dispatch(ctx, api_key, body).await,
+        ApiKey::BrokerRegistration if ids.api_version == BROKER_REGISTRATION_VERSION => {
+            if let Err(error) = guard::check_request(api_key, ids.api_version, &body) {
+                return Outcome::Close(DispatchError::Refused(error));
+            }
+            let mut body = body;
+            match BrokerRegistrationRequest::decode(&mut body, ids.api_version) {
+                Ok(request) => {
+                    let response = register(quorum, &ctx, request).await;
+                    encoded(api_key, &ids, &response)
+                }
+                Err(_) => Outcome::Close(DispatchError::Malformed { ids }),
+            }
+        }
+        ApiKey::BrokerHeartbeat if ids.api_version == BROKER_HEARTBEAT_VERSION => {
+            if let Err(error) = guard::check_request(api_key, ids.api_version, &body) {
+                return Outcome::Close(DispatchError::Refused(error));
+            }
+            let mut body = body;
+            match BrokerHeartbeatRequest::decode(&mut body, ids.api_version) {
+                Ok(request) => {
+                    let response = heartbeat(quorum, request).await;
+                    encoded(api_key, &ids, &response)
+                }
+                Err(_) => Outcome::Close(DispatchError::Malformed { ids }),
+            }
+        }
+        _ => Outcome::Close(DispatchError::UnsupportedVersion { ids }),
+    }
+}
+
+fn encoded<R: kafka_protocol::protocol::Encodable>(
+    api_key: ApiKey,
+    ids: &RequestIds,
+    response: &R,
+) -> Outcome {
+    match encode_response(
+        api_key,
+        ids.api_version,
+        ids.correlation_id,
+        response,
+        Vec::new(),
+    ) {
+        Ok(frame) => Outcome::Reply(frame),
+        Err(error) => Outcome::Close(DispatchError::Encode(error)),
+    }
+}
+
+/// The wire code for an operation that did not go through.
+fn submit_code(error: &SubmitError) -> ResponseError {
+    match error {
+        SubmitError::Refused(error) => errors::controller_error(error),
+        SubmitError::NotController { .. } => ResponseError::NotController,
+        SubmitError::TooLarge { .. } => ResponseError::PolicyViolation,
+        SubmitError::Timeout => ResponseError::RequestTimedOut,
+        SubmitError::Replica(_) | SubmitError::Failed(_) => ResponseError::UnknownServerError,
+    }
+}
+
+async fn register(
+    quorum: &QuorumService,
+    ctx: &RequestContext,
+    request: BrokerRegistrationRequest,
+) -> BrokerRegistrationResponse {
+    let failed = |error: ResponseError| {
+        BrokerRegistrationResponse::default()
+            .with_error_code(error.code())
+            .with_broker_epoch(-1)
+    };
+    if request.cluster_id.as_str() != ctx.broker.cluster_id {
+        return failed(ResponseError::InconsistentClusterId);
+    }
+    let registration = RegisterBrokerRequest {
+        broker_id: request.broker_id.0,
+        incarnation_id: request.incarnation_id.as_u128(),
+        endpoints: request
+            .listeners
+            .iter()
+            .map(|listener| Endpoint {
+                listener: listener.name.to_string(),
+                host: listener.host.to_string(),
+                port: listener.port,
+            })
+            .collect(),
+        rack: request.rack.as_ref().map(|rack| rack.to_string()),
+    };
+    let now = quorum.now_ms();
+    let submitted = quorum
+        .submit(
+            move |controller, at| controller.register_broker(registration, now, at),
+            LIFECYCLE_COMMIT_WAIT,
+        )
+        .await;
+    match submitted {
+        Ok(epoch) => BrokerRegistrationResponse::default().with_broker_epoch(epoch),
+        Err(error) => failed(submit_code(&error)),
+    }
+}
+
+async fn heartbeat(
+    quorum: &QuorumService,
+    request: BrokerHeartbeatRequest,
+) -> BrokerHeartbeatResponse {
+    let beat = HeartbeatRequest {
+        broker_id: request.broker_id.0,
+        broker_epoch: request.broker_epoch,
+        current_metadata_offset: request.current_metadata_offset,
+        want_fence: request.want_fence,
+        want_shutdown: request.want_shut_down,
+    };
+    let now = quorum.now_ms();
+    let submitted = quorum
+        .submit(
+            move |controller, at| controller.heartbeat(beat, now, at),
+            LIFECYCLE_COMMIT_WAIT,
+        )
+        .await;
+    match submitted {
+        Ok(reply) => BrokerHeartbeatResponse::default()
+            .with_is_caught_up(reply.is_caught_up)
+            .with_is_fenced(reply.is_fenced)
+            .with_should_shut_down(reply.should_shutdown),
+        Err(error) => BrokerHeartbeatResponse::default()
+            .with_error_code(submit_code(&error).code())
+            .with_is_fenced(true),
+    }
+}
