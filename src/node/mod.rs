@@ -26,6 +26,8 @@ use crate::server::Broker;
 use crate::storage::{Disk, FileDisk};
 use lifecycle::Lifecycle;
 
+/// How long a started broker waits for its own image to show it unfenced.
+const JOIN_WAIT: Duration = Duration::from_secs(5);
 /// How long a stopping broker waits for the controller to move its leadership away.
 const CONTROLLED_SHUTDOWN_WAIT: Duration = Duration::from_secs(5);
 
@@ -35,7 +37,8 @@ pub struct Node {
     pub quorum: Arc<QuorumService>,
     /// The address each client listener is bound to (port 0 in the config resolves here).
     pub bound: Vec<std::net::SocketAddr>,
-    lifecycle: Arc<Lifecycle>,
+    /// The broker's registration and heartbeats; `None` on a controller-only node.
+    lifecycle: Option<Arc<Lifecycle>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -43,7 +46,6 @@ impl Node {
     /// Opens storage, joins the metadata quorum, registers, and starts listening once the
     /// controller has unfenced this broker. Ports bound to 0 are resolved in `bound`.
     pub async fn start(config: BrokerConfig, disk: Arc<dyn Disk>) -> anyhow::Result<Node> {
-        check_wired(&config)?;
         let seed = node_seed();
         let broker = Broker::open(config, disk.clone(), seed)?;
         let config = &broker.config;
@@ -92,6 +94,17 @@ impl Node {
             bound.push(local);
             listeners.push((listener_config.clone(), listener, advertised));
         }
+        if !config.kraft.roles.broker {
+            // A controller-only node: the quorum and the CONTROLLER listener are all it runs.
+            crate::event!("start node_id={}", broker.config.node_id);
+            return Ok(Node {
+                broker,
+                quorum,
+                bound,
+                lifecycle: None,
+                tasks,
+            });
+        }
         let lifecycle = Arc::new(Lifecycle {
             broker: broker.clone(),
             endpoints,
@@ -114,6 +127,13 @@ impl Node {
             quorum.stop();
             anyhow::bail!("cannot join the cluster: {reason}");
         }
+        // The controller unfenced us; serve once our own image says so too (a follower of the
+        // metadata log learns the commit a fetch later), so the first answers are current.
+        let node_id = config.node_id;
+        let unfenced = broker.wait_image(|image| image.is_active(node_id), JOIN_WAIT);
+        if !unfenced.await {
+            tracing::warn!("the metadata log has not shown this broker unfenced yet; serving");
+        }
         import_legacy_registry(&broker).await?;
         broker.quarantine_strays();
         tasks.push(spawn(lifecycle.clone().run()));
@@ -132,7 +152,7 @@ impl Node {
             broker,
             quorum,
             bound,
-            lifecycle,
+            lifecycle: Some(lifecycle),
             tasks,
         })
     }
@@ -153,12 +173,13 @@ impl Node {
     /// Kafka's controlled shutdown: leadership is moved off this broker first, then a leading
     /// controller hands the quorum to another voter, then the node stops cleanly.
     pub async fn shutdown(self) -> anyhow::Result<()> {
-        if !self
-            .lifecycle
-            .controlled_shutdown(CONTROLLED_SHUTDOWN_WAIT)
-            .await
-        {
-            tracing::warn!("the controller did not confirm the controlled shutdown in time");
+        if let Some(lifecycle) = &self.lifecycle {
+            if !lifecycle
+                .controlled_shutdown(CONTROLLED_SHUTDOWN_WAIT)
+                .await
+            {
+                tracing::warn!("the controller did not confirm the controlled shutdown in time");
+            }
         }
         if self.quorum.leadership().0 == Some(self.broker.config.node_id) {
             self.quorum.resign();
@@ -240,40 +261,6 @@ async fn import_legacy_registry(broker: &Broker) -> anyhow::Result<()> {
         file = %path.display(),
         "imported the pre-quorum topic registry into the metadata log"
     );
-    Ok(())
-}
-
-/// A configuration the node cannot run yet (issue #4): brokers without a controller of their
-/// own need to follow the metadata log as observers, and controllers without a broker need a
-/// node without one. Until then every node is `broker,controller`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NotWiredYet {
-    /// `process.roles` is not `broker,controller`.
-    Roles { process_roles: String },
-}
-
-impl std::fmt::Display for NotWiredYet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            NotWiredYet::Roles { process_roles } => write!(
-                f,
-                "process.roles={process_roles} is not supported yet (issue #4); every node runs \
-                 as broker,controller for now"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for NotWiredYet {}
-
-/// Refuses, before anything touches the disk, what the node cannot run yet.
-pub fn check_wired(config: &BrokerConfig) -> Result<(), NotWiredYet> {
-    let kraft = &config.kraft;
-    if !kraft.roles.is_combined() {
-        return Err(NotWiredYet::Roles {
-            process_roles: kraft.roles.to_string(),
-        });
-    }
     Ok(())
 }
 

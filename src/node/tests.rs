@@ -9,62 +9,114 @@ fn config(settings: &[&str]) -> BrokerConfig {
     BrokerConfig::load(None, &overrides).unwrap()
 }
 
-const VOTERS_3: &str =
-    "controller.quorum.voters=1@127.0.0.1:9093,2@127.0.0.1:9193,3@127.0.0.1:9293";
-
-#[test]
-fn the_default_and_a_single_voter_combined_node_start() {
-    assert_eq!(check_wired(&config(&[])), Ok(()));
-    let single = config(&[
-        "listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
-        "controller.quorum.voters=1@127.0.0.1:9093",
-    ]);
-    assert_eq!(check_wired(&single), Ok(()));
+/// Loopback ports free a moment ago (the controllers' addresses must be known up front).
+#[cfg(not(madsim))]
+fn free_ports(n: usize) -> Vec<u16> {
+    let sockets: Vec<std::net::TcpListener> = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    sockets
+        .iter()
+        .map(|s| s.local_addr().unwrap().port())
+        .collect()
 }
 
-#[test]
-fn combined_voters_start_and_single_roles_are_refused_until_observers_exist() {
-    let node_2 = config(&[
-        "node.id=2",
-        "listeners=PLAINTEXT://127.0.0.1:9192,CONTROLLER://127.0.0.1:9193",
-        VOTERS_3,
-    ]);
-    assert_eq!(check_wired(&node_2), Ok(()));
-    let broker_4 = config(&[
-        "node.id=4",
-        "process.roles=broker",
-        "listeners=PLAINTEXT://127.0.0.1:9492",
-        VOTERS_3,
-    ]);
-    let error = check_wired(&broker_4).unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        "process.roles=broker is not supported yet (issue #4); every node runs as \
-         broker,controller for now"
-    );
-    let controller = config(&[
-        "process.roles=controller",
-        "listeners=CONTROLLER://127.0.0.1:9093",
-    ]);
-    let error = check_wired(&controller).unwrap_err();
-    let process_roles = "controller".to_string();
-    assert_eq!(error, NotWiredYet::Roles { process_roles });
-}
-
+/// Three controller-only nodes and one broker-only node: the broker follows the metadata log as
+/// an observer, registers with the active controller over the wire, and leads the partitions
+/// of a topic the controller places on it.
 #[cfg(not(madsim))]
 #[test]
-fn start_refuses_before_touching_the_disk() {
-    let disk = Arc::new(crate::storage::MemDisk::new());
-    let broker_4 = config(&[
-        "node.id=4",
-        "process.roles=broker",
-        "listeners=PLAINTEXT://127.0.0.1:0",
-        VOTERS_3,
-    ]);
-    let result = runtime::block_on(Node::start(broker_4, disk.clone())).unwrap();
-    let error = result.err().expect("a broker-only node must not start yet");
-    assert!(error.to_string().contains("issue #4"), "{error}");
-    assert!(disk.file_paths().is_empty());
+fn controllers_and_a_broker_on_separate_nodes_form_a_cluster() {
+    use crate::core::controller::CreateTopicRequest;
+    use crate::storage::MemDisk;
+    runtime::block_on(async {
+        let ports = free_ports(3);
+        let voters: Vec<String> = (1..=3)
+            .map(|n| format!("{n}@127.0.0.1:{}", ports[n - 1]))
+            .collect();
+        let voters = format!("controller.quorum.voters={}", voters.join(","));
+        let mut starting = Vec::new();
+        for n in 1..=3 {
+            let settings = [
+                format!("node.id={n}"),
+                "process.roles=controller".to_string(),
+                format!("listeners=CONTROLLER://127.0.0.1:{}", ports[n - 1]),
+                "controller.listener.names=CONTROLLER".to_string(),
+                voters.clone(),
+                format!("log.dirs=/c{n}"),
+            ];
+            let config = BrokerConfig::load(None, &settings).unwrap();
+            starting.push(runtime::spawn(Node::start(
+                config,
+                Arc::new(MemDisk::new()),
+            )));
+        }
+        let settings = [
+            "node.id=4".to_string(),
+            "process.roles=broker".to_string(),
+            "listeners=PLAINTEXT://127.0.0.1:0".to_string(),
+            "controller.listener.names=CONTROLLER".to_string(),
+            voters.clone(),
+            "log.dirs=/b4".to_string(),
+        ];
+        let config = BrokerConfig::load(None, &settings).unwrap();
+        let broker_node = Node::start(config, Arc::new(MemDisk::new())).await.unwrap();
+        let mut controllers = Vec::new();
+        for handle in starting {
+            controllers.push(handle.await.unwrap().unwrap());
+        }
+        let broker = broker_node.broker.clone();
+        assert!(
+            !broker.quorum().unwrap().is_active(),
+            "an observer never leads"
+        );
+        let image = broker.image();
+        assert!(
+            image.brokers[&4].is_active(),
+            "registered over the wire and unfenced"
+        );
+        assert_eq!(
+            image.brokers.len(),
+            1,
+            "controllers do not register as brokers"
+        );
+        let request = CreateTopicRequest {
+            name: "t".into(),
+            num_partitions: 3,
+            replication_factor: 1,
+            assignments: Default::default(),
+            configs: Default::default(),
+        };
+        // The broker's own submit is refused: it is not the controller (clients' requests are
+        // forwarded above this, in the handlers).
+        let refused = broker
+            .create_topic(request.clone(), false)
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            refused,
+            crate::server::broker::TopicError::NotController { .. }
+        ));
+        let active = controllers
+            .iter()
+            .find(|c| c.quorum.is_active())
+            .expect("one controller is active");
+        active.broker.create_topic(request, false).await.unwrap();
+        let visible = broker
+            .wait_image(|i| i.topic_ids.contains_key("t"), Duration::from_secs(5))
+            .await;
+        assert!(visible, "the broker learns the topic from the log");
+        let tp = crate::types::TopicPartition::new("t", 2);
+        assert!(
+            broker.leader_log(&tp).is_ok(),
+            "the broker leads what it hosts"
+        );
+        broker_node.stop().unwrap();
+        for controller in controllers {
+            controller.stop().unwrap();
+        }
+    })
+    .unwrap();
 }
 
 mod restarts {

@@ -79,7 +79,8 @@ class Broker:
         settings.update(self.overrides)
         cmd = [str(self.binary), "broker"]
         for key, value in settings.items():
-            cmd += ["--override", f"{key}={value}"]
+            if value is not None:  # None: leave the key unset
+                cmd += ["--override", f"{key}={value}"]
         return cmd
 
     def start(self) -> None:

@@ -1,10 +1,12 @@
-"""A three-node cluster of real processes, every node both broker and controller (issue #4).
+"""Clusters of real processes (issue #4): three nodes that are each broker and controller, and
+three controller-only nodes with three broker-only nodes.
 
-The nodes elect a controller over their CONTROLLER listeners, brokers register with it, and a
-topic's six partitions spread over all three. Killing the active controller elects another and
-metadata changes keep working; the killed node's broker is fenced once its session expires, its
-partitions go offline while kcat and confluent-kafka keep producing to the others, and when it
-returns its partitions come back under it with a larger leader epoch, their data intact.
+The controllers elect an active controller over their CONTROLLER listeners, brokers register
+with it, and a topic's six partitions spread over the three brokers. Killing the active
+controller elects another and metadata changes keep working; killing a broker fences it once
+its session expires, its partitions go offline while kcat and confluent-kafka keep producing to
+the others, and when it returns its partitions come back under it with a larger leader epoch,
+their data intact.
 """
 
 import re
@@ -36,23 +38,39 @@ def eventually(what, probe, timeout=WAIT_S, interval=0.2):
     pytest.fail(f"{what} did not happen within {timeout:.0f}s (last: {last!r})", pytrace=False)
 
 
-@pytest.fixture
-def cluster(tmp_path):
+LAYOUTS = {
+    # node id -> roles
+    "combined": {1: "broker,controller", 2: "broker,controller", 3: "broker,controller"},
+    "separate": {1: "controller", 2: "controller", 3: "controller",
+                 4: "broker", 5: "broker", 6: "broker"},
+}
+
+
+@pytest.fixture(params=sorted(LAYOUTS))
+def cluster(tmp_path, request):
     binary = weir_binary()
-    client_ports = {n: free_port() for n in (1, 2, 3)}
-    controller_ports = {n: free_port() for n in (1, 2, 3)}
-    voters = ",".join(f"{n}@127.0.0.1:{controller_ports[n]}" for n in (1, 2, 3))
+    roles = LAYOUTS[request.param]
+    controllers = [n for n, r in roles.items() if "controller" in r]
+    client_ports = {n: free_port() for n, r in roles.items() if "broker" in r}
+    controller_ports = {n: free_port() for n in controllers}
+    voters = ",".join(f"{n}@127.0.0.1:{controller_ports[n]}" for n in controllers)
     nodes = {}
-    for n in (1, 2, 3):
+    for n, role in roles.items():
         work = tmp_path / f"node{n}"
         work.mkdir()
         node = Broker(binary, work, {})
-        node.port = client_ports[n]
+        listeners = []
+        if n in client_ports:
+            listeners.append(f"PLAINTEXT://127.0.0.1:{client_ports[n]}")
+        if n in controller_ports:
+            listeners.append(f"CONTROLLER://127.0.0.1:{controller_ports[n]}")
+        # A controller-only node has no client port: it is ready once its CONTROLLER port is.
+        node.port = client_ports.get(n, controller_ports.get(n))
         node.overrides = {
             "node.id": str(n),
-            "listeners": f"PLAINTEXT://127.0.0.1:{client_ports[n]},"
-            f"CONTROLLER://127.0.0.1:{controller_ports[n]}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{client_ports[n]}",
+            "process.roles": role,
+            "listeners": ",".join(listeners),
+            "advertised.listeners": listeners[0] if n in client_ports else None,
             "controller.listener.names": "CONTROLLER",
             "controller.quorum.voters": voters,
             "broker.session.timeout.ms": str(SESSION_TIMEOUT_MS),
@@ -64,10 +82,25 @@ def cluster(tmp_path):
             node.launch()
         for node in nodes.values():
             node.wait_ready()
-        yield nodes
+        yield nodes, [n for n in roles if n in client_ports], controllers
     finally:
         for node in nodes.values():
             node.kill()
+
+
+def active_controller(nodes, controllers, exclude=()):
+    """The controller whose log last says it became the active controller."""
+    latest = None
+    for n in controllers:
+        if n in exclude:
+            continue
+        text = nodes[n].log_path.read_text(errors="replace")
+        for line in text.splitlines():
+            if "active controller" in line:
+                stamp = line.split()[0]
+                if latest is None or stamp > latest[0]:
+                    latest = (stamp, n)
+    return latest[1] if latest else None
 
 
 def describe(node):
@@ -81,11 +114,6 @@ def describe(node):
     rows = re.findall(r"Partition: (\d+)\tLeader: (\w+)\t.*LeaderEpoch: (\d+)", out.stdout)
     return {int(p): (-1 if leader == "none" else int(leader), int(epoch))
             for p, leader, epoch in rows}
-
-
-def controller_id(node):
-    admin = AdminClient({"bootstrap.servers": node.bootstrap})
-    return admin.describe_cluster(request_timeout=10).result(timeout=CALL_TIMEOUT_S).controller.id
 
 
 def kcat_produce(node, partition, values):
@@ -106,46 +134,56 @@ def kcat_count(node, partition):
     return len(out.stdout.splitlines())
 
 
-def test_three_combined_nodes_survive_losing_the_controller_and_a_broker(cluster):
-    admin = AdminClient({"bootstrap.servers": cluster[1].bootstrap})
+def test_a_cluster_survives_losing_the_controller_and_a_broker(cluster):
+    nodes, brokers, controllers = cluster
+    first, second, third = (nodes[b] for b in brokers)
+    admin = AdminClient({"bootstrap.servers": first.bootstrap})
     admin.create_topics([NewTopic("six", 6, 1)])["six"].result(timeout=CALL_TIMEOUT_S)
     layout = eventually("six partitions with leaders", lambda: (
         lambda d: d if len(d) == 6 and all(l > 0 for l, _ in d.values()) else None
-    )(describe(cluster[2])))
-    assert set(l for l, _ in layout.values()) == {1, 2, 3}, f"not spread: {layout}"
+    )(describe(second)))
+    assert set(l for l, _ in layout.values()) == set(brokers), f"not spread: {layout}"
     records = [Record(None, b"v%d" % i, partition=i % 6) for i in range(60)]
-    delivered = produce(cluster[3].bootstrap, "six", records)
+    delivered = produce(third.bootstrap, "six", records)
     assert {r.partition for r in delivered} == set(range(6))
 
-    # Kill the active controller: another node takes over and metadata changes keep working.
-    old = controller_id(cluster[1])
-    victim = cluster[old]
-    victim.kill()
-    live = [n for n in (1, 2, 3) if n != old]
-    new = eventually("a new controller", lambda: (
-        lambda c: c if c in live else None)(controller_id(cluster[live[0]])))
-    assert new != old
-    later = AdminClient({"bootstrap.servers": cluster[live[1]].bootstrap})
-    later.create_topics([NewTopic("after", 2, 1)])["after"].result(timeout=CALL_TIMEOUT_S)
+    # Kill the active controller: another takes over and metadata changes keep working.
+    old_controller = eventually("an active controller", lambda: active_controller(
+        nodes, controllers))
+    nodes[old_controller].kill()
+    new_controller = eventually("a new active controller", lambda: active_controller(
+        nodes, controllers, exclude=(old_controller,)))
+    assert new_controller != old_controller
+    live = [b for b in brokers if b != old_controller]
+    later = AdminClient({"bootstrap.servers": nodes[live[-1]].bootstrap})
+    eventually("a topic created after the failover", lambda: later.create_topics(
+        [NewTopic("after", 2, 1)])["after"].result(timeout=CALL_TIMEOUT_S) is None)
 
-    # The dead broker is fenced: its partitions go offline; the others keep taking writes.
-    victims = [p for p, (leader, _) in layout.items() if leader == old]
+    # Kill a broker (in the combined layout, the one that went with the controller): it is
+    # fenced, its partitions go offline, and the others keep taking writes.
+    victim = old_controller if old_controller in brokers else brokers[0]
+    if victim != old_controller:
+        nodes[victim].kill()
+    survivor = nodes[next(b for b in brokers if b != victim)]
+    victims = [p for p, (leader, _) in layout.items() if leader == victim]
     offline = eventually("the dead broker's partitions offline", lambda: (
-        lambda d: d if all(d[p][0] == -1 for p in victims) else None)(describe(cluster[new])))
+        lambda d: d if all(d[p][0] == -1 for p in victims) else None)(describe(survivor)))
     survivors = [p for p in range(6) if p not in victims]
-    before = {p: kcat_count(cluster[new], p) for p in survivors}
+    before = {p: kcat_count(survivor, p) for p in survivors}
     for p in survivors:
-        kcat_produce(cluster[new], p, [f"during-{p}-{i}" for i in range(5)])
-        assert kcat_count(cluster[new], p) == before[p] + 5
+        kcat_produce(survivor, p, [f"during-{p}-{i}" for i in range(5)])
+        assert kcat_count(survivor, p) == before[p] + 5
     extra = [Record(None, b"m%d" % i, partition=survivors[i % len(survivors)]) for i in range(10)]
-    more = produce(cluster[live[1]].bootstrap, "six", extra)
+    more = produce(survivor.bootstrap, "six", extra)
     assert {r.partition for r in more} == set(survivors)
 
     # It comes back: its partitions return to it with a larger leader epoch and their data.
     counts = {p: sum(1 for r in delivered if r.partition == p) for p in victims}
-    victim.start()
+    if old_controller != victim:
+        nodes[old_controller].launch()
+    nodes[victim].start()
     back = eventually("the returning broker leading again", lambda: (
-        lambda d: d if all(d[p][0] == old for p in victims) else None)(describe(cluster[new])))
+        lambda d: d if all(d[p][0] == victim for p in victims) else None)(describe(survivor)))
     for p in victims:
         assert back[p][1] > offline[p][1] > layout[p][1], (layout[p], offline[p], back[p])
-        assert kcat_count(cluster[old], p) == counts[p]
+        assert kcat_count(nodes[victim], p) == counts[p]

@@ -11,7 +11,7 @@
 //! - a node that knows the leader of its epoch does not vote in that epoch.
 
 use super::config::EPOCH_MAX;
-use super::messages::{Message, VoteRequest, VoteResponse};
+use super::messages::{FetchRequest, Message, VoteRequest, VoteResponse};
 use super::state::{Ballot, Command, LeaderState, RaftNode, ReplicaProgress, Role};
 use super::types::{majority, Entry, EntryKind, NodeId, OffsetAndEpoch};
 
@@ -19,9 +19,29 @@ impl RaftNode {
     /// Unattached, pre-candidate and candidate nodes start (another) election when their
     /// randomized deadline passes.
     pub(super) fn election_tick(&mut self, out: &mut Vec<Command>) {
-        if self.now_ms >= self.election_deadline_ms && self.config.is_voter(self.config.node_id) {
-            self.become_pre_candidate(out);
+        if self.now_ms < self.election_deadline_ms {
+            return;
         }
+        if self.config.is_voter(self.config.node_id) {
+            self.become_pre_candidate(out);
+        } else {
+            self.discover_leader(out);
+        }
+    }
+
+    /// An observer (a node outside the voter set, such as a broker-only node) never campaigns:
+    /// it asks a voter for the log, and whoever answers names the leader (KRaft observers
+    /// fetch from a bootstrap voter the same way). Voters are tried in a seeded random order.
+    fn discover_leader(&mut self, out: &mut Vec<Command>) {
+        let voters: Vec<NodeId> = self.config.voters.iter().copied().collect();
+        let voter = voters[self.rng.below(voters.len() as u64) as usize];
+        let request = FetchRequest {
+            leader_epoch: self.leader_epoch,
+            fetch_offset: self.log.end_offset(),
+            last_fetched_epoch: self.log.last_epoch(),
+        };
+        self.send(voter, Message::FetchRequest(request), out);
+        self.election_deadline_ms = self.now_ms + self.config.request_timeout_ms;
     }
 
     /// The log check shared by votes and pre-votes.

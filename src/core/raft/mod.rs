@@ -10,7 +10,9 @@
 //! flushed of its own log. Snapshots taken by the runtime at committed offsets let the log drop
 //! its prefix; a lagging follower fetches the leader's snapshot in bounded chunks. A node
 //! restarts from its persisted quorum state, snapshot and log, and a leader can hand over the
-//! lead with EndQuorumEpoch. The invariants of Kafka's RaftEventSimulationTest are in
+//! lead with EndQuorumEpoch. A node outside the voter set is an observer: it follows the log
+//! like a follower (finding the leader by fetching from a voter) but never votes, campaigns or
+//! counts towards the high watermark. The invariants of Kafka's RaftEventSimulationTest are in
 //! [`invariants`] and [`observer`].
 //!
 //! Layout: `types` (ids, epochs, entries), `config` (voters, timeouts, limits), `messages` (the
@@ -21,8 +23,8 @@
 //! `resign` (EndQuorumEpoch), `restore` (restart from disk), `describe` (DescribeQuorum),
 //! `invariants` (per-node checks) and `observer` (quorum-wide checks).
 //!
-//! Not yet here: voter changes (the voter set is static), observers (non-voting replicas) in
-//! DescribeQuorum, and long-polling fetches.
+//! Not yet here: voter changes (the voter set is static), observers listed in DescribeQuorum,
+//! and long-polling fetches.
 
 mod commands;
 pub mod config;

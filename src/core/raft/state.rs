@@ -186,6 +186,18 @@ impl RaftNode {
                 _ => self.become_unattached(message.epoch()),
             }
         }
+        // An observer looking for the leader adopts whoever a voter names in its epoch.
+        let is_observer = !self.config.is_voter(self.config.node_id);
+        if is_observer
+            && matches!(self.role, Role::Unattached)
+            && message.epoch() == self.leader_epoch
+        {
+            if let Some(leader) = Self::leader_named_by(from, &message) {
+                if self.config.is_voter(leader) {
+                    self.become_follower(self.leader_epoch, leader, out);
+                }
+            }
+        }
         match message {
             Message::VoteRequest(m) => self.on_vote_request(from, m, out),
             Message::VoteResponse(m) => self.on_vote_response(from, m, out),
@@ -264,9 +276,11 @@ impl RaftNode {
     /// A new randomized election deadline in [timeout, 2 * timeout) from now, drawn from the
     /// node's seeded stream so that every election is replayable.
     pub(super) fn reset_election_deadline(&mut self) {
-        if self.config.voters.len() == 1 && self.config.is_voter(self.config.node_id) {
+        let is_voter = self.config.is_voter(self.config.node_id);
+        if !is_voter || self.config.voters.len() == 1 {
             // The only voter: no one else can win or split the vote, so it campaigns at once
-            // (a single-node cluster leads as soon as it starts, as in Kafka).
+            // (a single-node cluster leads as soon as it starts, as in Kafka). An observer
+            // never campaigns: its "election" is asking a voter who leads, at once.
             self.election_deadline_ms = self.now_ms;
             return;
         }

@@ -33,6 +33,8 @@ struct Shared {
     active: ActiveController,
     /// Set once the replica failed: the service stops and the node must halt.
     failed: Option<String>,
+    /// The leader and epoch last written to the log, to log each change once.
+    announced: (Option<NodeId>, i32),
 }
 
 pub struct QuorumService {
@@ -82,6 +84,7 @@ impl QuorumService {
                 replica,
                 active,
                 failed: None,
+                announced: (None, -1),
             }),
             peers,
             committed,
@@ -210,6 +213,20 @@ impl QuorumService {
     /// Sends the outbox on and publishes the committed offset; picks out the answer to
     /// `reply_to`'s request.
     fn route(&self, shared: &mut Shared, reply_to: Option<NodeId>) -> Option<Message> {
+        let node = shared.replica.node();
+        let leadership = (node.leader(), node.leader_epoch());
+        if leadership != shared.announced && leadership.0.is_some() {
+            shared.announced = leadership;
+            let (leader, epoch) = (leadership.0.unwrap_or(-1), leadership.1);
+            if leader == self.node_id {
+                tracing::info!(
+                    epoch,
+                    "this node leads the metadata quorum: active controller"
+                );
+            } else {
+                tracing::info!(leader, epoch, "the metadata quorum has a leader");
+            }
+        }
         let mut reply = None;
         for (to, message) in shared.replica.take_outbox() {
             let is_answer = matches!(

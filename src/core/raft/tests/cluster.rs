@@ -189,3 +189,47 @@ fn runs_replay_from_their_seed_and_stay_safe_across_seeds() {
         assert!(elections.len() >= 5, "seed {seed}: {elections:?}");
     }
 }
+
+#[test]
+fn observers_follow_the_log_find_each_new_leader_and_never_vote_or_count() {
+    let mut cluster = Cluster::with_observers(3, 2, 11);
+    let voters = [1, 2, 3];
+    let leader = elect(&mut cluster, &voters);
+    cluster.propose(leader, "a");
+    let everyone = cluster.all_ids();
+    assert_eq!(everyone, vec![1, 2, 3, 4, 5]);
+    let caught_up = cluster.run_until(SETTLE_MS_MAX, |c| c.caught_up(leader, &everyone));
+    assert!(caught_up, "observers replicate the committed log");
+    for observer in [4, 5] {
+        assert_eq!(
+            cluster.nodes[&observer].role(),
+            RoleKind::Follower { leader }
+        );
+    }
+    // The leader goes away: the voters elect another, and the observers find it themselves
+    // (nobody tells them), then follow its log.
+    cluster.partition(&[&[leader]]);
+    let others: Vec<NodeId> = everyone
+        .iter()
+        .copied()
+        .filter(|&id| id != leader)
+        .collect();
+    let voters_left: Vec<NodeId> = voters.iter().copied().filter(|&id| id != leader).collect();
+    let next = elect(&mut cluster, &voters_left);
+    cluster.propose(next, "b");
+    let found = cluster.run_until(SETTLE_MS_MAX, |c| c.agreed_leader(&others) == Some(next));
+    assert!(found, "observers follow the new leader");
+    let caught_up = cluster.run_until(SETTLE_MS_MAX, |c| c.caught_up(next, &others));
+    assert!(caught_up);
+    // Observers never campaign, and a quorum of observers cannot commit: with two voters
+    // gone, nothing commits although both observers hold the entry.
+    assert!(cluster.elections.iter().all(|&(_, id)| id <= 3));
+    let survivor = voters_left.iter().copied().find(|&id| id != next).unwrap();
+    cluster.partition(&[&[leader], &[survivor]]);
+    let before = cluster.nodes[&next].high_watermark();
+    cluster.propose(next, "c");
+    cluster.run_for(200);
+    assert_eq!(cluster.nodes[&next].high_watermark(), before);
+    cluster.heal();
+    cluster.check_end_of_run();
+}

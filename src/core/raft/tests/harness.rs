@@ -59,7 +59,13 @@ pub(super) struct Cluster {
 
 impl Cluster {
     pub fn new(voter_count: i32, seed: u64) -> Self {
-        let ids: BTreeSet<NodeId> = (1..=voter_count).collect();
+        Self::with_observers(voter_count, 0, seed)
+    }
+
+    /// `voter_count` voters (ids 1..) and `observers` non-voting nodes after them.
+    pub fn with_observers(voter_count: i32, observers: i32, seed: u64) -> Self {
+        let ids: BTreeSet<NodeId> = (1..=voter_count + observers).collect();
+        let voter_ids: BTreeSet<NodeId> = (1..=voter_count).collect();
         let nodes = (ids.iter())
             .map(|&id| {
                 let rng = RngStream::new(seed.wrapping_mul(31).wrapping_add(id as u64), "raft");
@@ -74,7 +80,7 @@ impl Cluster {
             in_flight: BTreeMap::new(),
             sequence: 0,
             groups: ids.iter().map(|&id| (id, 0)).collect(),
-            observer: QuorumObserver::new(ids),
+            observer: QuorumObserver::new(voter_ids),
             network_rng: RngStream::new(seed, "raft.test.network"),
             seed,
             voter_count,
