@@ -3,7 +3,7 @@ import parse
 
 APIS = ['produce', 'fetch', 'list_offsets', 'metadata', 'api_versions', 'create_topics',
         'delete_topics', 'describe_configs', 'create_partitions', 'incremental_alter_configs',
-        'describe_cluster', 'broker_registration', 'broker_heartbeat']
+        'describe_cluster', 'broker_registration', 'broker_heartbeat', 'describe_quorum']
 
 SCALARS = {
     'types::Int8': 'INT8', 'types::Boolean': 'BOOL', 'types::Int16': 'INT16',
@@ -98,6 +98,7 @@ TITLES = {
     'incremental_alter_configs': ('IncrementalAlterConfigs', 44),
     'describe_cluster': ('DescribeCluster', 60),
     'broker_registration': ('BrokerRegistration', 62), 'broker_heartbeat': ('BrokerHeartbeat', 63),
+    'describe_quorum': ('DescribeQuorum', 55),
 }
 
 def shape_expr(key, struct, names):

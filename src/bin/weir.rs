@@ -11,6 +11,8 @@ use clap::{Parser, Subcommand};
 
 #[path = "weir/broker.rs"]
 mod broker;
+#[path = "weir/cluster.rs"]
+mod cluster;
 #[path = "weir/common.rs"]
 mod common;
 #[path = "weir/configs.rs"]
@@ -50,6 +52,8 @@ pub enum Command {
     Consume(consume::ConsumeArgs),
     /// Describe and alter topic and broker configs (as kafka-configs).
     Configs(configs::ConfigsArgs),
+    /// Describe the metadata quorum (as kafka-metadata-quorum).
+    Cluster(cluster::ClusterArgs),
     /// Print the batches and records of log segment files (as kafka-dump-log).
     DumpLog(dump_log::DumpLogArgs),
     /// Measure producer or consumer throughput and latency.
@@ -94,6 +98,7 @@ async fn run_async(command: Command) -> anyhow::Result<()> {
         Command::Produce(args) => produce::run(args).await,
         Command::Consume(args) => consume::run(args).await,
         Command::Configs(args) => configs::run(args).await,
+        Command::Cluster(args) => cluster::run(args).await,
         Command::Perf(args) => perf::run(args).await,
         Command::Broker(_) | Command::DumpLog(_) => unreachable!("handled without a runtime"),
     }

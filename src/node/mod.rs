@@ -39,6 +39,8 @@ pub struct Node {
     pub bound: Vec<std::net::SocketAddr>,
     /// The broker's registration and heartbeats; `None` on a controller-only node.
     lifecycle: Option<Arc<Lifecycle>>,
+    /// The periodic heartbeats, stopped before a controlled shutdown so none contradicts it.
+    heartbeats: Option<JoinHandle<()>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -102,6 +104,7 @@ impl Node {
                 quorum,
                 bound,
                 lifecycle: None,
+                heartbeats: None,
                 tasks,
             });
         }
@@ -114,7 +117,7 @@ impl Node {
             // Replay up to this registration before heartbeating: then the image already holds
             // every topic created before it when the controller unfences us.
             while !broker
-                .wait_applied(epoch + 1, Duration::from_millis(100))
+                .wait_applied(epoch.saturating_add(1), Duration::from_millis(100))
                 .await
             {
                 if let Some(reason) = quorum.failure() {
@@ -136,7 +139,7 @@ impl Node {
         }
         import_legacy_registry(&broker).await?;
         broker.quarantine_strays();
-        tasks.push(spawn(lifecycle.clone().run()));
+        let heartbeats = spawn(lifecycle.clone().run());
         for (listener_config, listener, advertised) in listeners {
             tracing::info!(listener = %listener_config, %advertised, "listening");
             tasks.push(spawn(accept_loop(
@@ -153,6 +156,7 @@ impl Node {
             quorum,
             bound,
             lifecycle: Some(lifecycle),
+            heartbeats: Some(heartbeats),
             tasks,
         })
     }
@@ -160,7 +164,7 @@ impl Node {
     /// Stops serving and shuts storage down cleanly (checkpoints, clean-shutdown markers),
     /// without asking the controller first (see [`Node::shutdown`]).
     pub fn stop(self) -> anyhow::Result<()> {
-        for task in &self.tasks {
+        for task in self.tasks.iter().chain(&self.heartbeats) {
             task.abort();
         }
         self.quorum.stop();
@@ -173,6 +177,9 @@ impl Node {
     /// Kafka's controlled shutdown: leadership is moved off this broker first, then a leading
     /// controller hands the quorum to another voter, then the node stops cleanly.
     pub async fn shutdown(self) -> anyhow::Result<()> {
+        if let Some(heartbeats) = &self.heartbeats {
+            heartbeats.abort();
+        }
         if let Some(lifecycle) = &self.lifecycle {
             if !lifecycle
                 .controlled_shutdown(CONTROLLED_SHUTDOWN_WAIT)
@@ -196,7 +203,7 @@ impl Node {
             reason = self.broker.health.failed() => reason,
             reason = self.quorum.failed() => format!("the metadata log failed: {reason}"),
         };
-        for task in &self.tasks {
+        for task in self.tasks.iter().chain(&self.heartbeats) {
             task.abort();
         }
         self.quorum.stop();

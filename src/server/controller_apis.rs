@@ -19,7 +19,10 @@ use super::errors;
 use super::handlers::{dispatch, DispatchError, Outcome, RequestContext};
 use super::quorum::{transport, QuorumService, SubmitError};
 use crate::core::controller::{Endpoint, HeartbeatRequest, RegisterBrokerRequest};
-use crate::protocol::quorum::quorum_api_version;
+use crate::protocol::quorum::{
+    check_describe_quorum_request, describe_quorum_response, error_response, quorum_api_version,
+    VoterEndpoint,
+};
 use crate::protocol::{encode_response, frame_encoded_body, guard, RequestIds};
 
 /// The registration and heartbeat versions brokers send and controllers accept.
@@ -42,6 +45,18 @@ pub async fn dispatch_controller(
         api_version: ctx.header.request_api_version,
         correlation_id: ctx.header.correlation_id,
     };
+    if api_key == ApiKey::DescribeQuorum {
+        let body = match check_describe_quorum_request(ids.api_version, body) {
+            Ok(()) => describe_quorum(&ctx, quorum, ids.api_version),
+            Err(error) => error_response(api_key, ids.api_version, error.error_code()),
+        };
+        return match body
+            .map(|body| frame_encoded_body(api_key, ids.api_version, ids.correlation_id, body))
+        {
+            Ok(Ok(frame)) => Outcome::Reply(frame),
+            _ => Outcome::Close(DispatchError::UnsupportedVersion { ids }),
+        };
+    }
     if quorum_api_version(api_key).is_some() {
         return match transport::answer(quorum, api_key, ids.api_version, body) {
             Some(answer) => {
@@ -86,6 +101,39 @@ pub async fn dispatch_controller(
         }
         _ => Outcome::Close(DispatchError::UnsupportedVersion { ids }),
     }
+}
+
+/// DescribeQuorum (what `weir cluster describe` and `kafka-metadata-quorum` read): the leader's
+/// view of the voters, and each voter's CONTROLLER endpoint so a caller can find the leader.
+fn describe_quorum(
+    ctx: &RequestContext,
+    quorum: &QuorumService,
+    version: i16,
+) -> Result<Bytes, crate::protocol::quorum::QuorumWireError> {
+    let kraft = &ctx.broker.config.kraft;
+    let listener_name = kraft
+        .controller_listener_names
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "CONTROLLER".to_string());
+    let endpoints: Vec<VoterEndpoint> = kraft
+        .voters
+        .iter()
+        .map(|(&node_id, address)| VoterEndpoint {
+            node_id,
+            listener_name: listener_name.clone(),
+            host: address.host.clone(),
+            port: address.port,
+        })
+        .collect();
+    let response = describe_quorum_response(quorum.describe().as_ref(), &endpoints);
+    let mut buf = bytes::BytesMut::new();
+    kafka_protocol::protocol::Encodable::encode(&response, &mut buf, version).map_err(|_| {
+        crate::protocol::quorum::QuorumWireError::UnsupportedApi {
+            api_key: ApiKey::DescribeQuorum,
+        }
+    })?;
+    Ok(buf.freeze())
 }
 
 fn encoded<R: kafka_protocol::protocol::Encodable>(

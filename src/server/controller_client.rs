@@ -26,27 +26,29 @@ pub enum CallError {
     /// No other node is known to lead the quorum (an election is under way).
     NoController,
     /// The controller could not be reached or did not answer in time.
-    Unreachable { node: i32, reason: String },
+    Unreachable { controller: String, reason: String },
     /// The answer did not decode.
-    Malformed { node: i32, reason: String },
+    Malformed { controller: String, reason: String },
 }
 
 impl std::fmt::Display for CallError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CallError::NoController => write!(f, "no active controller is known yet"),
-            CallError::Unreachable { node, reason } => {
-                write!(f, "controller {node} did not answer: {reason}")
+            CallError::Unreachable { controller, reason } => {
+                write!(f, "{controller} did not answer: {reason}")
             }
-            CallError::Malformed { node, reason } => {
+            CallError::Malformed { controller, reason } => {
                 write!(
                     f,
-                    "controller {node} sent an answer that does not decode: {reason}"
+                    "{controller} sent an answer that does not decode: {reason}"
                 )
             }
         }
     }
 }
+
+impl std::error::Error for CallError {}
 
 /// The quorum leader, when it is another node, with its CONTROLLER address.
 pub fn remote_controller(broker: &Broker) -> Option<(i32, String)> {
@@ -66,16 +68,39 @@ pub async fn call<Req: Encodable, Resp: Decodable>(
     wait: Duration,
 ) -> Result<Resp, CallError> {
     let (node, address) = remote_controller(broker).ok_or(CallError::NoController)?;
-    let unreachable = |reason: String| CallError::Unreachable { node, reason };
-    let malformed = |reason: String| CallError::Malformed { node, reason };
+    let client_id = format!("weir-broker-{}", broker.config.node_id);
+    call_address(&address, node, &client_id, api_key, version, request, wait).await
+}
+
+/// Sends `request` to the CONTROLLER listener at `address` (node `node`, for messages) and
+/// decodes its answer. Tools use it too (`weir cluster describe --bootstrap-controller`).
+pub async fn call_address<Req: Encodable, Resp: Decodable>(
+    address: &str,
+    node: i32,
+    client_id: &str,
+    api_key: ApiKey,
+    version: i16,
+    request: &Req,
+    wait: Duration,
+) -> Result<Resp, CallError> {
+    let controller = if node >= 0 {
+        format!("controller {node} at {address}")
+    } else {
+        format!("the controller at {address}")
+    };
+    let unreachable = |reason: String| CallError::Unreachable {
+        controller: controller.clone(),
+        reason,
+    };
+    let malformed = |reason: String| CallError::Malformed {
+        controller: controller.clone(),
+        reason,
+    };
     let mut header = RequestHeader::default();
     header.request_api_key = api_key as i16;
     header.request_api_version = version;
     header.correlation_id = 1;
-    header.client_id = Some(StrBytes::from_string(format!(
-        "weir-broker-{}",
-        broker.config.node_id
-    )));
+    header.client_id = Some(StrBytes::from_string(client_id.to_string()));
     let mut frame = BytesMut::new();
     frame.put_i32(0);
     encode_request_header_into_buffer(&mut frame, &header)
@@ -86,7 +111,7 @@ pub async fn call<Req: Encodable, Resp: Decodable>(
     let size = (frame.len() - 4) as i32;
     frame[..4].copy_from_slice(&size.to_be_bytes());
     let exchange = async {
-        let stream = connect(&address)
+        let stream = connect(address)
             .await
             .map_err(|e| unreachable(e.to_string()))?;
         let (mut reader, mut writer) = split(stream);

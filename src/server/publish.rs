@@ -48,8 +48,15 @@ impl Broker {
         }
         let previous = std::mem::replace(&mut state.image, image.clone());
         state.registry = TopicRegistry::from_image(&image, node_id);
-        // Deletions first: a topic deleted and created again under its name gets a new log.
-        self.delete_dropped_logs(&mut state, &previous);
+        // Deletions first: a topic deleted and created again under its name gets a new log. Only
+        // once the previous image covered this incarnation's registration: before that, the
+        // images are a replay catching up (a snapshot, then batches), whose differences say
+        // nothing about the logs on disk; start-up sets aside what the caught-up image does
+        // not place here instead (`quarantine_strays`).
+        let epoch = self.broker_epoch();
+        if epoch >= 0 && previous.offset > epoch {
+            self.delete_dropped_logs(&mut state, &previous);
+        }
         self.create_hosted_logs(&mut state);
         if previous.configs != image.configs {
             self.refresh_log_configs(&state);
@@ -281,10 +288,16 @@ mod tests {
         // Logs exist for the replicas placed here (0, 1, 3), not for partition 2.
         let logs = broker.state().logs.partitions();
         assert_eq!(logs, vec![tp(0), tp(1), tp(3)]);
-        // An older image is ignored; a newer one without the topic deletes its logs.
+        // An older image is ignored. Before this broker's registration is in the image, a newer
+        // one without the topic deletes nothing (it may be a replay still catching up).
         broker.apply_image(image(4, &[topic]));
         assert_eq!(broker.state().logs.partitions().len(), 3);
         broker.apply_image(image(6, &[]));
+        assert_eq!(broker.state().logs.partitions().len(), 3);
+        // Registered at offset 2 and past it: a topic that disappears takes its logs along.
+        broker.set_broker_epoch(2);
+        broker.apply_image(image(7, &records));
+        broker.apply_image(image(8, &[]));
         assert!(broker.state().logs.partitions().is_empty());
         assert!(!disk.exists(Path::new("/data/t-0")).unwrap());
     }

@@ -66,6 +66,7 @@ def cluster(tmp_path, request):
             listeners.append(f"CONTROLLER://127.0.0.1:{controller_ports[n]}")
         # A controller-only node has no client port: it is ready once its CONTROLLER port is.
         node.port = client_ports.get(n, controller_ports.get(n))
+        node.controller_port = controller_ports.get(n)
         node.overrides = {
             "node.id": str(n),
             "process.roles": role,
@@ -96,7 +97,7 @@ def active_controller(nodes, controllers, exclude=()):
             continue
         text = nodes[n].log_path.read_text(errors="replace")
         for line in text.splitlines():
-            if "active controller" in line:
+            if "this node leads the metadata quorum" in line:
                 stamp = line.split()[0]
                 if latest is None or stamp > latest[0]:
                     latest = (stamp, n)
@@ -114,6 +115,18 @@ def describe(node):
     rows = re.findall(r"Partition: (\d+)\tLeader: (\w+)\t.*LeaderEpoch: (\d+)", out.stdout)
     return {int(p): (-1 if leader == "none" else int(leader), int(epoch))
             for p, leader, epoch in rows}
+
+
+def cluster_describe(controller):
+    """`weir cluster describe` against a controller: its `Key: value` status lines."""
+    out = subprocess.run(
+        [str(weir_binary()), "cluster", "describe", "--bootstrap-controller",
+         f"127.0.0.1:{controller.controller_port}"],
+        capture_output=True, text=True, timeout=CALL_TIMEOUT_S,
+    )
+    assert out.returncode == 0, out.stderr
+    return dict(line.split(":", 1)[0:1] + [line.split(":", 1)[1].strip()]
+                for line in out.stdout.splitlines() if ": " in line)
 
 
 def kcat_produce(node, partition, values):
@@ -150,6 +163,14 @@ def test_a_cluster_survives_losing_the_controller_and_a_broker(cluster):
     # Kill the active controller: another takes over and metadata changes keep working.
     old_controller = eventually("an active controller", lambda: active_controller(
         nodes, controllers))
+    # A producer auto-creates a topic through a broker that is not the active controller: the
+    # broker forwards the creation (Kafka's AutoTopicCreationManager).
+    follower = next(b for b in brokers if b != old_controller)
+    made = produce(nodes[follower].bootstrap, "auto-made", [Record(None, b"x")])
+    assert made[0].offset == 0
+    quorum = cluster_describe(nodes[controllers[0]])
+    assert quorum["LeaderId"] == str(old_controller), quorum
+    assert quorum["CurrentVoters"] == "[" + ",".join(map(str, controllers)) + "]", quorum
     nodes[old_controller].kill()
     new_controller = eventually("a new active controller", lambda: active_controller(
         nodes, controllers, exclude=(old_controller,)))

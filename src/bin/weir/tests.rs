@@ -280,3 +280,44 @@ fn perf_times_format_like_kafka() {
         "2023-11-14 22:13:20:123"
     );
 }
+
+#[test]
+fn cluster_describe_reports_the_leader_and_each_voters_lag() {
+    use kafka_protocol::messages::describe_quorum_response::{
+        PartitionData, ReplicaState, TopicData,
+    };
+    use kafka_protocol::messages::{BrokerId, DescribeQuorumResponse};
+    let voter = |id: i32, end: i64, fetched: i64| {
+        ReplicaState::default()
+            .with_replica_id(BrokerId(id))
+            .with_log_end_offset(end)
+            .with_last_fetch_timestamp(fetched)
+    };
+    let partition = PartitionData::default()
+        .with_leader_id(BrokerId(2))
+        .with_leader_epoch(7)
+        .with_high_watermark(40)
+        .with_current_voters(vec![
+            voter(1, 35, 900),
+            voter(2, 41, 1000),
+            voter(3, -1, -1),
+        ]);
+    let response = DescribeQuorumResponse::default()
+        .with_topics(vec![TopicData::default().with_partitions(vec![partition])]);
+    let lines = crate::cluster::describe_lines(&response).unwrap();
+    assert_eq!(lines[0], "LeaderId:       2");
+    assert_eq!(lines[1], "LeaderEpoch:    7");
+    assert_eq!(lines[3], "CurrentVoters:  [1,2,3]");
+    assert_eq!(
+        &lines[6..],
+        [
+            "1\t35\t5\t100\tFollower",
+            "2\t41\t0\t0\tLeader",
+            "3\tunknown\tunknown\tnever\tFollower"
+        ]
+    );
+    let refused = PartitionData::default().with_error_code(6);
+    let response = DescribeQuorumResponse::default()
+        .with_topics(vec![TopicData::default().with_partitions(vec![refused])]);
+    assert!(crate::cluster::describe_lines(&response).is_err());
+}

@@ -131,7 +131,13 @@ impl Controller {
                 self.apply_now(&leaving)?;
                 records.extend(leaving);
             }
-        } else if registration.fenced && is_caught_up && !request.want_fence {
+        } else if registration.fenced
+            && is_caught_up
+            && !request.want_fence
+            && !registration.in_controlled_shutdown
+        {
+            // A broker that finished a controlled shutdown is on its way out: a late heartbeat
+            // from it must not bring it back (its next process registers afresh).
             let unfence = vec![change(Some(false), Some(false))];
             self.apply_now(&unfence)?;
             records.extend(unfence);

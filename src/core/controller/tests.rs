@@ -441,6 +441,12 @@ fn controlled_shutdown_moves_leadership_away_then_lets_the_broker_go() {
     for p in 0..4 {
         assert_ne!(h.partition("orders", p).leader, 1);
     }
+    // A late heartbeat from the exiting process does not bring it back.
+    let late = h.heartbeat(1, epochs[&1], false);
+    assert!(late.is_fenced);
+    for p in 0..4 {
+        assert_ne!(h.partition("orders", p).leader, 1);
+    }
     // Broker 1 restarts as a new process once its old session is gone (it was removed at
     // shutdown, so no wait), and its partitions come back when it is caught up.
     let epoch = h.register(1, 999);

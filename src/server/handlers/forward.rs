@@ -21,6 +21,17 @@ pub async fn to_controller<Req: Encodable, Resp: Decodable>(
     api_key: ApiKey,
     request: &Req,
 ) -> Option<Resp> {
+    to_controller_at(ctx, api_key, ctx.version(), request).await
+}
+
+/// Like [`to_controller`], for a request this broker makes up itself at `version` (Metadata's
+/// auto-creation sends a CreateTopics).
+pub async fn to_controller_at<Req: Encodable, Resp: Decodable>(
+    ctx: &RequestContext,
+    api_key: ApiKey,
+    version: i16,
+    request: &Req,
+) -> Option<Resp> {
     if ctx.forwarded {
         return None;
     }
@@ -29,7 +40,7 @@ pub async fn to_controller<Req: Encodable, Resp: Decodable>(
         return None;
     }
     remote_controller(&ctx.broker)?;
-    match call(&ctx.broker, api_key, ctx.version(), request, FORWARD_WAIT).await {
+    match call(&ctx.broker, api_key, version, request, FORWARD_WAIT).await {
         Ok(response) => Some(response),
         Err(error) => {
             tracing::debug!(%error, ?api_key, "forwarding to the controller failed");

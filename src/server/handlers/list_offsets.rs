@@ -31,7 +31,8 @@ pub async fn handle(ctx: &RequestContext, request: ListOffsetsRequest) -> ListOf
                 .map(|partition| {
                     let tp =
                         TopicPartition::new(topic.name.0.to_string(), partition.partition_index);
-                    lookup(ctx, &tp, partition.timestamp, ctx.version())
+                    let epoch = partition.current_leader_epoch;
+                    lookup(ctx, &tp, partition.timestamp, epoch, ctx.version())
                 })
                 .collect();
             ListOffsetsTopicResponse::default()
@@ -46,6 +47,7 @@ fn lookup(
     ctx: &RequestContext,
     tp: &TopicPartition,
     timestamp: i64,
+    current_leader_epoch: i32,
     version: i16,
 ) -> ListOffsetsPartitionResponse {
     let base = ListOffsetsPartitionResponse::default().with_partition_index(tp.partition);
@@ -53,6 +55,13 @@ fn lookup(
         Ok(led) => led,
         Err(not_served) => return base.with_error_code(not_served.error().code()),
     };
+    // KIP-320, as in Fetch: -1 (and every version before 4) does not say.
+    if current_leader_epoch > leader_epoch {
+        return base.with_error_code(ResponseError::UnknownLeaderEpoch.code());
+    }
+    if current_leader_epoch >= 0 && current_leader_epoch < leader_epoch {
+        return base.with_error_code(ResponseError::FencedLeaderEpoch.code());
+    }
     let log = lock_log(&log);
     match find(&log, timestamp) {
         Ok((offset, found_timestamp)) => {

@@ -10,10 +10,21 @@ use kafka_protocol::messages::metadata_response::{
 use kafka_protocol::messages::{BrokerId, MetadataRequest, MetadataResponse, TopicName};
 use kafka_protocol::ResponseError;
 
-use super::{str_bytes, RequestContext};
-use crate::core::controller::{CreateTopicRequest, MetadataImage, TopicImage, NO_LEADER};
+use kafka_protocol::messages::create_topics_request::CreatableTopic;
+use kafka_protocol::messages::{ApiKey, CreateTopicsRequest, CreateTopicsResponse};
+
+use super::{forward, str_bytes, RequestContext};
+use crate::core::controller::{
+    ControllerError, CreateTopicRequest, MetadataImage, TopicImage, NO_LEADER,
+};
 use crate::server::broker::TopicError;
 use crate::server::errors;
+
+/// The CreateTopics version auto-creation forwards at (served by every controller).
+const AUTO_CREATE_VERSION: i16 = 4;
+/// How long an auto-created topic may take to show in this broker's image before the client
+/// is told to retry.
+const AUTO_CREATE_VISIBLE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub async fn handle(ctx: &RequestContext, request: MetadataRequest) -> MetadataResponse {
     let topics = match request.topics {
@@ -133,15 +144,39 @@ async fn by_name(
         configs: Default::default(),
     };
     match ctx.broker.create_topic(request, false).await {
-        Ok(_) | Err(TopicError::Controller(_)) => {
-            // Created, here or by another connection a moment ago: answer from the image.
-            let image = ctx.broker.image();
-            match image.topic_by_name(name) {
-                Some(topic) => described(&image, topic),
-                None => failed(name, ResponseError::LeaderNotAvailable),
+        Ok(_) | Err(TopicError::Controller(ControllerError::TopicExists { .. })) => {}
+        Err(TopicError::NotController { .. }) => {
+            // Kafka's AutoTopicCreationManager: the controller is elsewhere, ask it there.
+            let create = CreateTopicsRequest::default()
+                .with_topics(vec![CreatableTopic::default()
+                    .with_name(TopicName(str_bytes(name)))
+                    .with_num_partitions(-1)
+                    .with_replication_factor(-1)])
+                .with_timeout_ms(30_000);
+            let key = ApiKey::CreateTopics;
+            let forwarded: Option<CreateTopicsResponse> =
+                forward::to_controller_at(ctx, key, AUTO_CREATE_VERSION, &create).await;
+            let code = (forwarded.as_ref())
+                .and_then(|r| r.topics.first())
+                .map_or(ResponseError::LeaderNotAvailable.code(), |t| t.error_code);
+            let created = code == 0 || code == ResponseError::TopicAlreadyExists.code();
+            if !created {
+                let error = ResponseError::try_from_code(code);
+                return failed(name, error.unwrap_or(ResponseError::LeaderNotAvailable));
             }
+            let visible = |image: &MetadataImage| image.topic_ids.contains_key(name);
+            ctx.broker
+                .wait_image(visible, AUTO_CREATE_VISIBLE_WAIT)
+                .await;
         }
-        Err(error) => failed(name, errors::topic_error(&error)),
+        Err(error) => return failed(name, errors::topic_error(&error)),
+    }
+    // Created here, at the controller, or by another connection a moment ago: answer from
+    // the image (a client retries LEADER_NOT_AVAILABLE until this broker has caught up).
+    let image = ctx.broker.image();
+    match image.topic_by_name(name) {
+        Some(topic) => described(&image, topic),
+        None => failed(name, ResponseError::LeaderNotAvailable),
     }
 }
 

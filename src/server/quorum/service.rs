@@ -311,6 +311,11 @@ impl QuorumService {
         }
     }
 
+    /// The quorum as its leader sees it (DescribeQuorum); `None` unless this node leads.
+    pub fn describe(&self) -> Option<crate::core::raft::QuorumDescription> {
+        self.lock().replica.node().describe_quorum()
+    }
+
     /// A copy of this node's Raft state, for checkers that compare nodes (the simulator's
     /// quorum invariants).
     pub fn raft_node(&self) -> crate::core::raft::RaftNode {

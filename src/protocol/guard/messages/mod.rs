@@ -12,6 +12,7 @@ mod create_topics;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
+mod describe_quorum;
 mod fetch;
 mod incremental_alter_configs;
 mod list_offsets;
@@ -44,6 +45,7 @@ pub fn shapes(api_key: ApiKey) -> Option<(&'static MessageShape, &'static Messag
             &broker_registration::RESPONSE,
         ),
         ApiKey::BrokerHeartbeat => (&broker_heartbeat::REQUEST, &broker_heartbeat::RESPONSE),
+        ApiKey::DescribeQuorum => (&describe_quorum::REQUEST, &describe_quorum::RESPONSE),
         _ => return None,
     })
 }

@@ -181,6 +181,12 @@ pub fn apis() -> Vec<Api> {
             BrokerHeartbeatRequest,
             BrokerHeartbeatResponse
         ),
+        api!(
+            ApiKey::DescribeQuorum,
+            describe_quorum,
+            DescribeQuorumRequest,
+            DescribeQuorumResponse
+        ),
     ]
 }
 

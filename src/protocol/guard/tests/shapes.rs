@@ -118,6 +118,7 @@ shape_tests! {
     describe_cluster_shapes: ApiKey::DescribeCluster,
     broker_registration_shapes: ApiKey::BrokerRegistration,
     broker_heartbeat_shapes: ApiKey::BrokerHeartbeat,
+    describe_quorum_shapes: ApiKey::DescribeQuorum,
 }
 
 #[test]
