@@ -48,11 +48,27 @@ impl Node {
     /// Opens storage, joins the metadata quorum, registers, and starts listening once the
     /// controller has unfenced this broker. Ports bound to 0 are resolved in `bound`.
     pub async fn start(config: BrokerConfig, disk: Arc<dyn Disk>) -> anyhow::Result<Node> {
+        let mut begun = Begun::default();
+        let started = Self::start_inner(config, disk, &mut begun).await;
+        if started.is_err() {
+            // Nothing of a failed start may keep running: a restart in the same process (the
+            // simulator's) would otherwise find a second replica on the metadata log.
+            begun.abandon();
+        }
+        started
+    }
+
+    async fn start_inner(
+        config: BrokerConfig,
+        disk: Arc<dyn Disk>,
+        begun: &mut Begun,
+    ) -> anyhow::Result<Node> {
         let seed = node_seed();
         let broker = Broker::open(config, disk.clone(), seed)?;
         let config = &broker.config;
         let quorum = quorum::start(config, disk.clone(), &broker.cluster_id, seed, 0)?;
-        let mut tasks = Vec::new();
+        begun.quorum = Some(quorum.clone());
+        let tasks = &mut begun.tasks;
         broker.attach_quorum(quorum.clone());
         if let Some(listener_config) = config.controller_listener() {
             if !config.kraft.controller_listener_is_shared() {
@@ -105,7 +121,7 @@ impl Node {
                 bound,
                 lifecycle: None,
                 heartbeats: None,
-                tasks,
+                tasks: std::mem::take(tasks),
             });
         }
         let lifecycle = Arc::new(Lifecycle {
@@ -127,7 +143,6 @@ impl Node {
             lifecycle.until_unfenced().await
         };
         if let Err(reason) = joined.await {
-            quorum.stop();
             anyhow::bail!("cannot join the cluster: {reason}");
         }
         // The controller unfenced us; serve once our own image says so too (a follower of the
@@ -157,7 +172,7 @@ impl Node {
             bound,
             lifecycle: Some(lifecycle),
             heartbeats: Some(heartbeats),
-            tasks,
+            tasks: std::mem::take(tasks),
         })
     }
 
@@ -208,6 +223,24 @@ impl Node {
         }
         self.quorum.stop();
         reason
+    }
+}
+
+/// What a start has set running so far, stopped if the start fails.
+#[derive(Default)]
+struct Begun {
+    quorum: Option<Arc<QuorumService>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Begun {
+    fn abandon(self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        if let Some(quorum) = &self.quorum {
+            quorum.stop();
+        }
     }
 }
 
