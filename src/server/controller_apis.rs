@@ -16,14 +16,14 @@ use kafka_protocol::protocol::Decodable;
 use kafka_protocol::ResponseError;
 
 use super::errors;
-use super::handlers::{dispatch, DispatchError, Outcome, RequestContext};
+use super::handlers::{dispatch, reply, DispatchError, Outcome, RequestContext};
 use super::quorum::{transport, QuorumService, SubmitError};
 use crate::core::controller::{Endpoint, HeartbeatRequest, RegisterBrokerRequest};
 use crate::protocol::quorum::{
     check_describe_quorum_request, describe_quorum_response, error_response, quorum_api_version,
     VoterEndpoint,
 };
-use crate::protocol::{encode_response, frame_encoded_body, guard, RequestIds};
+use crate::protocol::{frame_encoded_body, guard, RequestIds};
 
 /// The registration and heartbeat versions brokers send and controllers accept.
 pub const BROKER_REGISTRATION_VERSION: i16 = 0;
@@ -81,7 +81,7 @@ pub async fn dispatch_controller(
             match BrokerRegistrationRequest::decode(&mut body, ids.api_version) {
                 Ok(request) => {
                     let response = register(quorum, &ctx, request).await;
-                    encoded(api_key, &ids, &response)
+                    reply(api_key, &ids, &response)
                 }
                 Err(_) => Outcome::Close(DispatchError::Malformed { ids }),
             }
@@ -94,7 +94,7 @@ pub async fn dispatch_controller(
             match BrokerHeartbeatRequest::decode(&mut body, ids.api_version) {
                 Ok(request) => {
                     let response = heartbeat(quorum, request).await;
-                    encoded(api_key, &ids, &response)
+                    reply(api_key, &ids, &response)
                 }
                 Err(_) => Outcome::Close(DispatchError::Malformed { ids }),
             }
@@ -134,23 +134,6 @@ fn describe_quorum(
         }
     })?;
     Ok(buf.freeze())
-}
-
-fn encoded<R: kafka_protocol::protocol::Encodable>(
-    api_key: ApiKey,
-    ids: &RequestIds,
-    response: &R,
-) -> Outcome {
-    match encode_response(
-        api_key,
-        ids.api_version,
-        ids.correlation_id,
-        response,
-        Vec::new(),
-    ) {
-        Ok(frame) => Outcome::Reply(frame),
-        Err(error) => Outcome::Close(DispatchError::Encode(error)),
-    }
 }
 
 /// The wire code for an operation that did not go through.

@@ -137,6 +137,25 @@ impl Broker {
         Ok((log, partition.leader_epoch))
     }
 
+    /// [`Broker::leader_log`], checking the leader epoch the client believes current (KIP-320):
+    /// a newer one than ours means our metadata is behind (UNKNOWN_LEADER_EPOCH), an older one
+    /// that the client's is (FENCED_LEADER_EPOCH); -1 says nothing.
+    pub fn leader_log_checked(
+        &self,
+        tp: &TopicPartition,
+        current_leader_epoch: i32,
+    ) -> Result<(Arc<std::sync::Mutex<crate::storage::Log>>, i32), kafka_protocol::ResponseError>
+    {
+        let (log, leader_epoch) = self.leader_log(tp).map_err(NotServed::error)?;
+        if current_leader_epoch > leader_epoch {
+            return Err(kafka_protocol::ResponseError::UnknownLeaderEpoch);
+        }
+        if current_leader_epoch >= 0 && current_leader_epoch < leader_epoch {
+            return Err(kafka_protocol::ResponseError::FencedLeaderEpoch);
+        }
+        Ok((log, leader_epoch))
+    }
+
     fn create_hosted_logs(&self, state: &mut BrokerState) {
         let node_id = self.config.node_id;
         let image = state.image.clone();

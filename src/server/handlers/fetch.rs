@@ -116,18 +116,10 @@ fn read_partition(
     let base = PartitionData::default()
         .with_partition_index(tp.partition)
         .with_records(Some(Bytes::new()));
-    let (log, leader_epoch) = match ctx.broker.leader_log(tp) {
+    let (log, _) = match ctx.broker.leader_log_checked(tp, current_leader_epoch) {
         Ok(led) => led,
-        Err(not_served) => return base.with_error_code(not_served.error().code()),
+        Err(error) => return base.with_error_code(error.code()),
     };
-    // KIP-320: a client that knows a newer epoch than ours is ahead of our metadata; one that
-    // knows an older one has stale metadata. -1 means it does not say.
-    if current_leader_epoch > leader_epoch {
-        return base.with_error_code(ResponseError::UnknownLeaderEpoch.code());
-    }
-    if current_leader_epoch >= 0 && current_leader_epoch < leader_epoch {
-        return base.with_error_code(ResponseError::FencedLeaderEpoch.code());
-    }
     let log = lock_log(&log);
     let high_watermark = log.high_watermark();
     let base = base

@@ -51,17 +51,11 @@ fn lookup(
     version: i16,
 ) -> ListOffsetsPartitionResponse {
     let base = ListOffsetsPartitionResponse::default().with_partition_index(tp.partition);
-    let (log, leader_epoch) = match ctx.broker.leader_log(tp) {
+    // Versions before 4 carry no epoch: the field decodes as -1, which says nothing.
+    let (log, leader_epoch) = match ctx.broker.leader_log_checked(tp, current_leader_epoch) {
         Ok(led) => led,
-        Err(not_served) => return base.with_error_code(not_served.error().code()),
+        Err(error) => return base.with_error_code(error.code()),
     };
-    // KIP-320, as in Fetch: -1 (and every version before 4) does not say.
-    if current_leader_epoch > leader_epoch {
-        return base.with_error_code(ResponseError::UnknownLeaderEpoch.code());
-    }
-    if current_leader_epoch >= 0 && current_leader_epoch < leader_epoch {
-        return base.with_error_code(ResponseError::FencedLeaderEpoch.code());
-    }
     let log = lock_log(&log);
     match find(&log, timestamp) {
         Ok((offset, found_timestamp)) => {

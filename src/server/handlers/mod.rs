@@ -257,7 +257,7 @@ pub async fn dispatch(ctx: RequestContext, api_key: ApiKey, body: Bytes) -> Outc
     }
 }
 
-fn reply<R: kafka_protocol::protocol::Encodable>(
+pub(crate) fn reply<R: kafka_protocol::protocol::Encodable>(
     api_key: ApiKey,
     ids: &RequestIds,
     response: &R,
