@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 records=${1:-3000000}
 port=19399
 work=$(mktemp -d)
-trap 'kill "$broker_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+# The broker shuts down cleanly on SIGTERM (controlled shutdown, checkpoints): wait for it
+# before removing its directory.
+trap 'kill "$broker_pid" 2>/dev/null || true; wait "$broker_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 cargo build --release --quiet
 echo "== limits (../shared/bench/limits.sh)"
