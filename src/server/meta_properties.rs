@@ -131,11 +131,8 @@ fn read(disk: &dyn Disk, dir: &Path) -> Result<Option<(String, i32)>, MetaError>
 /// formatting step: derived from the text they all share (`controller.quorum.voters`, in a
 /// canonical form), where Kafka needs `kafka-storage format --cluster-id` run on each node.
 pub fn agreed_cluster_id(shared: &str) -> String {
-    // FNV-1a: a fixed, well-spread 64-bit hash that seeds the same id generator.
-    let hash = shared.bytes().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    new_cluster_id(&mut RngStream::new(hash, "cluster-id"))
+    // The stream's salt hashing turns the shared text into the seed.
+    new_cluster_id(&mut RngStream::new(0, shared))
 }
 
 /// A Kafka-style cluster id: 16 random bytes in URL-safe base64 without padding (22 chars).

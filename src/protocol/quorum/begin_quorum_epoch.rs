@@ -51,14 +51,10 @@ static RESPONSE_TOPIC: StructShape = StructShape {
     fields: &[STRING, Shape::Array(&RESPONSE_PARTITION)],
     tagged: &[],
 };
-static NODE_ENDPOINT: StructShape = StructShape {
-    fields: &[INT32, STRING, UINT16],
-    tagged: &[],
-};
 /// BeginQuorumEpoch's and EndQuorumEpoch's responses have the same layout at v1.
 pub(super) static RESPONSE: StructShape = StructShape {
     fields: &[INT16, Shape::Array(&RESPONSE_TOPIC)],
-    tagged: &[(0, Shape::Array(&NODE_ENDPOINT))],
+    tagged: &[(0, Shape::Array(&common::NODE_ENDPOINT))],
 };
 
 pub(super) fn encode_request(

@@ -7,9 +7,15 @@ use kafka_protocol::messages::{ApiKey, BrokerId, TopicName};
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 
 use super::error::QuorumWireError;
-use super::shape::{self, StructShape};
+use super::shape::{self, StructShape, INT32, STRING, UINT16};
 use crate::core::raft::config::EPOCH_MAX;
 use crate::core::raft::types::{Epoch, NodeId, Offset};
+
+/// A node endpoint (id, host, port), the tagged `node_endpoints` every KRaft response carries.
+pub(super) static NODE_ENDPOINT: StructShape = StructShape {
+    fields: &[INT32, STRING, UINT16],
+    tagged: &[],
+};
 
 /// KRaft's metadata topic: every quorum RPC is about its partition 0.
 pub const CLUSTER_METADATA_TOPIC: &str = "__cluster_metadata";

@@ -100,6 +100,7 @@ static FETCHABLE_TOPIC: StructShape = StructShape {
     fields: &[UUID, Shape::Array(&PARTITION_DATA)],
     tagged: &[],
 };
+/// Fetch's node endpoint differs from the other APIs': an int32 port and a rack.
 static NODE_ENDPOINT: StructShape = StructShape {
     fields: &[INT32, STRING, INT32, STRING],
     tagged: &[],

@@ -22,7 +22,7 @@ use kafka_protocol::messages::{ApiKey, BrokerId};
 
 use super::common::{self, LocalNode, CLUSTER_METADATA_PARTITION, NONE};
 use super::error::QuorumWireError;
-use super::shape::{Shape, StructShape, INT16, INT32, INT64, STRING, UINT16, UUID};
+use super::shape::{Shape, StructShape, INT16, INT32, INT64, STRING, UUID};
 use super::ResponseOutcome;
 use crate::core::raft::messages::{
     FetchSnapshotError, FetchSnapshotRequest, FetchSnapshotResponse, FetchSnapshotResult, Message,
@@ -70,13 +70,9 @@ static RESPONSE_TOPIC: StructShape = StructShape {
     fields: &[STRING, Shape::Array(&RESPONSE_PARTITION)],
     tagged: &[],
 };
-static NODE_ENDPOINT: StructShape = StructShape {
-    fields: &[INT32, STRING, UINT16],
-    tagged: &[],
-};
 pub(super) static RESPONSE: StructShape = StructShape {
     fields: &[INT32, INT16, Shape::Array(&RESPONSE_TOPIC)],
-    tagged: &[(0, Shape::Array(&NODE_ENDPOINT))],
+    tagged: &[(0, Shape::Array(&common::NODE_ENDPOINT))],
 };
 
 fn to_wire(field: &'static str, value: u64) -> Result<i64, QuorumWireError> {
