@@ -106,7 +106,8 @@ else
   # a sweep of every scenario, the regression seeds, and --check-determinism on a few seeds.
   stage "simulator: canaries and determinism tests (release, --cfg madsim)"
   RUSTFLAGS="--cfg madsim" cargo test --release -p weir-sim --target-dir target/sim \
-    --test canaries --test determinism --test quorum -- --include-ignored --nocapture
+    --test canaries --test determinism --test quorum --test election_trace \
+    -- --include-ignored --nocapture
   stage_done
 
   stage "simulator: sweep every scenario over seeds ${WEIR_SIM_SEEDS:=0..100}"
@@ -120,6 +121,7 @@ else
   stage "simulator: --check-determinism on several seeds"
   for seed in 1 2 3; do
     sim/run run scenarios/crash-restart-fsync.toml --seed "$seed" --check-determinism
+    sim/run run scenarios/cluster-crashes.toml --seed "$seed" --check-determinism
   done
   stage_done
 fi

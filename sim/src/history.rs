@@ -69,6 +69,10 @@ pub enum Op {
     Seek { partition: i32, offset: i64 },
     /// An admin operation (create topic, ...), described.
     Admin { what: String },
+    /// The creation of one more topic while the run goes on (the metadata workload).
+    CreateTopic { name: String },
+    /// Every topic the cluster listed, in the liveness phase.
+    ListTopics { names: Vec<String> },
 }
 
 /// One entry of the history.

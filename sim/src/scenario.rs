@@ -120,6 +120,9 @@ pub struct WorkloadSpec {
     pub keyed: Choice,
     /// Pause between one producer's sends, in ms.
     pub send_interval_ms: Num,
+    /// An admin client creates one more topic this often during the safety phase (absent:
+    /// never); the `lost-topic` checker holds the acknowledged ones to the final topic list.
+    pub create_topic_every_ms: Option<Num>,
 }
 
 impl Default for WorkloadSpec {
@@ -133,6 +136,7 @@ impl Default for WorkloadSpec {
             acks: Choice::OneOf(vec!["1".into(), "all".into()]),
             keyed: Choice::OneOf(vec!["true".into(), "false".into()]),
             send_interval_ms: Num::Range([0.0, 20.0]),
+            create_topic_every_ms: None,
         }
     }
 }
@@ -162,6 +166,13 @@ impl Default for PhasesSpec {
 pub struct NemesisSpec {
     pub kill_every_ms: Option<Num>,
     pub down_ms: Option<Num>,
+    /// Kill whichever node is the active controller at the time (down for `down_ms`).
+    pub kill_controller_every_ms: Option<Num>,
+    /// Kill every node at once (down for `down_ms`).
+    pub kill_all_every_ms: Option<Num>,
+    /// A node cut off from every other node (the client still reaches it).
+    pub isolate_every_ms: Option<Num>,
+    pub isolate_ms: Option<Num>,
     pub pause_every_ms: Option<Num>,
     pub pause_ms: Option<Num>,
     /// Client-to-broker partitions; `partition_kind` is "symmetric" or "one-way" (or both).
@@ -186,7 +197,7 @@ pub struct NemesisSpec {
 #[serde(deny_unknown_fields)]
 pub struct ScheduledFault {
     pub at_ms: u64,
-    /// "kill", "pause", "partition", "partition-one-way", "slow", "disk-full".
+    /// One of `FAULT_KINDS`.
     pub fault: String,
     /// Node number (1-based); default 1.
     #[serde(default = "first_node")]
@@ -229,10 +240,11 @@ impl Scenario {
 
     pub fn parse(text: &str) -> anyhow::Result<Scenario> {
         let scenario: Scenario = toml::from_str(text)?;
-        if scenario.cluster.nodes != 1 {
-            // Brokers do not form a cluster until replication and the controller exist: two
-            // standalone brokers would hand out the same offsets and fool the checkers.
-            anyhow::bail!("cluster.nodes must be 1 for now (clusters arrive with issue #4)");
+        if !(1..=MAX_NODES).contains(&scenario.cluster.nodes) {
+            anyhow::bail!(
+                "cluster.nodes must be between 1 and {MAX_NODES}, not {}",
+                scenario.cluster.nodes
+            );
         }
         let choices = |choice: &Choice| match choice {
             Choice::Fixed(value) => vec![value.clone()],
@@ -256,7 +268,9 @@ impl Scenario {
         }
         let checkers: Vec<&str> = crate::checker::all().iter().map(|c| c.name()).collect();
         for kind in &scenario.expect.allow {
-            if kind != crate::checker::log_invariants::NAME && !checkers.contains(&kind.as_str()) {
+            if !crate::checker::OTHER_CHECKERS.contains(&kind.as_str())
+                && !checkers.contains(&kind.as_str())
+            {
                 anyhow::bail!("expect.allow: no checker is called {kind:?} (one of {checkers:?})");
             }
         }
@@ -276,9 +290,15 @@ impl Scenario {
     }
 }
 
+/// The most nodes a scenario may run (addresses are 192.0.2.1 to .9; the client is .100).
+pub const MAX_NODES: u32 = 9;
+
 /// The faults a schedule may name.
 pub const FAULT_KINDS: &[&str] = &[
     "kill",
+    "kill-controller",
+    "kill-all",
+    "isolate",
     "pause",
     "partition",
     "partition-one-way",
@@ -300,6 +320,8 @@ pub struct Plan {
     pub acks: String,
     pub keyed: bool,
     pub send_interval_ms: u64,
+    /// See `WorkloadSpec::create_topic_every_ms`.
+    pub create_topic_every_ms: Option<u64>,
     pub safety_ms: u64,
     pub liveness_ms: u64,
     pub faults: Vec<PlannedFault>,
@@ -372,6 +394,14 @@ impl Plan {
             }
         };
         random(n.kill_every_ms, n.down_ms, &|_| "kill".into(), rng);
+        random(
+            n.kill_controller_every_ms,
+            n.down_ms,
+            &|_| "kill-controller".into(),
+            rng,
+        );
+        random(n.kill_all_every_ms, n.down_ms, &|_| "kill-all".into(), rng);
+        random(n.isolate_every_ms, n.isolate_ms, &|_| "isolate".into(), rng);
         random(n.pause_every_ms, n.pause_ms, &|_| "pause".into(), rng);
         let partition_kind = n.partition_kind.clone();
         random(
@@ -432,6 +462,9 @@ impl Plan {
             acks: w.acks.pick(rng),
             keyed: w.keyed.pick(rng) == "true",
             send_interval_ms: w.send_interval_ms.pick_u64(rng),
+            create_topic_every_ms: w
+                .create_topic_every_ms
+                .map(|every| every.pick_u64(rng).max(1)),
             safety_ms,
             liveness_ms: scenario.phases.liveness_ms.pick_u64(rng),
             faults,

@@ -65,3 +65,24 @@ fn skip_recovery_crc_is_caught() {
 fn duplicate_offset_is_caught() {
     assert_caught("crash-restart-fsync.toml", Canary::DuplicateOffset);
 }
+
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
+fn vote_twice_is_caught_in_a_cluster() {
+    assert_caught("cluster-controller-failover.toml", Canary::VoteTwice);
+}
+
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
+fn metadata_flush_skipped_is_caught_in_a_cluster() {
+    assert_caught(
+        "cluster-controller-failover.toml",
+        Canary::MetadataFlushSkipped,
+    );
+}

@@ -48,8 +48,18 @@ impl Node {
     /// Opens storage, joins the metadata quorum, registers, and starts listening once the
     /// controller has unfenced this broker. Ports bound to 0 are resolved in `bound`.
     pub async fn start(config: BrokerConfig, disk: Arc<dyn Disk>) -> anyhow::Result<Node> {
+        Self::start_observed(config, disk, |_| {}).await
+    }
+
+    /// [`Node::start`], handing the metadata quorum to `observe` as soon as it runs, long
+    /// before the node serves: the simulator checks the quorum's invariants from then on.
+    pub async fn start_observed(
+        config: BrokerConfig,
+        disk: Arc<dyn Disk>,
+        observe: impl FnOnce(&Arc<QuorumService>),
+    ) -> anyhow::Result<Node> {
         let mut begun = Begun::default();
-        let started = Self::start_inner(config, disk, &mut begun).await;
+        let started = Self::start_inner(config, disk, &mut begun, observe).await;
         if started.is_err() {
             // Nothing of a failed start may keep running: a restart in the same process (the
             // simulator's) would otherwise find a second replica on the metadata log.
@@ -62,12 +72,14 @@ impl Node {
         config: BrokerConfig,
         disk: Arc<dyn Disk>,
         begun: &mut Begun,
+        observe: impl FnOnce(&Arc<QuorumService>),
     ) -> anyhow::Result<Node> {
         let seed = node_seed();
         let broker = Broker::open(config, disk.clone(), seed)?;
         let config = &broker.config;
         let quorum = quorum::start(config, disk.clone(), &broker.cluster_id, seed, 0)?;
         begun.quorum = Some(quorum.clone());
+        observe(&quorum);
         let tasks = &mut begun.tasks;
         broker.attach_quorum(quorum.clone());
         if let Some(listener_config) = config.controller_listener() {

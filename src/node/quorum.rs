@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use crate::config::BrokerConfig;
 use crate::core::controller::ControllerSettings;
-use crate::core::raft::RaftConfig;
+use crate::core::raft::{RaftConfig, RaftNode};
 use crate::runtime::RngStream;
 use crate::server::quorum::{ActiveController, MetadataReplica, QuorumService, ReplicaSettings};
 use crate::storage::raft_store::RaftStoreConfig;
@@ -56,19 +56,7 @@ pub fn start(
     now_ms: i64,
 ) -> anyhow::Result<Arc<QuorumService>> {
     let kraft = &config.kraft;
-    let raft = raft_config(config);
-    raft.validate()
-        .map_err(|error| anyhow::anyhow!("controller.quorum settings are invalid: {error:?}"))?;
-    let settings = ReplicaSettings {
-        raft,
-        store: RaftStoreConfig::default(),
-        snapshot_after_bytes: u64::try_from(kraft.metadata_log_max_record_bytes_between_snapshots)
-            .unwrap_or(u64::MAX)
-            .max(1),
-    };
-    let dir = &kraft.metadata_log_dir;
-    let replica = MetadataReplica::open(disk, dir, settings, RngStream::new(seed, "raft"), now_ms)
-        .with_context(|| format!("cannot open the metadata log in {}", dir.display()))?;
+    let replica = open_replica(config, disk, seed, now_ms)?;
     let active = ActiveController::new(controller_settings(config), seed);
     let voters: BTreeMap<i32, String> = kraft
         .voters
@@ -82,4 +70,34 @@ pub fn start(
         cluster_id.to_string(),
         voters,
     ))
+}
+
+/// Opens the node's metadata replica from `metadata.log.dir`.
+fn open_replica(
+    config: &BrokerConfig,
+    disk: Arc<dyn Disk>,
+    seed: u64,
+    now_ms: i64,
+) -> anyhow::Result<MetadataReplica> {
+    let kraft = &config.kraft;
+    let raft = raft_config(config);
+    raft.validate()
+        .map_err(|error| anyhow::anyhow!("controller.quorum settings are invalid: {error:?}"))?;
+    let settings = ReplicaSettings {
+        raft,
+        store: RaftStoreConfig::default(),
+        snapshot_after_bytes: u64::try_from(kraft.metadata_log_max_record_bytes_between_snapshots)
+            .unwrap_or(u64::MAX)
+            .max(1),
+    };
+    let dir = &kraft.metadata_log_dir;
+    MetadataReplica::open(disk, dir, settings, RngStream::new(seed, "raft"), now_ms)
+        .with_context(|| format!("cannot open the metadata log in {}", dir.display()))
+}
+
+/// The Raft state a node would restart with: what its disk holds of the quorum state and the
+/// metadata log. The simulator counts a crashed voter with this while it is down, as Kafka's
+/// RaftEventSimulationTest does.
+pub fn durable_raft_node(config: &BrokerConfig, disk: Arc<dyn Disk>) -> anyhow::Result<RaftNode> {
+    Ok(open_replica(config, disk, 0, 0)?.node().clone())
 }

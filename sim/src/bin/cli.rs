@@ -8,6 +8,8 @@ use weir::canary::Canary;
 use weir_sim::harness::run::{run, RunReport};
 use weir_sim::scenario::{Plan, Scenario};
 
+use crate::fresh;
+
 #[derive(Parser)]
 #[command(
     name = "weir-sim",
@@ -28,12 +30,16 @@ enum Command {
         /// Print the semantic event trace.
         #[arg(long)]
         trace: bool,
-        /// Run the seed twice and require identical traces.
+        /// Run the seed twice more, each in a fresh process, and require identical traces.
         #[arg(long)]
         check_determinism: bool,
-        /// Switch on a deliberate bug (ack-before-fsync, skip-recovery-crc, duplicate-offset).
+        /// Switch on a deliberate bug (ack-before-fsync, skip-recovery-crc, duplicate-offset,
+        /// vote-twice, metadata-flush-skipped).
         #[arg(long)]
         canary: Vec<String>,
+        /// End with a machine-readable result line (how sweeps read their child runs).
+        #[arg(long, hide = true)]
+        result_line: bool,
     },
     /// Run many seeds of a scenario, or of every scenario in a directory.
     Sweep {
@@ -43,9 +49,17 @@ enum Command {
         seeds: String,
         #[arg(long)]
         canary: Vec<String>,
+        /// Runs at a time, each in its own process (default: the machine's cores).
+        #[arg(long)]
+        jobs: Option<usize>,
     },
     /// Run every regression file (scenario + `seeds`) in a directory for exactly its seeds.
-    Regress { path: PathBuf },
+    Regress {
+        path: PathBuf,
+        /// Runs at a time, each in its own process (default: the machine's cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
 }
 
 pub fn main() -> i32 {
@@ -57,14 +71,29 @@ pub fn main() -> i32 {
             trace,
             check_determinism,
             canary,
-        } => canaries(&canary)
-            .and_then(|canaries| run_one(&scenario, seed, trace, check_determinism, &canaries)),
+            result_line,
+        } => canaries(&canary).and_then(|canaries| {
+            let options = RunOptions {
+                print_trace: trace,
+                check_determinism,
+                result_line,
+            };
+            run_one(&scenario, seed, options, &canaries)
+        }),
         Command::Sweep {
             path,
             seeds,
             canary,
-        } => canaries(&canary).and_then(|canaries| sweep(&path, &seeds, &canaries)),
-        Command::Regress { path } => regress(&path),
+            jobs,
+        } => canaries(&canary).and_then(|canaries| {
+            sweep(
+                &path,
+                &seeds,
+                &canaries,
+                jobs.unwrap_or_else(fresh::default_jobs),
+            )
+        }),
+        Command::Regress { path, jobs } => regress(&path, jobs.unwrap_or_else(fresh::default_jobs)),
     };
     match result {
         Ok(true) => 0,
@@ -96,11 +125,17 @@ fn replay_command(scenario: &Path, seed: u64, canaries: &[Canary]) -> String {
     command
 }
 
+/// How `run` prints.
+struct RunOptions {
+    print_trace: bool,
+    check_determinism: bool,
+    result_line: bool,
+}
+
 fn run_one(
     path: &Path,
     seed: u64,
-    print_trace: bool,
-    check_determinism: bool,
+    options: RunOptions,
     canaries: &[Canary],
 ) -> anyhow::Result<bool> {
     let scenario = Scenario::load(path)?;
@@ -108,37 +143,57 @@ fn run_one(
     let wall = Instant::now();
     let report = run(&plan, canaries);
     let wall_s = wall.elapsed().as_secs_f64();
-    if print_trace {
+    if options.print_trace {
         for line in report.trace.lines() {
             println!("{line}");
         }
     }
     print_report(path, &report, wall_s, canaries);
     let mut passed = report.verdict.passed();
-    if check_determinism {
-        let again = run(&plan, canaries);
-        let (first, second) = (report.trace.hash(), again.trace.hash());
-        if first == second {
-            println!("determinism: the seed ran twice with identical traces (hash {first:016x})");
-        } else {
-            println!("DETERMINISM FAILURE: trace hashes {first:016x} and {second:016x} differ");
-            let (a, b) = (report.trace.lines(), again.trace.lines());
-            if let Some(index) = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)) {
-                println!("  first difference at line {}:", index + 1);
-                println!(
-                    "    run 1: {}",
-                    a.get(index).map_or("<end>", String::as_str)
-                );
-                println!(
-                    "    run 2: {}",
-                    b.get(index).map_or("<end>", String::as_str)
-                );
-            }
-            passed = false;
-        }
+    if options.check_determinism {
+        passed &= check_determinism(path, seed, canaries, &report)?;
     }
     println!("replay: {}", replay_command(path, seed, canaries));
+    if options.result_line {
+        let hash = report.trace.hash();
+        println!("{}", fresh::result_line(passed, report.simulated_ms, hash));
+    }
     Ok(passed)
+}
+
+/// Runs the seed twice more, each in a fresh process as a replay would, and compares both
+/// traces with this run's.
+fn check_determinism(
+    path: &Path,
+    seed: u64,
+    canaries: &[Canary],
+    report: &RunReport,
+) -> anyhow::Result<bool> {
+    let ours = report.trace.lines();
+    for attempt in 1..=2 {
+        let again = fresh::run(path, seed, canaries, true)?;
+        if again.trace_hash == report.trace.hash() {
+            continue;
+        }
+        println!(
+            "DETERMINISM FAILURE: replay {attempt} traced hash {:016x}, this run {:016x}",
+            again.trace_hash,
+            report.trace.hash()
+        );
+        let theirs = &again.output;
+        if let Some(index) = (0..ours.len()).find(|&i| theirs.get(i) != ours.get(i)) {
+            println!("  first difference at line {}:", index + 1);
+            println!("    this run: {}", ours[index]);
+            let line = theirs.get(index).map_or("<end>", String::as_str);
+            println!("    replay:   {line}");
+        }
+        return Ok(false);
+    }
+    println!(
+        "determinism: two replays in fresh processes traced the same (hash {:016x})",
+        report.trace.hash()
+    );
+    Ok(true)
 }
 
 fn summary_line(report: &RunReport, wall_s: f64) -> String {
@@ -224,27 +279,27 @@ fn scenario_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn sweep(path: &Path, seeds: &str, canaries: &[Canary]) -> anyhow::Result<bool> {
+fn sweep(path: &Path, seeds: &str, canaries: &[Canary], jobs: usize) -> anyhow::Result<bool> {
     let seeds = parse_seeds(seeds)?;
     let files = scenario_files(path)?;
     let mut rows = Vec::new();
     let mut all_passed = true;
     for file in &files {
-        let scenario = Scenario::load(file)?;
+        Scenario::load(file)?;
         let wall = Instant::now();
+        let runs: Vec<(PathBuf, u64)> = seeds.clone().map(|seed| (file.clone(), seed)).collect();
         let (mut passed, mut failed, mut simulated_ms) = (0, 0, 0);
-        for seed in seeds.clone() {
-            let plan = Plan::draw(&scenario, seed);
-            let seed_wall = Instant::now();
-            let report = run(&plan, canaries);
-            simulated_ms += report.simulated_ms;
-            if report.verdict.passed() {
+        for result in fresh::run_all(&runs, canaries, jobs) {
+            let child = result?;
+            simulated_ms += child.simulated_ms;
+            if child.passed {
                 passed += 1;
             } else {
                 failed += 1;
                 all_passed = false;
-                print_report(file, &report, seed_wall.elapsed().as_secs_f64(), canaries);
-                println!("replay: {}", replay_command(file, seed, canaries));
+                for line in &child.output {
+                    println!("{line}");
+                }
             }
         }
         let wall_s = wall.elapsed().as_secs_f64();
@@ -277,7 +332,7 @@ fn sweep(path: &Path, seeds: &str, canaries: &[Canary]) -> anyhow::Result<bool> 
     Ok(all_passed)
 }
 
-fn regress(path: &Path) -> anyhow::Result<bool> {
+fn regress(path: &Path, jobs: usize) -> anyhow::Result<bool> {
     let files = match scenario_files(path) {
         Ok(files) => files,
         Err(_) if path.is_dir() => {
@@ -286,7 +341,7 @@ fn regress(path: &Path) -> anyhow::Result<bool> {
         }
         Err(error) => return Err(error),
     };
-    let mut all_passed = true;
+    let mut runs = Vec::new();
     for file in &files {
         let scenario = Scenario::load(file)?;
         if scenario.seeds.is_empty() {
@@ -295,12 +350,15 @@ fn regress(path: &Path) -> anyhow::Result<bool> {
                 file.display()
             );
         }
-        for &seed in &scenario.seeds {
-            let wall = Instant::now();
-            let report = run(&Plan::draw(&scenario, seed), &[]);
-            print_report(file, &report, wall.elapsed().as_secs_f64(), &[]);
-            all_passed &= report.verdict.passed();
+        runs.extend(scenario.seeds.iter().map(|&seed| (file.clone(), seed)));
+    }
+    let mut all_passed = true;
+    for result in fresh::run_all(&runs, &[], jobs) {
+        let child = result?;
+        for line in &child.output {
+            println!("{line}");
         }
+        all_passed &= child.passed;
     }
     Ok(all_passed)
 }

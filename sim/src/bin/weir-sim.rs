@@ -4,6 +4,8 @@
 
 #[cfg(madsim)]
 mod cli;
+#[cfg(madsim)]
+mod fresh;
 
 #[cfg(madsim)]
 fn main() {

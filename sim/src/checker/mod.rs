@@ -1,5 +1,9 @@
 //! Checkers: one invariant per file, each naming where the invariant comes from.
 //!
+//! Two watch the run as it goes rather than what it left: `quorum-invariants` (the metadata
+//! quorum's Raft rules) and `metadata-invariants` (every node's metadata image), sampled by the
+//! harness every few milliseconds of simulated time.
+//!
 //! History checkers (Jepsen's Kafka workload, `jepsen.tests.kafka`) read the client history;
 //! the log checker reads what the simulator found on each node's disk after the run. Each
 //! returns the anomalies it found, with enough detail to point at the records involved; the
@@ -10,10 +14,13 @@
 pub mod duplicate;
 pub mod inconsistent_offsets;
 pub mod log_invariants;
+pub mod lost_topic;
 pub mod lost_write;
+pub mod metadata;
 pub mod nonmonotonic_poll;
 pub mod nonmonotonic_send;
 pub mod poll_skip;
+pub mod quorum;
 pub mod unseen;
 
 use std::fmt::Display;
@@ -57,6 +64,9 @@ pub struct BatchInfo {
     pub crc_valid: bool,
 }
 
+/// The checkers that are not history checkers, by name: what a scenario may also `allow`.
+pub const OTHER_CHECKERS: &[&str] = &[log_invariants::NAME, quorum::NAME, metadata::NAME];
+
 /// Every history checker, in a fixed order (the order their anomalies are reported in).
 pub fn all() -> Vec<Box<dyn Checker>> {
     vec![
@@ -67,6 +77,7 @@ pub fn all() -> Vec<Box<dyn Checker>> {
         Box::new(nonmonotonic_send::NonmonotonicSend),
         Box::new(poll_skip::PollSkip),
         Box::new(nonmonotonic_poll::NonmonotonicPoll),
+        Box::new(lost_topic::LostTopic),
     ]
 }
 
@@ -165,6 +176,7 @@ mod tests {
                 "nonmonotonic-send",
                 "poll-skip",
                 "nonmonotonic-poll",
+                "lost-topic",
             ]
         );
         for checker in all() {

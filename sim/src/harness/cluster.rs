@@ -14,16 +14,21 @@ use tokio::madsim::net::NetSim;
 use tokio::madsim::runtime::{Handle, NodeHandle};
 use tokio::madsim::task::NodeId;
 use weir::config::BrokerConfig;
+use weir::core::raft::RaftNode;
 use weir::node::Node;
 use weir::runtime::node_context::{with_node, NodeContext};
+use weir::server::quorum::QuorumService;
 use weir::server::Broker;
 
-use crate::disk::SimDisk;
+use super::watch::Watch;
+use crate::disk::{DiskFaults, SimDisk};
 use crate::scenario::Plan;
 use crate::trace::Trace;
 
 /// The port every broker listens on.
 const BROKER_PORT: u16 = 9092;
+/// The port of every node's CONTROLLER listener (clusters of more than one node).
+const CONTROLLER_PORT: u16 = 9093;
 /// Every broker's `log.dirs` (each node has its own disk).
 pub const DATA_DIR: &str = "/data";
 
@@ -33,6 +38,9 @@ pub struct NodeState {
     /// Serving (started and not halted, killed or paused-forever).
     pub up: bool,
     pub broker: Option<Arc<Broker>>,
+    /// The node's metadata quorum member, from the moment it starts (before the node serves)
+    /// until the process ends or halts.
+    pub quorum: Option<Arc<QuorumService>>,
     /// Killed by the nemesis: its disk has already been crashed.
     pub killed: bool,
 }
@@ -46,6 +54,8 @@ pub struct SimNode {
     pub disk: SimDisk,
     pub context: Arc<NodeContext>,
     pub state: Arc<Mutex<NodeState>>,
+    /// The node's configuration, as `--override`s.
+    pub overrides: Vec<String>,
 }
 
 impl SimNode {
@@ -56,6 +66,24 @@ impl SimNode {
     pub fn broker(&self) -> Option<Arc<Broker>> {
         lock(&self.state).broker.clone()
     }
+
+    /// The node's running quorum member, if its process runs one that has neither stopped nor
+    /// failed (a failed one halts with state it could not persist, which it never acted on).
+    pub fn quorum(&self) -> Option<Arc<QuorumService>> {
+        let quorum = lock(&self.state).quorum.clone()?;
+        (!quorum.is_stopped() && quorum.failure().is_none()).then_some(quorum)
+    }
+
+    /// The Raft state the node's disk holds (what it would restart with), read with disk
+    /// faults off; `None` if it cannot be read.
+    pub fn durable_raft_node(&self) -> Option<RaftNode> {
+        let config = BrokerConfig::load(None, &self.overrides).ok()?;
+        let faults = self.disk.faults();
+        self.disk.set_faults(DiskFaults::default());
+        let node = weir::node::quorum::durable_raft_node(&config, Arc::new(self.disk.clone()));
+        self.disk.set_faults(faults);
+        node.ok()
+    }
 }
 
 /// Every node of a run.
@@ -64,6 +92,8 @@ pub struct Cluster {
     pub nodes: Vec<SimNode>,
     pub client: NodeHandle,
     pub trace: Trace,
+    /// The run's invariant watchers, told of every crash.
+    pub watch: Mutex<Watch>,
 }
 
 pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -93,15 +123,27 @@ impl Cluster {
                 ),
             });
             let state = Arc::new(Mutex::new(NodeState::default()));
-            let mut overrides = vec![
-                format!("node.id={number}"),
-                format!("listeners=PLAINTEXT://{addr}"),
-                format!("log.dirs={DATA_DIR}"),
-            ];
+            let mut overrides = vec![format!("node.id={number}"), format!("log.dirs={DATA_DIR}")];
+            if plan.nodes == 1 {
+                overrides.push(format!("listeners=PLAINTEXT://{addr}"));
+            } else {
+                // Every node both a broker and a voter of the metadata quorum, as the
+                // three-node cluster in docs/OPERATIONS.md.
+                let voters: Vec<String> = (1..=plan.nodes)
+                    .map(|n| format!("{n}@192.0.2.{n}:{CONTROLLER_PORT}"))
+                    .collect();
+                overrides.extend([
+                    "process.roles=broker,controller".to_string(),
+                    format!("controller.quorum.voters={}", voters.join(",")),
+                    format!("listeners=PLAINTEXT://{addr},CONTROLLER://{ip}:{CONTROLLER_PORT}"),
+                    "controller.listener.names=CONTROLLER".to_string(),
+                ]);
+            }
             overrides.extend(plan.broker.iter().map(|(k, v)| format!("{k}={v}")));
             let init = {
                 let (disk, context, state, trace) =
                     (disk.clone(), context.clone(), state.clone(), trace.clone());
+                let overrides = overrides.clone();
                 move || {
                     let (disk, context, state, trace, overrides) = (
                         disk.clone(),
@@ -128,6 +170,7 @@ impl Cluster {
                 disk,
                 context,
                 state,
+                overrides,
             });
         }
         let client = handle
@@ -135,11 +178,13 @@ impl Cluster {
             .name("client")
             .ip("192.0.2.100".parse().expect("a valid TEST-NET address"))
             .build();
+        let watch = Mutex::new(Watch::new(plan.nodes));
         Cluster {
             handle,
             nodes,
             client,
             trace,
+            watch,
         }
     }
 
@@ -177,6 +222,7 @@ impl Cluster {
             ..NodeState::default()
         };
         node.disk.crash();
+        lock(&self.watch).crashed(node);
     }
 
     /// Whether the node's process is gone (killed, or its main task ended after a halt).
@@ -188,6 +234,7 @@ impl Cluster {
     pub fn restart(&self, number: u32) {
         let node = self.node(number);
         self.trace.event(&node.label, "restart");
+        self.note(format_args!("node {number} restarted"));
         // Not ended through `kill`/`end_process` (a halted node restarted at once): end it as a
         // crashed process now.
         self.end_process(number);
@@ -205,6 +252,46 @@ impl Cluster {
         let node = self.node(number);
         self.trace.event(&node.label, "resume");
         self.handle.resume(node.id);
+    }
+
+    /// Notes a fault in the election trace.
+    fn note(&self, what: std::fmt::Arguments<'_>) {
+        let at_ms = crate::trace::sim_time_ms();
+        lock(&self.watch).elections.note(at_ms, &what.to_string());
+    }
+
+    /// The node that is the active controller, as its own quorum member says.
+    pub fn active_controller(&self) -> Option<u32> {
+        self.nodes
+            .iter()
+            .find(|node| node.quorum().is_some_and(|quorum| quorum.is_active()))
+            .map(|node| node.number)
+    }
+
+    /// Cuts the node off from every other node of the cluster, both ways; the client still
+    /// reaches it.
+    pub fn isolate(&self, number: u32) {
+        let node = self.node(number);
+        let net = NetSim::current();
+        for other in self.nodes.iter().filter(|other| other.number != number) {
+            net.clog_link(node.id, other.id);
+            net.clog_link(other.id, node.id);
+        }
+        self.trace
+            .event(&node.label, "isolated from the other nodes");
+        self.note(format_args!("node {number} isolated"));
+    }
+
+    /// Undoes `isolate`.
+    pub fn rejoin(&self, number: u32) {
+        let node = self.node(number);
+        let net = NetSim::current();
+        for other in self.nodes.iter().filter(|other| other.number != number) {
+            net.unclog_link(node.id, other.id);
+            net.unclog_link(other.id, node.id);
+        }
+        self.trace.event(&node.label, "rejoined the other nodes");
+        self.note(format_args!("node {number} rejoined"));
     }
 
     /// Cuts the client off from the node: both directions, or only client-to-broker.
@@ -270,12 +357,14 @@ async fn run_node(
             return;
         }
     };
-    match Node::start(config, Arc::new(disk)).await {
+    let observe = |quorum: &Arc<QuorumService>| lock(&state).quorum = Some(quorum.clone());
+    match Node::start_observed(config, Arc::new(disk), observe).await {
         Ok(node) => {
             {
                 let mut state = lock(&state);
                 state.up = true;
                 state.broker = Some(node.broker.clone());
+                state.quorum = Some(node.quorum.clone());
             }
             let reason = node.halted().await;
             *lock(&state) = NodeState::default();

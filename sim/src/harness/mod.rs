@@ -3,6 +3,9 @@
 
 mod broker_events;
 pub mod cluster;
+pub mod elections;
+pub mod metadata_workload;
 pub mod nemesis;
 pub mod run;
+pub mod watch;
 pub mod workload;

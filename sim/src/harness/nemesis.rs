@@ -23,6 +23,7 @@ pub struct Nemesis {
     killed: BTreeMap<u32, usize>,
     paused: BTreeMap<u32, usize>,
     partitioned: BTreeMap<u32, usize>,
+    isolated: BTreeMap<u32, usize>,
     disk_full: BTreeMap<u32, usize>,
     slow: u32,
     /// Faults started, for the run summary.
@@ -81,6 +82,32 @@ impl Nemesis {
                 cluster.kill(node);
                 self.killed.insert(node, index);
             }
+            "kill-controller" => {
+                // Whichever node leads the metadata quorum now (the planned node if none does).
+                let target = cluster.active_controller().unwrap_or(node);
+                if self.killed.contains_key(&target) || self.paused.contains_key(&target) {
+                    return;
+                }
+                cluster.kill(target);
+                self.killed.insert(target, index);
+            }
+            "kill-all" => {
+                let up: Vec<u32> = (cluster.nodes.iter())
+                    .map(|node| node.number)
+                    .filter(|n| !self.killed.contains_key(n) && !self.paused.contains_key(n))
+                    .collect();
+                if up.is_empty() {
+                    return;
+                }
+                for number in up {
+                    cluster.kill(number);
+                    self.killed.insert(number, index);
+                }
+            }
+            "isolate" if !self.isolated.contains_key(&node) => {
+                cluster.isolate(node);
+                self.isolated.insert(node, index);
+            }
             "pause" if !down => {
                 cluster.pause(node);
                 self.paused.insert(node, index);
@@ -113,7 +140,18 @@ impl Nemesis {
             owned
         };
         match fault.fault.as_str() {
-            "kill" if owns(&mut self.killed) => cluster.restart(node),
+            "kill" | "kill-controller" | "kill-all" => {
+                // Every node this fault killed (the controller's number is known only now).
+                let held: Vec<u32> = (self.killed.iter())
+                    .filter(|(_, &by)| by == index)
+                    .map(|(&number, _)| number)
+                    .collect();
+                for number in held {
+                    self.killed.remove(&number);
+                    cluster.restart(number);
+                }
+            }
+            "isolate" if owns(&mut self.isolated) => cluster.rejoin(node),
             "pause" if owns(&mut self.paused) => cluster.resume(node),
             "partition" | "partition-one-way" if owns(&mut self.partitioned) => cluster.heal(node),
             "slow" if self.slow > 0 => {
@@ -137,6 +175,9 @@ impl Nemesis {
         }
         for node in std::mem::take(&mut self.partitioned).into_keys() {
             cluster.heal(node);
+        }
+        for node in std::mem::take(&mut self.isolated).into_keys() {
+            cluster.rejoin(node);
         }
         if std::mem::take(&mut self.slow) > 0 {
             cluster.set_latency(None);

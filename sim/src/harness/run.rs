@@ -16,8 +16,10 @@ use weir::storage::{Disk, OpenMode};
 use weir::types::TopicPartition;
 
 use super::broker_events;
-use super::cluster::{Cluster, DATA_DIR};
+use super::cluster::{lock, Cluster, DATA_DIR};
+use super::metadata_workload;
 use super::nemesis::Nemesis;
+use super::watch;
 use super::workload::{self, Recorder, TOPIC};
 use crate::checker::{self, BatchInfo, PartitionLog};
 use crate::disk::SimDisk;
@@ -37,6 +39,8 @@ pub struct RunReport {
     pub faults_injected: u64,
     pub disk_faults: u64,
     pub simulated_ms: u64,
+    /// The semantic election trace (see `harness::elections`).
+    pub elections: Vec<String>,
 }
 
 /// Runs `plan` (its seed included) with `canaries` switched on.
@@ -49,15 +53,26 @@ pub fn run(plan: &Plan, canaries: &[Canary]) -> RunReport {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     canary::set(canaries);
     let trace = Trace::new();
-    let _events = broker_events::install(trace.clone());
-    let runtime = Runtime::with_seed_and_config(plan.seed, Config::default());
     let plan_for_run = plan.clone();
     let trace_for_run = trace.clone();
-    let (history, logs, liveness, faults_injected, disk_faults, simulated_ms) =
-        runtime.block_on(async move { simulate(plan_for_run, trace_for_run).await });
+    // A fresh thread per run: std's HashMap keys are drawn once per thread (from the seeded
+    // randomness madsim provides inside a runtime) and then only incremented, so a second run
+    // on the same thread would iterate madsim's internal maps in another order and diverge
+    // from the same seed run alone. (The simulator's harness, not Weir, owns this thread.)
+    let simulated = std::thread::spawn(move || {
+        // The runtime first: it keys the thread's HashMaps from the seed, which works only
+        // before anything on the thread has made one (the tracing subscriber does).
+        let runtime = Runtime::with_seed_and_config(plan_for_run.seed, Config::default());
+        let _events = broker_events::install(trace_for_run.clone());
+        runtime.block_on(async move { simulate(plan_for_run, trace_for_run).await })
+    })
+    .join();
     canary::set(&[]);
+    let (history, logs, liveness, (watched, elections), faults_injected, disk_faults, simulated_ms) =
+        simulated.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     let mut anomalies = checker::check_history(&history);
     anomalies.extend(checker::log_invariants::check_logs(&logs));
+    anomalies.extend(watched);
     // A run in which nothing was acknowledged checked nothing: say so rather than pass.
     let acknowledged = history.acked_sends().len();
     let liveness = liveness.or_else(|| {
@@ -78,10 +93,21 @@ pub fn run(plan: &Plan, canaries: &[Canary]) -> RunReport {
         faults_injected,
         disk_faults,
         simulated_ms,
+        elections,
     }
 }
 
-type Simulated = (History, Vec<PartitionLog>, Option<String>, u64, u64, u64);
+/// What the simulation hands the checkers: the history, the logs, the liveness failure if
+/// any, the watchers' anomalies and election trace, and counts for the report.
+type Simulated = (
+    History,
+    Vec<PartitionLog>,
+    Option<String>,
+    (Vec<checker::Anomaly>, Vec<String>),
+    u64,
+    u64,
+    u64,
+);
 
 async fn simulate(plan: Plan, trace: Trace) -> Simulated {
     let handle = Handle::current();
@@ -90,7 +116,9 @@ async fn simulate(plan: Plan, trace: Trace) -> Simulated {
         "sim",
         format_args!("plan seed={} {}", plan.seed, plan.describe()),
     );
-    let cluster = Cluster::start(handle, &plan, trace.clone());
+    let cluster = Arc::new(Cluster::start(handle, &plan, trace.clone()));
+    let watching = Arc::new(AtomicBool::new(false));
+    let watcher = tokio::spawn(watch::watch(cluster.clone(), watching.clone()));
     for (index, offset) in plan.clock_offsets_ms.iter().enumerate() {
         if *offset != 0 {
             cluster.set_clock_offset(index as u32 + 1, *offset);
@@ -116,6 +144,7 @@ async fn simulate(plan: Plan, trace: Trace) -> Simulated {
     // Producers finish their in-flight sends (bounded by their delivery timeout).
     let _ = tokio::time::timeout(Duration::from_secs(30), clients).await;
     let liveness_deadline = Duration::from_millis(plan.liveness_ms);
+    let healed = tokio::time::Instant::now();
     let final_read = {
         let (plan, recorder, bootstrap) = (plan.clone(), recorder.clone(), bootstrap.clone());
         cluster
@@ -131,6 +160,15 @@ async fn simulate(plan: Plan, trace: Trace) -> Simulated {
             plan.liveness_ms
         )),
     };
+    // Every node must be serving again too. A restarted cluster node may need a broker
+    // session's length for the controller to accept its new incarnation: wait, within the
+    // liveness phase.
+    while liveness.is_none()
+        && cluster.nodes.iter().any(|node| !node.is_up())
+        && healed.elapsed() < liveness_deadline
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let down: Vec<&str> = cluster
         .nodes
         .iter()
@@ -140,6 +178,18 @@ async fn simulate(plan: Plan, trace: Trace) -> Simulated {
     if liveness.is_none() && !down.is_empty() {
         liveness = Some(format!("nodes down after healing: {}", down.join(", ")));
     }
+    if liveness.is_none() {
+        liveness =
+            list_topics_converged(&cluster, &bootstrap, &recorder, healed, liveness_deadline)
+                .await
+                .err();
+    }
+    watching.store(true, Ordering::Relaxed);
+    let _ = watcher.await;
+    let watched = {
+        let watch = lock(&cluster.watch);
+        (watch.anomalies(), watch.elections.lines())
+    };
     let logs = cluster
         .nodes
         .iter()
@@ -156,6 +206,7 @@ async fn simulate(plan: Plan, trace: Trace) -> Simulated {
         recorder.history(),
         logs,
         liveness,
+        watched,
         nemesis.injected,
         disk_faults,
         simulated_ms,
@@ -183,6 +234,12 @@ async fn safety_clients(plan: Plan, bootstrap: String, recorder: Recorder, stop:
             workload::produce(number, bootstrap, plan, recorder, stop).await;
         }));
     }
+    if let Some(every_ms) = plan.create_topic_every_ms {
+        let (_, bootstrap, recorder, stop) = shared();
+        tasks.push(weir::runtime::spawn(async move {
+            metadata_workload::create_topics(bootstrap, every_ms, recorder, stop).await;
+        }));
+    }
     for number in 0..plan.consumers {
         let (plan, bootstrap, recorder, stop) = shared();
         tasks.push(weir::runtime::spawn(async move {
@@ -192,6 +249,39 @@ async fn safety_clients(plan: Plan, bootstrap: String, recorder: Recorder, stop:
     }
     for task in tasks {
         let _ = task.await;
+    }
+}
+
+/// Once every node serves the same metadata image (any broker may answer, and Kafka's
+/// metadata is only eventually consistent), lists the topics for `lost-topic`.
+async fn list_topics_converged(
+    cluster: &Cluster,
+    bootstrap: &str,
+    recorder: &Recorder,
+    healed: tokio::time::Instant,
+    deadline: Duration,
+) -> Result<(), String> {
+    let converged = || {
+        let offsets: Vec<Option<i64>> = (cluster.nodes.iter())
+            .map(|node| node.quorum().map(|quorum| quorum.published_image().offset))
+            .collect();
+        offsets
+            .iter()
+            .all(|offset| offset.is_some() && *offset == offsets[0])
+    };
+    while !converged() {
+        if healed.elapsed() >= deadline {
+            return Err("the nodes' metadata images did not converge after healing".into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (bootstrap, recorder) = (bootstrap.to_string(), recorder.clone());
+    let listed = cluster
+        .client
+        .spawn(async move { metadata_workload::list_topics(&bootstrap, &recorder).await });
+    match listed.await {
+        Ok(result) => result,
+        Err(_) => Err("the topic lister panicked".into()),
     }
 }
 

@@ -63,7 +63,7 @@ impl Recorder {
     }
 }
 
-fn options(bootstrap: &str) -> ClusterOptions {
+pub(crate) fn options(bootstrap: &str) -> ClusterOptions {
     let mut options = ClusterOptions::new(bootstrap);
     options.connection.request_timeout = Duration::from_secs(3);
     options.connection.connect_timeout = Duration::from_secs(2);

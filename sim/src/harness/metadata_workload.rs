@@ -1,0 +1,80 @@
+//! The metadata workload: an admin client creating one more topic every so often while the
+//! nemesis works (each creation forwarded to whichever controller is active, so failovers catch
+//! some mid-flight), and the liveness phase's list of topics that `lost-topic` holds the
+//! acknowledged creations to.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use weir::client::admin::{Admin, NewTopic};
+
+use super::workload::{options, Recorder};
+use crate::history::{Op, Outcome, Process};
+
+/// The metadata workload: one more single-partition topic every `every_ms` until `stop`, each
+/// creation through whichever broker answers (so it is forwarded to the active controller, and
+/// often caught by a controller failover).
+pub async fn create_topics(
+    bootstrap: String,
+    every_ms: u64,
+    recorder: Recorder,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) {
+    let mut number = 0;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        tokio::time::sleep(Duration::from_millis(every_ms)).await;
+        let name = format!("more-{number}");
+        number += 1;
+        let op = || Op::CreateTopic { name: name.clone() };
+        recorder.record(Process::Admin, Outcome::Invoke, op());
+        let topic = NewTopic {
+            name: name.clone(),
+            partitions: 1,
+            replication_factor: 1,
+            configs: BTreeMap::new(),
+        };
+        let outcome = match Admin::connect(options(&bootstrap)).await {
+            Ok(admin) => match admin.create_topics(&[topic], false).await {
+                Ok(results) => match &results[..] {
+                    [(_, Ok(()))] => Outcome::Ok,
+                    // An earlier attempt inside the client landed: the topic is there.
+                    [(_, Err(error))] if error.kafka_code() == Some(36) => Outcome::Ok,
+                    // Even a refusal may come after a commit (a forwarded request timing out
+                    // while the controller fails over): only acknowledgements are facts.
+                    _ => Outcome::Info,
+                },
+                Err(_) => Outcome::Info,
+            },
+            Err(_) => Outcome::Fail,
+        };
+        let word = if outcome == Outcome::Ok {
+            "ok"
+        } else {
+            "unknown"
+        };
+        (recorder.trace()).event("admin", format_args!("create topic {name} {word}"));
+        recorder.record(Process::Admin, outcome, op());
+    }
+}
+
+/// The liveness phase's topic list, for `lost-topic`: retried until some broker answers.
+pub async fn list_topics(bootstrap: &str, recorder: &Recorder) -> Result<(), String> {
+    recorder.record(
+        Process::FinalReader,
+        Outcome::Invoke,
+        Op::ListTopics { names: Vec::new() },
+    );
+    for _ in 0..50 {
+        if let Ok(admin) = Admin::connect(options(bootstrap)).await {
+            if let Ok(names) = admin.list_topics(false).await {
+                let shown = names.len();
+                (recorder.trace()).event("final-reader", format_args!("listed {shown} topics"));
+                recorder.record(Process::FinalReader, Outcome::Ok, Op::ListTopics { names });
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Err("no broker listed the topics".into())
+}

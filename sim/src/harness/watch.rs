@@ -1,0 +1,101 @@
+//! The run-time watchers: every few milliseconds of simulated time, each node's Raft state and
+//! metadata image go to the `quorum-invariants` and `metadata-invariants` checkers.
+//!
+//! A node whose process is down still counts in the quorum with what its disk holds (read when
+//! it crashed), as in Kafka's RaftEventSimulationTest: a majority is a majority of voters, not
+//! of the voters that happen to be up. Between a halt and the crash that ends the process, the
+//! last state seen of it stands in.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use weir::core::controller::MetadataImage;
+use weir::core::raft::{RaftNode, RoleKind};
+
+use super::cluster::{lock, Cluster, SimNode};
+use super::elections::ElectionLog;
+use crate::checker::metadata::MetadataWatch;
+use crate::checker::quorum::QuorumWatch;
+use crate::checker::Anomaly;
+
+/// How often the watchers sample the nodes.
+pub const SAMPLE_EVERY: Duration = Duration::from_millis(10);
+
+pub struct Watch {
+    quorum: QuorumWatch,
+    metadata: MetadataWatch,
+    /// Each node's Raft state as last seen: live, or read from its disk after a crash.
+    last: BTreeMap<i32, RaftNode>,
+    pub elections: ElectionLog,
+}
+
+impl Watch {
+    pub fn new(nodes: u32) -> Self {
+        Self {
+            quorum: QuorumWatch::new((1..=nodes as i32).collect()),
+            metadata: MetadataWatch::default(),
+            last: BTreeMap::new(),
+            elections: ElectionLog::default(),
+        }
+    }
+
+    /// `node` crashed (its disk already has): it counts with its durable state until it runs
+    /// again, and its unpersisted high watermark and replayed image start over.
+    pub fn crashed(&mut self, node: &SimNode) {
+        let id = node.number as i32;
+        let at_ms = crate::trace::sim_time_ms();
+        self.elections.note(at_ms, &format!("node {id} crashed"));
+        self.quorum.restarted(id);
+        self.metadata.restarted(&node.label);
+        // Unreadable: the state last seen stands in (it can hide a violation, never invent
+        // one).
+        if let Some(durable) = node.durable_raft_node() {
+            self.last.insert(id, durable);
+        }
+    }
+
+    /// One look at every node.
+    pub fn sample(&mut self, nodes: &[SimNode], at_ms: u64) {
+        let mut newest: Option<Arc<MetadataImage>> = None;
+        for node in nodes {
+            let Some(quorum) = node.quorum() else {
+                continue;
+            };
+            let id = node.number as i32;
+            let raft = quorum.raft_node();
+            if raft.role() == RoleKind::Leader {
+                self.elections.quorum_leader(at_ms, id, raft.leader_epoch());
+            }
+            self.last.insert(id, raft);
+            let image = quorum.published_image();
+            self.metadata.observe(at_ms, &node.label, &image);
+            if newest
+                .as_ref()
+                .is_none_or(|newest| newest.offset < image.offset)
+            {
+                newest = Some(image);
+            }
+        }
+        if let Some(image) = newest {
+            self.elections.image(at_ms, &image);
+        }
+        let views: Vec<_> = self.last.values().map(RaftNode::view).collect();
+        self.quorum.observe(at_ms, &views);
+    }
+
+    pub fn anomalies(&self) -> Vec<Anomaly> {
+        let mut anomalies = self.quorum.anomalies();
+        anomalies.extend(self.metadata.anomalies());
+        anomalies
+    }
+}
+
+/// Samples `cluster` until `done` is set.
+pub async fn watch(cluster: Arc<Cluster>, done: Arc<std::sync::atomic::AtomicBool>) {
+    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+        tokio::time::sleep(SAMPLE_EVERY).await;
+        let at_ms = crate::trace::sim_time_ms();
+        lock(&cluster.watch).sample(&cluster.nodes, at_ms);
+    }
+}
