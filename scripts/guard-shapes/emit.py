@@ -3,7 +3,8 @@ import parse
 
 APIS = ['produce', 'fetch', 'list_offsets', 'metadata', 'api_versions', 'create_topics',
         'delete_topics', 'describe_configs', 'create_partitions', 'incremental_alter_configs',
-        'describe_cluster', 'broker_registration', 'broker_heartbeat', 'describe_quorum']
+        'describe_cluster', 'broker_registration', 'broker_heartbeat', 'describe_quorum',
+        'elect_leaders', 'alter_partition_reassignments', 'list_partition_reassignments']
 
 SCALARS = {
     'types::Int8': 'INT8', 'types::Boolean': 'BOOL', 'types::Int16': 'INT16',
@@ -98,7 +99,9 @@ TITLES = {
     'incremental_alter_configs': ('IncrementalAlterConfigs', 44),
     'describe_cluster': ('DescribeCluster', 60),
     'broker_registration': ('BrokerRegistration', 62), 'broker_heartbeat': ('BrokerHeartbeat', 63),
-    'describe_quorum': ('DescribeQuorum', 55),
+    'describe_quorum': ('DescribeQuorum', 55), 'elect_leaders': ('ElectLeaders', 43),
+    'alter_partition_reassignments': ('AlterPartitionReassignments', 45),
+    'list_partition_reassignments': ('ListPartitionReassignments', 46),
 }
 
 def shape_expr(key, struct, names):

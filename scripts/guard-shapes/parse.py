@@ -160,6 +160,10 @@ def parse_file(path):
             if s.startswith('if version < '):
                 m = re.match(r'if version < (\d+) \|\| version > (\d+)', s)
                 vmin, vmax = int(m.group(1)), int(m.group(2))
+            elif s.startswith('if version != '):
+                # A message with a single version.
+                m = re.match(r'if version != (\d+)', s)
+                vmin = vmax = int(m.group(1))
             elif s.startswith('if version >= ') and 'num_tagged_fields' in s:
                 flex, tags = parse_tag_block(s)
             elif s.startswith('for _ in 0..num_tagged_fields'):

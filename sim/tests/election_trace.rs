@@ -2,18 +2,19 @@
 //! voter) on madsim with a fixed seed and one scheduled fault, and what the quorum and the
 //! metadata image made of it: who leads the quorum in which epoch, brokers fenced and
 //! unfenced, partitions going offline and coming back with a bumped leader epoch. A change in
-//! election, fencing or placement behaviour shows up here as a diff to review.
+//! election, fencing or placement behaviour shows up here as a diff to review. Each run is a
+//! fresh `weir-sim` process, as a replay is (a second run in one process can order same-instant
+//! events differently; see `fresh.rs` in the binary).
 #![cfg(madsim)]
 
-use weir_sim::harness::run::run;
-use weir_sim::scenario::{Plan, Scenario};
+use std::process::Command;
 
-const SEED: u64 = 7;
+const SEED: &str = "7";
 
-fn trace(fault: &str) -> String {
+fn trace(name: &str, fault: &str) -> String {
     let text = format!(
         r#"
-name = "election-trace"
+name = "election-trace-{name}"
 [cluster]
 nodes = 3
 [broker]
@@ -36,10 +37,25 @@ liveness_ms = 20000
 {fault}
 "#
     );
-    let scenario = Scenario::parse(&text).unwrap();
-    let report = run(&Plan::draw(&scenario, SEED), &[]);
-    assert!(report.verdict.passed(), "{:?}", report.verdict);
-    report.elections.join("\n")
+    let dir = std::env::temp_dir().join(format!("weir-election-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_weir-sim"))
+        .arg("run")
+        .arg(&path)
+        .args(["--seed", SEED, "--elections"])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "the run failed:\n{stdout}");
+    // The election lines come first, each starting with the simulated time; the report follows.
+    let lines: Vec<&str> = stdout
+        .lines()
+        .take_while(|line| line.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    lines.join("\n")
 }
 
 #[test]
@@ -49,6 +65,7 @@ liveness_ms = 20000
 )]
 fn initial_election_and_controller_failover() {
     insta::assert_snapshot!(trace(
+        "failover",
         r#"at_ms = 4000
 fault = "kill-controller"
 duration_ms = 3000"#
@@ -62,6 +79,7 @@ duration_ms = 3000"#
 )]
 fn broker_fencing_and_leadership_return() {
     insta::assert_snapshot!(trace(
+        "fencing",
         r#"at_ms = 4000
 fault = "kill"
 node = 2
@@ -76,6 +94,7 @@ duration_ms = 5000"#
 )]
 fn an_isolated_broker_is_fenced_and_returns() {
     insta::assert_snapshot!(trace(
+        "isolated",
         r#"at_ms = 4000
 fault = "isolate"
 node = 3

@@ -21,6 +21,8 @@ mod configs;
 mod consume;
 #[path = "weir/dump_log.rs"]
 mod dump_log;
+#[path = "weir/elect_leaders.rs"]
+mod elect_leaders;
 #[path = "weir/perf.rs"]
 mod perf;
 #[path = "weir/perf_consume.rs"]
@@ -29,6 +31,8 @@ mod perf_consume;
 mod perf_produce;
 #[path = "weir/produce.rs"]
 mod produce;
+#[path = "weir/reassign.rs"]
+mod reassign;
 #[path = "weir/topics.rs"]
 mod topics;
 
@@ -54,6 +58,10 @@ pub enum Command {
     Configs(configs::ConfigsArgs),
     /// Describe the metadata quorum (as kafka-metadata-quorum).
     Cluster(cluster::ClusterArgs),
+    /// Run preferred or unclean leader elections (as kafka-leader-election).
+    ElectLeaders(elect_leaders::ElectLeadersArgs),
+    /// Move partitions to new replica sets (as kafka-reassign-partitions).
+    Reassign(reassign::ReassignArgs),
     /// Print the batches and records of log segment files (as kafka-dump-log).
     DumpLog(dump_log::DumpLogArgs),
     /// Measure producer or consumer throughput and latency.
@@ -99,6 +107,8 @@ async fn run_async(command: Command) -> anyhow::Result<()> {
         Command::Consume(args) => consume::run(args).await,
         Command::Configs(args) => configs::run(args).await,
         Command::Cluster(args) => cluster::run(args).await,
+        Command::ElectLeaders(args) => elect_leaders::run(args).await,
+        Command::Reassign(args) => reassign::run(args).await,
         Command::Perf(args) => perf::run(args).await,
         Command::Broker(_) | Command::DumpLog(_) => unreachable!("handled without a runtime"),
     }

@@ -10,12 +10,14 @@ use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
 use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
 use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
+use kafka_protocol::messages::elect_leaders_request::TopicPartitions as ElectTopicPartitions;
 use kafka_protocol::messages::incremental_alter_configs_request::{
     AlterConfigsResource, AlterableConfig,
 };
 use kafka_protocol::messages::{
     ApiKey, CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest,
-    DescribeClusterRequest, DescribeConfigsRequest, IncrementalAlterConfigsRequest, TopicName,
+    DescribeClusterRequest, DescribeConfigsRequest, ElectLeadersRequest,
+    IncrementalAlterConfigsRequest, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -27,7 +29,7 @@ use super::offsets::{self, ListedOffset, OffsetSpec};
 use crate::types::TopicPartition;
 
 /// How long the broker may take over a topic operation.
-const ADMIN_TIMEOUT_MS: i32 = 30_000;
+pub(super) const ADMIN_TIMEOUT_MS: i32 = 30_000;
 
 /// A topic to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +40,15 @@ pub struct NewTopic {
     /// -1: the broker's `default.replication.factor`.
     pub replication_factor: i16,
     pub configs: BTreeMap<String, String>,
+}
+
+/// Which leader election ElectLeaders runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Election {
+    /// Move leadership to the first listed replica, if it is alive and in the ISR.
+    Preferred,
+    /// Give a partition with no live leader one from outside the ISR (may lose data).
+    Unclean,
 }
 
 /// What a config resource is.
@@ -95,12 +106,14 @@ pub struct ClusterDescription {
     pub cluster_id: Option<String>,
     pub controller_id: i32,
     pub brokers: Vec<BrokerInfo>,
+    /// Registered brokers the controller has fenced (DescribeCluster v2+; empty before).
+    pub fenced: Vec<BrokerInfo>,
 }
 
 /// The admin client.
 #[derive(Debug, Clone)]
 pub struct Admin {
-    cluster: Arc<Cluster>,
+    pub(super) cluster: Arc<Cluster>,
 }
 
 impl Admin {
@@ -217,6 +230,56 @@ impl Admin {
             Some(error) => Err(error),
             None => Ok(()),
         }
+    }
+
+    /// Runs `kind` elections on `partitions` (`None`: every partition; the answer then names
+    /// only those where an election ran or failed). Each partition gets its own result.
+    pub async fn elect_leaders(
+        &self,
+        kind: Election,
+        partitions: Option<&[TopicPartition]>,
+    ) -> Result<Vec<(TopicPartition, Result<()>)>> {
+        let mut by_topic: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
+        for tp in partitions.unwrap_or_default() {
+            by_topic.entry(&tp.topic).or_default().push(tp.partition);
+        }
+        let topics = partitions.map(|_| {
+            (by_topic.iter())
+                .map(|(topic, partitions)| {
+                    let mut entry = ElectTopicPartitions::default();
+                    entry.topic = topic_name(topic);
+                    entry.partitions = partitions.clone();
+                    entry
+                })
+                .collect()
+        });
+        let mut request = ElectLeadersRequest::default();
+        request.election_type = match kind {
+            Election::Preferred => 0,
+            Election::Unclean => 1,
+        };
+        request.topic_partitions = topics;
+        request.timeout_ms = ADMIN_TIMEOUT_MS;
+        let connection = self.cluster.controller_connection().await?;
+        let response = self.call(&connection, &request).await?;
+        if let Some(error) = ClientError::from_code(response.error_code, || "elect leaders".into())
+        {
+            return Err(error);
+        }
+        let mut results = Vec::new();
+        for topic in &response.replica_election_results {
+            for partition in &topic.partition_result {
+                let tp = TopicPartition::new(topic.topic.0.as_str(), partition.partition_id);
+                let result = match ClientError::from_code(partition.error_code, || {
+                    with_message(format!("elect a leader for {tp}"), &partition.error_message)
+                }) {
+                    Some(error) => Err(error),
+                    None => Ok(()),
+                };
+                results.push((tp, result));
+            }
+        }
+        Ok(results)
     }
 
     /// Describes every config of a topic or broker, sorted by name.
@@ -339,31 +402,38 @@ impl Admin {
                 cluster_id: metadata.cluster_id.clone(),
                 controller_id: metadata.controller_id,
                 brokers: metadata.brokers.values().cloned().collect(),
+                fenced: Vec::new(),
             });
         }
-        let response = self
-            .call(&connection, &DescribeClusterRequest::default())
-            .await?;
+        let mut request = DescribeClusterRequest::default();
+        request.include_fenced_brokers = connection.version(ApiKey::DescribeCluster)? >= 2;
+        let response = self.call(&connection, &request).await?;
         if let Some(error) = ClientError::from_code(response.error_code, || {
             with_message("describe cluster".into(), &response.error_message)
         }) {
             return Err(error);
         }
-        let mut brokers: Vec<BrokerInfo> = response
-            .brokers
-            .iter()
-            .map(|b| BrokerInfo {
+        let (mut brokers, mut fenced) = (Vec::new(), Vec::new());
+        for b in &response.brokers {
+            let info = BrokerInfo {
                 node_id: b.broker_id.0,
                 host: b.host.to_string(),
                 port: b.port,
                 rack: b.rack.as_ref().map(|r| r.to_string()),
-            })
-            .collect();
+            };
+            if b.is_fenced {
+                fenced.push(info);
+            } else {
+                brokers.push(info);
+            }
+        }
         brokers.sort_by_key(|b| b.node_id);
+        fenced.sort_by_key(|b| b.node_id);
         Ok(ClusterDescription {
             cluster_id: Some(response.cluster_id.to_string()),
             controller_id: response.controller_id.0,
             brokers,
+            fenced,
         })
     }
 
@@ -374,7 +444,7 @@ impl Admin {
         }
     }
 
-    async fn call<R: kafka_protocol::protocol::Request + 'static>(
+    pub(super) async fn call<R: kafka_protocol::protocol::Request + 'static>(
         &self,
         connection: &Arc<Connection>,
         request: &R,
@@ -387,7 +457,7 @@ impl Admin {
     }
 }
 
-fn topic_name(name: &str) -> TopicName {
+pub(super) fn topic_name(name: &str) -> TopicName {
     TopicName(StrBytes::from_string(name.to_string()))
 }
 
@@ -426,7 +496,7 @@ fn alterable_config(op: &AlterConfigOp) -> AlterableConfig {
     config
 }
 
-fn with_message(context: String, message: &Option<StrBytes>) -> String {
+pub(super) fn with_message(context: String, message: &Option<StrBytes>) -> String {
     match message {
         Some(message) if !message.is_empty() => format!("{context} ({message})"),
         _ => context,

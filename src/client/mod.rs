@@ -27,6 +27,7 @@ pub mod offsets;
 pub mod partitioner;
 mod produce_request;
 pub mod producer;
+pub mod reassign;
 pub mod records;
 
 pub use crate::types::TopicPartition;
@@ -36,7 +37,8 @@ mod e2e_tests;
 #[cfg(test)]
 mod mock_broker;
 pub use admin::{
-    Admin, AlterConfigOp, ClusterDescription, ConfigEntry, ConfigResource, NewTopic, ResourceType,
+    Admin, AlterConfigOp, ClusterDescription, ConfigEntry, ConfigResource, Election, NewTopic,
+    ResourceType,
 };
 pub use cluster::{Cluster, ClusterOptions};
 pub use connection::{Connection, ConnectionOptions};
@@ -48,4 +50,5 @@ pub use offsets::{ListedOffset, OffsetSpec};
 pub use producer::{
     parse_compression, Acks, DeliveryFuture, Producer, ProducerConfig, RecordMetadata,
 };
+pub use reassign::OngoingReassignment;
 pub use records::{ConsumerRecord, Header, ProducerRecord, TimestampType};

@@ -1,8 +1,9 @@
 //! What the CONTROLLER listener serves (Kafka's `ControllerApis`): the quorum's own RPCs, the
 //! brokers' BrokerRegistration and BrokerHeartbeat, and the admin requests brokers forward to
-//! the active controller (CreateTopics, DeleteTopics, CreatePartitions,
-//! IncrementalAlterConfigs), which run through the ordinary handlers on this node without being
-//! forwarded again. Nothing else is served there; clients never dial it.
+//! the active controller (CreateTopics, DeleteTopics, CreatePartitions, ElectLeaders,
+//! IncrementalAlterConfigs, AlterPartitionReassignments, ListPartitionReassignments), which
+//! run through the ordinary handlers on this node without being forwarded again. Nothing else
+//! is served there; clients never dial it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,6 +73,9 @@ pub async fn dispatch_controller(
         ApiKey::CreateTopics
         | ApiKey::DeleteTopics
         | ApiKey::CreatePartitions
+        | ApiKey::ElectLeaders
+        | ApiKey::AlterPartitionReassignments
+        | ApiKey::ListPartitionReassignments
         | ApiKey::IncrementalAlterConfigs => dispatch(ctx, api_key, body).await,
         ApiKey::BrokerRegistration if ids.api_version == BROKER_REGISTRATION_VERSION => {
             if let Err(error) = guard::check_request(api_key, ids.api_version, &body) {

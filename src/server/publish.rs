@@ -57,7 +57,8 @@ impl Broker {
         if epoch >= 0 && previous.offset > epoch {
             self.delete_dropped_logs(&mut state, &previous);
         }
-        self.create_hosted_logs(&mut state);
+        let caught_up = epoch >= 0 && image.offset >= epoch;
+        self.create_hosted_logs(&mut state, caught_up);
         if previous.configs != image.configs {
             self.refresh_log_configs(&state);
         }
@@ -79,15 +80,23 @@ impl Broker {
             .filter(|tp| !hosted(&state.image, tp, self.config.node_id))
             .collect();
         for tp in strays {
-            match state.logs.quarantine_log(&tp, unix_time_ms()) {
-                Ok(path) => tracing::warn!(
-                    partition = %tp,
-                    moved_to = %path.display(),
-                    "the metadata does not place this partition here; its log was set aside"
-                ),
-                Err(error) => {
-                    self.health.record("setting aside a stray log", &error);
-                }
+            let why = "the metadata does not place this partition here; its log was set aside";
+            self.set_aside(&mut state, &tp, why);
+        }
+        // Logs of an earlier topic under a hosted name are set aside and replaced now too.
+        self.create_hosted_logs(&mut state, true);
+    }
+
+    /// Moves a log out of the way (see `LogManager::quarantine_log`); whether it moved.
+    fn set_aside(&self, state: &mut BrokerState, tp: &TopicPartition, why: &str) -> bool {
+        match state.logs.quarantine_log(tp, unix_time_ms()) {
+            Ok(path) => {
+                tracing::warn!(partition = %tp, moved_to = %path.display(), "{why}");
+                true
+            }
+            Err(error) => {
+                self.health.record("setting aside a stray log", &error);
+                false
             }
         }
     }
@@ -156,7 +165,13 @@ impl Broker {
         Ok((log, leader_epoch))
     }
 
-    fn create_hosted_logs(&self, state: &mut BrokerState) {
+    /// Creates a log for every partition the image places here that has none. Once the image
+    /// covers this broker's registration (`caught_up`), an existing log is also checked against
+    /// the topic's id (KIP-516): one without an id adopts it, and one created for an earlier
+    /// topic of the same name (deleted and created again while this broker was away) is set
+    /// aside and replaced by an empty log. Before that, the image may be a replay still behind
+    /// the disk, whose ids prove nothing.
+    fn create_hosted_logs(&self, state: &mut BrokerState, caught_up: bool) {
         let node_id = self.config.node_id;
         let image = state.image.clone();
         for topic in image.topics.values() {
@@ -167,7 +182,26 @@ impl Broker {
                 }
                 let tp = TopicPartition::new(&topic.name, partition);
                 if state.logs.get(&tp).is_some() {
-                    continue;
+                    if !caught_up {
+                        continue;
+                    }
+                    match state.logs.topic_id(&tp) {
+                        Some(id) if id == topic.topic_id => continue,
+                        None => {
+                            if let Err(error) = state.logs.adopt_topic_id(&tp, topic.topic_id) {
+                                self.health.record("recording a log's topic id", &error);
+                            }
+                            continue;
+                        }
+                        Some(_) => {
+                            let why = "the log belongs to an earlier topic of this name; \
+                                       it was set aside and the partition starts empty";
+                            // A log that did not move must not get a new one over its files.
+                            if !self.set_aside(state, &tp, why) {
+                                continue;
+                            }
+                        }
+                    }
                 }
                 let config = config.get_or_insert_with(|| {
                     let overrides = state
@@ -177,7 +211,8 @@ impl Broker {
                         .unwrap_or_default();
                     self.log_config(state, &overrides)
                 });
-                if let Err(error) = state.logs.create_log(&tp, config.clone(), unix_time_ms()) {
+                let (now, id) = (unix_time_ms(), Some(topic.topic_id));
+                if let Err(error) = state.logs.create_log(&tp, config.clone(), now, id) {
                     self.health.record("creating a log", &error);
                 }
             }
@@ -319,5 +354,54 @@ mod tests {
         broker.apply_image(image(8, &[]));
         assert!(broker.state().logs.partitions().is_empty());
         assert!(!disk.exists(Path::new("/data/t-0")).unwrap());
+    }
+
+    #[test]
+    fn a_log_of_an_earlier_topic_with_the_same_name_is_set_aside_once_caught_up() {
+        use crate::storage::partition_metadata;
+        use crate::storage::{LogConfig, LogManager};
+        let disk = Arc::new(MemDisk::new());
+        let (old, unknown) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        {
+            // Left by an earlier topic "t" (id 5), and a log from before ids were written.
+            let dirs = vec!["/data".into()];
+            let default = LogConfig::default();
+            let mut logs =
+                LogManager::open(disk.clone(), dirs, &Default::default(), &default, 0).unwrap();
+            logs.create_log(&old, LogConfig::default(), 0, Some(5))
+                .unwrap();
+            logs.create_log(&unknown, LogConfig::default(), 0, None)
+                .unwrap();
+            logs.shutdown().unwrap();
+        }
+        let config = BrokerConfig::load(None, &["log.dirs=/data".to_string()]).unwrap();
+        let broker = Broker::open(config, disk.clone(), 1).unwrap();
+        let topic = MetadataRecord::Topic {
+            name: "t".into(),
+            topic_id: 9,
+        };
+        let records = [
+            topic,
+            partition(0, vec![1], 1, 0),
+            partition(1, vec![1], 1, 0),
+        ];
+        let id_of = |dir: &str| partition_metadata::read(&*disk, Path::new(dir)).unwrap();
+        // A replay still behind this broker's registration proves nothing: nothing moves.
+        broker.apply_image(image(5, &records));
+        assert_eq!(id_of("/data/t-0"), Some(5));
+        assert_eq!(id_of("/data/t-1"), None);
+        // Caught up (registered at offset 6): the old topic's log is set aside, a new one made,
+        // and the log without an id adopts the topic's.
+        broker.set_broker_epoch(6);
+        broker.apply_image(image(7, &records));
+        assert_eq!(id_of("/data/t-0"), Some(9));
+        assert_eq!(id_of("/data/t-1"), Some(9));
+        let strays: Vec<String> = (disk.read_dir(Path::new("/data")).unwrap().into_iter())
+            .map(|entry| entry.name)
+            .filter(|name| name.starts_with("t-0.") && name.ends_with("-stray"))
+            .collect();
+        assert_eq!(strays.len(), 1, "{strays:?}");
+        assert_eq!(id_of(&format!("/data/{}", strays[0])), Some(5));
+        assert_eq!(broker.state().logs.partitions(), vec![old, unknown]);
     }
 }

@@ -11,7 +11,7 @@ use super::quorum::SubmitError;
 use super::topic_name::{self, validate_topic_name};
 use super::topics::TopicMeta;
 use crate::core::controller::{
-    ConfigResource, Controller, ControllerError, CreateTopicRequest, Outcome,
+    ConfigResource, Controller, ControllerError, CreateTopicRequest, ElectionKind, Outcome,
 };
 use crate::core::raft::Offset;
 
@@ -115,6 +115,32 @@ impl Broker {
         let owned = name.to_string();
         self.submit(move |controller, at| {
             controller.create_partitions(&owned, total, assignments, validate_only, at)
+        })
+        .await
+    }
+
+    /// Runs one leader election (ElectLeaders) on `topic`/`partition`.
+    pub async fn elect_leader(
+        &self,
+        kind: ElectionKind,
+        topic: &str,
+        partition: i32,
+    ) -> Result<(), TopicError> {
+        let owned = topic.to_string();
+        self.submit(move |controller, at| controller.elect_leader(kind, &owned, partition, at))
+            .await
+    }
+
+    /// Starts (`Some(target)`) or cancels (`None`) the reassignment of one partition.
+    pub async fn alter_reassignment(
+        &self,
+        topic: &str,
+        partition: i32,
+        target: Option<Vec<i32>>,
+    ) -> Result<(), TopicError> {
+        let owned = topic.to_string();
+        self.submit(move |controller, at| {
+            controller.alter_reassignment(&owned, partition, target, at)
         })
         .await
     }

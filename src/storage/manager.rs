@@ -21,6 +21,7 @@ use super::checkpoint::{
 use super::config::LogConfig;
 use super::disk::{create_dir_durable, Disk, OpenMode};
 use super::log::Log;
+use super::partition_metadata;
 use super::read_buffers::ReadBuffers;
 use crate::types::TopicPartition;
 
@@ -66,6 +67,9 @@ impl DirCheckpoints {
 struct Entry {
     dir_index: usize,
     log: Arc<Mutex<Log>>,
+    /// The topic id its `partition.metadata` names; `None` for a log created before ids were
+    /// written (or whose file could not be read), until the broker adopts one.
+    topic_id: Option<u128>,
 }
 
 /// All partition logs of one broker.
@@ -145,11 +149,22 @@ impl LogManager {
                 let msg = format!("partition {tp} found in more than one log dir");
                 return Err(io::Error::new(io::ErrorKind::InvalidData, msg));
             }
+            let topic_id = partition_metadata::read(&*disk, &path).unwrap_or_else(|error| {
+                // Treated as a log from before ids: the broker adopts the id the metadata
+                // gives it rather than setting a whole log aside over one small file.
+                tracing::warn!(%error, "ignoring unreadable partition metadata");
+                None
+            });
             let config = configs.get(&tp.topic).unwrap_or(default_config).clone();
             let mut log = checkpoints.open_log(disk.clone(), &tp, path, config, now_ms)?;
             log.share_read_buffers(self.read_buffers.clone());
             let log = Arc::new(Mutex::new(log));
-            self.logs.insert(tp, Entry { dir_index, log });
+            let entry = Entry {
+                dir_index,
+                log,
+                topic_id,
+            };
+            self.logs.insert(tp, entry);
         }
         if checkpoints.clean {
             disk.remove_file(&marker)?;
@@ -159,12 +174,13 @@ impl LogManager {
     }
 
     /// Creates a partition's log in the log dir holding the fewest partitions (or returns the
-    /// existing one).
+    /// existing one), recording `topic_id` in its `partition.metadata` when given.
     pub fn create_log(
         &mut self,
         tp: &TopicPartition,
         config: LogConfig,
         now_ms: i64,
+        topic_id: Option<u128>,
     ) -> io::Result<Arc<Mutex<Log>>> {
         if let Some(entry) = self.logs.get(tp) {
             return Ok(entry.log.clone());
@@ -177,7 +193,10 @@ impl LogManager {
             .min_by_key(|i| counts[*i])
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no log dirs"))?;
         let path = self.log_dirs[dir_index].join(tp.dir_name());
-        let mut log = Log::create(self.disk.clone(), path, config, now_ms)?;
+        let mut log = Log::create(self.disk.clone(), path.clone(), config, now_ms)?;
+        if let Some(id) = topic_id {
+            partition_metadata::write(&*self.disk, &path, id)?;
+        }
         log.share_read_buffers(self.read_buffers.clone());
         let log = Arc::new(Mutex::new(log));
         self.logs.insert(
@@ -185,9 +204,29 @@ impl LogManager {
             Entry {
                 dir_index,
                 log: log.clone(),
+                topic_id,
             },
         );
         Ok(log)
+    }
+
+    /// The topic id a partition's log was created for (`None`: not known).
+    pub fn topic_id(&self, tp: &TopicPartition) -> Option<u128> {
+        self.logs.get(tp).and_then(|entry| entry.topic_id)
+    }
+
+    /// Records `topic_id` for a log that has none yet (created before ids were written).
+    pub fn adopt_topic_id(&mut self, tp: &TopicPartition, topic_id: u128) -> io::Result<()> {
+        let Some(entry) = self.logs.get_mut(tp) else {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no log for {tp}"),
+            ));
+        };
+        let dir = lock(&entry.log)?.dir().to_path_buf();
+        partition_metadata::write(&*self.disk, &dir, topic_id)?;
+        entry.topic_id = Some(topic_id);
+        Ok(())
     }
 
     pub fn get(&self, tp: &TopicPartition) -> Option<Arc<Mutex<Log>>> {

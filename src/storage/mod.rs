@@ -2,7 +2,8 @@
 //!
 //! `<log.dirs>/<topic>-<partition>/` holds segments named by their 20-digit base offset
 //! (`.log` record batches stored exactly as produced, `.index` offset → position,
-//! `.timeindex` timestamp → offset) and `leader-epoch-checkpoint`; each log dir holds
+//! `.timeindex` timestamp → offset), `leader-epoch-checkpoint` and `partition.metadata` (the
+//! topic id, [`partition_metadata`]); each log dir holds
 //! `recovery-point-offset-checkpoint`, `log-start-offset-checkpoint` and, after a clean
 //! shutdown, `.kafka_cleanshutdown`. On start-up, data past the recovery point is verified batch
 //! by batch and a torn or corrupt tail is cut away; missing indexes are rebuilt.
@@ -27,6 +28,7 @@ mod log;
 mod manager;
 pub mod mem_disk;
 mod offset_index;
+pub mod partition_metadata;
 pub mod raft_store;
 mod read;
 mod read_buffers;

@@ -735,7 +735,9 @@ fn manager_places_partitions_and_checkpoints_round_trip() {
     let mut manager = manager(&disk, &["/a", "/b"]);
     let tps: Vec<_> = (0..3).map(|p| TopicPartition::new("t", p)).collect();
     for tp in &tps {
-        let log = manager.create_log(tp, LogConfig::default(), 0).unwrap();
+        let log = manager
+            .create_log(tp, LogConfig::default(), 0, None)
+            .unwrap();
         log.lock()
             .unwrap()
             .append_as_leader(&batch(2), 0, 0)
@@ -772,7 +774,9 @@ fn clean_shutdown_skips_the_rescan_and_unclean_does_not() {
     let disk = MemDisk::new();
     let tp = TopicPartition::new("t", 0);
     let mut first = manager(&disk, &["/a"]);
-    let log = first.create_log(&tp, LogConfig::default(), 0).unwrap();
+    let log = first
+        .create_log(&tp, LogConfig::default(), 0, None)
+        .unwrap();
     for _ in 0..3 {
         log.lock()
             .unwrap()
@@ -812,7 +816,9 @@ fn a_corrupt_dir_checkpoint_falls_back_to_a_full_scan() {
     let disk = MemDisk::new();
     let tp = TopicPartition::new("t", 0);
     let mut first = manager(&disk, &["/a"]);
-    let log = first.create_log(&tp, LogConfig::default(), 0).unwrap();
+    let log = first
+        .create_log(&tp, LogConfig::default(), 0, None)
+        .unwrap();
     log.lock()
         .unwrap()
         .append_as_leader(&batch(4), 0, 0)
@@ -840,7 +846,7 @@ fn file_disk_smoke_test() {
         let config = LogConfig::default();
         let mut manager =
             LogManager::open(disk.clone(), dirs.clone(), &configs, &config, 0).unwrap();
-        let log = manager.create_log(&tp, config.clone(), 0).unwrap();
+        let log = manager.create_log(&tp, config.clone(), 0, None).unwrap();
         log.lock()
             .unwrap()
             .append_as_leader(&batch(3), 0, 0)
@@ -1048,7 +1054,9 @@ fn delete_records_moves_the_log_start_offset_and_checkpoints_it() {
     let disk = MemDisk::new();
     let tp = TopicPartition::new("t", 0);
     let mut manager = manager(&disk, &["/a"]);
-    let log = manager.create_log(&tp, one_batch_segments(), 0).unwrap();
+    let log = manager
+        .create_log(&tp, one_batch_segments(), 0, None)
+        .unwrap();
     {
         let mut log = log.lock().unwrap();
         for epoch in [0, 0, 1, 1] {
@@ -1113,9 +1121,14 @@ fn manager_flush_due_follows_each_logs_flush_ms() {
         ..LogConfig::default()
     };
     let fast = manager
-        .create_log(&TopicPartition::new("fast", 0), timed, 0)
+        .create_log(&TopicPartition::new("fast", 0), timed, 0, None)
         .unwrap();
-    let slow = manager.create_log(&TopicPartition::new("slow", 0), LogConfig::default(), 0);
+    let slow = manager.create_log(
+        &TopicPartition::new("slow", 0),
+        LogConfig::default(),
+        0,
+        None,
+    );
     let slow = slow.unwrap();
     for log in [&fast, &slow] {
         log.lock()

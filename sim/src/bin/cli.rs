@@ -30,6 +30,10 @@ enum Command {
         /// Print the semantic event trace.
         #[arg(long)]
         trace: bool,
+        /// Print the election trace: quorum leaders, brokers fenced and unfenced, partition
+        /// leaders and leader epochs (what sim/tests/election_trace.rs pins).
+        #[arg(long)]
+        elections: bool,
         /// Run the seed twice more, each in a fresh process, and require identical traces.
         #[arg(long)]
         check_determinism: bool,
@@ -69,12 +73,14 @@ pub fn main() -> i32 {
             scenario,
             seed,
             trace,
+            elections,
             check_determinism,
             canary,
             result_line,
         } => canaries(&canary).and_then(|canaries| {
             let options = RunOptions {
                 print_trace: trace,
+                print_elections: elections,
                 check_determinism,
                 result_line,
             };
@@ -128,6 +134,7 @@ fn replay_command(scenario: &Path, seed: u64, canaries: &[Canary]) -> String {
 /// How `run` prints.
 struct RunOptions {
     print_trace: bool,
+    print_elections: bool,
     check_determinism: bool,
     result_line: bool,
 }
@@ -145,6 +152,11 @@ fn run_one(
     let wall_s = wall.elapsed().as_secs_f64();
     if options.print_trace {
         for line in report.trace.lines() {
+            println!("{line}");
+        }
+    }
+    if options.print_elections {
+        for line in &report.elections {
             println!("{line}");
         }
     }

@@ -68,8 +68,9 @@ pub fn run(plan: &Plan, canaries: &[Canary]) -> RunReport {
     })
     .join();
     canary::set(&[]);
-    let (history, logs, liveness, (watched, elections), faults_injected, disk_faults, simulated_ms) =
-        simulated.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    let simulated = simulated.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    let (history, logs, liveness, watched, faults_injected, disk_faults, simulated_ms) = simulated;
+    let (watched, elections) = watched;
     let mut anomalies = checker::check_history(&history);
     anomalies.extend(checker::log_invariants::check_logs(&logs));
     anomalies.extend(watched);

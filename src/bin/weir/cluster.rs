@@ -2,7 +2,9 @@
 //! `kafka-metadata-quorum describe --status --replication`), asked of a controller with
 //! `--bootstrap-controller`: the leader, its epoch and high watermark, and per voter its log end
 //! offset, its lag behind the high watermark and how long ago it last fetched. A controller that
-//! does not lead lists the voters' addresses; the tool asks them in turn.
+//! does not lead lists the voters' addresses; the tool asks them in turn. With
+//! `--bootstrap-server`, it also lists every registered broker and whether the controller has
+//! fenced it (DescribeCluster v2, KIP-1073).
 
 use std::time::Duration;
 
@@ -12,7 +14,10 @@ use kafka_protocol::messages::describe_quorum_request::{PartitionData, TopicData
 use kafka_protocol::messages::{ApiKey, DescribeQuorumRequest, DescribeQuorumResponse, TopicName};
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
+use weir::client::{Admin, ClusterDescription};
 use weir::server::controller_client::call_address;
+
+use crate::common::ConnectArgs;
 
 const DESCRIBE_QUORUM_VERSION: i16 = 2;
 const WAIT: Duration = Duration::from_secs(10);
@@ -26,10 +31,15 @@ pub struct ClusterArgs {
 #[derive(Debug, Subcommand)]
 pub enum ClusterAction {
     /// The active controller, the quorum's epoch and high watermark, and every voter's lag.
+    #[command(group(clap::ArgGroup::new("to").required(true).multiple(true)
+        .args(["bootstrap_controller", "bootstrap_server"])))]
     Describe {
-        /// A controller's CONTROLLER listener, host:port.
+        /// A controller's CONTROLLER listener, host:port: the quorum's state.
         #[arg(long)]
-        bootstrap_controller: String,
+        bootstrap_controller: Option<String>,
+        /// A broker, host:port[,...]: every registered broker, fenced or not.
+        #[arg(long)]
+        bootstrap_server: Option<String>,
     },
 }
 
@@ -37,10 +47,23 @@ pub async fn run(args: ClusterArgs) -> anyhow::Result<()> {
     match args.action {
         ClusterAction::Describe {
             bootstrap_controller,
+            bootstrap_server,
         } => {
-            let response = describe(&bootstrap_controller).await?;
-            for line in describe_lines(&response)? {
-                println!("{line}");
+            if let Some(controller) = bootstrap_controller {
+                let response = describe(&controller).await?;
+                for line in describe_lines(&response)? {
+                    println!("{line}");
+                }
+            }
+            if let Some(server) = bootstrap_server {
+                let connect = ConnectArgs {
+                    bootstrap_server: server,
+                };
+                let admin = Admin::connect(connect.cluster_options()?).await?;
+                let description = admin.describe_cluster().await?;
+                for line in broker_lines(&description) {
+                    println!("{line}");
+                }
             }
             Ok(())
         }
@@ -145,4 +168,27 @@ pub fn describe_lines(response: &DescribeQuorumResponse) -> anyhow::Result<Vec<S
         lines.push(format!("{id}\t{end}\t{lag}\t{ago}\t{status}"));
     }
     Ok(lines)
+}
+
+/// The brokers' report: the cluster id, then one line per registered broker.
+pub fn broker_lines(description: &ClusterDescription) -> Vec<String> {
+    let mut lines = vec![
+        format!(
+            "ClusterId:      {}",
+            description.cluster_id.as_deref().unwrap_or("unknown")
+        ),
+        String::new(),
+        "BrokerId\tEndpoint\tStatus".to_string(),
+    ];
+    let live = description.brokers.iter().map(|b| (b, "Unfenced"));
+    let fenced = description.fenced.iter().map(|b| (b, "Fenced"));
+    let mut all: Vec<_> = live.chain(fenced).collect();
+    all.sort_by_key(|(b, _)| b.node_id);
+    for (broker, status) in all {
+        lines.push(format!(
+            "{}\t{}:{}\t{status}",
+            broker.node_id, broker.host, broker.port
+        ));
+    }
+    lines
 }

@@ -321,3 +321,188 @@ fn cluster_describe_reports_the_leader_and_each_voters_lag() {
         .with_topics(vec![TopicData::default().with_partitions(vec![refused])]);
     assert!(crate::cluster::describe_lines(&response).is_err());
 }
+
+#[test]
+fn elect_leaders_takes_one_partition_or_all_and_reports_like_kafka() {
+    use crate::elect_leaders::{report, ElectionType};
+    use weir::client::{ClientError, TopicPartition};
+    let cli = parse(&[
+        "elect-leaders",
+        "--election-type",
+        "PREFERRED",
+        "--all-topic-partitions",
+    ]);
+    let Command::ElectLeaders(args) = cli.unwrap().command else {
+        panic!("expected elect-leaders");
+    };
+    assert_eq!(args.election_type, ElectionType::Preferred);
+    assert!(args.all_topic_partitions);
+    let one = [
+        "elect-leaders",
+        "--election-type",
+        "unclean",
+        "--topic",
+        "t",
+        "--partition",
+        "2",
+    ];
+    let Command::ElectLeaders(args) = parse(&one).unwrap().command else {
+        panic!("expected elect-leaders");
+    };
+    assert_eq!(
+        (args.topic.as_deref(), args.partition),
+        (Some("t"), Some(2))
+    );
+    assert!(parse(&[
+        "elect-leaders",
+        "--election-type",
+        "preferred",
+        "--topic",
+        "t"
+    ])
+    .is_err());
+    assert!(parse(&[
+        "elect-leaders",
+        "--election-type",
+        "sideways",
+        "--all-topic-partitions"
+    ])
+    .is_err());
+    let code = |code| ClientError::from_code(code, || "elect".into()).unwrap();
+    let results = vec![
+        (TopicPartition::new("t", 0), Ok(())),
+        (TopicPartition::new("t", 1), Err(code(84))),
+        (TopicPartition::new("t", 2), Err(code(83))),
+    ];
+    let (lines, failed) = report(ElectionType::Unclean, &results);
+    assert_eq!(failed, 1);
+    assert_eq!(
+        lines[0],
+        "Successfully completed leader election (UNCLEAN) for partitions t-0"
+    );
+    assert_eq!(lines[1], "Valid replica already elected for partitions t-1");
+    let error = "Error completing leader election (UNCLEAN) for partition: t-2: ";
+    assert!(lines[2].starts_with(error), "{}", lines[2]);
+    let (lines, failed) = report(ElectionType::Preferred, &[]);
+    assert_eq!((lines.len(), failed), (1, 0));
+}
+
+#[test]
+fn cluster_describe_asks_a_controller_a_broker_or_both_and_lists_fenced_brokers() {
+    use crate::cluster::{broker_lines, ClusterAction};
+    use weir::client::{BrokerInfo, ClusterDescription};
+    assert!(
+        parse(&["cluster", "describe"]).is_err(),
+        "one of the two is required"
+    );
+    let both = [
+        "cluster",
+        "describe",
+        "--bootstrap-controller",
+        "h:9093",
+        "--bootstrap-server",
+        "h:9092",
+    ];
+    let Command::Cluster(args) = parse(&both).unwrap().command else {
+        panic!("expected cluster");
+    };
+    let ClusterAction::Describe {
+        bootstrap_controller,
+        bootstrap_server,
+    } = args.action;
+    assert_eq!(bootstrap_controller.as_deref(), Some("h:9093"));
+    assert_eq!(bootstrap_server.as_deref(), Some("h:9092"));
+    let broker = |node_id, port| BrokerInfo {
+        node_id,
+        host: "h".into(),
+        port,
+        rack: None,
+    };
+    let description = ClusterDescription {
+        cluster_id: Some("abc".into()),
+        controller_id: 1,
+        brokers: vec![broker(1, 9092), broker(3, 9292)],
+        fenced: vec![broker(2, 9192)],
+    };
+    assert_eq!(
+        broker_lines(&description),
+        vec![
+            "ClusterId:      abc",
+            "",
+            "BrokerId\tEndpoint\tStatus",
+            "1\th:9092\tUnfenced",
+            "2\th:9192\tFenced",
+            "3\th:9292\tUnfenced",
+        ]
+    );
+}
+
+#[test]
+fn reassign_reads_kafkas_json_and_reports_like_kafka() {
+    use crate::reassign::{list_lines, parse_plan, rollback_json, verify_lines};
+    use std::collections::BTreeMap;
+    use weir::client::{OngoingReassignment, TopicPartition};
+    let execute = [
+        "reassign",
+        "--execute",
+        "--reassignment-json-file",
+        "plan.json",
+    ];
+    assert!(parse(&execute).is_ok());
+    assert!(parse(&["reassign", "--list"]).is_ok());
+    assert!(
+        parse(&["reassign", "--execute"]).is_err(),
+        "the file is required"
+    );
+    assert!(parse(&["reassign"]).is_err(), "an action is required");
+    assert!(parse(&["reassign", "--list", "--verify"]).is_err());
+    let text = r#"{"version":1,"partitions":[
+        {"topic":"t","partition":0,"replicas":[2],"log_dirs":["any"]},
+        {"topic":"t","partition":1,"replicas":[1]},
+        {"topic":"t","partition":2,"replicas":[3]}]}"#;
+    let plan = parse_plan(text).unwrap();
+    assert_eq!(plan.partitions.len(), 3);
+    assert!(parse_plan(r#"{"version":2,"partitions":[]}"#).is_err());
+    assert!(parse_plan(r#"{"version":1,"partitions":[]}"#).is_err());
+    let twice = r#"{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1]},
+        {"topic":"t","partition":0,"replicas":[2]}]}"#;
+    assert!(parse_plan(twice)
+        .unwrap_err()
+        .to_string()
+        .contains("listed twice"));
+    assert!(parse_plan("{").is_err());
+    let tp = |p| TopicPartition::new("t", p);
+    let current = BTreeMap::from([(tp(0), vec![2, 1]), (tp(1), vec![1]), (tp(2), vec![1])]);
+    let ongoing = vec![OngoingReassignment {
+        partition: tp(0),
+        replicas: vec![2, 1],
+        adding: vec![2],
+        removing: vec![1],
+    }];
+    let (lines, pending) = verify_lines(&plan, &ongoing, &current);
+    assert!(pending);
+    assert_eq!(
+        lines,
+        vec![
+            "Status of partition reassignment:",
+            "Reassignment of partition t-0 is still in progress.",
+            "Reassignment of partition t-1 is complete.",
+            "There is no active reassignment of partition t-2, but replica set is 1 rather \
+             than 3.",
+        ]
+    );
+    assert_eq!(
+        list_lines(&ongoing),
+        vec![
+            "Current partition reassignments:",
+            "t-0: replicas: 2,1. adding: 2. removing: 1."
+        ]
+    );
+    assert_eq!(list_lines(&[]), vec!["No partition reassignments found."]);
+    let rollback = rollback_json(&plan, &current).unwrap();
+    assert_eq!(
+        parse_plan(&rollback).unwrap().partitions[1].replicas,
+        vec![1]
+    );
+    assert!(rollback.starts_with(r#"{"version":1,"partitions":[{"topic":"t","partition":0,"#));
+}

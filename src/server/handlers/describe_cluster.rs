@@ -1,5 +1,7 @@
 //! DescribeCluster (key 60): the cluster id, the controller clients should use and the live
-//! brokers, from the same image and rules as Metadata.
+//! brokers, from the same image and rules as Metadata. From v2, `include_fenced_brokers`
+//! (KIP-1073) adds the registered brokers the controller has fenced, marked `is_fenced`: what
+//! `weir cluster describe` shows an operator.
 
 use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
 use kafka_protocol::messages::{BrokerId, DescribeClusterRequest, DescribeClusterResponse};
@@ -12,7 +14,7 @@ pub async fn handle(
     request: DescribeClusterRequest,
 ) -> DescribeClusterResponse {
     let image = ctx.broker.image();
-    let brokers = live_brokers(ctx, &image)
+    let mut brokers: Vec<DescribeClusterBroker> = live_brokers(ctx, &image)
         .into_iter()
         .map(|b| {
             DescribeClusterBroker::default()
@@ -22,6 +24,23 @@ pub async fn handle(
                 .with_rack(b.rack.map(str_bytes))
         })
         .collect();
+    if request.include_fenced_brokers {
+        let listener = &ctx.advertised.name;
+        for broker in image.brokers.values().filter(|b| b.fenced) {
+            let Some(endpoint) = broker.endpoints.iter().find(|e| &e.listener == listener) else {
+                continue;
+            };
+            brokers.push(
+                DescribeClusterBroker::default()
+                    .with_broker_id(BrokerId(broker.broker_id))
+                    .with_host(str_bytes(endpoint.host.clone()))
+                    .with_port(i32::from(endpoint.port))
+                    .with_rack(broker.rack.clone().map(str_bytes))
+                    .with_is_fenced(true),
+            );
+        }
+        brokers.sort_by_key(|b| b.broker_id.0);
+    }
     DescribeClusterResponse::default()
         .with_cluster_id(str_bytes(ctx.broker.cluster_id.clone()))
         .with_controller_id(BrokerId(controller_id(ctx, &image)))

@@ -2,16 +2,19 @@
 //! serves. ApiVersions answers from the table, dispatch routes by it, and docs/PROTOCOL.md is
 //! checked against it, so what is advertised is exactly what is implemented.
 
+mod alter_partition_reassignments;
 mod api_versions;
 mod create_partitions;
 mod create_topics;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
+mod elect_leaders;
 mod fetch;
 mod forward;
 mod incremental_alter_configs;
 mod list_offsets;
+mod list_partition_reassignments;
 mod metadata;
 mod produce;
 #[cfg(test)]
@@ -57,8 +60,11 @@ pub const SUPPORTED_APIS: &[ApiSupport] = &[
     api(ApiKey::DeleteTopics, 1, 6),
     api(ApiKey::DescribeConfigs, 1, 4),
     api(ApiKey::CreatePartitions, 0, 3),
+    api(ApiKey::ElectLeaders, 0, 2),
     api(ApiKey::IncrementalAlterConfigs, 0, 1),
-    api(ApiKey::DescribeCluster, 0, 1),
+    api(ApiKey::AlterPartitionReassignments, 0, 1),
+    api(ApiKey::ListPartitionReassignments, 0, 0),
+    api(ApiKey::DescribeCluster, 0, 2),
 ];
 
 /// The advertised range of `key`, if served.
@@ -236,6 +242,30 @@ pub async fn dispatch(ctx: RequestContext, api_key: ApiKey, body: Bytes) -> Outc
             ids,
             messages::CreatePartitionsRequest,
             create_partitions::handle
+        ),
+        ApiKey::ElectLeaders => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::ElectLeadersRequest,
+            elect_leaders::handle
+        ),
+        ApiKey::AlterPartitionReassignments => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::AlterPartitionReassignmentsRequest,
+            alter_partition_reassignments::handle
+        ),
+        ApiKey::ListPartitionReassignments => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::ListPartitionReassignmentsRequest,
+            list_partition_reassignments::handle
         ),
         ApiKey::IncrementalAlterConfigs => route!(
             ctx,

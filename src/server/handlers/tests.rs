@@ -107,6 +107,26 @@ fn request(key: ApiKey, version: i16) -> Bytes {
                     .with_count(1),
             ])
             .encode(&mut buf, version),
+        ApiKey::ElectLeaders => ElectLeadersRequest::default()
+            .with_topic_partitions(Some(vec![elect_leaders_request::TopicPartitions::default(
+            )
+            .with_topic(name("t"))
+            .with_partitions(vec![0])]))
+            .encode(&mut buf, version),
+        ApiKey::AlterPartitionReassignments => AlterPartitionReassignmentsRequest::default()
+            .with_topics(vec![
+                alter_partition_reassignments_request::ReassignableTopic::default()
+                    .with_name(name("t"))
+                    .with_partitions(vec![
+                        alter_partition_reassignments_request::ReassignablePartition::default()
+                            .with_partition_index(0)
+                            .with_replicas(Some(vec![BrokerId(1)])),
+                    ]),
+            ])
+            .encode(&mut buf, version),
+        ApiKey::ListPartitionReassignments => ListPartitionReassignmentsRequest::default()
+            .with_topics(None)
+            .encode(&mut buf, version),
         ApiKey::IncrementalAlterConfigs => {
             IncrementalAlterConfigsRequest::default().encode(&mut buf, version)
         }
@@ -176,6 +196,100 @@ fn every_api_answers_at_every_advertised_version() {
                 );
             }
         }
+        node.stop().unwrap();
+    })
+    .unwrap();
+}
+
+#[test]
+fn elect_leaders_answers_each_partition() {
+    crate::runtime::block_on(async {
+        let node = node().await;
+        let broker = node.broker.clone();
+        let ctx = context(&broker, ApiKey::ElectLeaders, 2);
+        let asked = |partitions: Vec<i32>| {
+            ElectLeadersRequest::default().with_topic_partitions(Some(vec![
+                elect_leaders_request::TopicPartitions::default()
+                    .with_topic(name("t"))
+                    .with_partitions(partitions),
+            ]))
+        };
+        // The only replica already leads partition 0; there is no partition 9.
+        let response = super::elect_leaders::handle(&ctx, asked(vec![0, 9])).await;
+        let codes: Vec<(i32, i16)> = response.replica_election_results[0]
+            .partition_result
+            .iter()
+            .map(|r| (r.partition_id, r.error_code))
+            .collect();
+        assert_eq!(codes, vec![(0, 84), (9, 3)]);
+        // Unclean: the leader is alive, so nothing to do either.
+        let unclean = asked(vec![1]).with_election_type(1);
+        let response = super::elect_leaders::handle(&ctx, unclean).await;
+        assert_eq!(
+            response.replica_election_results[0].partition_result[0].error_code,
+            84
+        );
+        // Every partition: those that needed nothing are left out.
+        let every = ElectLeadersRequest::default().with_topic_partitions(None);
+        let response = super::elect_leaders::handle(&ctx, every).await;
+        assert!(response.replica_election_results.is_empty());
+        // An election type Kafka does not have.
+        let bad = asked(vec![0]).with_election_type(7);
+        let response = super::elect_leaders::handle(&ctx, bad).await;
+        assert_eq!(response.error_code, 42);
+        node.stop().unwrap();
+    })
+    .unwrap();
+}
+
+#[test]
+fn reassignments_are_checked_per_partition_and_listed() {
+    use alter_partition_reassignments_request::{ReassignablePartition, ReassignableTopic};
+    crate::runtime::block_on(async {
+        let node = node().await;
+        let broker = node.broker.clone();
+        let ctx = context(&broker, ApiKey::AlterPartitionReassignments, 1);
+        let alter = |allow: bool, targets: Vec<(i32, Option<Vec<i32>>)>| {
+            let partitions = (targets.into_iter())
+                .map(|(index, target)| {
+                    ReassignablePartition::default()
+                        .with_partition_index(index)
+                        .with_replicas(target.map(|t| t.into_iter().map(BrokerId).collect()))
+                })
+                .collect();
+            AlterPartitionReassignmentsRequest::default()
+                .with_allow_replication_factor_change(allow)
+                .with_topics(vec![ReassignableTopic::default()
+                    .with_name(name("t"))
+                    .with_partitions(partitions)])
+        };
+        let codes = |response: AlterPartitionReassignmentsResponse| -> Vec<(i32, i16)> {
+            (response.responses[0].partitions.iter())
+                .map(|p| (p.partition_index, p.error_code))
+                .collect()
+        };
+        // Onto the replica it already has: nothing to do, fine. Onto a broker that does not
+        // exist: INVALID_REPLICA_ASSIGNMENT. A partition that does not exist: UNKNOWN. A
+        // cancellation with nothing in progress: NO_REASSIGNMENT_IN_PROGRESS.
+        let request = alter(
+            true,
+            vec![
+                (0, Some(vec![1])),
+                (1, Some(vec![7])),
+                (9, Some(vec![1])),
+                (0, None),
+            ],
+        );
+        let response = super::alter_partition_reassignments::handle(&ctx, request).await;
+        assert_eq!(codes(response), vec![(0, 0), (1, 39), (9, 3), (0, 85)]);
+        // Two replicas where there is one, when the request forbids changing the count.
+        let request = alter(false, vec![(0, Some(vec![1, 2]))]);
+        let response = super::alter_partition_reassignments::handle(&ctx, request).await;
+        assert_eq!(codes(response), vec![(0, 38)]);
+        let list_ctx = context(&broker, ApiKey::ListPartitionReassignments, 0);
+        let list = ListPartitionReassignmentsRequest::default().with_topics(None);
+        let listed = super::list_partition_reassignments::handle(&list_ctx, list).await;
+        assert!(listed.topics.is_empty(), "{listed:?}");
         node.stop().unwrap();
     })
     .unwrap();

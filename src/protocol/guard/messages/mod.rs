@@ -4,6 +4,7 @@
 //! what we advertise or ask for, so a change to `SUPPORTED_APIS` or `CLIENT_VERSIONS` within
 //! `kafka-protocol`'s range needs no new shape.
 
+mod alter_partition_reassignments;
 mod api_versions;
 mod broker_heartbeat;
 mod broker_registration;
@@ -13,9 +14,11 @@ mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
 mod describe_quorum;
+mod elect_leaders;
 mod fetch;
 mod incremental_alter_configs;
 mod list_offsets;
+mod list_partition_reassignments;
 mod metadata;
 mod produce;
 
@@ -46,6 +49,15 @@ pub fn shapes(api_key: ApiKey) -> Option<(&'static MessageShape, &'static Messag
         ),
         ApiKey::BrokerHeartbeat => (&broker_heartbeat::REQUEST, &broker_heartbeat::RESPONSE),
         ApiKey::DescribeQuorum => (&describe_quorum::REQUEST, &describe_quorum::RESPONSE),
+        ApiKey::ElectLeaders => (&elect_leaders::REQUEST, &elect_leaders::RESPONSE),
+        ApiKey::AlterPartitionReassignments => (
+            &alter_partition_reassignments::REQUEST,
+            &alter_partition_reassignments::RESPONSE,
+        ),
+        ApiKey::ListPartitionReassignments => (
+            &list_partition_reassignments::REQUEST,
+            &list_partition_reassignments::RESPONSE,
+        ),
         _ => return None,
     })
 }

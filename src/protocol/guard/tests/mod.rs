@@ -187,6 +187,24 @@ pub fn apis() -> Vec<Api> {
             DescribeQuorumRequest,
             DescribeQuorumResponse
         ),
+        api!(
+            ApiKey::ElectLeaders,
+            elect_leaders,
+            ElectLeadersRequest,
+            ElectLeadersResponse
+        ),
+        api!(
+            ApiKey::AlterPartitionReassignments,
+            alter_partition_reassignments,
+            AlterPartitionReassignmentsRequest,
+            AlterPartitionReassignmentsResponse
+        ),
+        api!(
+            ApiKey::ListPartitionReassignments,
+            list_partition_reassignments,
+            ListPartitionReassignmentsRequest,
+            ListPartitionReassignmentsResponse
+        ),
     ]
 }
 

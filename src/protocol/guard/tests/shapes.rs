@@ -119,6 +119,9 @@ shape_tests! {
     broker_registration_shapes: ApiKey::BrokerRegistration,
     broker_heartbeat_shapes: ApiKey::BrokerHeartbeat,
     describe_quorum_shapes: ApiKey::DescribeQuorum,
+    elect_leaders_shapes: ApiKey::ElectLeaders,
+    alter_partition_reassignments_shapes: ApiKey::AlterPartitionReassignments,
+    list_partition_reassignments_shapes: ApiKey::ListPartitionReassignments,
 }
 
 #[test]

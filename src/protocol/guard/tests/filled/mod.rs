@@ -3,6 +3,7 @@
 //! `kafka-protocol`'s encoder refuses a field set in a version that lacks it, so a wrong
 //! version range fails the tests rather than passing silently).
 
+pub mod alter_partition_reassignments;
 pub mod api_versions;
 pub mod broker_heartbeat;
 pub mod broker_registration;
@@ -12,8 +13,10 @@ pub mod delete_topics;
 pub mod describe_cluster;
 pub mod describe_configs;
 pub mod describe_quorum;
+pub mod elect_leaders;
 pub mod fetch;
 pub mod incremental_alter_configs;
 pub mod list_offsets;
+pub mod list_partition_reassignments;
 pub mod metadata;
 pub mod produce;

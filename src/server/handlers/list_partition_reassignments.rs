@@ -1,0 +1,60 @@
+//! ListPartitionReassignments (key 46): the reassignments in progress (KIP-455; `weir reassign
+//! --list` / `--verify`), from the active controller's image: each partition's replicas and
+//! the replicas being added and removed. A null topic list means every partition; named
+//! partitions that are not being reassigned (or do not exist) are left out, as in Kafka.
+
+use std::collections::BTreeMap;
+
+use kafka_protocol::messages::list_partition_reassignments_response::{
+    OngoingPartitionReassignment, OngoingTopicReassignment,
+};
+use kafka_protocol::messages::{
+    ApiKey, BrokerId, ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse,
+    TopicName,
+};
+
+use super::{forward, str_bytes, RequestContext};
+
+pub async fn handle(
+    ctx: &RequestContext,
+    request: ListPartitionReassignmentsRequest,
+) -> ListPartitionReassignmentsResponse {
+    let key = ApiKey::ListPartitionReassignments;
+    if let Some(response) = forward::to_controller(ctx, key, &request).await {
+        return response;
+    }
+    let wanted: Option<BTreeMap<String, Vec<i32>>> = request.topics.map(|topics| {
+        (topics.into_iter())
+            .map(|topic| (topic.name.0.to_string(), topic.partition_indexes))
+            .collect()
+    });
+    let ids = |list: &[i32]| list.iter().map(|&id| BrokerId(id)).collect::<Vec<_>>();
+    let image = ctx.broker.image();
+    let mut topics = Vec::new();
+    for topic in image.topics.values() {
+        let asked = wanted.as_ref().map(|wanted| wanted.get(&topic.name));
+        if asked == Some(None) {
+            continue;
+        }
+        let partitions: Vec<OngoingPartitionReassignment> = (topic.partitions.iter())
+            .filter(|(index, _)| asked.flatten().is_none_or(|list| list.contains(index)))
+            .filter(|(_, p)| p.is_reassigning())
+            .map(|(&index, p)| {
+                OngoingPartitionReassignment::default()
+                    .with_partition_index(index)
+                    .with_replicas(ids(&p.replicas))
+                    .with_adding_replicas(ids(&p.adding_replicas))
+                    .with_removing_replicas(ids(&p.removing_replicas))
+            })
+            .collect();
+        if !partitions.is_empty() {
+            topics.push(
+                OngoingTopicReassignment::default()
+                    .with_name(TopicName(str_bytes(topic.name.clone())))
+                    .with_partitions(partitions),
+            );
+        }
+    }
+    topics.sort_by(|a, b| a.name.0.cmp(&b.name.0));
+    ListPartitionReassignmentsResponse::default().with_topics(topics)
+}
