@@ -97,11 +97,19 @@ pub struct Scenario {
 #[serde(deny_unknown_fields)]
 pub struct ClusterSpec {
     pub nodes: u32,
+    /// Separate roles: nodes 1..=controllers run only the metadata quorum
+    /// (`process.roles=controller`), the rest only brokers, which follow the quorum as Raft
+    /// observers. Absent: with more than one node, every node is both.
+    #[serde(default)]
+    pub controllers: Option<u32>,
 }
 
 impl Default for ClusterSpec {
     fn default() -> Self {
-        Self { nodes: 1 }
+        Self {
+            nodes: 1,
+            controllers: None,
+        }
     }
 }
 
@@ -246,6 +254,15 @@ impl Scenario {
                 scenario.cluster.nodes
             );
         }
+        if let Some(controllers) = scenario.cluster.controllers {
+            if controllers == 0 || controllers >= scenario.cluster.nodes {
+                anyhow::bail!(
+                    "cluster.controllers must leave at least one broker: between 1 and {}, not \
+                     {controllers}",
+                    scenario.cluster.nodes - 1
+                );
+            }
+        }
         let choices = |choice: &Choice| match choice {
             Choice::Fixed(value) => vec![value.clone()],
             Choice::OneOf(options) => options.clone(),
@@ -311,6 +328,8 @@ pub const FAULT_KINDS: &[&str] = &[
 pub struct Plan {
     pub seed: u64,
     pub nodes: u32,
+    /// See `ClusterSpec::controllers`.
+    pub controllers: Option<u32>,
     pub broker: BTreeMap<String, String>,
     pub partitions: i32,
     pub producers: u32,
@@ -453,6 +472,7 @@ impl Plan {
         Plan {
             seed,
             nodes,
+            controllers: scenario.cluster.controllers,
             broker,
             partitions: w.partitions.pick_u64(rng).max(1) as i32,
             producers: w.producers.pick_u64(rng).max(1) as u32,
@@ -474,6 +494,17 @@ impl Plan {
         }
     }
 
+    /// The voters of the metadata quorum: the controllers, or every node.
+    pub fn voters(&self) -> std::ops::RangeInclusive<u32> {
+        1..=self.controllers.unwrap_or(self.nodes)
+    }
+
+    /// Whether node `number` runs a broker.
+    pub fn is_broker(&self, number: u32) -> bool {
+        self.controllers
+            .is_none_or(|controllers| number > controllers)
+    }
+
     /// Whether an acknowledgement promises durability across a crash: only when every append
     /// is fsynced before it is acknowledged (`log.flush.interval.messages=1`).
     pub fn acks_are_durable(&self) -> bool {
@@ -491,9 +522,11 @@ impl Plan {
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         format!(
-            "nodes={} partitions={} producers={} consumers={} records={} record_bytes={} \
+            "nodes={}{} partitions={} producers={} consumers={} records={} record_bytes={} \
              acks={} keyed={} faults={} disk={:?} broker=[{}]",
             self.nodes,
+            self.controllers
+                .map_or(String::new(), |c| format!(" controllers={c}")),
             self.partitions,
             self.producers,
             self.consumers,
@@ -576,5 +609,26 @@ allow = ["unseen"]
         assert!(error.contains("lost-writes"), "{error}");
         let good_allow = "name = \"x\"\n[expect]\nallow = [\"lost-write\", \"log-invariants\"]";
         assert!(Scenario::parse(good_allow).is_ok());
+        let too_many = "name = \"x\"\n[cluster]\nnodes = 12";
+        let error = Scenario::parse(too_many).unwrap_err().to_string();
+        assert!(error.contains("between 1 and 9"), "{error}");
+        let no_brokers = "name = \"x\"\n[cluster]\nnodes = 3\ncontrollers = 3";
+        let error = Scenario::parse(no_brokers).unwrap_err().to_string();
+        assert!(error.contains("at least one broker"), "{error}");
+    }
+
+    #[test]
+    fn separate_roles_split_voters_and_brokers() {
+        let text = "name = \"x\"\n[cluster]\nnodes = 5\ncontrollers = 3";
+        let plan = Plan::draw(&Scenario::parse(text).unwrap(), 1);
+        assert_eq!(plan.voters(), 1..=3);
+        let brokers: Vec<u32> = (1..=5).filter(|&n| plan.is_broker(n)).collect();
+        assert_eq!(brokers, vec![4, 5]);
+        let combined = Plan::draw(
+            &Scenario::parse("name = \"x\"\n[cluster]\nnodes = 3").unwrap(),
+            1,
+        );
+        assert_eq!(combined.voters(), 1..=3);
+        assert!((1..=3).all(|n| combined.is_broker(n)));
     }
 }

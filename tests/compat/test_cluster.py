@@ -182,6 +182,12 @@ def kcat_count(node, partition):
 def test_a_cluster_survives_losing_the_controller_and_a_broker(cluster, tmp_path):
     nodes, brokers, controllers = cluster
     first, second, third = (nodes[b] for b in brokers)
+    # A bound client port accepts connections before its broker is unfenced (the listener is
+    # bound first, served once unfenced): wait until the controller has unfenced every broker,
+    # or the topic would be spread over fewer of them.
+    eventually("every broker unfenced", lambda: (
+        lambda status: status if sorted(status) == sorted(brokers)
+        and set(status.values()) == {"Unfenced"} else None)(broker_status(first)))
     admin = AdminClient({"bootstrap.servers": first.bootstrap})
     admin.create_topics([NewTopic("six", 6, 1)])["six"].result(timeout=CALL_TIMEOUT_S)
     layout = eventually("six partitions with leaders", lambda: (

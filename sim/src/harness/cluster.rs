@@ -48,6 +48,8 @@ pub struct NodeState {
 /// One broker node.
 pub struct SimNode {
     pub number: u32,
+    /// Runs a broker (every node but a controller-only one).
+    pub is_broker: bool,
     pub label: String,
     pub addr: String,
     pub id: NodeId,
@@ -127,15 +129,24 @@ impl Cluster {
             if plan.nodes == 1 {
                 overrides.push(format!("listeners=PLAINTEXT://{addr}"));
             } else {
-                // Every node both a broker and a voter of the metadata quorum, as the
-                // three-node cluster in docs/OPERATIONS.md.
-                let voters: Vec<String> = (1..=plan.nodes)
+                // As the clusters in docs/OPERATIONS.md: every node both a broker and a voter
+                // of the metadata quorum, or (`controllers`) separate controllers and brokers.
+                let voters: Vec<String> = (plan.voters())
                     .map(|n| format!("{n}@192.0.2.{n}:{CONTROLLER_PORT}"))
                     .collect();
+                let controller = format!("CONTROLLER://{ip}:{CONTROLLER_PORT}");
+                let (roles, listeners) = match plan.controllers {
+                    None => (
+                        "broker,controller",
+                        format!("PLAINTEXT://{addr},{controller}"),
+                    ),
+                    Some(_) if plan.is_broker(number) => ("broker", format!("PLAINTEXT://{addr}")),
+                    Some(_) => ("controller", controller),
+                };
                 overrides.extend([
-                    "process.roles=broker,controller".to_string(),
+                    format!("process.roles={roles}"),
                     format!("controller.quorum.voters={}", voters.join(",")),
-                    format!("listeners=PLAINTEXT://{addr},CONTROLLER://{ip}:{CONTROLLER_PORT}"),
+                    format!("listeners={listeners}"),
                     "controller.listener.names=CONTROLLER".to_string(),
                 ]);
             }
@@ -164,6 +175,7 @@ impl Cluster {
                 .build();
             nodes.push(SimNode {
                 number,
+                is_broker: plan.is_broker(number),
                 label,
                 addr,
                 id: node.id(),
@@ -178,7 +190,7 @@ impl Cluster {
             .name("client")
             .ip("192.0.2.100".parse().expect("a valid TEST-NET address"))
             .build();
-        let watch = Mutex::new(Watch::new(plan.nodes));
+        let watch = Mutex::new(Watch::new(plan.voters()));
         Cluster {
             handle,
             nodes,
@@ -190,7 +202,8 @@ impl Cluster {
 
     /// Every broker address, for clients' bootstrap lists.
     pub fn bootstrap(&self) -> String {
-        let addrs: Vec<&str> = self.nodes.iter().map(|n| n.addr.as_str()).collect();
+        let brokers = self.nodes.iter().filter(|n| n.is_broker);
+        let addrs: Vec<&str> = brokers.map(|n| n.addr.as_str()).collect();
         addrs.join(",")
     }
 

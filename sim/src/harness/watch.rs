@@ -31,9 +31,9 @@ pub struct Watch {
 }
 
 impl Watch {
-    pub fn new(nodes: u32) -> Self {
+    pub fn new(voters: std::ops::RangeInclusive<u32>) -> Self {
         Self {
-            quorum: QuorumWatch::new((1..=nodes as i32).collect()),
+            quorum: QuorumWatch::new(voters.map(|id| id as i32).collect()),
             metadata: MetadataWatch::default(),
             last: BTreeMap::new(),
             elections: ElectionLog::default(),
