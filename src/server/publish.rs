@@ -16,6 +16,7 @@ use super::broker::{lock_log, Broker, BrokerState};
 use super::topics::TopicRegistry;
 use crate::core::controller::MetadataImage;
 use crate::runtime::unix_time_ms;
+use crate::storage::TopicIdState;
 use crate::types::TopicPartition;
 
 /// Why a partition cannot be served here.
@@ -57,7 +58,8 @@ impl Broker {
         if epoch >= 0 && previous.offset > epoch {
             self.delete_dropped_logs(&mut state, &previous);
         }
-        let caught_up = epoch >= 0 && image.offset >= epoch;
+        // The image holds every entry below its offset: the registration (at `epoch`) too.
+        let caught_up = epoch >= 0 && image.offset > epoch;
         self.create_hosted_logs(&mut state, caught_up);
         if previous.configs != image.configs {
             self.refresh_log_configs(&state);
@@ -186,16 +188,17 @@ impl Broker {
                         continue;
                     }
                     match state.logs.topic_id(&tp) {
-                        Some(id) if id == topic.topic_id => continue,
-                        None => {
+                        Some(TopicIdState::Known(id)) if id == topic.topic_id => continue,
+                        Some(TopicIdState::Missing) | None => {
                             if let Err(error) = state.logs.adopt_topic_id(&tp, topic.topic_id) {
                                 self.health.record("recording a log's topic id", &error);
                             }
                             continue;
                         }
-                        Some(_) => {
-                            let why = "the log belongs to an earlier topic of this name; \
-                                       it was set aside and the partition starts empty";
+                        Some(TopicIdState::Known(_) | TopicIdState::Unreadable) => {
+                            let why = "the log belongs to an earlier topic of this name (or \
+                                       its partition.metadata is unreadable); it was set aside \
+                                       and the partition starts empty";
                             // A log that did not move must not get a new one over its files.
                             if !self.set_aside(state, &tp, why) {
                                 continue;
@@ -362,17 +365,21 @@ mod tests {
         use crate::storage::{LogConfig, LogManager};
         let disk = Arc::new(MemDisk::new());
         let (old, unknown) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        let unreadable = TopicPartition::new("t", 2);
         {
-            // Left by an earlier topic "t" (id 5), and a log from before ids were written.
+            // Left by an earlier topic "t" (id 5), a log from before ids were written, and one
+            // whose partition.metadata is damaged.
             let dirs = vec!["/data".into()];
             let default = LogConfig::default();
             let mut logs =
                 LogManager::open(disk.clone(), dirs, &Default::default(), &default, 0).unwrap();
-            logs.create_log(&old, LogConfig::default(), 0, Some(5))
-                .unwrap();
-            logs.create_log(&unknown, LogConfig::default(), 0, None)
-                .unwrap();
+            for (tp, id) in [(&old, Some(5)), (&unknown, None), (&unreadable, Some(5))] {
+                logs.create_log(tp, LogConfig::default(), 0, id).unwrap();
+            }
             logs.shutdown().unwrap();
+            let file = Path::new("/data/t-2").join(partition_metadata::PARTITION_METADATA_FILE);
+            crate::storage::disk::write_atomic(&*disk, &file, b"version: 0\ntopic_id: ?\n")
+                .unwrap();
         }
         let config = BrokerConfig::load(None, &["log.dirs=/data".to_string()]).unwrap();
         let broker = Broker::open(config, disk.clone(), 1).unwrap();
@@ -384,24 +391,38 @@ mod tests {
             topic,
             partition(0, vec![1], 1, 0),
             partition(1, vec![1], 1, 0),
+            partition(2, vec![1], 1, 0),
         ];
-        let id_of = |dir: &str| partition_metadata::read(&*disk, Path::new(dir)).unwrap();
-        // A replay still behind this broker's registration proves nothing: nothing moves.
+        let id_of = |dir: &str| {
+            partition_metadata::read(&*disk, Path::new(dir))
+                .ok()
+                .flatten()
+        };
+        // A replay still behind this broker's registration (at offset 6) proves nothing: an
+        // image of the entries below it moves nothing.
+        broker.set_broker_epoch(6);
         broker.apply_image(image(5, &records));
         assert_eq!(id_of("/data/t-0"), Some(5));
         assert_eq!(id_of("/data/t-1"), None);
-        // Caught up (registered at offset 6): the old topic's log is set aside, a new one made,
-        // and the log without an id adopts the topic's.
-        broker.set_broker_epoch(6);
-        broker.apply_image(image(7, &records));
+        // Caught up (the image holds entry 6): the old topic's log and the one whose topic is
+        // unknown are set aside and new ones made; the log without an id adopts the topic's.
+        broker.apply_image(image(6, &records));
         assert_eq!(id_of("/data/t-0"), Some(9));
         assert_eq!(id_of("/data/t-1"), Some(9));
-        let strays: Vec<String> = (disk.read_dir(Path::new("/data")).unwrap().into_iter())
-            .map(|entry| entry.name)
-            .filter(|name| name.starts_with("t-0.") && name.ends_with("-stray"))
-            .collect();
-        assert_eq!(strays.len(), 1, "{strays:?}");
-        assert_eq!(id_of(&format!("/data/{}", strays[0])), Some(5));
-        assert_eq!(broker.state().logs.partitions(), vec![old, unknown]);
+        assert_eq!(id_of("/data/t-2"), Some(9));
+        let strays = |prefix: &str| -> Vec<String> {
+            (disk.read_dir(Path::new("/data")).unwrap().into_iter())
+                .map(|entry| entry.name)
+                .filter(|name| name.starts_with(prefix) && name.ends_with("-stray"))
+                .collect()
+        };
+        assert_eq!(strays("t-0.").len(), 1);
+        assert_eq!(id_of(&format!("/data/{}", strays("t-0.")[0])), Some(5));
+        assert!(strays("t-1.").is_empty());
+        assert_eq!(strays("t-2.").len(), 1);
+        assert_eq!(
+            broker.state().logs.partitions(),
+            vec![old, unknown, unreadable]
+        );
     }
 }

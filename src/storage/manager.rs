@@ -67,9 +67,18 @@ impl DirCheckpoints {
 struct Entry {
     dir_index: usize,
     log: Arc<Mutex<Log>>,
-    /// The topic id its `partition.metadata` names; `None` for a log created before ids were
-    /// written (or whose file could not be read), until the broker adopts one.
-    topic_id: Option<u128>,
+    topic_id: TopicIdState,
+}
+
+/// What a log's `partition.metadata` says about the topic it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopicIdState {
+    Known(u128),
+    /// No file: a log created before ids were written, which may adopt the metadata's id.
+    Missing,
+    /// A file that cannot be read or parsed: the log's topic is unknown, so it is never
+    /// adopted (it might be an earlier topic's), only set aside.
+    Unreadable,
 }
 
 /// All partition logs of one broker.
@@ -149,12 +158,15 @@ impl LogManager {
                 let msg = format!("partition {tp} found in more than one log dir");
                 return Err(io::Error::new(io::ErrorKind::InvalidData, msg));
             }
-            let topic_id = partition_metadata::read(&*disk, &path).unwrap_or_else(|error| {
-                // Treated as a log from before ids: the broker adopts the id the metadata
-                // gives it rather than setting a whole log aside over one small file.
-                tracing::warn!(%error, "ignoring unreadable partition metadata");
-                None
-            });
+            let topic_id = match partition_metadata::read(&*disk, &path) {
+                Ok(Some(id)) => TopicIdState::Known(id),
+                Ok(None) => TopicIdState::Missing,
+                Err(error) => {
+                    let what = "unreadable partition metadata: the log's topic is unknown";
+                    tracing::warn!(%error, "{what}");
+                    TopicIdState::Unreadable
+                }
+            };
             let config = configs.get(&tp.topic).unwrap_or(default_config).clone();
             let mut log = checkpoints.open_log(disk.clone(), &tp, path, config, now_ms)?;
             log.share_read_buffers(self.read_buffers.clone());
@@ -192,6 +204,20 @@ impl LogManager {
         let dir_index = (0..counts.len())
             .min_by_key(|i| counts[*i])
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no log dirs"))?;
+        // A directory a set-aside left behind (it failed part-way) still holds another log's
+        // files: a new log over them would serve them as this one's.
+        for log_dir in &self.log_dirs {
+            let path = log_dir.join(tp.dir_name());
+            if self.disk.exists(&path)? && !self.disk.read_dir(&path)?.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!(
+                        "{} still holds another log's files; not creating {tp} over them",
+                        path.display()
+                    ),
+                ));
+            }
+        }
         let path = self.log_dirs[dir_index].join(tp.dir_name());
         let mut log = Log::create(self.disk.clone(), path.clone(), config, now_ms)?;
         if let Some(id) = topic_id {
@@ -199,6 +225,7 @@ impl LogManager {
         }
         log.share_read_buffers(self.read_buffers.clone());
         let log = Arc::new(Mutex::new(log));
+        let topic_id = topic_id.map_or(TopicIdState::Missing, TopicIdState::Known);
         self.logs.insert(
             tp.clone(),
             Entry {
@@ -210,9 +237,9 @@ impl LogManager {
         Ok(log)
     }
 
-    /// The topic id a partition's log was created for (`None`: not known).
-    pub fn topic_id(&self, tp: &TopicPartition) -> Option<u128> {
-        self.logs.get(tp).and_then(|entry| entry.topic_id)
+    /// What a partition's log says about its topic id (`None`: no such log).
+    pub fn topic_id(&self, tp: &TopicPartition) -> Option<TopicIdState> {
+        self.logs.get(tp).map(|entry| entry.topic_id)
     }
 
     /// Records `topic_id` for a log that has none yet (created before ids were written).
@@ -225,7 +252,7 @@ impl LogManager {
         };
         let dir = lock(&entry.log)?.dir().to_path_buf();
         partition_metadata::write(&*self.disk, &dir, topic_id)?;
-        entry.topic_id = Some(topic_id);
+        entry.topic_id = TopicIdState::Known(topic_id);
         Ok(())
     }
 
@@ -249,7 +276,7 @@ impl LogManager {
     /// (Kafka's name for them), keeping the data for an operator to inspect or move back:
     /// start-up never reopens it as a partition. Returns the new path.
     pub fn quarantine_log(&mut self, tp: &TopicPartition, now_ms: i64) -> io::Result<PathBuf> {
-        let Some(entry) = self.logs.remove(tp) else {
+        let Some(entry) = self.logs.get(tp) else {
             return Err(io::Error::new(
                 io::ErrorKind::NotFound,
                 format!("no log for {tp}"),
@@ -257,17 +284,24 @@ impl LogManager {
         };
         let dir = lock(&entry.log)?.dir().to_path_buf();
         let parent = self.log_dirs[entry.dir_index].clone();
-        // The log closes here: its files are about to move.
-        drop(entry);
         let target = parent.join(format!("{}.{now_ms}-stray", tp.dir_name()));
         // File by file (the `Disk` seam renames files): a crash part-way leaves the rest in
         // the partition directory, which the next start sets aside again. Nothing is lost.
+        // `partition.metadata` moves last: until then what remains still names its topic, so
+        // it is never mistaken for a log from before ids (which would adopt another's id).
         create_dir_durable(&*self.disk, &target)?;
-        for file in self.disk.read_dir(&dir)?.into_iter().filter(|e| !e.is_dir) {
-            self.disk
-                .rename(&dir.join(&file.name), &target.join(&file.name))?;
+        let mut files: Vec<String> = (self.disk.read_dir(&dir)?.into_iter())
+            .filter(|entry| !entry.is_dir)
+            .map(|entry| entry.name)
+            .collect();
+        files.sort_by_key(|name| name == partition_metadata::PARTITION_METADATA_FILE);
+        for name in files {
+            self.disk.rename(&dir.join(&name), &target.join(&name))?;
         }
         self.disk.sync_dir(&target)?;
+        // Only now is the log gone: until every file moved it stays, and `create_log` refuses
+        // a directory that still holds files.
+        self.logs.remove(tp);
         self.disk.remove_dir_all(&dir)?;
         self.disk.sync_dir(&parent)?;
         self.checkpoint()?;

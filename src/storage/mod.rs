@@ -49,6 +49,6 @@ pub use disk::{DirEntry, Disk, DiskFile, OpenMode};
 pub use error::{AppendError, InvalidRecordReason, ReadError};
 pub use file_disk::FileDisk;
 pub use log::Log;
-pub use manager::LogManager;
+pub use manager::{LogManager, TopicIdState};
 pub use mem_disk::MemDisk;
 pub use records::RecordError;

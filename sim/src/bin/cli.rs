@@ -301,8 +301,19 @@ fn sweep(path: &Path, seeds: &str, canaries: &[Canary], jobs: usize) -> anyhow::
         let wall = Instant::now();
         let runs: Vec<(PathBuf, u64)> = seeds.clone().map(|seed| (file.clone(), seed)).collect();
         let (mut passed, mut failed, mut simulated_ms) = (0, 0, 0);
-        for result in fresh::run_all(&runs, canaries, jobs) {
-            let child = result?;
+        for ((_, seed), result) in runs.iter().zip(fresh::run_all(&runs, canaries, jobs)) {
+            // A run that ended without a verdict (it crashed) is a failure to report, not a
+            // reason to drop the rest of the sweep.
+            let child = match result {
+                Ok(child) => child,
+                Err(error) => {
+                    failed += 1;
+                    all_passed = false;
+                    println!("FAIL {}: {error:#}", file.display());
+                    println!("replay: {}", replay_command(file, *seed, canaries));
+                    continue;
+                }
+            };
             simulated_ms += child.simulated_ms;
             if child.passed {
                 passed += 1;
@@ -365,8 +376,16 @@ fn regress(path: &Path, jobs: usize) -> anyhow::Result<bool> {
         runs.extend(scenario.seeds.iter().map(|&seed| (file.clone(), seed)));
     }
     let mut all_passed = true;
-    for result in fresh::run_all(&runs, &[], jobs) {
-        let child = result?;
+    for ((file, seed), result) in runs.iter().zip(fresh::run_all(&runs, &[], jobs)) {
+        let child = match result {
+            Ok(child) => child,
+            Err(error) => {
+                all_passed = false;
+                println!("FAIL {}: {error:#}", file.display());
+                println!("replay: {}", replay_command(file, *seed, &[]));
+                continue;
+            }
+        };
         for line in &child.output {
             println!("{line}");
         }

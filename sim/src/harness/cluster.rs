@@ -21,7 +21,9 @@ use weir::server::quorum::QuorumService;
 use weir::server::Broker;
 
 use super::watch::Watch;
-use crate::disk::{DiskFaults, SimDisk};
+use weir::storage::{Disk, MemDisk, OpenMode};
+
+use crate::disk::SimDisk;
 use crate::scenario::Plan;
 use crate::trace::Trace;
 
@@ -76,15 +78,28 @@ impl SimNode {
         (!quorum.is_stopped() && quorum.failure().is_none()).then_some(quorum)
     }
 
-    /// The Raft state the node's disk holds (what it would restart with), read with disk
-    /// faults off; `None` if it cannot be read.
+    /// The Raft state the node's disk durably holds (what it would restart with); `None` if
+    /// it cannot be read. Read from a copy: opening the metadata log repairs what it opens
+    /// (torn tails cut, indexes rebuilt), which must be left to the node's own restart.
     pub fn durable_raft_node(&self) -> Option<RaftNode> {
         let config = BrokerConfig::load(None, &self.overrides).ok()?;
-        let faults = self.disk.faults();
-        self.disk.set_faults(DiskFaults::default());
-        let node = weir::node::quorum::durable_raft_node(&config, Arc::new(self.disk.clone()));
-        self.disk.set_faults(faults);
-        node.ok()
+        let dir = &config.kraft.metadata_log_dir;
+        let copy = MemDisk::new();
+        copy.create_dir_all(dir).ok()?;
+        for path in self
+            .disk
+            .files()
+            .into_iter()
+            .filter(|path| path.starts_with(dir))
+        {
+            let Some(bytes) = self.disk.durable_bytes(&path) else {
+                continue;
+            };
+            copy.create_dir_all(path.parent()?).ok()?;
+            let file = copy.open(&path, OpenMode::Truncate).ok()?;
+            file.write_at(&bytes, 0).ok()?;
+        }
+        weir::node::quorum::durable_raft_node(&config, Arc::new(copy)).ok()
     }
 }
 
@@ -295,11 +310,14 @@ impl Cluster {
         self.note(format_args!("node {number} isolated"));
     }
 
-    /// Undoes `isolate`.
-    pub fn rejoin(&self, number: u32) {
+    /// Undoes `isolate`, except towards the nodes in `still_isolated` (their own isolation
+    /// holds).
+    pub fn rejoin(&self, number: u32, still_isolated: &[u32]) {
         let node = self.node(number);
         let net = NetSim::current();
-        for other in self.nodes.iter().filter(|other| other.number != number) {
+        let others = (self.nodes.iter())
+            .filter(|other| other.number != number && !still_isolated.contains(&other.number));
+        for other in others {
             net.unclog_link(node.id, other.id);
             net.unclog_link(other.id, node.id);
         }

@@ -151,7 +151,10 @@ impl Nemesis {
                     cluster.restart(number);
                 }
             }
-            "isolate" if owns(&mut self.isolated) => cluster.rejoin(node),
+            "isolate" if owns(&mut self.isolated) => {
+                let still: Vec<u32> = self.isolated.keys().copied().collect();
+                cluster.rejoin(node, &still);
+            }
             "pause" if owns(&mut self.paused) => cluster.resume(node),
             "partition" | "partition-one-way" if owns(&mut self.partitioned) => cluster.heal(node),
             "slow" if self.slow > 0 => {
@@ -177,7 +180,7 @@ impl Nemesis {
             cluster.heal(node);
         }
         for node in std::mem::take(&mut self.isolated).into_keys() {
-            cluster.rejoin(node);
+            cluster.rejoin(node, &[]);
         }
         if std::mem::take(&mut self.slow) > 0 {
             cluster.set_latency(None);

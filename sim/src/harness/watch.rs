@@ -1,8 +1,8 @@
 //! The run-time watchers: every few milliseconds of simulated time, each node's Raft state and
 //! metadata image go to the `quorum-invariants` and `metadata-invariants` checkers.
 //!
-//! A node whose process is down still counts in the quorum with what its disk holds (read when
-//! it crashed), as in Kafka's RaftEventSimulationTest: a majority is a majority of voters, not
+//! A node whose process is down still counts in the quorum with what its disk holds (read, from
+//! a copy of its durable files, when it crashed), as in Kafka's RaftEventSimulationTest: a majority is a majority of voters, not
 //! of the voters that happen to be up. Between a halt and the crash that ends the process, the
 //! last state seen of it stands in.
 

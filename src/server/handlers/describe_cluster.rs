@@ -26,7 +26,15 @@ pub async fn handle(
         .collect();
     if request.include_fenced_brokers {
         let listener = &ctx.advertised.name;
-        for broker in image.brokers.values().filter(|b| b.fenced) {
+        let node_id = ctx.broker.config.node_id;
+        // This broker is always listed (clients need the node they asked); if the controller
+        // has fenced it, say so there rather than listing it twice.
+        if image.brokers.get(&node_id).is_some_and(|b| b.fenced) {
+            for own in brokers.iter_mut().filter(|b| b.broker_id.0 == node_id) {
+                own.is_fenced = true;
+            }
+        }
+        for broker in (image.brokers.values()).filter(|b| b.fenced && b.broker_id != node_id) {
             let Some(endpoint) = broker.endpoints.iter().find(|e| &e.listener == listener) else {
                 continue;
             };
