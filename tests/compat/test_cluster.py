@@ -209,6 +209,9 @@ def test_a_cluster_survives_losing_the_controller_and_a_broker(cluster, tmp_path
     quorum = cluster_describe(nodes[controllers[0]])
     assert quorum["LeaderId"] == str(old_controller), quorum
     assert quorum["CurrentVoters"] == "[" + ",".join(map(str, controllers)) + "]", quorum
+    # Broker-only nodes follow the quorum as observers, and the leader lists them.
+    observers = sorted(b for b in brokers if b not in controllers)
+    assert quorum["CurrentObservers"] == "[" + ",".join(map(str, observers)) + "]", quorum
     nodes[old_controller].kill()
     new_controller = eventually("a new active controller", lambda: active_controller(
         nodes, controllers, exclude=(old_controller,)))

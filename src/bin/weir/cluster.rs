@@ -1,7 +1,8 @@
 //! `weir cluster describe`: the metadata quorum as its leader sees it (as
 //! `kafka-metadata-quorum describe --status --replication`), asked of a controller with
-//! `--bootstrap-controller`: the leader, its epoch and high watermark, and per voter its log end
-//! offset, its lag behind the high watermark and how long ago it last fetched. A controller that
+//! `--bootstrap-controller`: the leader, its epoch and high watermark, and per voter (and per
+//! observer, a broker-only node following the quorum) its log end offset, its lag behind the
+//! high watermark and how long ago it last fetched. A controller that
 //! does not lead lists the voters' addresses; the tool asks them in turn. With
 //! `--bootstrap-server`, it also lists every registered broker and whether the controller has
 //! fenced it (DescribeCluster v2, KIP-1073).
@@ -11,6 +12,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use kafka_protocol::messages::describe_quorum_request::{PartitionData, TopicData};
+use kafka_protocol::messages::describe_quorum_response::ReplicaState;
 use kafka_protocol::messages::{ApiKey, DescribeQuorumRequest, DescribeQuorumResponse, TopicName};
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
@@ -132,40 +134,51 @@ pub fn describe_lines(response: &DescribeQuorumResponse) -> anyhow::Result<Vec<S
     let now = (partition.current_voters.iter())
         .find(|v| v.replica_id.0 == leader)
         .map_or(-1, |v| v.last_fetch_timestamp);
+    let ids = |replicas: &[ReplicaState]| {
+        let ids: Vec<String> = replicas
+            .iter()
+            .map(|r| r.replica_id.0.to_string())
+            .collect();
+        format!("[{}]", ids.join(","))
+    };
     let mut lines = vec![
         format!("LeaderId:       {leader}"),
         format!("LeaderEpoch:    {}", partition.leader_epoch),
         format!("HighWatermark:  {hw}"),
-        format!(
-            "CurrentVoters:  [{}]",
-            (partition.current_voters.iter())
-                .map(|v| v.replica_id.0.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
+        format!("CurrentVoters:  {}", ids(&partition.current_voters)),
+        format!("CurrentObservers: {}", ids(&partition.observers)),
         String::new(),
         "NodeId\tLogEndOffset\tLag\tLastFetchMsAgo\tStatus".to_string(),
     ];
-    for voter in &partition.current_voters {
-        let id = voter.replica_id.0;
-        let known = voter.log_end_offset >= 0;
+    let row = |replica: &ReplicaState, status: &str| {
+        let known = replica.log_end_offset >= 0;
         let lag = if known {
-            (hw - voter.log_end_offset).max(0).to_string()
+            (hw - replica.log_end_offset).max(0).to_string()
         } else {
             "unknown".to_string()
         };
-        let ago = if voter.last_fetch_timestamp >= 0 && now >= 0 {
-            (now - voter.last_fetch_timestamp).max(0).to_string()
+        let ago = if replica.last_fetch_timestamp >= 0 && now >= 0 {
+            (now - replica.last_fetch_timestamp).max(0).to_string()
         } else {
             "never".to_string()
         };
-        let status = if id == leader { "Leader" } else { "Follower" };
         let end = if known {
-            voter.log_end_offset.to_string()
+            replica.log_end_offset.to_string()
         } else {
             "unknown".to_string()
         };
-        lines.push(format!("{id}\t{end}\t{lag}\t{ago}\t{status}"));
+        format!("{}\t{end}\t{lag}\t{ago}\t{status}", replica.replica_id.0)
+    };
+    for voter in &partition.current_voters {
+        let status = if voter.replica_id.0 == leader {
+            "Leader"
+        } else {
+            "Follower"
+        };
+        lines.push(row(voter, status));
+    }
+    for observer in &partition.observers {
+        lines.push(row(observer, "Observer"));
     }
     Ok(lines)
 }

@@ -301,19 +301,22 @@ fn cluster_describe_reports_the_leader_and_each_voters_lag() {
             voter(1, 35, 900),
             voter(2, 41, 1000),
             voter(3, -1, -1),
-        ]);
+        ])
+        .with_observers(vec![voter(5, 38, 950)]);
     let response = DescribeQuorumResponse::default()
         .with_topics(vec![TopicData::default().with_partitions(vec![partition])]);
     let lines = crate::cluster::describe_lines(&response).unwrap();
     assert_eq!(lines[0], "LeaderId:       2");
     assert_eq!(lines[1], "LeaderEpoch:    7");
     assert_eq!(lines[3], "CurrentVoters:  [1,2,3]");
+    assert_eq!(lines[4], "CurrentObservers: [5]");
     assert_eq!(
-        &lines[6..],
+        &lines[7..],
         [
             "1\t35\t5\t100\tFollower",
             "2\t41\t0\t0\tLeader",
-            "3\tunknown\tunknown\tnever\tFollower"
+            "3\tunknown\tunknown\tnever\tFollower",
+            "5\t38\t2\t50\tObserver"
         ]
     );
     let refused = PartitionData::default().with_error_code(6);

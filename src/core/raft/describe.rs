@@ -1,7 +1,8 @@
 //! A read-only view of the quorum for DescribeQuorum, as only the leader can give it: its epoch
 //! and high watermark, and per voter the log end offset the leader last learnt (what counts
 //! towards the high watermark: a follower's validated fetch offset, the leader's own flushed
-//! end) and when the voter last fetched. Kafka's `-1` for "unknown" is `None` here.
+//! end) and when the voter last fetched, and the same for every observer that fetched in this
+//! epoch. Kafka's `-1` for "unknown" is `None` here.
 
 use super::state::{RaftNode, Role};
 use super::types::{Epoch, NodeId, Offset};
@@ -14,6 +15,8 @@ pub struct QuorumDescription {
     pub high_watermark: Offset,
     /// Every voter, the leader included, by id.
     pub current_voters: Vec<ReplicaDescription>,
+    /// Every observer (broker-only node) that fetched in this epoch, by id.
+    pub observers: Vec<ReplicaDescription>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,11 +53,19 @@ impl RaftNode {
             }
         };
         let current_voters = self.config.voters.iter().map(|&id| describe(id)).collect();
+        let observers = (leader.observers.iter())
+            .map(|(&replica_id, progress)| ReplicaDescription {
+                replica_id,
+                log_end_offset: progress.end_offset,
+                last_fetch_timestamp_ms: progress.last_fetch_ms,
+            })
+            .collect();
         Some(QuorumDescription {
             leader_id: me,
             leader_epoch: self.leader_epoch,
             high_watermark: self.high_watermark,
             current_voters,
+            observers,
         })
     }
 }

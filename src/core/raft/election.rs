@@ -194,6 +194,7 @@ impl RaftNode {
             epoch_start_offset,
             epoch_start_ms: self.now_ms,
             replicas,
+            observers: Default::default(),
         });
         out.push(Command::BecameLeader {
             leader_epoch: self.leader_epoch,

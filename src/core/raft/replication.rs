@@ -20,7 +20,9 @@ use super::config::{ENTRY_BYTES_MAX, FETCH_ENTRIES_MAX};
 use super::messages::{
     BeginQuorumEpoch, FetchError, FetchRequest, FetchResponse, FetchResult, Message,
 };
-use super::state::{Command, ProposeError, RaftNode, Role};
+use super::state::{
+    Command, LeaderState, ProposeError, RaftNode, ReplicaProgress, Role, OBSERVERS_MAX,
+};
 use super::types::{majority, Entry, EntryKind, NodeId, Offset, OffsetAndEpoch, EPOCH_NONE};
 
 /// A leader resigns when a majority has not fetched for this many fetch timeouts (KRaft's
@@ -94,7 +96,7 @@ impl RaftNode {
         }
         // The fetcher's log matches ours below `fetch_offset`: that is its progress.
         if let Role::Leader(leader) = &mut self.role {
-            if let Some(replica) = leader.replicas.get_mut(&from) {
+            if let Some(replica) = leader.progress_of(from) {
                 replica.end_offset = Some(fetch_offset);
             }
         }
@@ -105,11 +107,12 @@ impl RaftNode {
         }
     }
 
-    /// Remembers when a voter last fetched (or fetched a snapshot) in the leader's epoch.
+    /// Remembers when a voter or observer last fetched (or fetched a snapshot) in the leader's
+    /// epoch.
     pub(super) fn record_fetch_contact(&mut self, from: NodeId) {
         let now_ms = self.now_ms;
         if let Role::Leader(leader) = &mut self.role {
-            if let Some(replica) = leader.replicas.get_mut(&from) {
+            if let Some(replica) = leader.progress_of(from) {
                 replica.last_fetch_ms = Some(now_ms);
             }
         }
@@ -392,5 +395,19 @@ impl RaftNode {
             entries: vec![entry],
         });
         self.update_leader_high_watermark(out);
+    }
+}
+
+impl LeaderState {
+    /// The progress entry of a fetcher: a voter's, or an observer's (tracked from its first
+    /// fetch, up to `OBSERVERS_MAX`).
+    fn progress_of(&mut self, from: NodeId) -> Option<&mut ReplicaProgress> {
+        if self.replicas.contains_key(&from) {
+            return self.replicas.get_mut(&from);
+        }
+        if !self.observers.contains_key(&from) && self.observers.len() >= OBSERVERS_MAX {
+            return None;
+        }
+        Some(self.observers.entry(from).or_default())
     }
 }

@@ -80,7 +80,14 @@ pub(super) struct LeaderState {
     pub epoch_start_ms: i64,
     /// Every other voter's progress, as learnt from its fetches.
     pub replicas: BTreeMap<NodeId, ReplicaProgress>,
+    /// Observers (broker-only nodes) that fetched in this epoch, for DescribeQuorum only: they
+    /// never count towards the high watermark. At most `OBSERVERS_MAX` are tracked.
+    pub observers: BTreeMap<NodeId, ReplicaProgress>,
 }
+
+/// The most observers a leader tracks: fetches name their replica id, and a flood of made-up
+/// ids must not grow the leader's memory without bound.
+pub(super) const OBSERVERS_MAX: usize = 1024;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct ReplicaProgress {

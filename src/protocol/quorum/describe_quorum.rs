@@ -6,7 +6,7 @@
 //!
 //! What the core does not track goes out as Kafka's "unknown": `last_caught_up_timestamp` -1
 //! for followers (the leader is caught up with itself at its last fetch time), directory ids
-//! zero (static voters), no observers.
+//! zero (static voters).
 
 use std::collections::BTreeMap;
 
@@ -89,11 +89,15 @@ fn partition(view: Option<&QuorumDescription>) -> PartitionData {
     let voters = (view.current_voters.iter())
         .map(|replica| replica_state(replica, view.leader_id))
         .collect();
+    let observers = (view.observers.iter())
+        .map(|replica| replica_state(replica, view.leader_id))
+        .collect();
     partition
         .with_leader_id(BrokerId(view.leader_id))
         .with_leader_epoch(view.leader_epoch)
         .with_high_watermark(view.high_watermark)
         .with_current_voters(voters)
+        .with_observers(observers)
 }
 
 /// Groups listeners by node, nodes in id order, listeners in the order given.

@@ -16,6 +16,14 @@ fn the_leader_describes_each_voter() {
     };
     let message = Message::FetchRequest(request);
     node.handle(40, Event::Received { from: 3, message });
+    // A broker-only node (id 7) fetches too: described as an observer, never a voter.
+    let observed = FetchRequest {
+        leader_epoch: 3,
+        fetch_offset: 2,
+        last_fetched_epoch: 1,
+    };
+    let message = Message::FetchRequest(observed);
+    node.handle(50, Event::Received { from: 7, message });
     node.handle(55, Event::Tick);
     let replica = |replica_id, log_end_offset, last_fetch_timestamp_ms| ReplicaDescription {
         replica_id,
@@ -31,6 +39,7 @@ fn the_leader_describes_each_voter() {
             replica(2, None, None),
             replica(3, Some(3), Some(40)),
         ],
+        observers: vec![replica(7, Some(2), Some(50))],
     };
     assert_eq!(node.describe_quorum(), Some(expected));
     let follower = node_in(2, 3, Setup::Follower { leader: 1 }, 3, &[1, 1, 3]);

@@ -144,6 +144,7 @@ fn leader_state(node: &RaftNode) -> LeaderState {
         epoch_start_offset: node.log.end_offset() - 1,
         epoch_start_ms: 0,
         replicas,
+        observers: Default::default(),
     }
 }
 

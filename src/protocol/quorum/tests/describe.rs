@@ -34,6 +34,11 @@ fn view() -> QuorumDescription {
                 last_fetch_timestamp_ms: None,
             },
         ],
+        observers: vec![ReplicaDescription {
+            replica_id: 4,
+            log_end_offset: Some(119),
+            last_fetch_timestamp_ms: Some(1_400),
+        }],
     }
 }
 
@@ -83,7 +88,10 @@ fn the_leaders_view_goes_out_in_kafkas_fields() {
         voters,
         vec![(1, 118, 1_000, -1), (2, 121, 1_500, 1_500), (3, -1, -1, -1)]
     );
-    assert!(partition.observers.is_empty());
+    let observers: Vec<(i32, i64, i64)> = (partition.observers.iter())
+        .map(|o| (o.replica_id.0, o.log_end_offset, o.last_fetch_timestamp))
+        .collect();
+    assert_eq!(observers, vec![(4, 119, 1_400)]);
     let nodes: Vec<(i32, Vec<(&str, u16)>)> = (response.nodes.iter())
         .map(|n| {
             let listeners = n
