@@ -2,6 +2,7 @@
 //! partition index is expected. Offsets stay `i64` named `*_offset`, as in Kafka's own code:
 //! they are arithmetic everywhere and a wrapper would only add noise.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// A broker's `node.id`.
@@ -44,6 +45,18 @@ impl fmt::Display for TopicPartition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}", self.topic, self.partition)
     }
+}
+
+/// Groups items by their partition's topic, topics in name order and items in the order given:
+/// the shape of every request that lists partitions under their topic.
+pub fn by_topic<'a, T>(
+    items: impl IntoIterator<Item = (&'a TopicPartition, T)>,
+) -> BTreeMap<&'a str, Vec<T>> {
+    let mut topics: BTreeMap<&str, Vec<T>> = BTreeMap::new();
+    for (tp, item) in items {
+        topics.entry(&tp.topic).or_default().push(item);
+    }
+    topics
 }
 
 #[cfg(test)]

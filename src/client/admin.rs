@@ -26,7 +26,7 @@ use super::connection::Connection;
 use super::error::{ClientError, Result};
 use super::metadata::{BrokerInfo, TopicInfo};
 use super::offsets::{self, ListedOffset, OffsetSpec};
-use crate::types::TopicPartition;
+use crate::types::{by_topic, TopicPartition};
 
 /// How long the broker may take over a topic operation.
 pub(super) const ADMIN_TIMEOUT_MS: i32 = 30_000;
@@ -239,16 +239,12 @@ impl Admin {
         kind: Election,
         partitions: Option<&[TopicPartition]>,
     ) -> Result<Vec<(TopicPartition, Result<()>)>> {
-        let mut by_topic: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
-        for tp in partitions.unwrap_or_default() {
-            by_topic.entry(&tp.topic).or_default().push(tp.partition);
-        }
-        let topics = partitions.map(|_| {
-            (by_topic.iter())
+        let topics = partitions.map(|partitions| {
+            (by_topic(partitions.iter().map(|tp| (tp, tp.partition))).into_iter())
                 .map(|(topic, partitions)| {
                     let mut entry = ElectTopicPartitions::default();
                     entry.topic = topic_name(topic);
-                    entry.partitions = partitions.clone();
+                    entry.partitions = partitions;
                     entry
                 })
                 .collect()

@@ -15,7 +15,7 @@ use kafka_protocol::protocol::StrBytes;
 
 use super::connection::Connection;
 use super::error::{ClientError, Result};
-use crate::types::TopicPartition;
+use crate::types::{by_topic, TopicPartition};
 
 /// Fetch sizes and waits (Kafka's consumer names).
 #[derive(Debug, Clone, Copy)]
@@ -49,8 +49,7 @@ pub async fn fetch(
     max_wait: Duration,
 ) -> Result<BTreeMap<TopicPartition, FetchedPartition>> {
     let version = connection.version(ApiKey::Fetch)?;
-    let mut topics: BTreeMap<&str, Vec<FetchPartition>> = BTreeMap::new();
-    for (tp, &offset) in &positions {
+    let topics = by_topic(positions.iter().map(|(tp, &offset)| {
         let mut partition = FetchPartition::default();
         partition.partition = tp.partition;
         partition.current_leader_epoch = -1;
@@ -58,8 +57,8 @@ pub async fn fetch(
         partition.last_fetched_epoch = -1;
         partition.log_start_offset = -1;
         partition.partition_max_bytes = limits.partition_max_bytes;
-        topics.entry(&tp.topic).or_default().push(partition);
-    }
+        (tp, partition)
+    }));
     let mut request = FetchRequest::default();
     request.replica_id = BrokerId(-1);
     request.max_wait_ms = i32::try_from(max_wait.as_millis()).unwrap_or(i32::MAX);

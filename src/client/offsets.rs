@@ -11,7 +11,7 @@ use kafka_protocol::protocol::StrBytes;
 
 use super::cluster::Cluster;
 use super::error::{code_needs_metadata_refresh, ClientError, Result};
-use crate::types::TopicPartition;
+use crate::types::{by_topic, TopicPartition};
 
 /// Attempts per partition before giving up on a leader that keeps moving.
 const LIST_OFFSETS_ATTEMPTS_MAX: u32 = 5;
@@ -125,14 +125,13 @@ async fn list_from_leader(
     tps: &[TopicPartition],
     specs: &BTreeMap<TopicPartition, OffsetSpec>,
 ) -> Result<Answers> {
-    let mut topics: BTreeMap<&str, Vec<ListOffsetsPartition>> = BTreeMap::new();
-    for tp in tps {
+    let topics = by_topic(tps.iter().map(|tp| {
         let mut partition = ListOffsetsPartition::default();
         partition.partition_index = tp.partition;
         partition.current_leader_epoch = -1;
         partition.timestamp = specs.get(tp).map_or(-1, |spec| spec.wire_timestamp());
-        topics.entry(&tp.topic).or_default().push(partition);
-    }
+        (tp, partition)
+    }));
     let mut request = ListOffsetsRequest::default();
     request.replica_id = BrokerId(-1);
     request.isolation_level = 0;

@@ -1,8 +1,6 @@
 //! Partition reassignment for the admin client (KIP-455): start or cancel moving partitions to
 //! new replica sets, and list the reassignments in progress. Both go to the controller.
 
-use std::collections::BTreeMap;
-
 use kafka_protocol::messages::alter_partition_reassignments_request::{
     ReassignablePartition, ReassignableTopic,
 };
@@ -13,7 +11,7 @@ use kafka_protocol::messages::{
 
 use super::admin::{topic_name, with_message, Admin, ADMIN_TIMEOUT_MS};
 use super::error::{ClientError, Result};
-use crate::types::TopicPartition;
+use crate::types::{by_topic, TopicPartition};
 
 /// A reassignment in progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,19 +30,18 @@ impl Admin {
         &self,
         changes: &[(TopicPartition, Option<Vec<i32>>)],
     ) -> Result<Vec<(TopicPartition, Result<()>)>> {
-        let mut by_topic: BTreeMap<&str, Vec<ReassignablePartition>> = BTreeMap::new();
-        for (tp, target) in changes {
+        let partitions = by_topic(changes.iter().map(|(tp, target)| {
             let mut partition = ReassignablePartition::default();
             partition.partition_index = tp.partition;
             partition.replicas = target
                 .as_ref()
                 .map(|replicas| replicas.iter().map(|&id| BrokerId(id)).collect());
-            by_topic.entry(&tp.topic).or_default().push(partition);
-        }
+            (tp, partition)
+        }));
         let mut request = AlterPartitionReassignmentsRequest::default();
         request.timeout_ms = ADMIN_TIMEOUT_MS;
         request.allow_replication_factor_change = true;
-        request.topics = (by_topic.into_iter())
+        request.topics = (partitions.into_iter())
             .map(|(topic, partitions)| {
                 let mut entry = ReassignableTopic::default();
                 entry.name = topic_name(topic);
@@ -80,11 +77,7 @@ impl Admin {
         let mut request = ListPartitionReassignmentsRequest::default();
         request.timeout_ms = ADMIN_TIMEOUT_MS;
         request.topics = partitions.map(|partitions| {
-            let mut by_topic: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
-            for tp in partitions {
-                by_topic.entry(&tp.topic).or_default().push(tp.partition);
-            }
-            (by_topic.into_iter())
+            (by_topic(partitions.iter().map(|tp| (tp, tp.partition))).into_iter())
                 .map(|(topic, indexes)| {
                     let mut entry = list_request::ListPartitionReassignmentsTopics::default();
                     entry.name = topic_name(topic);

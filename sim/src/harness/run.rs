@@ -57,8 +57,9 @@ pub fn run(plan: &Plan, canaries: &[Canary]) -> RunReport {
     let trace_for_run = trace.clone();
     // A fresh thread per run: std's HashMap keys are drawn once per thread (from the seeded
     // randomness madsim provides inside a runtime) and then only incremented, so a second run
-    // on the same thread would iterate madsim's internal maps in another order and diverge
-    // from the same seed run alone. (The simulator's harness, not Weir, owns this thread.)
+    // on the same thread would iterate madsim's internal maps in another order. Needed, not
+    // enough: madsim's task ids are process-wide, so only a fresh process replays a seed
+    // exactly (the binary's `fresh.rs`). (The simulator's harness, not Weir, owns this thread.)
     let simulated = std::thread::spawn(move || {
         // The runtime first: it keys the thread's HashMaps from the seed, which works only
         // before anything on the thread has made one (the tracing subscriber does).
@@ -68,9 +69,16 @@ pub fn run(plan: &Plan, canaries: &[Canary]) -> RunReport {
     })
     .join();
     canary::set(&[]);
-    let simulated = simulated.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    let (history, logs, liveness, watched, faults_injected, disk_faults, simulated_ms) = simulated;
-    let (watched, elections) = watched;
+    let Simulated {
+        history,
+        logs,
+        liveness,
+        watched,
+        elections,
+        faults_injected,
+        disk_faults,
+        simulated_ms,
+    } = simulated.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     let mut anomalies = checker::check_history(&history);
     anomalies.extend(checker::log_invariants::check_logs(&logs));
     anomalies.extend(watched);
@@ -98,17 +106,19 @@ pub fn run(plan: &Plan, canaries: &[Canary]) -> RunReport {
     }
 }
 
-/// What the simulation hands the checkers: the history, the logs, the liveness failure if
-/// any, the watchers' anomalies and election trace, and counts for the report.
-type Simulated = (
-    History,
-    Vec<PartitionLog>,
-    Option<String>,
-    (Vec<checker::Anomaly>, Vec<String>),
-    u64,
-    u64,
-    u64,
-);
+/// What the simulation hands the checkers, and counts for the report.
+struct Simulated {
+    history: History,
+    logs: Vec<PartitionLog>,
+    /// The liveness failure, if any.
+    liveness: Option<String>,
+    /// The run-time watchers' anomalies and election trace.
+    watched: Vec<checker::Anomaly>,
+    elections: Vec<String>,
+    faults_injected: u64,
+    disk_faults: u64,
+    simulated_ms: u64,
+}
 
 async fn simulate(plan: Plan, trace: Trace) -> Simulated {
     let handle = Handle::current();
@@ -187,7 +197,7 @@ async fn simulate(plan: Plan, trace: Trace) -> Simulated {
     }
     watching.store(true, Ordering::Relaxed);
     let _ = watcher.await;
-    let watched = {
+    let (watched, elections) = {
         let watch = lock(&cluster.watch);
         (watch.anomalies(), watch.elections.lines())
     };
@@ -203,15 +213,16 @@ async fn simulate(plan: Plan, trace: Trace) -> Simulated {
         .sum();
     let simulated_ms = start.elapsed().as_millis() as u64;
     trace.event("sim", format_args!("end simulated_ms={simulated_ms}"));
-    (
-        recorder.history(),
+    Simulated {
+        history: recorder.history(),
         logs,
         liveness,
         watched,
-        nemesis.injected,
+        elections,
+        faults_injected: nemesis.injected,
         disk_faults,
         simulated_ms,
-    )
+    }
 }
 
 /// The safety phase's clients: create the topic, then producers and consumers until `stop`.

@@ -70,18 +70,30 @@ pub(super) struct LiveBroker {
     pub host: String,
     pub port: u16,
     pub rack: Option<String>,
+    /// The controller has fenced it (listed only when asked for, see [`brokers`]).
+    pub fenced: bool,
 }
 
 /// The unfenced brokers, each at its endpoint for the listener this request arrived on. This
 /// broker is always listed (at the address it advertises), even in the moment before its own
 /// registration shows in the image, so a client never sees an empty cluster from it.
 pub(super) fn live_brokers(ctx: &RequestContext, image: &MetadataImage) -> Vec<LiveBroker> {
+    brokers(ctx, image, false)
+}
+
+/// [`live_brokers`], plus (`include_fenced`) the registered brokers the controller has fenced,
+/// marked so (DescribeCluster v2). This broker is marked fenced if the image says it is.
+pub(super) fn brokers(
+    ctx: &RequestContext,
+    image: &MetadataImage,
+    include_fenced: bool,
+) -> Vec<LiveBroker> {
     let node_id = ctx.broker.config.node_id;
     let listener = &ctx.advertised.name;
     let mut brokers: Vec<LiveBroker> = image
         .brokers
         .values()
-        .filter(|b| !b.fenced && b.broker_id != node_id)
+        .filter(|b| (include_fenced || !b.fenced) && b.broker_id != node_id)
         .filter_map(|b| {
             let endpoint = b.endpoints.iter().find(|e| &e.listener == listener)?;
             Some(LiveBroker {
@@ -89,15 +101,17 @@ pub(super) fn live_brokers(ctx: &RequestContext, image: &MetadataImage) -> Vec<L
                 host: endpoint.host.clone(),
                 port: endpoint.port,
                 rack: b.rack.clone(),
+                fenced: b.fenced,
             })
         })
         .collect();
-    let rack = image.brokers.get(&node_id).and_then(|b| b.rack.clone());
+    let own = image.brokers.get(&node_id);
     brokers.push(LiveBroker {
         id: node_id,
         host: ctx.advertised.host.clone(),
         port: ctx.advertised.port,
-        rack,
+        rack: own.and_then(|b| b.rack.clone()),
+        fenced: include_fenced && own.is_some_and(|b| b.fenced),
     });
     brokers.sort_by_key(|b| b.id);
     brokers
