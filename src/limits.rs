@@ -37,6 +37,11 @@ pub const SEGMENT_BYTES_MAX: u64 = i32::MAX as u64;
 /// Largest decompressed records section the broker inflates to check a batch (compacted
 /// topics' keys, timestamp lookups). Bounds snappy's claimed lengths before allocating.
 pub const BATCH_DECOMPRESSED_BYTES_MAX: usize = 256 * 1024 * 1024;
+/// Largest estimated memory a client may spend decoding one batch's records and headers.
+/// Kafka has no such limit, but the Java consumer decodes lazily; ours decodes a batch at a
+/// time. 1 KiB records in a full 256 MiB section decode to about 300 MiB, so this only stops
+/// batches of tiny records or empty headers, which decode to 30-40 times their wire size.
+pub const BATCH_DECODED_BYTES_MAX: usize = 512 * 1024 * 1024;
 
 /// The fixed part of a magic v2 record batch: everything up to and including `recordsCount`.
 pub const BATCH_HEADER_BYTES: usize = 61;

@@ -5,18 +5,15 @@
 //! the batch's max timestamp, and records below the fetch position dropped (a fetch that starts
 //! inside a batch returns the whole batch).
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use kafka_protocol::indexmap::IndexMap;
 use kafka_protocol::protocol::StrBytes;
-use kafka_protocol::records::{
-    Compression, Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions,
-    TimestampType as WireTimestampType, NO_PARTITION_LEADER_EPOCH, NO_PRODUCER_EPOCH,
-    NO_PRODUCER_ID,
-};
+use kafka_protocol::records::{Compression, Record, RecordBatchDecoder};
 
 use super::batch::split_batches;
 use super::error::{ClientError, Result};
-use crate::limits::BATCH_HEADER_BYTES;
+use crate::limits::BATCH_DECODED_BYTES_MAX;
+use crate::storage::encode::{encode_batch as encode_v2, plain_record};
 
 /// A record header: a name and an optional value.
 pub type Header = (String, Option<Bytes>);
@@ -95,38 +92,23 @@ pub fn encode_batch(
         .iter()
         .zip(timestamps)
         .enumerate()
-        .map(|(index, (record, &timestamp))| Record {
-            transactional: false,
-            control: false,
-            delete_horizon: false,
-            partition_leader_epoch: NO_PARTITION_LEADER_EPOCH,
-            producer_id: NO_PRODUCER_ID,
-            producer_epoch: NO_PRODUCER_EPOCH,
-            timestamp_type: WireTimestampType::Creation,
-            offset: index as i64,
-            // The encoder starts a new batch whenever `offset - sequence` changes; keeping it
-            // constant at 1 yields one batch with base sequence -1 (no idempotence).
-            sequence: index as i32 - 1,
-            timestamp,
-            key: record.key.clone(),
-            value: record.value.clone(),
-            headers: record
+        .map(|(index, (record, &timestamp))| {
+            let headers = record
                 .headers
                 .iter()
                 .map(|(name, value)| (StrBytes::from_string(name.clone()), value.clone()))
-                .collect::<IndexMap<_, _>>(),
+                .collect::<IndexMap<_, _>>();
+            plain_record(
+                index,
+                timestamp,
+                record.key.clone(),
+                record.value.clone(),
+                headers,
+            )
         })
         .collect();
-    // Uncompressed size plus per-record framing; growing from empty cost a copy per doubling.
     let estimate: usize = records.iter().map(ProducerRecord::size_estimate).sum();
-    let mut buf = BytesMut::with_capacity(estimate + BATCH_HEADER_BYTES);
-    let options = RecordEncodeOptions {
-        version: 2,
-        compression,
-    };
-    RecordBatchEncoder::encode(&mut buf, &wire, &options)
-        .map_err(|e| ClientError::encode("record batch", e))?;
-    Ok(buf.freeze())
+    encode_v2(&wire, compression, estimate).map_err(|e| ClientError::encode("record batch", e))
 }
 
 /// What decoding a fetched partition yields.
@@ -142,15 +124,45 @@ pub struct Decoded {
 /// Decodes one whole batch's records with `kafka-protocol`, after walking them with our own
 /// bounds-checked walker: that decoder reserves room for the batch's record count and each
 /// record's header count before reading them, so unchecked counts from a hostile broker or a
-/// damaged file could abort the process. Used by the consumer and by `weir dump-log`.
+/// damaged file could abort the process. The records section is decompressed once, with the
+/// broker's ceiling, and the decoded size is estimated before anything is decoded: a record
+/// of seven wire bytes, or a header of two, takes 30-40 times that once decoded. Used by the
+/// consumer and by `weir dump-log`.
 pub fn decode_batch_checked(
     batch: &Bytes,
     header: &crate::storage::batch::BatchHeader,
 ) -> std::result::Result<kafka_protocol::records::RecordSet, String> {
-    crate::storage::records::for_each_record(batch, header, |_| true)
-        .map_err(|error| error.to_string())?;
-    RecordBatchDecoder::decode(&mut batch.clone()).map_err(|error| error.to_string())
+    use crate::storage::records::{for_each_record_in, records_bytes};
+    let plain = records_bytes(batch, header).map_err(|error| error.to_string())?;
+    let mut decoded_bytes: usize = 0;
+    for_each_record_in(plain.clone(), header, |record| {
+        decoded_bytes = decoded_bytes
+            .saturating_add(DECODED_RECORD_BYTES)
+            .saturating_add(record.headers.saturating_mul(DECODED_HEADER_BYTES));
+        true
+    })
+    .map_err(|error| error.to_string())?;
+    if decoded_bytes > BATCH_DECODED_BYTES_MAX {
+        return Err(format!(
+            "{} records with their headers would take about {} MiB decoded, over the {} MiB \
+             a batch may take",
+            header.records_count,
+            decoded_bytes >> 20,
+            BATCH_DECODED_BYTES_MAX >> 20
+        ));
+    }
+    // The decoder asks for the records section; it gets the one already inflated.
+    let inflated = |_: &mut Bytes, _| Ok(plain.clone());
+    RecordBatchDecoder::decode_with_custom_compression(&mut batch.clone(), Some(inflated))
+        .map_err(|error| error.to_string())
 }
+
+/// What one decoded record costs beyond its key and value bytes (shared with the fetch
+/// response): the `Record`, its header map, and the `ConsumerRecord` it becomes.
+const DECODED_RECORD_BYTES: usize =
+    std::mem::size_of::<Record>() + std::mem::size_of::<ConsumerRecord>();
+/// What one decoded header costs: its map entry and index, then a `String` and a `Header`.
+const DECODED_HEADER_BYTES: usize = 2 * std::mem::size_of::<(StrBytes, Option<Bytes>)>() + 32;
 
 /// Decodes the record batches of one fetched partition, keeping records at or after
 /// `position`. A truncated batch at the end is ignored; a corrupt one is an error.
@@ -216,6 +228,8 @@ pub fn decode_records(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::BATCH_HEADER_BYTES;
+    use bytes::BytesMut;
 
     fn sample(n: usize) -> (Vec<ProducerRecord>, Vec<i64>) {
         let records = (0..n)
@@ -316,6 +330,47 @@ mod tests {
             "our own walk refuses the header count before kafka-protocol reserves for it"
         );
         assert!(decode_records("t", 0, &forged, 0).is_err());
+    }
+
+    /// One record of empty headers (two bytes each on the wire), in a resealed batch.
+    fn batch_of_headers(count: u64) -> Bytes {
+        let zigzag = |n: i64| ((n << 1) ^ (n >> 63)) as u64;
+        let varint = |mut n: u64, out: &mut Vec<u8>| loop {
+            if n < 0x80 {
+                out.push(n as u8);
+                break;
+            }
+            out.push((n as u8 & 0x7f) | 0x80);
+            n >>= 7;
+        };
+        let mut record = vec![0, 0, 0, 1, 1]; // attributes, deltas, null key, null value
+        varint(zigzag(count as i64), &mut record);
+        for _ in 0..count {
+            record.extend_from_slice(&[0, 1]); // empty name, null value
+        }
+        let template = encode_batch(&[ProducerRecord::new("t", "v")], &[1], Compression::None);
+        let mut bytes = BytesMut::from(&template.unwrap()[..BATCH_HEADER_BYTES]);
+        let mut prefix = Vec::new();
+        varint(zigzag(record.len() as i64), &mut prefix);
+        bytes.extend_from_slice(&prefix);
+        bytes.extend_from_slice(&record);
+        let batch_length = (bytes.len() - 12) as i32;
+        bytes[8..12].copy_from_slice(&batch_length.to_be_bytes());
+        reseal(bytes)
+    }
+
+    #[test]
+    fn a_batch_that_would_decode_to_gigabytes_is_refused_before_decoding() {
+        assert_eq!(
+            decode_records("t", 0, &batch_of_headers(1000), 0)
+                .unwrap()
+                .records
+                .len(),
+            1
+        );
+        // Four million headers: 8 MB on the wire, about 640 MB once decoded.
+        let error = decode_records("t", 0, &batch_of_headers(4_000_000), 0).unwrap_err();
+        assert!(error.to_string().contains("MiB decoded"), "{error}");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod frame;
 pub mod guard;
+pub mod legacy_produce;
 pub mod quorum;
 pub mod request;
 pub mod response;

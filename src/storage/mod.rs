@@ -18,12 +18,15 @@
 mod append;
 pub mod batch;
 pub mod checkpoint;
+pub mod codec;
 pub mod config;
 pub mod disk;
+pub mod encode;
 mod error;
 pub mod file_disk;
 mod index_file;
 mod leader_epoch;
+pub mod legacy;
 mod log;
 mod manager;
 pub mod mem_disk;

@@ -1,4 +1,4 @@
-//! Walking the records inside a batch: decompress with `kafka-protocol`'s codecs, then read each
+//! Walking the records inside a batch: decompress (with a ceiling, `codec.rs`), then read each
 //! record's offset delta, timestamp delta and key presence.
 //!
 //! We walk records ourselves instead of calling `RecordBatchDecoder::decode`, because that
@@ -8,11 +8,10 @@
 
 use std::fmt;
 
-use bytes::{Buf, Bytes};
-use kafka_protocol::compression::{Decompressor, Gzip, Lz4, Snappy, Zstd};
-
 use super::batch::BatchHeader;
+use super::codec::{self, CodecError};
 use crate::limits::{BATCH_DECOMPRESSED_BYTES_MAX, BATCH_HEADER_BYTES};
+use bytes::{Buf, Bytes};
 
 /// What a record walk needs from one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,33 +21,25 @@ pub struct RecordInfo {
     /// The record's timestamp, or the batch's `max_timestamp` for a LogAppendTime batch.
     pub timestamp: i64,
     pub has_key: bool,
+    /// How many headers the record carries (each backed by at least two bytes).
+    pub headers: usize,
 }
 
 /// Why a batch's records could not be walked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordError {
-    UnknownCompression {
-        codec: u8,
-    },
-    Decompression {
-        codec: u8,
-    },
+    /// The records section does not decompress, or inflates past the ceiling.
+    Codec(CodecError),
     /// Record `index` is cut short or has an impossible length.
-    Malformed {
-        index: usize,
-    },
+    Malformed { index: usize },
     /// The batch holds a different number of records than `records_count` says.
-    CountMismatch {
-        records_count: i32,
-        found: usize,
-    },
+    CountMismatch { records_count: i32, found: usize },
 }
 
 impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RecordError::UnknownCompression { codec } => write!(f, "unknown codec {codec}"),
-            RecordError::Decompression { codec } => write!(f, "cannot decompress codec {codec}"),
+            RecordError::Codec(error) => write!(f, "{error}"),
             RecordError::Malformed { index } => write!(f, "record {index} is malformed"),
             RecordError::CountMismatch {
                 records_count,
@@ -60,58 +51,11 @@ impl fmt::Display for RecordError {
 
 impl std::error::Error for RecordError {}
 
-/// Decompresses the records section of a whole batch.
-fn records_bytes(batch: &[u8], header: &BatchHeader) -> Result<Bytes, RecordError> {
-    let mut raw = Bytes::copy_from_slice(batch.get(BATCH_HEADER_BYTES..).unwrap_or_default());
-    let codec = header.compression();
-    let take = |buf: &mut Bytes| Ok(buf.split_off(0));
-    let result = match codec {
-        0 => return Ok(raw),
-        1 => Gzip::decompress(&mut raw, take),
-        2 if snappy_claimed_len(&raw).is_none_or(|len| len > BATCH_DECOMPRESSED_BYTES_MAX) => {
-            // The decoder allocates (and zeroes) whatever length the stream claims.
-            return Err(RecordError::Decompression { codec });
-        }
-        2 => Snappy::decompress(&mut raw, take),
-        3 => Lz4::decompress(&mut raw, take),
-        4 => Zstd::decompress(&mut raw, take),
-        _ => return Err(RecordError::UnknownCompression { codec }),
-    };
-    result.map_err(|_| RecordError::Decompression { codec })
-}
-
-/// Xerial's framing (the Java client's snappy format): a 16-byte magic header, then blocks
-/// of big-endian u32 length + raw snappy.
-const XERIAL_MAGIC: &[u8] = b"\x82SNAPPY\x00";
-const XERIAL_HEADER_BYTES: usize = 16;
-
-/// The decompressed length a snappy stream (raw or xerial-framed) claims, summed over blocks;
-/// `None` if the framing is broken.
-fn snappy_claimed_len(stream: &[u8]) -> Option<usize> {
-    if !stream.starts_with(XERIAL_MAGIC) {
-        return raw_snappy_len(stream);
-    }
-    let mut rest = stream.get(XERIAL_HEADER_BYTES..)?;
-    let mut total: usize = 0;
-    while !rest.is_empty() {
-        let len = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
-        let block = rest.get(4..4usize.checked_add(len)?)?;
-        total = total.checked_add(raw_snappy_len(block)?)?;
-        rest = &rest[4 + len..];
-    }
-    Some(total)
-}
-
-/// Raw snappy starts with its decompressed length as an unsigned LEB128 varint.
-fn raw_snappy_len(block: &[u8]) -> Option<usize> {
-    let mut len: u64 = 0;
-    for (i, byte) in block.iter().take(5).enumerate() {
-        len |= u64::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            return usize::try_from(len).ok();
-        }
-    }
-    None
+/// Decompresses the records section of a whole batch, up to the broker's ceiling.
+pub fn records_bytes(batch: &[u8], header: &BatchHeader) -> Result<Bytes, RecordError> {
+    let raw = batch.get(BATCH_HEADER_BYTES..).unwrap_or_default();
+    codec::decompress(header.compression(), raw, BATCH_DECOMPRESSED_BYTES_MAX)
+        .map_err(RecordError::Codec)
 }
 
 fn varint(buf: &mut Bytes) -> Option<i64> {
@@ -166,6 +110,7 @@ fn parse_record(mut rec: Bytes, header: &BatchHeader) -> Option<RecordInfo> {
         offset_delta,
         timestamp,
         has_key: key_len >= 0,
+        headers,
     })
 }
 
@@ -174,9 +119,17 @@ fn parse_record(mut rec: Bytes, header: &BatchHeader) -> Option<RecordInfo> {
 pub fn for_each_record(
     batch: &[u8],
     header: &BatchHeader,
+    visit: impl FnMut(RecordInfo) -> bool,
+) -> Result<(), RecordError> {
+    for_each_record_in(records_bytes(batch, header)?, header, visit)
+}
+
+/// [`for_each_record`] over a records section already decompressed by [`records_bytes`].
+pub fn for_each_record_in(
+    mut buf: Bytes,
+    header: &BatchHeader,
     mut visit: impl FnMut(RecordInfo) -> bool,
 ) -> Result<(), RecordError> {
-    let mut buf = records_bytes(batch, header)?;
     let mut index = 0;
     while buf.has_remaining() {
         let malformed = RecordError::Malformed { index };
@@ -211,23 +164,5 @@ mod tests {
         assert_eq!(got, vec![0, -1, 1, -2, 150]);
         assert_eq!(varint(&mut Bytes::from_static(&[0x80])), None);
         assert_eq!(varint(&mut Bytes::from_static(&[0xff; 11])), None);
-    }
-
-    #[test]
-    fn snappy_claims_are_read_before_allocating() {
-        assert_eq!(snappy_claimed_len(&[0x96, 0x01, 0xaa]), Some(150));
-        let mut xerial = b"\x82SNAPPY\x00\x00\x00\x00\x01\x00\x00\x00\x01".to_vec();
-        for block_claim in [[0x05u8], [0x7f]] {
-            xerial.extend_from_slice(&2u32.to_be_bytes());
-            xerial.extend_from_slice(&[block_claim[0], 0]);
-        }
-        assert_eq!(snappy_claimed_len(&xerial), Some(5 + 127));
-        xerial.extend_from_slice(&9u32.to_be_bytes());
-        assert_eq!(
-            snappy_claimed_len(&xerial),
-            None,
-            "block longer than the stream"
-        );
-        assert_eq!(snappy_claimed_len(&[0xff, 0xff, 0xff, 0xff, 0xff]), None);
     }
 }

@@ -83,3 +83,40 @@ def test_explicit_api_version_request(broker):
     kcat(*flags, "-P", "-t", "apiver", "-K:", "-z", "zstd", stdin="\n".join(lines) + "\n")
     out = kcat(*flags, "-C", "-t", "apiver", "-o", "beginning", "-e", "-q", "-f", "%k:%s\n")
     assert out.stdout.decode().splitlines() == lines
+
+
+# librdkafka without ApiVersions falls back to a fixed table per broker.version.fallback:
+# 0.9.0 sends Produce v1 with magic 0 messages, 0.10.0 Produce v2 with magic 1. The broker
+# converts both to v2 batches; a modern kcat reads them back. (The fallback clients' Fetch
+# v0-v2 is not served, so they only produce here.)
+LEGACY_FALLBACKS = ["0.9.0", "0.10.0"]
+LEGACY_CODECS = [None, "gzip", "snappy", "lz4"]
+
+
+@pytest.mark.parametrize("codec", LEGACY_CODECS, ids=lambda c: c or "none")
+@pytest.mark.parametrize("fallback", LEGACY_FALLBACKS)
+def test_legacy_produce_versions(broker, fallback, codec):
+    topic = f"legacy-{fallback.replace('.', '_')}-{codec or 'none'}"
+    create_topic(broker.bootstrap, topic, PARTITIONS)
+    lines = [f"key-{i}:value-{i}-" + "y" * (i % 40) for i in range(LINES)]
+    produce_args = [
+        "-X", "api.version.request=false",
+        "-X", f"broker.version.fallback={fallback}",
+        "-b", broker.bootstrap, "-P", "-t", topic, "-K:", "-m", "10",
+    ]
+    if codec:
+        produce_args += ["-z", codec]
+    result = kcat(*produce_args, stdin="\n".join(lines) + "\n")
+    assert b"failed" not in result.stderr.lower(), result.stderr.decode(errors="replace")
+
+    consume_args = ["-b", broker.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q"]
+    out = kcat(*consume_args, "-f", "%p %o %T %k:%s\n").stdout.decode()
+    rows = [row.split(" ", 3) for row in out.splitlines()]
+    assert sorted(row[3] for row in rows) == sorted(lines)
+    by_partition = {}
+    for partition, offset, timestamp, record in rows:
+        by_partition.setdefault(partition, []).append(int(offset))
+        # Magic 0 messages carry no timestamp (-1); magic 1 messages carry the send time.
+        assert (int(timestamp) == -1) == (fallback == "0.9.0"), (fallback, timestamp)
+    for partition, offsets in by_partition.items():
+        assert offsets == list(range(len(offsets))), f"offsets of partition {partition}"

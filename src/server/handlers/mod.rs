@@ -29,6 +29,9 @@ use kafka_protocol::protocol::Decodable;
 use super::broker::Broker;
 use crate::config::Listener;
 use crate::protocol::guard::{self, GuardError};
+use crate::protocol::legacy_produce::{
+    request_as_v3, LegacyProduceResponse, FIRST_DECODED_VERSION, LEGACY_PRODUCE_MAX,
+};
 use crate::protocol::{encode_response, EncodeError, RequestIds, ResponseFrame};
 
 /// An API this broker serves, with the versions it advertises.
@@ -47,9 +50,9 @@ const fn api(key: ApiKey, min_version: i16, max_version: i16) -> ApiSupport {
     }
 }
 
-/// Every API served, in API-key order. Produce is advertised from v0 although only v3+ (magic
-/// v2 batches) decode: librdkafka turns compression off when a broker's minimum Produce
-/// version is above 0. Requests below v3 fail to decode and close their connection.
+/// Every API served, in API-key order. Produce is served from v0 (librdkafka turns compression
+/// off when a broker's minimum Produce version is above 0): v0–v2 go through the v3 codec
+/// (`protocol/legacy_produce.rs`) and their v0/v1 message sets are up-converted on append.
 pub const SUPPORTED_APIS: &[ApiSupport] = &[
     api(ApiKey::Produce, 0, 11),
     api(ApiKey::Fetch, 4, 12),
@@ -158,16 +161,26 @@ pub async fn dispatch(ctx: RequestContext, api_key: ApiKey, body: Bytes) -> Outc
     if !served {
         return Outcome::Close(DispatchError::UnsupportedVersion { ids });
     }
+    // Produce v0–v2 are decoded as v3 behind a null transactional id (legacy_produce.rs).
+    let legacy_produce = api_key == ApiKey::Produce && ids.api_version <= LEGACY_PRODUCE_MAX;
+    let (body, decode_version) = if legacy_produce {
+        (request_as_v3(&body), FIRST_DECODED_VERSION)
+    } else {
+        (body, ids.api_version)
+    };
     // kafka-protocol allocates for an array's count before reading it: a forged count aborts
     // the process. The guard walks the body first and refuses counts the bytes cannot back.
-    if let Err(error) = guard::check_request(api_key, ids.api_version, &body) {
+    if let Err(error) = guard::check_request(api_key, decode_version, &body) {
         return Outcome::Close(DispatchError::Refused(error));
     }
     match api_key {
         ApiKey::Produce => {
             let mut body = body;
-            match messages::ProduceRequest::decode(&mut body, ids.api_version) {
+            match messages::ProduceRequest::decode(&mut body, decode_version) {
                 Ok(request) => match produce::handle(&ctx, request).await {
+                    Some(response) if legacy_produce => {
+                        reply(api_key, &ids, &LegacyProduceResponse(response))
+                    }
                     Some(response) => reply(api_key, &ids, &response),
                     None => Outcome::NoReply,
                 },

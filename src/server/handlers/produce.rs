@@ -1,7 +1,8 @@
 //! Produce (key 0): append record batches to partition logs. acks=0 gets no response at all;
 //! acks=1 and acks=all are answered once the append (and any fsync `flush.messages` asks for)
 //! is done — with one replica per partition "all" is this one replica, durable under the
-//! flush policy. Only the partition's leader in the metadata image appends, stamping its
+//! flush policy. v0/v1 message sets (Produce v0–v2) are up-converted to one v2 batch first.
+//! Only the partition's leader in the metadata image appends, stamping its
 //! leader epoch on the batches; other brokers answer NOT_LEADER_OR_FOLLOWER.
 
 use bytes::Bytes;
@@ -10,9 +11,11 @@ use kafka_protocol::messages::{ProduceRequest, ProduceResponse};
 use kafka_protocol::ResponseError;
 
 use super::{str_bytes, RequestContext};
+use crate::protocol::legacy_produce::LEGACY_PRODUCE_MAX;
 use crate::runtime::unix_time_ms;
 use crate::server::broker::lock_log;
 use crate::server::errors;
+use crate::storage::legacy::{self, LegacyError};
 use crate::storage::AppendError;
 use crate::types::TopicPartition;
 
@@ -61,13 +64,30 @@ fn append(
         Ok(led) => led,
         Err(not_served) => return failed(tp.partition, not_served.error(), None),
     };
-    let Some(records) = records else {
+    let Some(mut records) = records else {
         return failed(
             tp.partition,
             ResponseError::InvalidRecord,
             Some("no records"),
         );
     };
+    // Produce v0–v2 carry v0/v1 messages; the log holds only v2 batches, as Kafka's since 3.0.
+    if ctx.version() <= LEGACY_PRODUCE_MAX && legacy::is_legacy(&records) {
+        records = match legacy::upconvert(&records) {
+            Ok(batch) => batch,
+            Err(error) => {
+                tracing::debug!(partition = %tp, %error, "v0/v1 message set refused");
+                let code = match error {
+                    LegacyError::Corrupt(_) => ResponseError::CorruptMessage,
+                    LegacyError::Invalid(_) => ResponseError::InvalidRecord,
+                    LegacyError::UnsupportedCompression => {
+                        ResponseError::UnsupportedCompressionType
+                    }
+                };
+                return failed(tp.partition, code, Some(&error.to_string()));
+            }
+        };
+    }
     let mut log = lock_log(&log);
     match log.append_as_leader(&records, leader_epoch, unix_time_ms()) {
         Ok(info) => {
