@@ -2,10 +2,13 @@
 # Issue #2's benchmark: machine limits, then `weir perf produce` (1 KiB records, acks=1,
 # 3 partitions, unlimited rate) and `weir perf consume` against a release `weir broker`, all in
 # one run so the figures can be quoted as ratios. Prints the ratios and the broker's peak RSS.
-#   bench/produce-consume.sh [NUM_RECORDS]     (default 3,000,000 ≈ 3 GiB)
+#   bench/produce-consume.sh [NUM_RECORDS [PERF_PRODUCE_FLAGS...]]   (default 3,000,000 ≈ 3 GiB)
+# Flags after the count go to `weir perf produce` (e.g. --batch-size 262144 to see how much of
+# the cost is per request rather than per byte).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records=${1:-3000000}
+shift $(( $# > 0 ? 1 : 0 ))
 port=19399
 work=$(mktemp -d)
 # The broker shuts down cleanly on SIGTERM (controlled shutdown, checkpoints): wait for it
@@ -27,7 +30,7 @@ target/release/weir topics --bootstrap-server $bootstrap --create --topic bench 
 
 echo "== perf produce"
 target/release/weir perf produce --bootstrap-server $bootstrap --topic bench \
-  --num-records "$records" --record-size 1024 --throughput -1 --acks 1 | tee "$work/produce.txt"
+  --num-records "$records" --record-size 1024 --throughput -1 --acks 1 "$@" | tee "$work/produce.txt"
 echo "== perf consume"
 target/release/weir perf consume --bootstrap-server $bootstrap --topic bench \
   --messages "$records" | tee "$work/consume.txt"

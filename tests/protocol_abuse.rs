@@ -578,3 +578,71 @@ fn a_forged_metadata_topic_count_closes_only_that_connection() {
         "the refusals are logged with their reason:\n{log}"
     );
 }
+
+/// One v1 message (magic 1, uncompressed), as a pre-0.11 producer writes it.
+fn v1_message(value: &[u8]) -> Vec<u8> {
+    let mut body = vec![1u8, 0];
+    body.extend_from_slice(&1_700_000_000_000i64.to_be_bytes());
+    body.extend_from_slice(&(-1i32).to_be_bytes());
+    body.extend_from_slice(&(value.len() as i32).to_be_bytes());
+    body.extend_from_slice(value);
+    let mut out = 0i64.to_be_bytes().to_vec();
+    out.extend_from_slice(&((body.len() + 4) as i32).to_be_bytes());
+    out.extend_from_slice(&crc32fast::hash(&body).to_be_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Produce v2 (what a 0.10 client sends: no transactional id, magic 1 messages); returns
+/// (error code, base offset) read off the v2 response layout.
+fn produce_v2(stream: &mut TcpStream, topic: &'static str, set: Vec<u8>) -> (i16, i64) {
+    let mut body = BytesMut::new();
+    header(0, 2, 31)
+        .encode(&mut body, 1)
+        .expect("encode header");
+    let mut v3 = BytesMut::new();
+    produce_request(topic, 0, set)
+        .encode(&mut v3, 3)
+        .expect("encode request");
+    body.extend_from_slice(&v3[2..]); // v2 is v3 without the (null) transactional id
+    stream.write_all(&frame(&body)).expect("send request");
+    let response = read_frame(stream)
+        .expect("read")
+        .expect("an answer, not a close");
+    // correlation id, then [topic "<name>" [partition, error, base offset, append time]], throttle
+    let name_end = 4 + 4 + 2 + topic.len();
+    assert_eq!(response.len(), name_end + 4 + 4 + 2 + 8 + 8 + 4);
+    assert_eq!(&response[..4], &31i32.to_be_bytes());
+    let at = name_end + 4 + 4;
+    let code = i16::from_be_bytes([response[at], response[at + 1]]);
+    let base_offset = i64::from_be_bytes(response[at + 2..at + 10].try_into().unwrap());
+    (code, base_offset)
+}
+
+#[test]
+fn a_v0_v1_message_with_a_bad_crc_is_corrupt_message_and_good_ones_are_converted() {
+    let mut broker = Broker::start();
+    let mut stream = connect(&broker);
+    create_topic(&mut stream, "abuse-legacy", 1);
+    wait_for_leaders(&mut stream, "abuse-legacy", 1);
+
+    let mut bad = v1_message(b"legacy value");
+    *bad.last_mut().unwrap() ^= 0x01;
+    assert_eq!(
+        produce_v2(&mut stream, "abuse-legacy", bad),
+        (ERROR_CORRUPT_MESSAGE, -1)
+    );
+    let mut good = v1_message(b"first");
+    good.extend(v1_message(b"second"));
+    assert_eq!(
+        produce_v2(&mut stream, "abuse-legacy", good),
+        (ERROR_NONE, 0)
+    );
+    // Stored as a v2 batch: a v7 produce after it continues at offset 2.
+    let (code, base_offset) = produce(
+        &mut stream,
+        &produce_request("abuse-legacy", 0, record_batch(1)),
+    );
+    assert_eq!((code, base_offset), (ERROR_NONE, 2));
+    assert_healthy(&mut broker, &mut stream.try_clone().unwrap());
+}

@@ -27,6 +27,7 @@ use kafka_protocol::protocol::{
 use super::error::{ClientError, Result};
 use crate::protocol::guard;
 use crate::protocol::splice::SpliceBuf;
+use crate::protocol::{split_frame, FrameError};
 use crate::runtime::{self, sync, AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 
 /// The largest response frame accepted; anything larger is treated as a corrupt stream.
@@ -419,38 +420,61 @@ async fn read_loop(mut reader: ReadHalf, inflight: Arc<Mutex<InFlight>>, addr: S
     fail_all(&inflight, &addr);
 }
 
+/// Bytes asked of the socket per read: small responses (produce acknowledgements) then arrive
+/// several to a read, where reading each frame's size and body separately cost three reads a
+/// response (the third finding the socket empty).
+const READ_BUFFER_BYTES: usize = 64 * 1024;
+
 async fn read_frames(reader: &mut ReadHalf, inflight: &Mutex<InFlight>) -> Result<()> {
+    let mut buf = BytesMut::with_capacity(READ_BUFFER_BYTES);
     loop {
-        let mut size = [0u8; 4];
-        reader.read_exact(&mut size).await?;
-        let size = i32::from_be_bytes(size);
-        let size = usize::try_from(size).unwrap_or(usize::MAX);
-        if !(4..=RESPONSE_FRAME_BYTES_MAX).contains(&size) {
-            return Err(ClientError::FrameTooLarge {
-                size,
-                max: RESPONSE_FRAME_BYTES_MAX,
-            });
+        // `split_frame` reserves room for the rest of a frame it has the size of, so a large
+        // fetch response is read into one allocation of its own size, never zero-filled.
+        while let Some(frame) =
+            split_frame(&mut buf, RESPONSE_FRAME_BYTES_MAX).map_err(|error| match error {
+                FrameError::TooLarge { size, max } => ClientError::FrameTooLarge { size, max },
+                FrameError::NegativeSize { .. } => ClientError::FrameTooLarge {
+                    size: usize::MAX,
+                    max: RESPONSE_FRAME_BYTES_MAX,
+                },
+            })?
+        {
+            deliver(frame, inflight)?;
         }
-        let mut frame = vec![0; size];
-        reader.read_exact(&mut frame).await?;
-        let mut frame = Bytes::from(frame);
-        let correlation_id = (&frame[..4]).get_i32();
-        let Some(waiter) = lock(inflight).waiting.remove(&correlation_id) else {
-            return Err(ClientError::Decode {
-                what: "response header",
-                detail: format!("unexpected correlation id {correlation_id}"),
-            });
-        };
-        match ResponseHeader::decode(&mut frame, waiter.response_header_version) {
-            Ok(_) => {
-                let _ = waiter.reply.send(Ok(frame));
-            }
-            Err(error) => {
-                let _ = waiter
-                    .reply
-                    .send(Err(ClientError::decode("response header", &error)));
-                return Err(ClientError::decode("response header", error));
-            }
+        if buf.capacity() - buf.len() < READ_BUFFER_BYTES / 4 {
+            buf.reserve(READ_BUFFER_BYTES);
+        }
+        if reader.read_buf(&mut buf).await? == 0 {
+            return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
+        }
+    }
+}
+
+/// Hands one response frame (size prefix removed) to the request waiting for it.
+fn deliver(mut frame: Bytes, inflight: &Mutex<InFlight>) -> Result<()> {
+    if frame.len() < 4 {
+        return Err(ClientError::Decode {
+            what: "response header",
+            detail: format!("a response of {} bytes has no correlation id", frame.len()),
+        });
+    }
+    let correlation_id = (&frame[..4]).get_i32();
+    let Some(waiter) = lock(inflight).waiting.remove(&correlation_id) else {
+        return Err(ClientError::Decode {
+            what: "response header",
+            detail: format!("unexpected correlation id {correlation_id}"),
+        });
+    };
+    match ResponseHeader::decode(&mut frame, waiter.response_header_version) {
+        Ok(_) => {
+            let _ = waiter.reply.send(Ok(frame));
+            Ok(())
+        }
+        Err(error) => {
+            let _ = waiter
+                .reply
+                .send(Err(ClientError::decode("response header", &error)));
+            Err(ClientError::decode("response header", error))
         }
     }
 }
