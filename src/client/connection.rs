@@ -439,9 +439,18 @@ async fn read_frames(reader: &mut ReadHalf, inflight: &Mutex<InFlight>) -> Resul
                 },
             })?
         {
+            let large = frame.len() >= READ_BUFFER_BYTES;
             deliver(frame, inflight)?;
+            if large {
+                // Later small responses would otherwise be cut from the large frame's
+                // allocation, and a record kept from one of them would keep it all alive.
+                let mut fresh = BytesMut::with_capacity(READ_BUFFER_BYTES.max(buf.len()));
+                fresh.extend_from_slice(&buf);
+                buf = fresh;
+            }
         }
-        if buf.capacity() - buf.len() < READ_BUFFER_BYTES / 4 {
+        // With a frame's size known, `split_frame` has reserved exactly the rest of it.
+        if buf.len() < 4 && buf.capacity() - buf.len() < READ_BUFFER_BYTES / 4 {
             buf.reserve(READ_BUFFER_BYTES);
         }
         if reader.read_buf(&mut buf).await? == 0 {

@@ -16,7 +16,14 @@ use kafka_protocol::records::{Compression, Record, NO_TIMESTAMP};
 
 use super::codec::{self, CodecError, CODEC_GZIP, CODEC_LZ4, CODEC_NONE, CODEC_SNAPPY};
 use super::encode::{encode_batch, plain_record};
-use crate::limits::{BATCH_DECODED_BYTES_MAX, BATCH_DECOMPRESSED_BYTES_MAX};
+
+/// Ceilings for one partition's message set. A legitimate pre-0.11 producer sends wrappers of at
+/// most `max.message.bytes` (1 MiB by default) that inflate a few times over; these leave room
+/// for many times that while bounding what one small request can make the broker hold (a gzip
+/// wrapper of 260 KB can inflate to 256 MiB of 14-byte messages) to a couple of hundred MiB.
+const INFLATED_BYTES_MAX: usize = 64 * 1024 * 1024;
+/// Memory the converted records may take beyond the bytes they share (about 150 bytes each).
+const DECODED_BYTES_MAX: usize = 128 * 1024 * 1024;
 
 /// Where the magic byte sits in both a v0/v1 message and a v2 batch.
 const MAGIC_OFFSET: usize = 16;
@@ -37,12 +44,26 @@ pub enum LegacyError {
     Invalid(String),
     /// zstd exists only for magic v2 batches (UNSUPPORTED_COMPRESSION_TYPE).
     UnsupportedCompression,
+    /// A v1 timestamp below -1, or timestamps too far apart for v2's deltas
+    /// (INVALID_TIMESTAMP).
+    InvalidTimestamp(i64),
+    /// Wrappers that inflate, or messages that decode, past this module's ceilings
+    /// (MESSAGE_TOO_LARGE).
+    TooLarge(String),
 }
 
 impl fmt::Display for LegacyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LegacyError::Corrupt(why) | LegacyError::Invalid(why) => f.write_str(why),
+            LegacyError::Corrupt(why) | LegacyError::Invalid(why) | LegacyError::TooLarge(why) => {
+                f.write_str(why)
+            }
+            LegacyError::InvalidTimestamp(timestamp) => {
+                write!(
+                    f,
+                    "message timestamp {timestamp} is invalid (below -1, or out of range)"
+                )
+            }
             LegacyError::UnsupportedCompression => {
                 f.write_str("zstd needs magic v2 record batches (Produce v3 or later)")
             }
@@ -79,9 +100,7 @@ pub fn upconvert(set: &Bytes) -> Result<Bytes, LegacyError> {
         }
         // The last wrapper's codec decides, as Kafka's source compression does.
         converted.codec = codec;
-        for inner in inflate(&message, codec, &mut converted.inflated)? {
-            converted.push(inner)?;
-        }
+        inflate(&message, codec, &mut converted)?;
     }
     converted.finish()
 }
@@ -102,11 +121,14 @@ impl Converted {
         // Each record costs its struct on top of the bytes it shares: 14-byte messages would
         // otherwise decode to 15 times their size.
         let decoded = (self.records.len() + 1) * std::mem::size_of::<Record>();
-        if decoded > BATCH_DECODED_BYTES_MAX {
-            return Err(LegacyError::Invalid(format!(
+        if decoded > DECODED_BYTES_MAX {
+            return Err(LegacyError::TooLarge(format!(
                 "more than {} messages in one message set",
                 self.records.len()
             )));
+        }
+        if message.magic == 1 && message.timestamp < NO_TIMESTAMP {
+            return Err(LegacyError::InvalidTimestamp(message.timestamp));
         }
         self.payload += message.key.as_ref().map_or(0, Bytes::len);
         self.payload += message.value.as_ref().map_or(0, Bytes::len) + 24;
@@ -127,6 +149,15 @@ impl Converted {
             return Err(LegacyError::Invalid(
                 "the message set holds no messages".into(),
             ));
+        }
+        // v2 stores timestamps as deltas from the first; the encoder subtracts unchecked.
+        let first = self.records[0].timestamp;
+        let far = self
+            .records
+            .iter()
+            .find(|r| r.timestamp.checked_sub(first).is_none());
+        if let Some(far) = far {
+            return Err(LegacyError::InvalidTimestamp(far.timestamp));
         }
         let compression = match self.codec {
             CODEC_GZIP => Compression::Gzip,
@@ -206,13 +237,10 @@ fn length_prefixed(buf: &mut Bytes) -> Option<Option<Bytes>> {
     (len <= buf.len()).then(|| Some(buf.split_to(len)))
 }
 
-/// The inner messages of a compressed wrapper. Timestamps come from the inner messages unless
-/// the wrapper says LogAppendTime (then the wrapper's, which the broker overwrites anyway).
-fn inflate(
-    wrapper: &Message,
-    codec: u8,
-    inflated: &mut usize,
-) -> Result<Vec<Message>, LegacyError> {
+/// Adds the inner messages of a compressed wrapper to `converted`, one at a time, so the
+/// ceilings apply as they are read. Timestamps come from the inner messages unless the wrapper
+/// says LogAppendTime (then the wrapper's, which the broker overwrites anyway).
+fn inflate(wrapper: &Message, codec: u8, converted: &mut Converted) -> Result<(), LegacyError> {
     if codec > CODEC_LZ4 {
         return Err(if codec == codec::CODEC_ZSTD {
             LegacyError::UnsupportedCompression
@@ -225,18 +253,17 @@ fn inflate(
             "a compressed message has no value".into(),
         ));
     };
-    let room = BATCH_DECOMPRESSED_BYTES_MAX - *inflated;
+    let room = INFLATED_BYTES_MAX - converted.inflated;
     let plain = if codec == CODEC_LZ4 && wrapper.magic == 0 {
         lz4_frame_blocks(value, room)
     } else {
         codec::decompress(codec, value, room)
     };
     let mut plain = plain.map_err(|error| match error {
-        CodecError::TooLarge { .. } => LegacyError::Invalid(format!("a wrapper {error}")),
+        CodecError::TooLarge { .. } => LegacyError::TooLarge(format!("a wrapper's {error}")),
         _ => LegacyError::Corrupt(format!("a compressed message: {error}")),
     })?;
-    *inflated += plain.len();
-    let mut inner = Vec::new();
+    converted.inflated += plain.len();
     while !plain.is_empty() {
         let mut message = next_message(&mut plain)?;
         if message.attributes & CODEC_MASK != CODEC_NONE {
@@ -253,9 +280,9 @@ fn inflate(
         if wrapper.attributes & LOG_APPEND_TIME_BIT != 0 {
             message.timestamp = wrapper.timestamp;
         }
-        inner.push(message);
+        converted.push(message)?;
     }
-    Ok(inner)
+    Ok(())
 }
 
 /// Kafka before 0.10 (magic 0) wrote LZ4 frames whose header checksum covers the wrong bytes
@@ -265,24 +292,29 @@ fn lz4_frame_blocks(frame: &[u8], limit: usize) -> Result<Bytes, CodecError> {
     const FRAME_MAGIC: [u8; 4] = [0x04, 0x22, 0x4d, 0x18];
     let corrupt = CodecError::Corrupt { codec: CODEC_LZ4 };
     let rest = frame.strip_prefix(&FRAME_MAGIC).ok_or(corrupt.clone())?;
-    let (&flags, &block_descriptor) = (
-        rest.first().ok_or(corrupt.clone())?,
-        rest.get(1).ok_or(corrupt.clone())?,
-    );
-    let block_max: i32 = match (block_descriptor >> 4) & 0x07 {
+    let (Some(&flags), Some(&block_descriptor)) = (rest.first(), rest.get(1)) else {
+        return Err(corrupt);
+    };
+    // Version 01, no dictionary, reserved bits clear. Linked blocks are not refused here, but
+    // one that refers to the block before it fails to decode (Kafka writes independent ones).
+    if flags & 0b1100_0011 != 0b0100_0000 || block_descriptor & 0b1000_1111 != 0 {
+        return Err(corrupt);
+    }
+    let block_max = match block_descriptor >> 4 {
         4 => 64 << 10,
         5 => 256 << 10,
         6 => 1 << 20,
         7 => 4 << 20,
         _ => return Err(corrupt),
     };
-    if flags >> 6 != 0b01 || flags & 0x01 != 0 {
-        return Err(corrupt); // an unknown frame version, or a dictionary
-    }
     let block_checksums = flags & 0x10 != 0;
-    // FLG, BD, an optional content size, then the header checksum byte.
+    // FLG, BD, an optional content size, then the header checksum byte (not checked: wrong in
+    // these frames, and the message's CRC-32 covers them anyway).
     let mut at = 2 + if flags & 0x08 != 0 { 8 } else { 0 } + 1;
     let mut out = Vec::new();
+    // One scratch block for the whole frame: a fresh zeroed 4 MiB per block would let a frame
+    // of tiny blocks cost seconds of CPU.
+    let mut scratch = vec![0u8; block_max];
     loop {
         let word = rest.get(at..at + 4).ok_or(corrupt.clone())?;
         let word = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
@@ -291,12 +323,18 @@ fn lz4_frame_blocks(frame: &[u8], limit: usize) -> Result<Bytes, CodecError> {
             break; // the end mark; a content checksum may follow
         }
         let len = (word & 0x7fff_ffff) as usize;
+        if len > block_max {
+            return Err(corrupt); // no block, compressed or stored, exceeds the block size
+        }
         let block = rest.get(at..at + len).ok_or(corrupt.clone())?;
         at += len + if block_checksums { 4 } else { 0 };
         let plain = if word & 0x8000_0000 != 0 {
-            block.to_vec()
+            block
         } else {
-            lz4::block::decompress(block, Some(block_max)).map_err(|_| corrupt.clone())?
+            let size = Some(block_max as i32);
+            let written = lz4::block::decompress_to_buffer(block, size, &mut scratch)
+                .map_err(|_| corrupt.clone())?;
+            &scratch[..written]
         };
         if out.len() + plain.len() > limit {
             return Err(CodecError::TooLarge {
@@ -304,7 +342,7 @@ fn lz4_frame_blocks(frame: &[u8], limit: usize) -> Result<Bytes, CodecError> {
                 limit,
             });
         }
-        out.extend_from_slice(&plain);
+        out.extend_from_slice(plain);
     }
     Ok(Bytes::from(out))
 }

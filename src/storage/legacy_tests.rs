@@ -270,3 +270,51 @@ fn damaged_or_refused_sets_name_what_is_wrong() {
     assert!(is_legacy(&good));
     assert!(!is_legacy(&[0u8; 16]));
 }
+
+#[test]
+fn timestamps_below_minus_one_or_too_far_apart_are_refused() {
+    let set = message(1, 0, -2, None, Some(b"v"));
+    assert_eq!(
+        upconvert(&Bytes::from(set)),
+        Err(LegacyError::InvalidTimestamp(-2))
+    );
+    // -1 (no timestamp) then i64::MAX: the delta does not fit.
+    let mut set = message(1, 0, -1, None, Some(b"v"));
+    set.extend(message(1, 0, i64::MAX, None, Some(b"w")));
+    assert_eq!(
+        upconvert(&Bytes::from(set)),
+        Err(LegacyError::InvalidTimestamp(i64::MAX))
+    );
+}
+
+#[test]
+fn a_set_of_tiny_messages_past_the_ceiling_is_too_large() {
+    let one = message(0, 0, 0, None, None);
+    let count = DECODED_BYTES_MAX / std::mem::size_of::<Record>() + 1;
+    let set: Vec<u8> = one
+        .iter()
+        .copied()
+        .cycle()
+        .take(one.len() * count)
+        .collect();
+    assert!(matches!(
+        upconvert(&Bytes::from(set)),
+        Err(LegacyError::TooLarge(why)) if why.contains("messages")
+    ));
+}
+
+#[test]
+fn lz4_frames_with_reserved_bits_or_oversized_blocks_are_corrupt() {
+    let frame = compress(CODEC_LZ4, &message(0, 0, 0, None, Some(b"x")));
+    assert!(lz4_frame_blocks(&frame, 1 << 20).is_ok());
+    let mut reserved = frame.clone();
+    reserved[5] |= 0x01; // a reserved bit of BD
+    assert!(lz4_frame_blocks(&reserved, 1 << 20).is_err());
+    // A 64 KiB-block frame whose first block claims 64 KiB + 1.
+    let mut oversized = frame[..7].to_vec();
+    oversized[5] = 0x40;
+    oversized.extend_from_slice(&(64u32 * 1024 + 1).to_le_bytes());
+    oversized.extend(vec![0u8; 64 * 1024 + 1]);
+    oversized.extend_from_slice(&0u32.to_le_bytes());
+    assert!(lz4_frame_blocks(&oversized, 1 << 20).is_err());
+}

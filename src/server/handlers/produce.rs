@@ -83,6 +83,8 @@ fn append(
                     LegacyError::UnsupportedCompression => {
                         ResponseError::UnsupportedCompressionType
                     }
+                    LegacyError::InvalidTimestamp(_) => ResponseError::InvalidTimestamp,
+                    LegacyError::TooLarge(_) => ResponseError::MessageTooLarge,
                 };
                 return failed(tp.partition, code, Some(&error.to_string()));
             }
