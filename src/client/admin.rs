@@ -3,7 +3,7 @@
 //! Topic creation, deletion and partition growth go to the controller (older brokers require it;
 //! KRaft brokers forward anyway). Broker configs go to the broker they describe.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
@@ -105,9 +105,10 @@ pub enum AlterConfigOp {
 pub struct ClusterDescription {
     pub cluster_id: Option<String>,
     pub controller_id: i32,
+    /// Every broker listed, in id order (fenced ones too, from DescribeCluster v2).
     pub brokers: Vec<BrokerInfo>,
-    /// Registered brokers the controller has fenced (DescribeCluster v2+; empty before).
-    pub fenced: Vec<BrokerInfo>,
+    /// The ids of the listed brokers the controller has fenced (empty before v2).
+    pub fenced: BTreeSet<i32>,
 }
 
 /// The admin client.
@@ -398,7 +399,7 @@ impl Admin {
                 cluster_id: metadata.cluster_id.clone(),
                 controller_id: metadata.controller_id,
                 brokers: metadata.brokers.values().cloned().collect(),
-                fenced: Vec::new(),
+                fenced: BTreeSet::new(),
             });
         }
         let mut request = DescribeClusterRequest::default();
@@ -409,22 +410,19 @@ impl Admin {
         }) {
             return Err(error);
         }
-        let (mut brokers, mut fenced) = (Vec::new(), Vec::new());
-        for b in &response.brokers {
-            let info = BrokerInfo {
+        let mut brokers: Vec<BrokerInfo> = (response.brokers.iter())
+            .map(|b| BrokerInfo {
                 node_id: b.broker_id.0,
                 host: b.host.to_string(),
                 port: b.port,
                 rack: b.rack.as_ref().map(|r| r.to_string()),
-            };
-            if b.is_fenced {
-                fenced.push(info);
-            } else {
-                brokers.push(info);
-            }
-        }
+            })
+            .collect();
         brokers.sort_by_key(|b| b.node_id);
-        fenced.sort_by_key(|b| b.node_id);
+        let fenced = (response.brokers.iter())
+            .filter(|b| b.is_fenced)
+            .map(|b| b.broker_id.0)
+            .collect();
         Ok(ClusterDescription {
             cluster_id: Some(response.cluster_id.to_string()),
             controller_id: response.controller_id.0,

@@ -137,9 +137,11 @@ pub fn agreed_cluster_id(shared: &str) -> String {
 
 /// A Kafka-style cluster id: 16 random bytes in URL-safe base64 without padding (22 chars).
 pub fn new_cluster_id(rng: &mut RngStream) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let bits = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
     (0..22)
-        .map(|index| ALPHABET[((bits >> (index * 6)) & 63) as usize] as char)
+        .map(|index| {
+            crate::storage::partition_metadata::ALPHABET[((bits >> (index * 6)) & 63) as usize]
+                as char
+        })
         .collect()
 }

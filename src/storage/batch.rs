@@ -18,7 +18,7 @@ pub const MAGIC_V2: i8 = 2;
 
 const LENGTH_OFFSET: usize = 8;
 const EPOCH_OFFSET: usize = 12;
-const MAGIC_OFFSET: usize = 16;
+pub(crate) const MAGIC_OFFSET: usize = 16;
 const CRC_OFFSET: usize = 17;
 const ATTRIBUTES_OFFSET: usize = 21;
 const MAX_TIMESTAMP_OFFSET: usize = 35;

@@ -130,28 +130,30 @@ fn snappy(data: &[u8], limit: usize) -> Result<Bytes, CodecError> {
     Ok(Bytes::from(out))
 }
 
+/// `plain` compressed with `codec` by `kafka-protocol`'s compressors (what clients send).
+#[cfg(test)]
+pub(crate) fn compressed(codec: u8, plain: &[u8]) -> Vec<u8> {
+    use bytes::BytesMut;
+    use kafka_protocol::compression::{Compressor, Gzip, Lz4, Snappy, Zstd};
+    let mut out = BytesMut::new();
+    let fill = |buf: &mut BytesMut| {
+        buf.extend_from_slice(plain);
+        Ok(())
+    };
+    match codec {
+        CODEC_GZIP => Gzip::compress(&mut out, fill),
+        CODEC_SNAPPY => Snappy::compress(&mut out, fill),
+        CODEC_LZ4 => Lz4::compress(&mut out, fill),
+        CODEC_ZSTD => Zstd::compress(&mut out, fill),
+        _ => unreachable!("codec {codec} compresses nothing"),
+    }
+    .unwrap();
+    out.to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::BytesMut;
-    use kafka_protocol::compression::{Compressor, Gzip, Lz4, Snappy, Zstd};
-
-    fn compressed(codec: u8, plain: &[u8]) -> Vec<u8> {
-        let mut out = BytesMut::new();
-        let fill = |buf: &mut BytesMut| {
-            buf.extend_from_slice(plain);
-            Ok(())
-        };
-        match codec {
-            CODEC_GZIP => Gzip::compress(&mut out, fill),
-            CODEC_SNAPPY => Snappy::compress(&mut out, fill),
-            CODEC_LZ4 => Lz4::compress(&mut out, fill),
-            CODEC_ZSTD => Zstd::compress(&mut out, fill),
-            _ => unreachable!(),
-        }
-        .unwrap();
-        out.to_vec()
-    }
 
     #[test]
     fn every_codec_round_trips_and_stops_at_the_ceiling() {

@@ -14,8 +14,10 @@ use bytes::Bytes;
 use kafka_protocol::indexmap::IndexMap;
 use kafka_protocol::records::{Compression, Record, NO_TIMESTAMP};
 
+use super::batch::MAGIC_OFFSET;
 use super::codec::{self, CodecError, CODEC_GZIP, CODEC_LZ4, CODEC_NONE, CODEC_SNAPPY};
 use super::encode::{encode_batch, plain_record};
+use crate::limits::BATCH_LOG_OVERHEAD_BYTES;
 
 /// Ceilings for one partition's message set. A legitimate pre-0.11 producer sends wrappers of at
 /// most `max.message.bytes` (1 MiB by default) that inflate a few times over; these leave room
@@ -25,10 +27,6 @@ const INFLATED_BYTES_MAX: usize = 64 * 1024 * 1024;
 /// Memory the converted records may take beyond the bytes they share (about 150 bytes each).
 const DECODED_BYTES_MAX: usize = 128 * 1024 * 1024;
 
-/// Where the magic byte sits in both a v0/v1 message and a v2 batch.
-const MAGIC_OFFSET: usize = 16;
-/// offset (8) + message_size (4): the log overhead before each message.
-const LOG_OVERHEAD: usize = 12;
 /// Attribute bits of a v0/v1 message.
 const CODEC_MASK: u8 = 0x07;
 const LOG_APPEND_TIME_BIT: u8 = 0x08;
@@ -75,6 +73,7 @@ impl std::error::Error for LegacyError {}
 
 /// Whether `set` starts with a v0/v1 message rather than a v2 batch.
 pub fn is_legacy(set: &[u8]) -> bool {
+    // The magic byte sits at the same place in a v0/v1 message and in a v2 batch.
     set.get(MAGIC_OFFSET).is_some_and(|&magic| magic < 2)
 }
 
@@ -112,8 +111,6 @@ struct Converted {
     codec: u8,
     /// Bytes inflated from wrappers, bounded like one batch's records section.
     inflated: usize,
-    /// Key and value bytes, to size the encoder's buffer.
-    payload: usize,
 }
 
 impl Converted {
@@ -130,8 +127,6 @@ impl Converted {
         if message.magic == 1 && message.timestamp < NO_TIMESTAMP {
             return Err(LegacyError::InvalidTimestamp(message.timestamp));
         }
-        self.payload += message.key.as_ref().map_or(0, Bytes::len);
-        self.payload += message.value.as_ref().map_or(0, Bytes::len) + 24;
         let index = self.records.len();
         let record = plain_record(
             index,
@@ -165,7 +160,12 @@ impl Converted {
             CODEC_LZ4 => Compression::Lz4,
             _ => Compression::None,
         };
-        encode_batch(&self.records, compression, self.payload)
+        // Key and value bytes plus a record's framing, to size the encoder's buffer.
+        let bytes = |field: &Option<Bytes>| field.as_ref().map_or(0, Bytes::len);
+        let size_hint = (self.records.iter())
+            .map(|r| bytes(&r.key) + bytes(&r.value) + 24)
+            .sum();
+        encode_batch(&self.records, compression, size_hint)
             .map_err(|error| LegacyError::Invalid(format!("cannot re-encode as v2: {error}")))
     }
 }
@@ -174,14 +174,16 @@ impl Converted {
 fn next_message(rest: &mut Bytes) -> Result<Message, LegacyError> {
     let corrupt = |why: &str| LegacyError::Corrupt(format!("v0/v1 message set: {why}"));
     let size = rest
-        .get(8..LOG_OVERHEAD)
+        .get(8..BATCH_LOG_OVERHEAD_BYTES)
         .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
         .ok_or_else(|| corrupt("a message is cut short"))?;
     let size = usize::try_from(size).map_err(|_| corrupt("negative message size"))?;
-    if rest.len() - LOG_OVERHEAD < size {
+    if rest.len() - BATCH_LOG_OVERHEAD_BYTES < size {
         return Err(corrupt("a message is cut short"));
     }
-    let mut entry = rest.split_to(LOG_OVERHEAD + size).split_off(LOG_OVERHEAD);
+    let mut entry = rest
+        .split_to(BATCH_LOG_OVERHEAD_BYTES + size)
+        .split_off(BATCH_LOG_OVERHEAD_BYTES);
     // crc (4), magic (1), attributes (1): every message has at least these.
     if entry.len() < 6 {
         return Err(corrupt("a message is shorter than its header"));

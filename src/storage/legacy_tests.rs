@@ -1,25 +1,15 @@
 //! Up-conversion of v0/v1 message sets: every codec a v0/v1 wrapper may carry, timestamps,
 //! and each way a set can be refused.
 
-use bytes::{Bytes, BytesMut};
-use kafka_protocol::compression::{Compressor, Gzip, Lz4, Snappy, Zstd};
+use bytes::Bytes;
 use kafka_protocol::records::{Compression, RecordBatchDecoder, RecordSet};
 
+use super::codec::compressed;
 use super::*;
 
-/// One v0/v1 message as a pre-0.11 producer writes it.
+/// One v0/v1 message as a pre-0.11 producer writes it, at offset 0 (conversion assigns offsets
+/// on append and ignores these).
 fn message(
-    magic: u8,
-    attributes: u8,
-    timestamp: i64,
-    key: Option<&[u8]>,
-    value: Option<&[u8]>,
-) -> Vec<u8> {
-    message_at(0, magic, attributes, timestamp, key, value)
-}
-
-fn message_at(
-    offset: i64,
     magic: u8,
     attributes: u8,
     timestamp: i64,
@@ -39,37 +29,19 @@ fn message_at(
             }
         }
     }
-    let mut out = offset.to_be_bytes().to_vec();
+    let mut out = 0i64.to_be_bytes().to_vec();
     out.extend_from_slice(&((body.len() + 4) as i32).to_be_bytes());
     out.extend_from_slice(&crc32fast::hash(&body).to_be_bytes());
     out.extend_from_slice(&body);
     out
 }
 
-fn compress(codec: u8, plain: &[u8]) -> Vec<u8> {
-    let mut out = BytesMut::new();
-    let fill = |buf: &mut BytesMut| {
-        buf.extend_from_slice(plain);
-        Ok(())
-    };
-    match codec {
-        CODEC_GZIP => Gzip::compress(&mut out, fill),
-        CODEC_SNAPPY => Snappy::compress(&mut out, fill),
-        CODEC_LZ4 => Lz4::compress(&mut out, fill),
-        codec::CODEC_ZSTD => Zstd::compress(&mut out, fill),
-        _ => unreachable!(),
-    }
-    .unwrap();
-    out.to_vec()
-}
-
-/// Three inner messages (relative offsets, as v1 producers write them) in one wrapper.
+/// Three inner messages in one wrapper.
 fn wrapped(magic: u8, codec: u8, wrapper_attributes: u8) -> Vec<u8> {
     let mut inner = Vec::new();
     for i in 0..3u8 {
         let value = [b'v', b'0' + i];
-        inner.extend(message_at(
-            i64::from(i),
+        inner.extend(message(
             magic,
             0,
             1_000 + i64::from(i),
@@ -77,14 +49,13 @@ fn wrapped(magic: u8, codec: u8, wrapper_attributes: u8) -> Vec<u8> {
             Some(&value),
         ));
     }
-    let compressed = compress(codec, &inner);
-    message_at(
-        2,
+    let packed = compressed(codec, &inner);
+    message(
         magic,
         codec | wrapper_attributes,
         5_000,
         None,
-        Some(&compressed),
+        Some(&packed),
     )
 }
 
@@ -169,7 +140,7 @@ fn compressed_wrappers_keep_their_codec_and_inner_messages() {
 fn magic_0_lz4_frames_with_kafkas_old_header_checksum_are_read() {
     let mut inner = message(0, 0, 0, Some(b"k"), Some(b"old lz4"));
     inner.extend(message(0, 0, 0, None, Some(b"second")));
-    let mut frame = compress(CODEC_LZ4, &inner);
+    let mut frame = compressed(CODEC_LZ4, &inner);
     // The header checksum is the byte after FLG and BD (no content size here); Kafka 0.8/0.9
     // computed it over the magic too, so it differs from lz4's.
     assert_eq!(frame[4] & 0x08, 0, "no content size in this frame");
@@ -178,7 +149,7 @@ fn magic_0_lz4_frames_with_kafkas_old_header_checksum_are_read() {
         codec::decompress(CODEC_LZ4, &frame, 1 << 20).is_err(),
         "lz4 checks it"
     );
-    let set = message_at(1, 0, CODEC_LZ4, 0, None, Some(&frame));
+    let set = message(0, CODEC_LZ4, 0, None, Some(&frame));
     let out = decoded(&upconvert(&Bytes::from(set)).unwrap());
     let values: Vec<_> = out
         .records
@@ -229,7 +200,7 @@ fn damaged_or_refused_sets_name_what_is_wrong() {
         CODEC_GZIP,
         0,
         None,
-        Some(&compress(CODEC_GZIP, &nested_inner)),
+        Some(&compressed(CODEC_GZIP, &nested_inner)),
     );
     assert!(matches!(convert(nested), Err(LegacyError::Invalid(why)) if why.contains("another")));
 
@@ -239,7 +210,7 @@ fn damaged_or_refused_sets_name_what_is_wrong() {
         CODEC_GZIP,
         0,
         None,
-        Some(&compress(CODEC_GZIP, &inner_v0)),
+        Some(&compressed(CODEC_GZIP, &inner_v0)),
     );
     assert!(matches!(convert(mismatch), Err(LegacyError::Invalid(why)) if why.contains("magic")));
 
@@ -248,7 +219,7 @@ fn damaged_or_refused_sets_name_what_is_wrong() {
         codec::CODEC_ZSTD,
         0,
         None,
-        Some(&compress(codec::CODEC_ZSTD, &good)),
+        Some(&compressed(codec::CODEC_ZSTD, &good)),
     );
     assert_eq!(convert(zstd), Err(LegacyError::UnsupportedCompression));
 
@@ -262,7 +233,7 @@ fn damaged_or_refused_sets_name_what_is_wrong() {
     mixed.extend(v2);
     assert!(matches!(convert(mixed), Err(LegacyError::Invalid(why)) if why.contains("mixes")));
 
-    let empty_wrapper = message(1, CODEC_GZIP, 0, None, Some(&compress(CODEC_GZIP, b"")));
+    let empty_wrapper = message(1, CODEC_GZIP, 0, None, Some(&compressed(CODEC_GZIP, b"")));
     assert!(matches!(
         convert(empty_wrapper),
         Err(LegacyError::Invalid(_))
@@ -305,7 +276,7 @@ fn a_set_of_tiny_messages_past_the_ceiling_is_too_large() {
 
 #[test]
 fn lz4_frames_with_reserved_bits_or_oversized_blocks_are_corrupt() {
-    let frame = compress(CODEC_LZ4, &message(0, 0, 0, None, Some(b"x")));
+    let frame = compressed(CODEC_LZ4, &message(0, 0, 0, None, Some(b"x")));
     assert!(lz4_frame_blocks(&frame, 1 << 20).is_ok());
     let mut reserved = frame.clone();
     reserved[5] |= 0x01; // a reserved bit of BD

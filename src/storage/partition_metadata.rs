@@ -15,7 +15,9 @@ use super::disk::{read_all, write_atomic, Disk};
 /// The file's name inside a partition directory.
 pub const PARTITION_METADATA_FILE: &str = "partition.metadata";
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/// URL-safe base64, as Kafka writes topic and cluster ids.
+pub(crate) const ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// A topic id as Kafka prints it: its 16 bytes (big-endian) in URL-safe base64, no padding.
 pub fn topic_id_text(id: u128) -> String {
@@ -65,10 +67,11 @@ pub fn write(disk: &dyn Disk, dir: &Path, topic_id: u128) -> io::Result<()> {
 /// created before ids were written), an error naming the file if it cannot be read or parsed.
 pub fn read(disk: &dyn Disk, dir: &Path) -> io::Result<Option<u128>> {
     let path = dir.join(PARTITION_METADATA_FILE);
-    if !disk.exists(&path)? {
-        return Ok(None);
-    }
-    let bytes = read_all(disk, &path)?;
+    let bytes = match read_all(disk, &path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(error),
+    };
     let bad = || {
         io::Error::new(
             io::ErrorKind::InvalidData,

@@ -31,6 +31,15 @@ def kcat(*args, stdin: str = "") -> subprocess.CompletedProcess:
     return result
 
 
+def produce_keyed_lines(bootstrap, topic, codec, lines, *flags):
+    """kcat -P of `key:value` lines, with a codec (-z) if given; no delivery may fail."""
+    args = [*flags, "-b", bootstrap, "-P", "-t", topic, "-K:", "-m", "10"]
+    if codec:
+        args += ["-z", codec]
+    result = kcat(*args, stdin="\n".join(lines) + "\n")
+    assert b"failed" not in result.stderr.lower(), result.stderr.decode(errors="replace")
+
+
 def test_metadata_listing(broker):
     create_topic(broker.bootstrap, "listed", PARTITIONS)
     out = kcat("-b", broker.bootstrap, "-L", "-m", "10").stdout.decode()
@@ -49,11 +58,7 @@ def test_produce_and_consume_keyed(broker, codec):
     topic = f"kcat-{codec or 'none'}"
     create_topic(broker.bootstrap, topic, PARTITIONS)
     lines = [f"key-{i}:value-{i}-" + "x" * (i % 50) for i in range(LINES)]
-    produce_args = ["-b", broker.bootstrap, "-P", "-t", topic, "-K:", "-m", "10"]
-    if codec:
-        produce_args += ["-z", codec]
-    result = kcat(*produce_args, stdin="\n".join(lines) + "\n")
-    assert b"failed" not in result.stderr.lower(), result.stderr.decode(errors="replace")
+    produce_keyed_lines(broker.bootstrap, topic, codec, lines)
 
     consume_args = ["-b", broker.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q"]
     out = kcat(*consume_args, "-f", "%k:%s\n").stdout.decode()
@@ -99,15 +104,10 @@ def test_legacy_produce_versions(broker, fallback, codec):
     topic = f"legacy-{fallback.replace('.', '_')}-{codec or 'none'}"
     create_topic(broker.bootstrap, topic, PARTITIONS)
     lines = [f"key-{i}:value-{i}-" + "y" * (i % 40) for i in range(LINES)]
-    produce_args = [
-        "-X", "api.version.request=false",
-        "-X", f"broker.version.fallback={fallback}",
-        "-b", broker.bootstrap, "-P", "-t", topic, "-K:", "-m", "10",
+    fallback_flags = [
+        "-X", "api.version.request=false", "-X", f"broker.version.fallback={fallback}",
     ]
-    if codec:
-        produce_args += ["-z", codec]
-    result = kcat(*produce_args, stdin="\n".join(lines) + "\n")
-    assert b"failed" not in result.stderr.lower(), result.stderr.decode(errors="replace")
+    produce_keyed_lines(broker.bootstrap, topic, codec, lines, *fallback_flags)
 
     consume_args = ["-b", broker.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q"]
     out = kcat(*consume_args, "-f", "%p %o %T %k:%s\n").stdout.decode()

@@ -181,17 +181,17 @@ fn check_determinism(
     canaries: &[Canary],
     report: &RunReport,
 ) -> anyhow::Result<bool> {
-    let ours = report.trace.lines();
+    let hash = report.trace.hash();
     for attempt in 1..=2 {
         let again = fresh::run(path, seed, canaries, true)?;
-        if again.trace_hash == report.trace.hash() {
+        if again.trace_hash == hash {
             continue;
         }
         println!(
-            "DETERMINISM FAILURE: replay {attempt} traced hash {:016x}, this run {:016x}",
+            "DETERMINISM FAILURE: replay {attempt} traced hash {:016x}, this run {hash:016x}",
             again.trace_hash,
-            report.trace.hash()
         );
+        let ours = report.trace.lines();
         let theirs = &again.output;
         if let Some(index) = (0..ours.len()).find(|&i| theirs.get(i) != ours.get(i)) {
             println!("  first difference at line {}:", index + 1);
@@ -201,10 +201,7 @@ fn check_determinism(
         }
         return Ok(false);
     }
-    println!(
-        "determinism: two replays in fresh processes traced the same (hash {:016x})",
-        report.trace.hash()
-    );
+    println!("determinism: two replays in fresh processes traced the same (hash {hash:016x})");
     Ok(true)
 }
 
@@ -302,27 +299,13 @@ fn sweep(path: &Path, seeds: &str, canaries: &[Canary], jobs: usize) -> anyhow::
         let runs: Vec<(PathBuf, u64)> = seeds.clone().map(|seed| (file.clone(), seed)).collect();
         let (mut passed, mut failed, mut simulated_ms) = (0, 0, 0);
         for ((_, seed), result) in runs.iter().zip(fresh::run_all(&runs, canaries, jobs)) {
-            // A run that ended without a verdict (it crashed) is a failure to report, not a
-            // reason to drop the rest of the sweep.
-            let child = match result {
-                Ok(child) => child,
-                Err(error) => {
-                    failed += 1;
-                    all_passed = false;
-                    println!("FAIL {}: {error:#}", file.display());
-                    println!("replay: {}", replay_command(file, *seed, canaries));
-                    continue;
-                }
-            };
-            simulated_ms += child.simulated_ms;
-            if child.passed {
+            let child = print_child(file, *seed, canaries, result, false);
+            simulated_ms += child.as_ref().map_or(0, |child| child.simulated_ms);
+            if child.is_some_and(|child| child.passed) {
                 passed += 1;
             } else {
                 failed += 1;
                 all_passed = false;
-                for line in &child.output {
-                    println!("{line}");
-                }
             }
         }
         let wall_s = wall.elapsed().as_secs_f64();
@@ -377,19 +360,35 @@ fn regress(path: &Path, jobs: usize) -> anyhow::Result<bool> {
     }
     let mut all_passed = true;
     for ((file, seed), result) in runs.iter().zip(fresh::run_all(&runs, &[], jobs)) {
-        let child = match result {
-            Ok(child) => child,
-            Err(error) => {
-                all_passed = false;
-                println!("FAIL {}: {error:#}", file.display());
-                println!("replay: {}", replay_command(file, *seed, &[]));
-                continue;
-            }
-        };
-        for line in &child.output {
-            println!("{line}");
-        }
-        all_passed &= child.passed;
+        let child = print_child(file, *seed, &[], result, true);
+        all_passed &= child.is_some_and(|child| child.passed);
     }
     Ok(all_passed)
+}
+
+/// Prints a child run's output (always, or only if it failed) and returns it. A run that
+/// ended without a verdict (it crashed) is printed as a failure with its replay command and
+/// gives `None`: something to report, not a reason to drop the rest of a sweep.
+fn print_child(
+    file: &Path,
+    seed: u64,
+    canaries: &[Canary],
+    result: anyhow::Result<fresh::ChildRun>,
+    always: bool,
+) -> Option<fresh::ChildRun> {
+    match result {
+        Ok(child) => {
+            if always || !child.passed {
+                for line in &child.output {
+                    println!("{line}");
+                }
+            }
+            Some(child)
+        }
+        Err(error) => {
+            println!("FAIL {}: {error:#}", file.display());
+            println!("replay: {}", replay_command(file, seed, canaries));
+            None
+        }
+    }
 }

@@ -18,6 +18,8 @@ pub struct ElectionLog {
     brokers: BTreeMap<i32, (i64, bool)>,
     /// Each partition's leader and leader epoch.
     partitions: BTreeMap<(String, i32), (i32, i32)>,
+    /// The offset of the image last walked: samples between commits need no walk.
+    offset: Option<i64>,
 }
 
 impl ElectionLog {
@@ -38,6 +40,9 @@ impl ElectionLog {
 
     /// The most advanced image of this sample.
     pub fn image(&mut self, at_ms: u64, image: &MetadataImage) {
+        if self.offset.replace(image.offset) == Some(image.offset) {
+            return;
+        }
         for broker in image.brokers.values() {
             let id = broker.broker_id;
             let now = (broker.broker_epoch, broker.fenced);

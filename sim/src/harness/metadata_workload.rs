@@ -3,13 +3,12 @@
 //! some mid-flight), and the liveness phase's list of topics that `lost-topic` holds the
 //! acknowledged creations to.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use weir::client::admin::{Admin, NewTopic};
+use weir::client::admin::Admin;
 
-use super::workload::{options, Recorder};
+use super::workload::{create_topic_once, options, Creation, Recorder};
 use crate::history::{Op, Outcome, Process};
 
 /// The metadata workload: one more single-partition topic every `every_ms` until `stop`, each
@@ -28,25 +27,12 @@ pub async fn create_topics(
         number += 1;
         let op = || Op::CreateTopic { name: name.clone() };
         recorder.record(Process::Admin, Outcome::Invoke, op());
-        let topic = NewTopic {
-            name: name.clone(),
-            partitions: 1,
-            replication_factor: 1,
-            configs: BTreeMap::new(),
-        };
-        let outcome = match Admin::connect(options(&bootstrap)).await {
-            Ok(admin) => match admin.create_topics(&[topic], false).await {
-                Ok(results) => match &results[..] {
-                    [(_, Ok(()))] => Outcome::Ok,
-                    // An earlier attempt inside the client landed: the topic is there.
-                    [(_, Err(error))] if error.kafka_code() == Some(36) => Outcome::Ok,
-                    // Even a refusal may come after a commit (a forwarded request timing out
-                    // while the controller fails over): only acknowledgements are facts.
-                    _ => Outcome::Info,
-                },
-                Err(_) => Outcome::Info,
-            },
-            Err(_) => Outcome::Fail,
+        // Even a refusal may come after a commit (a forwarded request timing out while the
+        // controller fails over): only acknowledgements are facts.
+        let outcome = match create_topic_once(&bootstrap, &name, 1).await {
+            Creation::Created => Outcome::Ok,
+            Creation::Unknown => Outcome::Info,
+            Creation::NotConnected => Outcome::Fail,
         };
         let word = if outcome == Outcome::Ok {
             "ok"

@@ -79,29 +79,55 @@ pub async fn create_topic(bootstrap: &str, plan: &Plan, recorder: &Recorder) -> 
         Op::Admin { what: what.clone() },
     );
     for _ in 0..60 {
-        if let Ok(admin) = Admin::connect(options(bootstrap)).await {
-            let topic = NewTopic {
-                name: TOPIC.into(),
-                partitions: plan.partitions,
-                replication_factor: 1,
-                configs: BTreeMap::new(),
-            };
-            if let Ok(results) = admin.create_topics(&[topic], false).await {
-                // "Already exists" means an earlier attempt landed: the topic is there.
-                let created = results.iter().all(|(_, result)| match result {
-                    Ok(()) => true,
-                    Err(error) => error.kafka_code() == Some(36),
-                });
-                if created {
-                    recorder.record(Process::Admin, Outcome::Ok, Op::Admin { what });
-                    return true;
-                }
-            }
+        if create_topic_once(bootstrap, TOPIC, plan.partitions).await == Creation::Created {
+            recorder.record(Process::Admin, Outcome::Ok, Op::Admin { what });
+            return true;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     recorder.record(Process::Admin, Outcome::Info, Op::Admin { what });
     false
+}
+
+/// Kafka's TOPIC_ALREADY_EXISTS.
+const TOPIC_ALREADY_EXISTS: i16 = 36;
+
+/// What one attempt to create a topic came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Creation {
+    /// Acknowledged, or "already exists" (an earlier attempt inside the client landed).
+    Created,
+    /// No broker could be reached: nothing was asked.
+    NotConnected,
+    /// Asked, but not acknowledged: it may or may not have been committed.
+    Unknown,
+}
+
+/// One attempt to create `name` with `partitions` partitions (replication factor 1).
+pub async fn create_topic_once(bootstrap: &str, name: &str, partitions: i32) -> Creation {
+    let Ok(admin) = Admin::connect(options(bootstrap)).await else {
+        return Creation::NotConnected;
+    };
+    let topic = NewTopic {
+        name: name.to_string(),
+        partitions,
+        replication_factor: 1,
+        configs: BTreeMap::new(),
+    };
+    match admin.create_topics(&[topic], false).await {
+        Ok(results) if !results.is_empty() => {
+            let created = results.iter().all(|(_, result)| match result {
+                Ok(()) => true,
+                Err(error) => error.kafka_code() == Some(TOPIC_ALREADY_EXISTS),
+            });
+            if created {
+                Creation::Created
+            } else {
+                Creation::Unknown
+            }
+        }
+        _ => Creation::Unknown,
+    }
 }
 
 /// One producer: `plan.records` sends of unique values, until done or `stop` says so.

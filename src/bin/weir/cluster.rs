@@ -193,11 +193,9 @@ pub fn broker_lines(description: &ClusterDescription) -> Vec<String> {
         String::new(),
         "BrokerId\tEndpoint\tStatus".to_string(),
     ];
-    let live = description.brokers.iter().map(|b| (b, "Unfenced"));
-    let fenced = description.fenced.iter().map(|b| (b, "Fenced"));
-    let mut all: Vec<_> = live.chain(fenced).collect();
-    all.sort_by_key(|(b, _)| b.node_id);
-    for (broker, status) in all {
+    for broker in &description.brokers {
+        let fenced = description.fenced.contains(&broker.node_id);
+        let status = if fenced { "Fenced" } else { "Unfenced" };
         lines.push(format!(
             "{}\t{}:{}\t{status}",
             broker.node_id, broker.host, broker.port

@@ -4,12 +4,10 @@
 
 use anyhow::bail;
 use clap::{Args, ValueEnum};
+use kafka_protocol::ResponseError;
 use weir::client::{Admin, ClientError, Election, TopicPartition};
 
 use crate::common::ConnectArgs;
-
-/// ELECTION_NOT_NEEDED: the partition already has the leader the election would pick.
-const ELECTION_NOT_NEEDED: i16 = 84;
 
 #[derive(Debug, Args)]
 pub struct ElectLeadersArgs {
@@ -79,7 +77,7 @@ pub fn report(
     for (tp, result) in results {
         match result {
             Ok(()) => elected.push(tp.to_string()),
-            Err(error) if error.kafka_code() == Some(ELECTION_NOT_NEEDED) => {
+            Err(error) if error.kafka_code() == Some(ResponseError::ElectionNotNeeded.code()) => {
                 already.push(tp.to_string())
             }
             Err(error) => errors.push(format!(

@@ -424,8 +424,8 @@ fn cluster_describe_asks_a_controller_a_broker_or_both_and_lists_fenced_brokers(
     let description = ClusterDescription {
         cluster_id: Some("abc".into()),
         controller_id: 1,
-        brokers: vec![broker(1, 9092), broker(3, 9292)],
-        fenced: vec![broker(2, 9192)],
+        brokers: vec![broker(1, 9092), broker(2, 9192), broker(3, 9292)],
+        fenced: [2].into(),
     };
     assert_eq!(
         broker_lines(&description),

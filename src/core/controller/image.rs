@@ -58,6 +58,15 @@ impl PartitionRegistration {
         !self.adding_replicas.is_empty() || !self.removing_replicas.is_empty()
     }
 
+    /// The replica set from before a reassignment in progress (all of them when none is).
+    pub fn original_replicas(&self) -> Vec<i32> {
+        self.replicas
+            .iter()
+            .copied()
+            .filter(|r| !self.adding_replicas.contains(r))
+            .collect()
+    }
+
     /// The replica set a reassignment in progress is heading to.
     pub fn target_replicas(&self) -> Vec<i32> {
         self.replicas
@@ -179,6 +188,19 @@ impl std::fmt::Display for ReplayError {
 }
 
 impl MetadataImage {
+    /// Partitions with a reassignment in progress, in topic name and partition order.
+    pub fn reassignments(&self) -> Vec<(&str, i32, &PartitionRegistration)> {
+        let mut out: Vec<_> = (self.topics.values())
+            .flat_map(|topic| {
+                (topic.partitions.iter())
+                    .filter(|(_, p)| p.is_reassigning())
+                    .map(|(&index, p)| (topic.name.as_str(), index, p))
+            })
+            .collect();
+        out.sort_by_key(|&(name, index, _)| (name, index));
+        out
+    }
+
     /// Applies the batch of the entry at `offset` atomically: either every record applies or
     /// the image is left unchanged and the error returned.
     pub fn replay_batch(

@@ -37,16 +37,6 @@ pub struct AlterIsrRequest {
     pub recovered: bool,
 }
 
-/// A reassignment in progress, as ListPartitionReassignments reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reassignment {
-    pub topic: String,
-    pub partition: i32,
-    pub replicas: Vec<i32>,
-    pub adding_replicas: Vec<i32>,
-    pub removing_replicas: Vec<i32>,
-}
-
 impl Controller {
     /// Runs one election on `topic`/`partition`.
     pub fn elect_leader(
@@ -181,12 +171,7 @@ impl Controller {
         if !current.is_reassigning() {
             return Err(ControllerError::NoReassignmentInProgress);
         }
-        let original: Vec<i32> = current
-            .replicas
-            .iter()
-            .copied()
-            .filter(|r| !current.adding_replicas.contains(r))
-            .collect();
+        let original = current.original_replicas();
         let mut isr: Vec<i32> = current
             .isr
             .iter()
@@ -215,26 +200,6 @@ impl Controller {
             }
             record
         }))
-    }
-
-    /// Reassignments in progress, in topic and partition order.
-    pub fn list_reassignments(&self) -> Vec<Reassignment> {
-        let mut out = Vec::new();
-        for topic in self.image.topics.values() {
-            for (&partition, p) in &topic.partitions {
-                if p.is_reassigning() {
-                    out.push(Reassignment {
-                        topic: topic.name.clone(),
-                        partition,
-                        replicas: p.replicas.clone(),
-                        adding_replicas: p.adding_replicas.clone(),
-                        removing_replicas: p.removing_replicas.clone(),
-                    });
-                }
-            }
-        }
-        out.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
-        out
     }
 
     /// A partition leader changes its ISR (Kafka's AlterPartition, validated as

@@ -36,6 +36,6 @@ pub use errors::ControllerError;
 pub use image::{
     BrokerRegistration, MetadataImage, PartitionRegistration, ReplayError, TopicImage, NO_LEADER,
 };
-pub use leadership::{AlterIsrRequest, ElectionKind, Reassignment};
+pub use leadership::{AlterIsrRequest, ElectionKind};
 pub use records::{decode_batch, encode_batch, ConfigResource, Endpoint, MetadataRecord};
 pub use topics::{CreateTopicRequest, CreatedTopic};

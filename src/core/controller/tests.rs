@@ -625,9 +625,9 @@ fn reassignment_waits_for_new_replicas_to_join_the_isr_and_can_be_cancelled() {
         p.leader, 1,
         "the old replica leads until the new one has caught up"
     );
-    let listed = h.controller.list_reassignments();
+    let listed = h.controller.image().reassignments();
     assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].adding_replicas, vec![2]);
+    assert_eq!(listed[0].2.adding_replicas, vec![2]);
     // Cancel: back to [1]; dropping replica 2 bumps the leader epoch to fence it.
     h.run(|c, at, _| c.alter_reassignment("moving", 0, None, at));
     let q = h.partition("moving", 0);
@@ -649,7 +649,7 @@ fn reassignment_waits_for_new_replicas_to_join_the_isr_and_can_be_cancelled() {
         (vec![2], vec![2], 2)
     );
     assert_eq!(q.leader_epoch, p.leader_epoch + 1);
-    assert!(h.controller.list_reassignments().is_empty());
+    assert!(h.controller.image().reassignments().is_empty());
     assert!(
         h.controller
             .alter_reassignment("moving", 0, Some(vec![1, 2]), h.next)

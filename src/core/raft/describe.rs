@@ -41,9 +41,9 @@ impl RaftNode {
                     last_fetch_timestamp_ms: Some(self.now_ms),
                 };
             }
-            let replica = leader
-                .replicas
-                .get(&replica_id)
+            // Voters are tracked in `replicas`, broker-only observers in `observers`.
+            let replica = (leader.replicas.get(&replica_id))
+                .or_else(|| leader.observers.get(&replica_id))
                 .copied()
                 .unwrap_or_default();
             ReplicaDescription {
@@ -53,13 +53,7 @@ impl RaftNode {
             }
         };
         let current_voters = self.config.voters.iter().map(|&id| describe(id)).collect();
-        let observers = (leader.observers.iter())
-            .map(|(&replica_id, progress)| ReplicaDescription {
-                replica_id,
-                log_end_offset: progress.end_offset,
-                last_fetch_timestamp_ms: progress.last_fetch_ms,
-            })
-            .collect();
+        let observers = (leader.observers.keys()).map(|&id| describe(id)).collect();
         Some(QuorumDescription {
             leader_id: me,
             leader_epoch: self.leader_epoch,

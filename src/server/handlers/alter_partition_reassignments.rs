@@ -40,10 +40,7 @@ pub async fn handle(
             let changes_rf = target.as_ref().is_some_and(|target| {
                 let image = ctx.broker.image();
                 let current = image.partition(&name, index);
-                current.is_some_and(|p| {
-                    let original = p.replicas.len() - p.adding_replicas.len();
-                    target.len() != original
-                })
+                current.is_some_and(|p| target.len() != p.original_replicas().len())
             });
             if !allow_rf_change && changes_rf {
                 let message = "the target changes the replication factor, which the request \

@@ -30,31 +30,26 @@ pub async fn handle(
     });
     let ids = |list: &[i32]| list.iter().map(|&id| BrokerId(id)).collect::<Vec<_>>();
     let image = ctx.broker.image();
-    let mut topics = Vec::new();
-    for topic in image.topics.values() {
-        let asked = wanted.as_ref().map(|wanted| wanted.get(&topic.name));
-        if asked == Some(None) {
+    let mut by_topic: BTreeMap<&str, Vec<OngoingPartitionReassignment>> = BTreeMap::new();
+    for (name, index, p) in image.reassignments() {
+        let asked = wanted.as_ref().map(|wanted| wanted.get(name));
+        if asked.is_some_and(|list| list.is_none_or(|list| !list.contains(&index))) {
             continue;
         }
-        let partitions: Vec<OngoingPartitionReassignment> = (topic.partitions.iter())
-            .filter(|(index, _)| asked.flatten().is_none_or(|list| list.contains(index)))
-            .filter(|(_, p)| p.is_reassigning())
-            .map(|(&index, p)| {
-                OngoingPartitionReassignment::default()
-                    .with_partition_index(index)
-                    .with_replicas(ids(&p.replicas))
-                    .with_adding_replicas(ids(&p.adding_replicas))
-                    .with_removing_replicas(ids(&p.removing_replicas))
-            })
-            .collect();
-        if !partitions.is_empty() {
-            topics.push(
-                OngoingTopicReassignment::default()
-                    .with_name(TopicName(str_bytes(topic.name.clone())))
-                    .with_partitions(partitions),
-            );
-        }
+        by_topic.entry(name).or_default().push(
+            OngoingPartitionReassignment::default()
+                .with_partition_index(index)
+                .with_replicas(ids(&p.replicas))
+                .with_adding_replicas(ids(&p.adding_replicas))
+                .with_removing_replicas(ids(&p.removing_replicas)),
+        );
     }
-    topics.sort_by(|a, b| a.name.0.cmp(&b.name.0));
+    let topics = (by_topic.into_iter())
+        .map(|(name, partitions)| {
+            OngoingTopicReassignment::default()
+                .with_name(TopicName(str_bytes(name)))
+                .with_partitions(partitions)
+        })
+        .collect();
     ListPartitionReassignmentsResponse::default().with_topics(topics)
 }
