@@ -7,6 +7,7 @@
 //! controller listeners and their rules).
 
 pub mod defs;
+pub mod kafka_keys;
 pub mod kraft;
 pub mod listener;
 pub mod properties;
@@ -27,8 +28,8 @@ use values::Values;
 pub struct BrokerConfig {
     pub node_id: i32,
     pub listeners: Vec<Listener>,
-    /// `advertised.listeners`, else `listeners` without the controller listeners (Kafka's
-    /// effective advertised listeners: clients never talk to controllers).
+    /// `advertised.listeners`, else `listeners`, without the controller listeners (Kafka's
+    /// effective advertised broker listeners: clients never talk to controllers).
     pub advertised_listeners: Vec<Listener>,
     pub log_dirs: Vec<PathBuf>,
     pub num_partitions: i32,
@@ -41,8 +42,20 @@ pub struct BrokerConfig {
     pub retention_check_interval_ms: i64,
     /// Roles, quorum, controller listeners and KRaft timeouts.
     pub kraft: KraftConfig,
-    /// Every key the operator set (file or override), validated; for DescribeConfigs' source.
+    /// Every key the operator set (file or override) that Weir knows, validated; for
+    /// DescribeConfigs' source.
     pub explicit: BTreeMap<String, String>,
+    /// Keys of Kafka's broker configuration that were set but that Weir does not act on yet.
+    pub not_acted_on: Vec<String>,
+    /// Keys neither Weir nor Kafka knows, each with the closest known key.
+    pub unknown: Vec<UnknownKey>,
+}
+
+/// A configuration key nobody knows, and the known key it most likely meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownKey {
+    pub key: String,
+    pub closest: &'static str,
 }
 
 impl BrokerConfig {
@@ -61,11 +74,25 @@ impl BrokerConfig {
     }
 
     /// Validates explicit `pairs` and derives the typed configuration.
-    pub fn from_pairs(pairs: BTreeMap<String, String>) -> Result<Self, ConfigError> {
-        for (key, value) in &pairs {
-            let def = defs::broker_def(key)
-                .ok_or_else(|| ConfigError::UnknownKey { key: key.clone() })?;
-            defs::validate(def, key, value)?;
+    /// Keys of Kafka's broker configuration that Weir does not act on are set aside (named in
+    /// [`Self::not_acted_on`]), and so are unknown keys ([`Self::unknown`]): Kafka starts with
+    /// both, and so does Weir, with a warning.
+    pub fn from_pairs(all_pairs: BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let mut pairs = BTreeMap::new();
+        let mut not_acted_on = Vec::new();
+        let mut unknown = Vec::new();
+        for (key, value) in all_pairs {
+            match defs::broker_def(&key) {
+                Some(def) => {
+                    defs::validate(def, &key, &value)?;
+                    pairs.insert(key, value);
+                }
+                None if kafka_keys::is_kafka_broker_key(&key) => not_acted_on.push(key),
+                None => unknown.push(UnknownKey {
+                    closest: kafka_keys::closest_known_key(&key),
+                    key,
+                }),
+            }
         }
         let values = Values::new(&pairs);
         let node_id = match values.explicit("node.id") {
@@ -105,6 +132,8 @@ impl BrokerConfig {
             retention_check_interval_ms: values.number("log.retention.check.interval.ms"),
             kraft,
             explicit: pairs,
+            not_acted_on,
+            unknown,
         })
     }
 
@@ -121,6 +150,25 @@ impl BrokerConfig {
             "controller.quorum.voters" => kraft::voters::join(&self.kraft.voters),
             _ => values.get(key),
         }
+    }
+
+    /// The start-up warnings about keys that were set and are not used: one line for Kafka's
+    /// keys Weir does not act on yet, one per unknown key.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if !self.not_acted_on.is_empty() {
+            lines.push(format!(
+                "accepted but not acted on yet (Kafka broker keys Weir ignores, see \
+                 docs/OPERATIONS.md): {}",
+                self.not_acted_on.join(", ")
+            ));
+        }
+        for UnknownKey { key, closest } in &self.unknown {
+            lines.push(format!(
+                "unknown configuration key {key:?} ignored; did you mean {closest:?}?"
+            ));
+        }
+        lines
     }
 
     /// Whether the operator set `key` (in the file or with an override).
@@ -167,19 +215,21 @@ impl BrokerConfig {
     }
 }
 
-/// `advertised.listeners` if set, else every listener that is not a controller listener.
+/// `advertised.listeners` if set, else `listeners`, without the controller listeners: clients
+/// only talk to brokers. Kafka 4's own server.properties advertises its CONTROLLER listener
+/// too (KIP-853: a controller's advertised endpoint), and its brokers leave it out the same way.
 fn effective_advertised(
     values: &Values,
     listeners: &[Listener],
 ) -> Result<Vec<Listener>, ConfigError> {
-    if let Some(text) = values.explicit("advertised.listeners") {
-        return listener::parse_list(text);
-    }
+    let all = match values.explicit("advertised.listeners") {
+        Some(text) => listener::parse_list(text)?,
+        None => listeners.to_vec(),
+    };
     let controller_names = kraft::controller_listener_names(values);
-    Ok(listeners
-        .iter()
+    Ok(all
+        .into_iter()
         .filter(|listener| !controller_names.contains(&listener.name))
-        .cloned()
         .collect())
 }
 
@@ -206,57 +256,4 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn no_configuration_is_a_working_single_node() {
-        let config = BrokerConfig::load(None, &[]).unwrap();
-        assert_eq!(config.node_id, 1);
-        assert_eq!(config.listeners[0].bind_addr(), "127.0.0.1:9092");
-        assert_eq!(config.advertised_for(&config.listeners[0]).port, 9092);
-        assert_eq!(config.log_dirs, vec![PathBuf::from("./weir-data")]);
-        assert!(config.auto_create_topics_enable);
-        assert_eq!(config.value("log.roll.ms"), "604800000");
-        assert_eq!(config.value("log.retention.ms"), "604800000");
-    }
-
-    #[test]
-    fn background_periods_default_to_kafkas() {
-        let config = BrokerConfig::load(None, &[]).unwrap();
-        assert_eq!(config.flush_scheduler_interval_ms, 1000);
-        assert_eq!(config.checkpoint_interval_ms, 60_000);
-        assert_eq!(config.retention_check_interval_ms, 300_000);
-        let overrides = vec!["log.flush.offset.checkpoint.interval.ms=5000".to_string()];
-        let config = BrokerConfig::load(None, &overrides).unwrap();
-        assert_eq!(config.checkpoint_interval_ms, 5000);
-    }
-
-    #[test]
-    fn overrides_win_and_unknown_keys_fail() {
-        let text = "node.id=4\nnum.partitions=2\n";
-        let overrides = vec!["num.partitions=6".to_string()];
-        let config = BrokerConfig::load(Some(text), &overrides).unwrap();
-        assert_eq!((config.node_id, config.num_partitions), (4, 6));
-        let error = BrokerConfig::load(None, &["no.such.key=1".to_string()]).unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "unknown configuration key \"no.such.key\""
-        );
-        let error = BrokerConfig::load(None, &["num.partitions=zero".to_string()]).unwrap_err();
-        assert!(error.to_string().contains("not a number"));
-    }
-
-    #[test]
-    fn wildcard_listeners_advertise_loopback_and_bad_listeners_fail() {
-        let overrides = vec!["listeners=PLAINTEXT://:9093".to_string()];
-        let config = BrokerConfig::load(None, &overrides).unwrap();
-        assert_eq!(config.listeners[0].bind_addr(), "0.0.0.0:9093");
-        assert_eq!(
-            config.advertised_for(&config.listeners[0]).host,
-            "127.0.0.1"
-        );
-        let bad = vec!["listeners=127.0.0.1:9092".to_string()];
-        assert!(BrokerConfig::load(None, &bad).is_err());
-    }
-}
+mod tests;

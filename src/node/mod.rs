@@ -362,6 +362,9 @@ pub fn run_broker(properties: Option<PathBuf>, overrides: Vec<String>) -> anyhow
         None => None,
     };
     let config = BrokerConfig::load(text.as_deref(), &overrides)?;
+    for warning in config.warnings() {
+        tracing::warn!("{warning}");
+    }
     runtime::block_on(async move {
         let node = Node::start(config, disk).await?;
         let broker = node.broker.clone();

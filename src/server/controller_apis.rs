@@ -47,16 +47,7 @@ pub async fn dispatch_controller(
         correlation_id: ctx.header.correlation_id,
     };
     if api_key == ApiKey::DescribeQuorum {
-        let body = match check_describe_quorum_request(ids.api_version, body) {
-            Ok(()) => describe_quorum(&ctx, quorum, ids.api_version),
-            Err(error) => error_response(api_key, ids.api_version, error.error_code()),
-        };
-        return match body
-            .map(|body| frame_encoded_body(api_key, ids.api_version, ids.correlation_id, body))
-        {
-            Ok(Ok(frame)) => Outcome::Reply(frame),
-            _ => Outcome::Close(DispatchError::UnsupportedVersion { ids }),
-        };
+        return answer_describe_quorum(&ctx, quorum, &ids, body);
     }
     if quorum_api_version(api_key).is_some() {
         return match transport::answer(quorum, api_key, ids.api_version, body) {
@@ -104,6 +95,25 @@ pub async fn dispatch_controller(
             }
         }
         _ => Outcome::Close(DispatchError::UnsupportedVersion { ids }),
+    }
+}
+
+/// Answers a DescribeQuorum from this node's own quorum state: on the CONTROLLER listener, and
+/// on a broker listener when this node leads the quorum (`handlers/describe_quorum.rs`).
+pub(crate) fn answer_describe_quorum(
+    ctx: &RequestContext,
+    quorum: &QuorumService,
+    ids: &RequestIds,
+    body: Bytes,
+) -> Outcome {
+    let api_key = ApiKey::DescribeQuorum;
+    let body = match check_describe_quorum_request(ids.api_version, body) {
+        Ok(()) => describe_quorum(ctx, quorum, ids.api_version),
+        Err(error) => error_response(api_key, ids.api_version, error.error_code()),
+    };
+    match body.map(|body| frame_encoded_body(api_key, ids.api_version, ids.correlation_id, body)) {
+        Ok(Ok(frame)) => Outcome::Reply(frame),
+        _ => Outcome::Close(DispatchError::UnsupportedVersion { ids: *ids }),
     }
 }
 

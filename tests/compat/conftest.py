@@ -56,8 +56,9 @@ def free_port() -> int:
 class Broker:
     """One `weir broker` process on a fixed port and log dir; can be stopped and restarted."""
 
-    def __init__(self, binary: Path, work_dir: Path, overrides: dict):
+    def __init__(self, binary: Path, work_dir: Path, overrides: dict, properties=None):
         self.binary = binary
+        self.properties = properties
         self.port = free_port()
         self.log_dir = work_dir / "data"
         self.log_path = work_dir / "broker.log"
@@ -78,8 +79,12 @@ class Broker:
         }
         settings.update(self.overrides)
         cmd = [str(self.binary), "broker"]
+        if self.properties is not None:
+            cmd.append(str(self.properties))
         for key, value in settings.items():
             if value is not None:  # None: leave the key unset
+                # "{port}" in a value is this broker's client port (chosen in __init__).
+                value = str(value).replace("{port}", str(self.port))
                 cmd += ["--override", f"{key}={value}"]
         return cmd
 
@@ -177,14 +182,15 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def broker_factory(tmp_path, request):
-    """`start({"key": "value"})` starts a broker with extra `--override`s; all stop at teardown."""
+    """`start({"key": "value"})` starts a broker with extra `--override`s (and a properties
+    file, if given); all stop at teardown."""
     brokers = []
     binary = weir_binary()
 
-    def start(overrides=None) -> Broker:
+    def start(overrides=None, properties=None) -> Broker:
         work_dir = tmp_path / f"broker{len(brokers)}"
         work_dir.mkdir()
-        broker = Broker(binary, work_dir, overrides or {})
+        broker = Broker(binary, work_dir, overrides or {}, properties)
         brokers.append(broker)
         broker.start()
         return broker

@@ -1,4 +1,5 @@
-"""DescribeConfigs and IncrementalAlterConfigs on topics."""
+"""DescribeConfigs and IncrementalAlterConfigs on topics; starting from Kafka's own
+server.properties."""
 
 import time
 
@@ -10,7 +11,16 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 
-from kafka_util import CALL_TIMEOUT_S, admin, create_topic
+from conftest import REPO_ROOT, free_port
+from kafka_util import (
+    CALL_TIMEOUT_S,
+    Record,
+    admin,
+    assert_read_back,
+    consume,
+    create_topic,
+    produce,
+)
 
 
 def describe(bootstrap: str, topic: str) -> dict:
@@ -76,3 +86,27 @@ def test_incremental_alter_then_describe_shows_new_value(broker):
         time.sleep(0.1)
     assert entry.value == "3600000", f"retention.ms still {entry.value}"
     assert source_of(entry) == ConfigSource.DYNAMIC_TOPIC_CONFIG, f"source {entry.source}"
+
+
+def test_kafkas_shipped_server_properties_starts_weir(broker_factory):
+    """Kafka 4's config/server.properties, unchanged but for ports and log.dirs (as overrides):
+    the broker starts, serves, and names the Kafka keys it does not act on in one warning."""
+    controller = f"127.0.0.1:{free_port()}"
+    broker = broker_factory(
+        {
+            "listeners": f"PLAINTEXT://127.0.0.1:{{port}},CONTROLLER://{controller}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{{port}},CONTROLLER://{controller}",
+            "controller.quorum.bootstrap.servers": controller,
+        },
+        properties=REPO_ROOT / "tests" / "fixtures" / "kafka-server.properties",
+    )
+    create_topic(broker.bootstrap, "from-kafka-config", 1)
+    records = [Record(key=b"k", value=b"v", partition=0)]
+    landed = produce(broker.bootstrap, "from-kafka-config", records)
+    assert_read_back(records, landed, consume(broker.bootstrap, "from-kafka-config", 1, 1))
+    log = broker.log_path.read_text(errors="replace")
+    warnings = [line for line in log.splitlines() if "accepted but not acted on yet" in line]
+    assert len(warnings) == 1, log
+    for key in ["num.network.threads", "num.io.threads", "offsets.topic.replication.factor"]:
+        assert key in warnings[0], warnings[0]
+    assert "unknown configuration key" not in log, log

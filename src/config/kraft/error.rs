@@ -54,9 +54,6 @@ pub enum KraftError {
     ControllerOnlyHasBrokerListener {
         listener: String,
     },
-    AdvertisesController {
-        listener: String,
-    },
     NoBrokerListener {
         advertised_listeners: String,
     },
@@ -122,7 +119,9 @@ impl KraftError {
         match self {
             VotersRequired { process_roles } => write!(
                 f,
-                "process.roles={process_roles} needs {VOTERS} to find the controllers"
+                "process.roles={process_roles} needs {VOTERS} to find the controllers \
+                 (controller.quorum.bootstrap.servers alone, a dynamic quorum of KIP-853, is \
+                 not supported yet)"
             ),
             ControllerNotVoter { node_id, voters } => write!(
                 f,
@@ -176,11 +175,6 @@ impl KraftError {
                 f,
                 "process.roles=controller, so listeners must only contain controller \
                  listeners; {listener} is not in controller.listener.names"
-            ),
-            AdvertisesController { listener } => write!(
-                f,
-                "advertised.listeners must not contain controller listener {listener}: \
-                 clients only talk to brokers"
             ),
             NoBrokerListener {
                 advertised_listeners,

@@ -155,18 +155,11 @@ fn check_broker_only(kraft: &KraftConfig, inputs: &Inputs) -> Result<(), KraftEr
     Ok(())
 }
 
-/// Clients learn brokers from advertised listeners, so those must be broker listeners, there
-/// must be one, and brokers must be able to reach each other on one of them.
+/// Clients learn brokers from advertised listeners (controller listeners are left out of them
+/// when the config is read), so there must be one, and brokers must be able to reach each
+/// other on one of them.
 fn check_broker_advertising(kraft: &KraftConfig, inputs: &Inputs) -> Result<(), KraftError> {
     let advertised = inputs.advertised_listeners;
-    let controller = advertised
-        .iter()
-        .find(|l| kraft.is_controller_listener_name(&l.name));
-    if let Some(listener) = controller {
-        return Err(KraftError::AdvertisesController {
-            listener: listener.to_string(),
-        });
-    }
     if advertised.is_empty() {
         return Err(KraftError::NoBrokerListener {
             advertised_listeners: join_list(advertised),

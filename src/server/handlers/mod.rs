@@ -9,6 +9,7 @@ mod create_topics;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
+mod describe_quorum;
 mod elect_leaders;
 mod fetch;
 mod forward;
@@ -67,6 +68,7 @@ pub const SUPPORTED_APIS: &[ApiSupport] = &[
     api(ApiKey::IncrementalAlterConfigs, 0, 1),
     api(ApiKey::AlterPartitionReassignments, 0, 1),
     api(ApiKey::ListPartitionReassignments, 0, 0),
+    api(ApiKey::DescribeQuorum, 2, 2),
     api(ApiKey::DescribeCluster, 0, 2),
 ];
 
@@ -288,6 +290,7 @@ pub async fn dispatch(ctx: RequestContext, api_key: ApiKey, body: Bytes) -> Outc
             messages::IncrementalAlterConfigsRequest,
             incremental_alter_configs::handle
         ),
+        ApiKey::DescribeQuorum => describe_quorum::handle(&ctx, &ids, body).await,
         ApiKey::DescribeCluster => route!(
             ctx,
             api_key,

@@ -312,8 +312,19 @@ impl QuorumService {
     }
 
     /// The quorum as its leader sees it (DescribeQuorum); `None` unless this node leads.
+    /// Fetch times are the core's (milliseconds since this service started); they go out as
+    /// Unix milliseconds, as Kafka's tools expect (they print them and subtract them from now).
     pub fn describe(&self) -> Option<crate::core::raft::QuorumDescription> {
-        self.lock().replica.node().describe_quorum()
+        let mut description = self.lock().replica.node().describe_quorum()?;
+        let since_start_ms = self.now_ms();
+        let unix_now_ms = runtime::unix_time_ms();
+        let replicas = description.current_voters.iter_mut();
+        for replica in replicas.chain(description.observers.iter_mut()) {
+            replica.last_fetch_timestamp_ms = replica
+                .last_fetch_timestamp_ms
+                .map(|at| unix_now_ms - (since_start_ms - at));
+        }
+        Some(description)
     }
 
     /// A copy of this node's Raft state, for checkers that compare nodes (the simulator's

@@ -1,0 +1,120 @@
+//! Loading whole configurations: Kafka's own shipped `server.properties`, Kafka keys Weir does
+//! not act on, unknown keys and bad values.
+
+use super::*;
+
+const KAFKA_SERVER_PROPERTIES: &str = include_str!("../../tests/fixtures/kafka-server.properties");
+
+#[test]
+fn kafkas_shipped_server_properties_loads() {
+    let config = BrokerConfig::load(Some(KAFKA_SERVER_PROPERTIES), &[]).unwrap();
+    assert_eq!(config.node_id, 1);
+    assert!(config.kraft.roles.broker && config.kraft.roles.controller);
+    // No controller.quorum.voters: the node is its own only voter at its CONTROLLER listener,
+    // what `kafka-storage format --standalone` makes of this file.
+    let voters: Vec<_> = config
+        .kraft
+        .voters
+        .iter()
+        .map(|(id, v)| (*id, v.port))
+        .collect();
+    assert_eq!(voters, vec![(1, 9093)]);
+    assert_eq!(config.controller_listener().map(|l| l.port), Some(9093));
+    let client_ports: Vec<u16> = config.broker_listeners().iter().map(|l| l.port).collect();
+    assert_eq!(client_ports, vec![9092]);
+    assert_eq!(
+        config.log_dirs,
+        vec![PathBuf::from("/tmp/kraft-combined-logs")]
+    );
+    for key in ["num.network.threads", "offsets.topic.replication.factor"] {
+        assert!(config.not_acted_on.iter().any(|k| k == key), "{key}");
+    }
+    assert!(config.unknown.is_empty(), "{:?}", config.unknown);
+    let warnings = config.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("num.io.threads"), "{warnings:?}");
+}
+
+#[test]
+fn an_unknown_key_is_a_warning_naming_the_closest_key() {
+    let overrides = ["num.netwrk.threads=3".to_string()];
+    let config = BrokerConfig::load(None, &overrides).unwrap();
+    assert_eq!(
+        config.unknown,
+        vec![UnknownKey {
+            key: "num.netwrk.threads".to_string(),
+            closest: "num.network.threads",
+        }]
+    );
+    assert_eq!(
+        config.warnings(),
+        vec![
+            "unknown configuration key \"num.netwrk.threads\" ignored; did you mean \
+             \"num.network.threads\"?"
+                .to_string()
+        ]
+    );
+    assert!(!config.is_explicit("num.netwrk.threads"));
+}
+
+#[test]
+fn a_bad_value_of_a_key_weir_uses_is_still_an_error() {
+    let overrides = [
+        "num.partitions=zero".to_string(),
+        "num.io.threads=8".to_string(),
+    ];
+    let error = BrokerConfig::load(None, &overrides).unwrap_err();
+    assert!(error.to_string().contains("num.partitions"), "{error}");
+}
+
+#[test]
+fn no_warnings_without_unused_keys() {
+    let config = BrokerConfig::load(None, &["num.partitions=3".to_string()]).unwrap();
+    assert!(config.warnings().is_empty());
+}
+
+#[test]
+fn no_configuration_is_a_working_single_node() {
+    let config = BrokerConfig::load(None, &[]).unwrap();
+    assert_eq!(config.node_id, 1);
+    assert_eq!(config.listeners[0].bind_addr(), "127.0.0.1:9092");
+    assert_eq!(config.advertised_for(&config.listeners[0]).port, 9092);
+    assert_eq!(config.log_dirs, vec![PathBuf::from("./weir-data")]);
+    assert!(config.auto_create_topics_enable);
+    assert_eq!(config.value("log.roll.ms"), "604800000");
+    assert_eq!(config.value("log.retention.ms"), "604800000");
+}
+
+#[test]
+fn background_periods_default_to_kafkas() {
+    let config = BrokerConfig::load(None, &[]).unwrap();
+    assert_eq!(config.flush_scheduler_interval_ms, 1000);
+    assert_eq!(config.checkpoint_interval_ms, 60_000);
+    assert_eq!(config.retention_check_interval_ms, 300_000);
+    let overrides = vec!["log.flush.offset.checkpoint.interval.ms=5000".to_string()];
+    let config = BrokerConfig::load(None, &overrides).unwrap();
+    assert_eq!(config.checkpoint_interval_ms, 5000);
+}
+
+#[test]
+fn overrides_win() {
+    let text = "node.id=4\nnum.partitions=2\n";
+    let overrides = vec!["num.partitions=6".to_string()];
+    let config = BrokerConfig::load(Some(text), &overrides).unwrap();
+    assert_eq!((config.node_id, config.num_partitions), (4, 6));
+    let error = BrokerConfig::load(None, &["num.partitions=zero".to_string()]).unwrap_err();
+    assert!(error.to_string().contains("not a number"));
+}
+
+#[test]
+fn wildcard_listeners_advertise_loopback_and_bad_listeners_fail() {
+    let overrides = vec!["listeners=PLAINTEXT://:9093".to_string()];
+    let config = BrokerConfig::load(None, &overrides).unwrap();
+    assert_eq!(config.listeners[0].bind_addr(), "0.0.0.0:9093");
+    assert_eq!(
+        config.advertised_for(&config.listeners[0]).host,
+        "127.0.0.1"
+    );
+    let bad = vec!["listeners=127.0.0.1:9092".to_string()];
+    assert!(BrokerConfig::load(None, &bad).is_err());
+}
