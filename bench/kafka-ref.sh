@@ -6,6 +6,9 @@
 #   bench/kafka-ref.sh start --dir DIR [--port 19092] [--nodes 1|3]
 #       formats and starts the node(s) in the background, waits until every node serves
 #       (bounded), prints the bootstrap address on stdout; logs in DIR/node-N/server.log
+#   bench/kafka-ref.sh format --dir DIR [--port ..] [--nodes ..]
+#       only writes the configs and formats the storage (start --formatted then skips that,
+#       so a benchmark can time the broker's start-up alone)
 #   bench/kafka-ref.sh stop --dir DIR      stops what start began (SIGTERM, then SIGKILL)
 #   bench/kafka-ref.sh pids --dir DIR      the running node pids, one a line
 #
@@ -23,9 +26,10 @@ usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 command="${1:-}"
 [ -n "$command" ] || usage
 shift
-dir="" port=19092 nodes=1
+dir="" port=19092 nodes=1 formatted=0
 while [ $# -gt 0 ]; do
   case "$1" in
+    --formatted) formatted=1; shift ;;
     --dir) dir="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --nodes) nodes="$2"; shift 2 ;;
@@ -108,16 +112,8 @@ wait_ready() {
   return 1
 }
 
-start_all() {
+format_all() {
   local n cluster_id
-  mkdir -p "$dir"
-  dir="$(cd "$dir" && pwd)"
-  for n in $(seq 1 "$nodes"); do
-    if alive "$(node_pid "$n")"; then
-      echo "kafka-ref: node $n already runs in $dir (pid $(node_pid "$n")); stop it first" >&2
-      exit 1
-    fi
-  done
   "$tool" classpath > /dev/null
   # Any cluster id works; a fixed one keeps the logs comparable from run to run.
   cluster_id="${KAFKA_REF_CLUSTER_ID:-V2VpclJlZmVyZW5jZUthZg}"
@@ -132,6 +128,19 @@ start_all() {
       exit 1
     }
   done
+}
+
+start_all() {
+  local n
+  mkdir -p "$dir"
+  dir="$(cd "$dir" && pwd)"
+  for n in $(seq 1 "$nodes"); do
+    if alive "$(node_pid "$n")"; then
+      echo "kafka-ref: node $n already runs in $dir (pid $(node_pid "$n")); stop it first" >&2
+      exit 1
+    fi
+  done
+  [ "$formatted" = 1 ] || format_all
   for n in $(seq 1 "$nodes"); do
     # Kafka's own launch flags (kafka-run-class.sh): G1 with short pauses.
     KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx1G -Xms1G}" \
@@ -153,6 +162,7 @@ start_all() {
 
 case "$command" in
   start) start_all ;;
+  format) mkdir -p "$dir"; dir="$(cd "$dir" && pwd)"; format_all ;;
   stop) stop_all ;;
   pids) for n in 1 2 3; do pid="$(node_pid "$n")"; alive "$pid" && echo "$pid"; done; true ;;
   *) echo "kafka-ref: unknown command '$command'" >&2; usage ;;
