@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.weir.harness.Broker;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -166,9 +164,5 @@ final class Clients {
             out.add(new TopicPartition(topic, partition));
         }
         return out;
-    }
-
-    static String names(Collection<?> things) {
-        return things.stream().map(String::valueOf).collect(Collectors.joining(", "));
     }
 }
