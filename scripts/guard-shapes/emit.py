@@ -4,7 +4,8 @@ import parse
 APIS = ['produce', 'fetch', 'list_offsets', 'metadata', 'api_versions', 'create_topics',
         'delete_topics', 'describe_configs', 'create_partitions', 'incremental_alter_configs',
         'describe_cluster', 'broker_registration', 'broker_heartbeat', 'describe_quorum',
-        'elect_leaders', 'alter_partition_reassignments', 'list_partition_reassignments']
+        'elect_leaders', 'alter_partition_reassignments', 'list_partition_reassignments',
+        'describe_topic_partitions']
 
 SCALARS = {
     'types::Int8': 'INT8', 'types::Boolean': 'BOOL', 'types::Int16': 'INT16',
@@ -31,7 +32,8 @@ def logical(kind, rust_type, v, flex, where):
     """(shape expression key, struct name or None), checking compact-ness against flexibility."""
     compact = 'Compact' in kind
     flexible = flex is not None and v >= flex
-    if kind not in SCALARS and kind != 'types::Struct { version }':
+    if kind not in SCALARS and kind not in ('types::Struct { version }',
+                                            'types::OptionStruct { version }'):
         if compact != flexible:
             raise Exception(f'{where} v{v}: {kind} but flexible={flexible}')
     k = kind.replace('Compact', '')
@@ -51,6 +53,8 @@ def logical(kind, rust_type, v, flex, where):
         return ('ARRAY', element_type(rust_type))
     if k == 'types::Struct { version }':
         return ('STRUCT', element_type(rust_type))
+    if k == 'types::OptionStruct { version }':
+        return ('OPTION_STRUCT', element_type(rust_type))
     raise Exception(f'{where}: unknown kind {kind}')
 
 def presence(vmin, vmax, per_version, where):
@@ -102,6 +106,7 @@ TITLES = {
     'describe_quorum': ('DescribeQuorum', 55), 'elect_leaders': ('ElectLeaders', 43),
     'alter_partition_reassignments': ('AlterPartitionReassignments', 45),
     'list_partition_reassignments': ('ListPartitionReassignments', 46),
+    'describe_topic_partitions': ('DescribeTopicPartitions', 75),
 }
 
 def shape_expr(key, struct, names):
@@ -109,6 +114,8 @@ def shape_expr(key, struct, names):
         return f'Shape::Array(&{names[struct]})'
     if key == 'STRUCT':
         return f'Shape::Struct(&{names[struct]})'
+    if key == 'OPTION_STRUCT':
+        return f'Shape::OptionStruct(&{names[struct]})'
     return key
 
 def gated(a, b, s, expr):

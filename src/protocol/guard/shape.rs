@@ -34,6 +34,9 @@ pub enum Shape {
     Bytes,
     /// A nested struct.
     Struct(&'static StructShape),
+    /// A nullable struct: an `int8` marker, then the struct when the marker is 1
+    /// (DescribeTopicPartitions' cursor).
+    OptionStruct(&'static StructShape),
     /// A (nullable) array of structs: `int32` count, or compact.
     Array(&'static StructShape),
     /// A (nullable) array of `int32`.
@@ -296,6 +299,10 @@ impl Walk<'_> {
                 self.skip(len)
             }
             Shape::Struct(inner) => self.structure(inner),
+            Shape::OptionStruct(inner) => match self.take::<1>()? {
+                [1] => self.structure(inner),
+                _ => Ok(()),
+            },
             Shape::Array(inner) => {
                 for _ in 0..self.array_len()? {
                     self.structure(inner)?;

@@ -15,7 +15,8 @@ use kafka_protocol::messages::{ApiKey, CreateTopicsRequest, CreateTopicsResponse
 
 use super::{forward, str_bytes, RequestContext};
 use crate::core::controller::{
-    ControllerError, CreateTopicRequest, MetadataImage, TopicImage, NO_LEADER,
+    ControllerError, CreateTopicRequest, MetadataImage, PartitionRegistration, TopicImage,
+    NO_LEADER,
 };
 use crate::server::broker::TopicError;
 use crate::server::errors;
@@ -38,9 +39,13 @@ pub async fn handle(ctx: &RequestContext, request: MetadataRequest) -> MetadataR
             let allow = ctx.version() < 4 || request.allow_auto_topic_creation;
             let mut topics = Vec::with_capacity(requested.len());
             for topic in requested {
+                // A non-zero id wins over the name, as in Kafka: the Java AdminClient's
+                // describeTopics(TopicCollection.ofTopicIds(..)) sends an empty name beside it.
                 topics.push(match topic.name {
-                    Some(name) => by_name(ctx, name.0.as_str(), allow).await,
-                    None => by_id(&ctx.broker.image(), topic.topic_id),
+                    Some(name) if topic.topic_id.is_nil() => {
+                        by_name(ctx, name.0.as_str(), allow).await
+                    }
+                    _ => by_id(&ctx.broker.image(), topic.topic_id),
                 });
             }
             topics
@@ -203,28 +208,51 @@ fn by_id(image: &MetadataImage, topic_id: uuid::Uuid) -> MetadataResponseTopic {
     }
 }
 
-fn described(image: &MetadataImage, topic: &TopicImage) -> MetadataResponseTopic {
-    let ids = |list: &[i32]| list.iter().copied().map(BrokerId).collect::<Vec<_>>();
-    let partitions = topic
+/// One partition as clients are told about it, for Metadata and DescribeTopicPartitions.
+pub(super) struct PartitionView<'a> {
+    pub index: i32,
+    /// LEADER_NOT_AVAILABLE while the partition has no leader, else 0.
+    pub error_code: i16,
+    pub partition: &'a PartitionRegistration,
+    /// Replicas on brokers that are fenced or not registered.
+    pub offline: Vec<BrokerId>,
+}
+
+pub(super) fn partition_views<'a>(
+    image: &'a MetadataImage,
+    topic: &'a TopicImage,
+) -> impl Iterator<Item = PartitionView<'a>> {
+    let live = |r: i32| image.brokers.get(&r).is_some_and(|b| !b.fenced);
+    topic
         .partitions
         .iter()
-        .map(|(&index, partition)| {
-            let offline: Vec<i32> = (partition.replicas.iter().copied())
-                .filter(|&r| image.brokers.get(&r).is_none_or(|b| b.fenced))
-                .collect();
-            let error = if partition.leader == NO_LEADER {
+        .map(move |(&index, partition)| PartitionView {
+            index,
+            error_code: if partition.leader == NO_LEADER {
                 ResponseError::LeaderNotAvailable.code()
             } else {
                 0
-            };
+            },
+            partition,
+            offline: broker_ids(partition.replicas.iter().copied().filter(|&r| !live(r))),
+        })
+}
+
+pub(super) fn broker_ids(ids: impl IntoIterator<Item = i32>) -> Vec<BrokerId> {
+    ids.into_iter().map(BrokerId).collect()
+}
+
+fn described(image: &MetadataImage, topic: &TopicImage) -> MetadataResponseTopic {
+    let partitions = partition_views(image, topic)
+        .map(|view| {
             MetadataResponsePartition::default()
-                .with_error_code(error)
-                .with_partition_index(index)
-                .with_leader_id(BrokerId(partition.leader))
-                .with_leader_epoch(partition.leader_epoch)
-                .with_replica_nodes(ids(&partition.replicas))
-                .with_isr_nodes(ids(&partition.isr))
-                .with_offline_replicas(ids(&offline))
+                .with_error_code(view.error_code)
+                .with_partition_index(view.index)
+                .with_leader_id(BrokerId(view.partition.leader))
+                .with_leader_epoch(view.partition.leader_epoch)
+                .with_replica_nodes(broker_ids(view.partition.replicas.iter().copied()))
+                .with_isr_nodes(broker_ids(view.partition.isr.iter().copied()))
+                .with_offline_replicas(view.offline)
         })
         .collect();
     MetadataResponseTopic::default()

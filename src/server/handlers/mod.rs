@@ -10,6 +10,7 @@ mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
 mod describe_quorum;
+mod describe_topic_partitions;
 mod elect_leaders;
 mod fetch;
 mod forward;
@@ -70,6 +71,7 @@ pub const SUPPORTED_APIS: &[ApiSupport] = &[
     api(ApiKey::ListPartitionReassignments, 0, 0),
     api(ApiKey::DescribeQuorum, 2, 2),
     api(ApiKey::DescribeCluster, 0, 2),
+    api(ApiKey::DescribeTopicPartitions, 0, 0),
 ];
 
 /// The advertised range of `key`, if served.
@@ -298,6 +300,14 @@ pub async fn dispatch(ctx: RequestContext, api_key: ApiKey, body: Bytes) -> Outc
             ids,
             messages::DescribeClusterRequest,
             describe_cluster::handle
+        ),
+        ApiKey::DescribeTopicPartitions => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::DescribeTopicPartitionsRequest,
+            describe_topic_partitions::handle
         ),
         _ => Outcome::Close(DispatchError::UnsupportedVersion { ids }),
     }

@@ -138,6 +138,19 @@ fn request(key: ApiKey, version: i16) -> Bytes {
             IncrementalAlterConfigsRequest::default().encode(&mut buf, version)
         }
         ApiKey::DescribeCluster => DescribeClusterRequest::default().encode(&mut buf, version),
+        ApiKey::DescribeQuorum => DescribeQuorumRequest::default()
+            .with_topics(vec![describe_quorum_request::TopicData::default()
+                .with_topic_name(name("__cluster_metadata"))
+                .with_partitions(vec![
+                    describe_quorum_request::PartitionData::default().with_partition_index(0),
+                ])])
+            .encode(&mut buf, version),
+        ApiKey::DescribeTopicPartitions => DescribeTopicPartitionsRequest::default()
+            .with_topics(vec![
+                describe_topic_partitions_request::TopicRequest::default().with_name(name("t")),
+            ])
+            .with_response_partition_limit(2000)
+            .encode(&mut buf, version),
         other => panic!("add a request for {other:?} to this test"),
     };
     result.unwrap();
@@ -308,6 +321,85 @@ fn reassignments_are_checked_per_partition_and_listed() {
         let list = ListPartitionReassignmentsRequest::default().with_topics(None);
         let listed = super::list_partition_reassignments::handle(&list_ctx, list).await;
         assert!(listed.topics.is_empty(), "{listed:?}");
+        node.stop().unwrap();
+    })
+    .unwrap();
+}
+
+#[test]
+fn metadata_by_topic_id_ignores_an_empty_name_beside_it() {
+    crate::runtime::block_on(async {
+        let node = node().await;
+        let broker = node.broker.clone();
+        let id = *broker.image().topic_ids.get("t").unwrap();
+        // The Java AdminClient's describeTopics(TopicCollection.ofTopicIds(..)) sends "" too.
+        let request = MetadataRequest::default().with_topics(Some(vec![
+            metadata_request::MetadataRequestTopic::default()
+                .with_name(Some(name("")))
+                .with_topic_id(uuid::Uuid::from_u128(id)),
+        ]));
+        let ctx = context(&broker, ApiKey::Metadata, 12);
+        let response = super::metadata::handle(&ctx, request).await;
+        let topic = &response.topics[0];
+        assert_eq!((topic.error_code, topic.partitions.len()), (0, 2));
+        assert_eq!(topic.name.as_ref().map(|n| n.0.as_str()), Some("t"));
+        node.stop().unwrap();
+    })
+    .unwrap();
+}
+
+#[test]
+fn describe_topic_partitions_pages_with_a_cursor() {
+    crate::runtime::block_on(async {
+        let node = node().await;
+        let broker = node.broker.clone();
+        let ctx = context(&broker, ApiKey::DescribeTopicPartitions, 0);
+        let topic =
+            |n: &str| describe_topic_partitions_request::TopicRequest::default().with_name(name(n));
+        let page = |limit: i32, cursor: Option<(&str, i32)>| {
+            DescribeTopicPartitionsRequest::default()
+                .with_topics(vec![topic("t"), topic("missing")])
+                .with_response_partition_limit(limit)
+                .with_cursor(cursor.map(|(t, p)| {
+                    describe_topic_partitions_request::Cursor::default()
+                        .with_topic_name(name(t))
+                        .with_partition_index(p)
+                }))
+        };
+        let summary = |response: &DescribeTopicPartitionsResponse| {
+            let topics: Vec<(String, i16, Vec<i32>)> = response
+                .topics
+                .iter()
+                .map(|t| {
+                    let name = t.name.as_ref().map_or(String::new(), |n| n.0.to_string());
+                    let parts = t.partitions.iter().map(|p| p.partition_index).collect();
+                    (name, t.error_code, parts)
+                })
+                .collect();
+            let next = (response.next_cursor.as_ref())
+                .map(|c| (c.topic_name.0.to_string(), c.partition_index));
+            (topics, next)
+        };
+        // Sorted by name: "missing" (unknown) before "t"; one partition per page.
+        let first = super::describe_topic_partitions::handle(&ctx, page(1, None)).await;
+        assert_eq!(
+            summary(&first),
+            (
+                vec![("missing".into(), 3, vec![]), ("t".into(), 0, vec![0])],
+                Some(("t".into(), 1))
+            )
+        );
+        let second = super::describe_topic_partitions::handle(&ctx, page(1, Some(("t", 1)))).await;
+        assert_eq!(summary(&second), (vec![("t".into(), 0, vec![1])], None));
+        let partition = &second.topics[0].partitions[0];
+        assert_eq!(partition.eligible_leader_replicas, Some(Vec::new()));
+        // A cursor outside the topics asked for is Kafka's INVALID_REQUEST.
+        let bad = super::describe_topic_partitions::handle(&ctx, page(5, Some(("x", 0)))).await;
+        assert_eq!(bad.topics[0].error_code, 42);
+        // No topics: every topic, unknown ones never listed.
+        let all = DescribeTopicPartitionsRequest::default().with_response_partition_limit(10);
+        let all = super::describe_topic_partitions::handle(&ctx, all).await;
+        assert_eq!(summary(&all), (vec![("t".into(), 0, vec![0, 1])], None));
         node.stop().unwrap();
     })
     .unwrap();

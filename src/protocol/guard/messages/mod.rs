@@ -14,6 +14,7 @@ mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
 mod describe_quorum;
+mod describe_topic_partitions;
 mod elect_leaders;
 mod fetch;
 mod incremental_alter_configs;
@@ -49,6 +50,10 @@ pub fn shapes(api_key: ApiKey) -> Option<(&'static MessageShape, &'static Messag
         ),
         ApiKey::BrokerHeartbeat => (&broker_heartbeat::REQUEST, &broker_heartbeat::RESPONSE),
         ApiKey::DescribeQuorum => (&describe_quorum::REQUEST, &describe_quorum::RESPONSE),
+        ApiKey::DescribeTopicPartitions => (
+            &describe_topic_partitions::REQUEST,
+            &describe_topic_partitions::RESPONSE,
+        ),
         ApiKey::ElectLeaders => (&elect_leaders::REQUEST, &elect_leaders::RESPONSE),
         ApiKey::AlterPartitionReassignments => (
             &alter_partition_reassignments::REQUEST,

@@ -205,6 +205,12 @@ pub fn apis() -> Vec<Api> {
             ListPartitionReassignmentsRequest,
             ListPartitionReassignmentsResponse
         ),
+        api!(
+            ApiKey::DescribeTopicPartitions,
+            describe_topic_partitions,
+            DescribeTopicPartitionsRequest,
+            DescribeTopicPartitionsResponse
+        ),
     ]
 }
 

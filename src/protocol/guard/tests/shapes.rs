@@ -122,6 +122,7 @@ shape_tests! {
     elect_leaders_shapes: ApiKey::ElectLeaders,
     alter_partition_reassignments_shapes: ApiKey::AlterPartitionReassignments,
     list_partition_reassignments_shapes: ApiKey::ListPartitionReassignments,
+    describe_topic_partitions_shapes: ApiKey::DescribeTopicPartitions,
 }
 
 #[test]
