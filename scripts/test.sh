@@ -4,11 +4,14 @@
 #   scripts/test.sh              everything (what CI runs via .ci/run)
 #   WEIR_SKIP_SIM=1 scripts/test.sh   skip the slow simulator build (local use only)
 #
-# Installs what it needs, only if missing: kcat (Debian's, librdkafka 2.0.2) and a virtualenv
-# at .venv with confluent-kafka and pytest. Then runs, stopping at the first failing stage:
-# rustfmt, clippy, the release build (the compat tests run target/release/weir), the Rust
-# tests in the normal build, the Rust tests in the simulator build (--cfg madsim, own target
-# dir), and the Python + kcat compatibility tests in tests/compat.
+# Installs what it needs, only if missing: kcat (Debian's, librdkafka 2.0.2), a virtualenv
+# at .venv with confluent-kafka and pytest, Java 17 and Maven (Debian's), whose first run fetches
+# Kafka's jars from Maven Central, and franz-go through the Go module proxy. Then runs, stopping
+# at the first failing stage: rustfmt, clippy, the release build (the compat tests run
+# target/release/weir), the Rust tests in the normal build, the Rust tests in the simulator
+# build (--cfg madsim, own target dir), the Python + kcat compatibility tests in tests/compat,
+# the JUnit suite in tests/java (the Java client, Kafka's own tools, the on-disk format both
+# ways and differential tests against a real Kafka broker) and the franz-go tests in tests/go.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -77,6 +80,21 @@ venv_ok || { echo "the venv at .venv does not have the pinned packages" >&2; exi
 print('confluent-kafka', ck.version(), 'librdkafka', ck.libversion()[0])"
 stage_done
 
+stage "java 17 and maven (if missing), go"
+if ! command -v mvn >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless \
+    maven </dev/null
+fi
+java -version 2>&1 | head -1
+mvn -v 2>/dev/null | head -1
+command -v go >/dev/null 2>&1 || {
+  echo "go is missing: tests/go needs Go 1.26 or later (franz-go 1.22 requires it)" >&2
+  exit 1
+}
+go version
+stage_done
+
 stage "cargo fmt --check"
 cargo fmt --all -- --check
 stage_done
@@ -137,6 +155,15 @@ if [ "$status" -eq 5 ]; then
 elif [ "$status" -ne 0 ]; then
   exit "$status"
 fi
+stage_done
+
+stage "Java tests (tests/java: Java client, Kafka's tools, on-disk format, differential)"
+# Not -q: Surefire's "Tests run: N, Failures: F" lines are the closing lines CI reads.
+mvn -B -ntp -Dstyle.color=never -f tests/java/pom.xml test
+stage_done
+
+stage "franz-go tests (tests/go)"
+(cd tests/go && go test -count=1 ./...)
 stage_done
 
 printf '\n==> all stages passed in %ds\n' "$((SECONDS - suite_start))"

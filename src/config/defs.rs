@@ -38,6 +38,9 @@ pub enum Rule {
     None,
     /// A number at least this large.
     AtLeast(i64),
+    /// A number in this inclusive range (Kafka's INT `default.replication.factor` must still
+    /// fit the int16 replication factor of CreateTopics).
+    Between(i64, i64),
     /// One of these words (a list value: each item one of them).
     OneOf(&'static [&'static str]),
 }
@@ -120,7 +123,7 @@ pub const BROKER_CONFIGS: &[ConfigDef] = &[
     ),
     def(
         "log.dir",
-        Str,
+        List,
         "./weir-data",
         Rule::None,
         "Used when log.dirs is not set",
@@ -134,9 +137,9 @@ pub const BROKER_CONFIGS: &[ConfigDef] = &[
     ),
     def(
         "default.replication.factor",
-        Short,
+        Int,
         "1",
-        Rule::AtLeast(1),
+        Rule::Between(1, i16::MAX as i64),
         "For auto-created topics",
     ),
     def(
@@ -456,6 +459,11 @@ pub enum ConfigError {
         value: String,
         min: i64,
     },
+    TooLarge {
+        key: String,
+        value: String,
+        max: i64,
+    },
     NotOneOf {
         key: String,
         value: String,
@@ -490,6 +498,9 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::TooSmall { key, value, min } => {
                 write!(f, "{key}={value} is below the minimum {min}")
+            }
+            ConfigError::TooLarge { key, value, max } => {
+                write!(f, "{key}={value} is above the maximum {max}")
             }
             ConfigError::NotOneOf {
                 key,
@@ -529,11 +540,18 @@ pub fn validate(def: &ConfigDef, key: &str, value: &str) -> Result<(), ConfigErr
                 let (key, value) = owned(value);
                 return Err(ConfigError::NotANumber { key, value });
             }
-            if let Rule::AtLeast(min) = def.rule {
-                if number < min {
-                    let (key, value) = owned(value);
-                    return Err(ConfigError::TooSmall { key, value, min });
-                }
+            let (min, max) = match def.rule {
+                Rule::AtLeast(min) => (min, i64::MAX),
+                Rule::Between(min, max) => (min, max),
+                _ => (i64::MIN, i64::MAX),
+            };
+            if number < min {
+                let (key, value) = owned(value);
+                return Err(ConfigError::TooSmall { key, value, min });
+            }
+            if number > max {
+                let (key, value) = owned(value);
+                return Err(ConfigError::TooLarge { key, value, max });
             }
         }
         Boolean => {

@@ -67,9 +67,10 @@ fn describe(
             } else {
                 Vec::new()
             };
+            let value = (is_topic || !reported_as_null(&entry)).then(|| str_bytes(&entry.value));
             DescribeConfigsResourceResult::default()
                 .with_name(str_bytes(entry.name))
-                .with_value(Some(str_bytes(entry.value)))
+                .with_value(value)
                 .with_read_only(read_only)
                 .with_config_source(entry.source.code())
                 .with_config_type(entry.kind.code())
@@ -99,7 +100,13 @@ fn resolve(
                 &topic.configs,
             ))
         }
-        RESOURCE_BROKER if name.is_empty() || name == broker.config.node_id.to_string() => {
+        // The cluster-wide default resource holds only what was set on it, as in Kafka.
+        RESOURCE_BROKER if name.is_empty() => Ok(defs::BROKER_CONFIGS
+            .iter()
+            .filter(|def| state.registry.dynamic.cluster_default.contains_key(def.name))
+            .map(|def| configs::resolve_broker(&broker.config, &state.registry.dynamic, def))
+            .collect()),
+        RESOURCE_BROKER if name == broker.config.node_id.to_string() => {
             Ok(defs::BROKER_CONFIGS
                 .iter()
                 .map(|def| configs::resolve_broker(&broker.config, &state.registry.dynamic, def))
@@ -117,6 +124,16 @@ fn resolve(
             format!("resource type {other} is not supported; use 2 (topic) or 4 (broker)"),
         )),
     }
+}
+
+/// Kafka reports a broker key that has no default of its own and was not set as null, even
+/// where its effective value comes from another key (`log.retention.ms` from
+/// `log.retention.hours`); `controller.quorum.voters` defaults to an empty list, not null, and
+/// Weir reports the voter it derives instead. Topic keys always carry their effective value.
+fn reported_as_null(entry: &ResolvedConfig) -> bool {
+    entry.source == ConfigSource::Default
+        && defs::broker_def(entry.name).is_some_and(|def| def.default.is_empty())
+        && entry.name != "controller.quorum.voters"
 }
 
 /// The value itself, then (for an override) the default it overrides.
