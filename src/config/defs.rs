@@ -43,6 +43,8 @@ pub enum Rule {
     Between(i64, i64),
     /// One of these words (a list value: each item one of them).
     OneOf(&'static [&'static str]),
+    /// A list of none or more of these words.
+    AnyOf(&'static [&'static str]),
 }
 
 /// One configuration key.
@@ -209,7 +211,7 @@ pub const BROKER_CONFIGS: &[ConfigDef] = &[
         "log.cleanup.policy",
         List,
         "delete",
-        Rule::OneOf(CLEANUP_POLICIES),
+        Rule::AnyOf(CLEANUP_POLICIES),
         "",
     ),
     def(
@@ -434,6 +436,17 @@ pub fn broker_def(name: &str) -> Option<&'static ConfigDef> {
     BROKER_CONFIGS.iter().find(|def| def.name == name)
 }
 
+/// Why a topic key outside the table is refused: Kafka's own keys are named as not supported
+/// yet, anything else as unknown.
+pub fn topic_key_error(key: &str) -> ConfigError {
+    let key = key.to_string();
+    if super::kafka_keys::is_kafka_topic_key(&key) {
+        ConfigError::NotSupported { key }
+    } else {
+        ConfigError::UnknownKey { key }
+    }
+}
+
 /// Looks up a topic key; returns the topic key's definition and the broker key's definition.
 pub fn topic_def(name: &str) -> Option<(&'static TopicConfigDef, &'static ConfigDef)> {
     let topic = TOPIC_CONFIGS.iter().find(|def| def.name == name)?;
@@ -444,6 +457,10 @@ pub fn topic_def(name: &str) -> Option<(&'static TopicConfigDef, &'static Config
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigError {
     UnknownKey {
+        key: String,
+    },
+    /// One of Kafka's keys that Weir does not implement yet.
+    NotSupported {
         key: String,
     },
     NotANumber {
@@ -490,6 +507,9 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConfigError::UnknownKey { key } => write!(f, "unknown configuration key {key:?}"),
+            ConfigError::NotSupported { key } => {
+                write!(f, "{key} is a Kafka config that Weir does not support yet")
+            }
             ConfigError::NotANumber { key, value } => {
                 write!(f, "{key}={value:?} is not a number")
             }
@@ -560,8 +580,10 @@ pub fn validate(def: &ConfigDef, key: &str, value: &str) -> Result<(), ConfigErr
                 return Err(ConfigError::NotABoolean { key, value });
             }
         }
+        // An empty list is no item at all (Kafka 4 accepts `cleanup.policy=`).
+        List if value.trim().is_empty() && matches!(def.rule, Rule::AnyOf(_)) => {}
         Str | List => {
-            if let Rule::OneOf(allowed) = def.rule {
+            if let Rule::OneOf(allowed) | Rule::AnyOf(allowed) = def.rule {
                 let items: Vec<&str> = value.split(',').map(str::trim).collect();
                 if items.iter().any(|item| !allowed.contains(item)) {
                     let (key, value) = owned(value);
@@ -590,6 +612,17 @@ mod tests {
 
     #[test]
     fn validation_table() {
+        let policy = broker_def("log.cleanup.policy").unwrap();
+        assert!(validate(policy, "cleanup.policy", "").is_ok());
+        assert!(validate(policy, "cleanup.policy", "compact,delete").is_ok());
+        assert!(validate(policy, "cleanup.policy", "bogus").is_err());
+        let roles = broker_def("process.roles").unwrap();
+        assert!(validate(roles, "process.roles", "").is_err());
+        let factor = broker_def("default.replication.factor").unwrap();
+        assert!(matches!(
+            validate(factor, "default.replication.factor", "40000"),
+            Err(ConfigError::TooLarge { max: 32767, .. })
+        ));
         let segment = broker_def("log.segment.bytes").unwrap();
         assert!(validate(segment, "segment.bytes", "1048576").is_ok());
         assert!(matches!(

@@ -4,22 +4,37 @@
 //! does not use) instead of stopping it. A key neither Weir nor Kafka knows is a warning that
 //! names the closest known key, for the typo it most likely is.
 //!
-//! The list (`kafka_broker_keys.txt`) is generated from the Kafka jars tests/java pins, and a
-//! test there fails when it drifts from them.
+//! Kafka's topic keys are known too, so a tool that clears a topic config Weir does not have
+//! (kafka-reassign-partitions clears replication throttles) is answered as Kafka answers a
+//! key that was never set, and setting one is an error that says Weir lacks it, not that the
+//! key does not exist.
+//!
+//! The lists (`kafka_broker_keys.txt`, `kafka_topic_keys.txt`) are generated from the Kafka
+//! jars tests/java pins, and a test there fails when they drift from them.
 
 use super::defs::BROKER_CONFIGS;
 
 const KAFKA_BROKER_KEYS: &str = include_str!("kafka_broker_keys.txt");
+const KAFKA_TOPIC_KEYS: &str = include_str!("kafka_topic_keys.txt");
 
 /// Per-listener overrides (`listener.name.<listener>.<key>`), valid in Kafka for any listener.
 const LISTENER_PREFIX: &str = "listener.name.";
 
-/// Every key of Kafka's broker configuration, in the list's (sorted) order.
-pub fn kafka_broker_keys() -> impl Iterator<Item = &'static str> {
-    KAFKA_BROKER_KEYS
-        .lines()
+/// The keys of a generated list, in its (sorted) order.
+fn listed(text: &'static str) -> impl Iterator<Item = &'static str> {
+    text.lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
+}
+
+/// Every key of Kafka's broker configuration.
+pub fn kafka_broker_keys() -> impl Iterator<Item = &'static str> {
+    listed(KAFKA_BROKER_KEYS)
+}
+
+/// Whether `key` is one of Kafka's topic configuration keys.
+pub fn is_kafka_topic_key(key: &str) -> bool {
+    listed(KAFKA_TOPIC_KEYS).any(|known| known == key)
 }
 
 /// Whether Kafka's broker accepts `key` (its table, or a per-listener override).
@@ -75,6 +90,16 @@ mod tests {
             "listener.name.plaintext.ssl.keystore.location"
         ));
         assert!(!is_kafka_broker_key("num.netwrk.threads"));
+        assert!(is_kafka_topic_key("leader.replication.throttled.replicas"));
+        assert!(!is_kafka_topic_key("log.retention.ms"));
+        // Every topic key Weir acts on is one of Kafka's.
+        for topic in super::super::defs::TOPIC_CONFIGS {
+            assert!(
+                is_kafka_topic_key(topic.name),
+                "{} is not a Kafka topic key",
+                topic.name
+            );
+        }
         // Every key Weir acts on is one of Kafka's: none was invented.
         for def in BROKER_CONFIGS {
             assert!(

@@ -259,9 +259,8 @@ impl Broker {
     /// Checks topic config overrides against the table.
     pub fn validate_topic_configs(configs: &BTreeMap<String, String>) -> Result<(), TopicError> {
         for (key, value) in configs {
-            let (_, def) = defs::topic_def(key).ok_or_else(|| {
-                TopicError::InvalidConfig(ConfigError::UnknownKey { key: key.clone() })
-            })?;
+            let (_, def) = defs::topic_def(key)
+                .ok_or_else(|| TopicError::InvalidConfig(defs::topic_key_error(key)))?;
             defs::validate(def, key, value).map_err(TopicError::InvalidConfig)?;
         }
         Ok(())
@@ -342,6 +341,7 @@ pub(super) fn log_config_for(
     };
     let number = |name: &str| -> i64 { get(name).trim().parse().unwrap_or(-1) };
     let defaults = LogConfig::default();
+    let no_cleanup = get("cleanup.policy").trim().is_empty();
     LogConfig {
         segment_bytes: u64::try_from(number("segment.bytes")).unwrap_or(defaults.segment_bytes),
         segment_ms: number("segment.ms"),
@@ -359,7 +359,16 @@ pub(super) fn log_config_for(
             .any(|p| p.trim() == "compact"),
         flush_messages: u64::try_from(number("flush.messages")).unwrap_or(u64::MAX),
         flush_ms: number("flush.ms"),
-        retention_ms: number("retention.ms"),
-        retention_bytes: number("retention.bytes"),
+        // `cleanup.policy=` (neither delete nor compact): nothing is ever cleaned up.
+        retention_ms: if no_cleanup {
+            -1
+        } else {
+            number("retention.ms")
+        },
+        retention_bytes: if no_cleanup {
+            -1
+        } else {
+            number("retention.bytes")
+        },
     }
 }

@@ -60,6 +60,9 @@ pub fn resolve_broker(
         (value.clone(), ConfigSource::DynamicDefaultBroker)
     } else if config.is_explicit(def.name) {
         (config.value(def.name), ConfigSource::StaticBroker)
+    } else if def.name == "broker.id" && config.is_explicit("node.id") {
+        // Kafka reports the id under both names, set by either.
+        (config.node_id.to_string(), ConfigSource::StaticBroker)
     } else {
         (config.value(def.name), ConfigSource::Default)
     };

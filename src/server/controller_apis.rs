@@ -1,9 +1,10 @@
 //! What the CONTROLLER listener serves (Kafka's `ControllerApis`): the quorum's own RPCs, the
-//! brokers' BrokerRegistration and BrokerHeartbeat, and the admin requests brokers forward to
+//! brokers' BrokerRegistration and BrokerHeartbeat, the admin requests brokers forward to
 //! the active controller (CreateTopics, DeleteTopics, CreatePartitions, ElectLeaders,
 //! IncrementalAlterConfigs, AlterPartitionReassignments, ListPartitionReassignments), which
-//! run through the ordinary handlers on this node without being forwarded again. Nothing else
-//! is served there; clients never dial it.
+//! run through the ordinary handlers on this node without being forwarded again, and what an
+//! admin client given `--bootstrap-controller` asks first: ApiVersions and DescribeCluster
+//! (`controller_describe`). Nothing else is served there.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,13 +12,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use kafka_protocol::messages::{
     ApiKey, BrokerHeartbeatRequest, BrokerHeartbeatResponse, BrokerRegistrationRequest,
-    BrokerRegistrationResponse,
+    BrokerRegistrationResponse, DescribeClusterRequest,
 };
 use kafka_protocol::protocol::Decodable;
 use kafka_protocol::ResponseError;
 
+use super::controller_describe::{self, FORWARDED_APIS};
 use super::errors;
-use super::handlers::{dispatch, reply, DispatchError, Outcome, RequestContext};
+use super::handlers::{dispatch, reply, supported, DispatchError, Outcome, RequestContext};
 use super::quorum::{transport, QuorumService, SubmitError};
 use crate::core::controller::{Endpoint, HeartbeatRequest, RegisterBrokerRequest};
 use crate::protocol::quorum::{
@@ -61,13 +63,34 @@ pub async fn dispatch_controller(
         };
     }
     match api_key {
-        ApiKey::CreateTopics
-        | ApiKey::DeleteTopics
-        | ApiKey::CreatePartitions
-        | ApiKey::ElectLeaders
-        | ApiKey::AlterPartitionReassignments
-        | ApiKey::ListPartitionReassignments
-        | ApiKey::IncrementalAlterConfigs => dispatch(ctx, api_key, body).await,
+        _ if FORWARDED_APIS.contains(&api_key) => dispatch(ctx, api_key, body).await,
+        ApiKey::ApiVersions => {
+            let known = supported(api_key)
+                .is_some_and(|api| (api.min_version..=api.max_version).contains(&ids.api_version));
+            // KIP-511: an unknown version is answered in v0, which every client reads.
+            let ids = if known {
+                ids
+            } else {
+                RequestIds {
+                    api_version: 0,
+                    ..ids
+                }
+            };
+            reply(api_key, &ids, &controller_describe::api_versions(known))
+        }
+        ApiKey::DescribeCluster if ids.api_version >= 1 => {
+            if let Err(error) = guard::check_request(api_key, ids.api_version, &body) {
+                return Outcome::Close(DispatchError::Refused(error));
+            }
+            let mut body = body;
+            match DescribeClusterRequest::decode(&mut body, ids.api_version) {
+                Ok(request) => {
+                    let response = controller_describe::describe_cluster(&ctx, quorum, &request);
+                    reply(api_key, &ids, &response)
+                }
+                Err(_) => Outcome::Close(DispatchError::Malformed { ids }),
+            }
+        }
         ApiKey::BrokerRegistration if ids.api_version == BROKER_REGISTRATION_VERSION => {
             if let Err(error) = guard::check_request(api_key, ids.api_version, &body) {
                 return Outcome::Close(DispatchError::Refused(error));

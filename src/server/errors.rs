@@ -4,6 +4,7 @@
 use kafka_protocol::ResponseError;
 
 use super::broker::TopicError;
+use super::topic_name::TopicNameError;
 use crate::core::controller::ControllerError;
 use crate::storage::{AppendError, ReadError};
 
@@ -12,6 +13,7 @@ pub fn topic_error(error: &TopicError) -> ResponseError {
     match error {
         TopicError::AlreadyExists => ResponseError::TopicAlreadyExists,
         TopicError::UnknownTopic => ResponseError::UnknownTopicOrPartition,
+        TopicError::InvalidName(TopicNameError::MetadataLog) => ResponseError::InvalidRequest,
         TopicError::InvalidName(_) => ResponseError::InvalidTopicException,
         TopicError::InvalidPartitions { .. } => ResponseError::InvalidPartitions,
         TopicError::InvalidReplicationFactor { .. } => ResponseError::InvalidReplicationFactor,
@@ -32,6 +34,7 @@ pub fn controller_error(error: &ControllerError) -> ResponseError {
         E::StaleBrokerEpoch { .. } => ResponseError::StaleBrokerEpoch,
         E::DuplicateBrokerRegistration { .. } => ResponseError::DuplicateBrokerRegistration,
         E::TopicExists { .. } => ResponseError::TopicAlreadyExists,
+        E::TopicCollides { .. } => ResponseError::InvalidTopicException,
         E::UnknownTopic { .. } | E::UnknownPartition { .. } => {
             ResponseError::UnknownTopicOrPartition
         }

@@ -7,6 +7,7 @@ pub mod configs;
 mod connection;
 pub mod controller_apis;
 pub mod controller_client;
+mod controller_describe;
 pub mod disk_health;
 pub mod errors;
 pub mod handlers;

@@ -7,10 +7,16 @@ use crate::limits::TOPIC_NAME_LENGTH_MAX;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TopicNameError {
     Empty,
-    TooLong { len: usize },
+    TooLong {
+        len: usize,
+    },
     DotOrDotDot,
-    IllegalCharacter { character: char },
+    IllegalCharacter {
+        character: char,
+    },
     Reserved,
+    /// The metadata log's own name (INVALID_REQUEST in Kafka, not INVALID_TOPIC_EXCEPTION).
+    MetadataLog,
 }
 
 impl std::fmt::Display for TopicNameError {
@@ -28,17 +34,19 @@ impl std::fmt::Display for TopicNameError {
                  are allowed"
             ),
             TopicNameError::Reserved => write!(f, "topic name is reserved for internal use"),
+            TopicNameError::MetadataLog => {
+                write!(f, "{METADATA_LOG_TOPIC} is the metadata log, not a topic")
+            }
         }
     }
 }
 
 /// Topics the broker manages itself; clients may not create them.
-pub const RESERVED_TOPICS: &[&str] = &[
-    "__consumer_offsets",
-    "__transaction_state",
-    // The metadata log's partition directory, `__cluster_metadata-0`, sits among the data logs.
-    "__cluster_metadata",
-];
+pub const RESERVED_TOPICS: &[&str] = &["__consumer_offsets", "__transaction_state"];
+
+/// The metadata log's name: its partition directory, `__cluster_metadata-0`, sits among the
+/// data logs, so no topic may take it.
+pub const METADATA_LOG_TOPIC: &str = "__cluster_metadata";
 
 /// Checks a name a client wants to create.
 pub fn validate_topic_name(name: &str) -> Result<(), TopicNameError> {
@@ -59,6 +67,9 @@ pub fn validate_topic_name(name: &str) -> Result<(), TopicNameError> {
     }
     if RESERVED_TOPICS.contains(&name) {
         return Err(TopicNameError::Reserved);
+    }
+    if name == METADATA_LOG_TOPIC {
+        return Err(TopicNameError::MetadataLog);
     }
     Ok(())
 }
@@ -89,6 +100,7 @@ mod tests {
                 Err(TopicNameError::IllegalCharacter { character: 'é' }),
             ),
             ("__consumer_offsets", Err(TopicNameError::Reserved)),
+            ("__cluster_metadata", Err(TopicNameError::MetadataLog)),
         ];
         for (name, expected) in cases {
             assert_eq!(validate_topic_name(name), *expected, "{name:?}");

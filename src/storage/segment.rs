@@ -52,8 +52,8 @@ pub(crate) struct Segment {
     offset_index: OffsetIndex,
     time_index: TimeIndex,
     bytes_since_last_index_entry: u64,
-    /// Largest batch `max_timestamp` so far (-1: none), and the base offset of the batch that
-    /// first reached it.
+    /// Largest batch `max_timestamp` so far (-1: none), and the last offset of the batch that
+    /// first reached it (what Kafka's time index holds).
     max_timestamp: i64,
     offset_of_max_timestamp: i64,
     next_offset: i64,
@@ -230,7 +230,8 @@ impl Segment {
     ) -> io::Result<()> {
         if header.max_timestamp > self.max_timestamp {
             self.max_timestamp = header.max_timestamp;
-            self.offset_of_max_timestamp = header.base_offset;
+            // Kafka's time index names a batch by its last offset (kafka-dump-log checks it).
+            self.offset_of_max_timestamp = header.last_offset();
         }
         if self.bytes_since_last_index_entry > interval {
             self.offset_index.append(header.last_offset(), position)?;
@@ -367,7 +368,7 @@ impl Segment {
                 Ok(Some(header)) => {
                     if header.max_timestamp > self.max_timestamp {
                         self.max_timestamp = header.max_timestamp;
-                        self.offset_of_max_timestamp = header.base_offset;
+                        self.offset_of_max_timestamp = header.last_offset();
                     }
                     self.next_offset = header.last_offset() + 1;
                     position += header.total_size() as u64;

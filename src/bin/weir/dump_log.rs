@@ -1,5 +1,6 @@
 //! `weir dump-log`: prints the batches (and with `--deep-iteration`, the records) of log segment
-//! files in kafka-dump-log's format.
+//! files, and the entries of offset (`.index`) and time (`.timeindex`) index files, in
+//! kafka-dump-log's format.
 //!
 //! Files are read through the [`Disk`](weir::storage::Disk) seam ([`FileDisk`]), and batch
 //! headers are parsed and checked by the storage engine's own code, so the tool sees a segment
@@ -35,10 +36,17 @@ pub fn run(args: DumpLogArgs) -> anyhow::Result<()> {
     for file in &args.files {
         let bytes = read_all(&disk, file).with_context(|| format!("reading {}", file.display()))?;
         let mut lines = vec![format!("Dumping {}", file.display())];
-        if let Some(base) = base_offset_of(file) {
-            lines.push(format!("Log starting offset: {base}"));
+        let base = base_offset_of(file);
+        match file.extension().and_then(|e| e.to_str()) {
+            Some("index") => lines.extend(dump_offset_index(&bytes, base.unwrap_or(0))),
+            Some("timeindex") => lines.extend(dump_time_index(&bytes, base.unwrap_or(0))),
+            _ => {
+                if let Some(base) = base {
+                    lines.push(format!("Log starting offset: {base}"));
+                }
+                lines.extend(dump_segment(&bytes, deep, args.print_data_log));
+            }
         }
-        lines.extend(dump_segment(&bytes, deep, args.print_data_log));
         for line in lines {
             if !out.line(&line)? {
                 return Ok(());
@@ -52,6 +60,50 @@ pub fn run(args: DumpLogArgs) -> anyhow::Result<()> {
 /// The base offset in a segment's name (`00000000000000000042.log` → 42).
 fn base_offset_of(path: &Path) -> Option<i64> {
     path.file_stem()?.to_str()?.parse().ok()
+}
+
+/// An offset index's entries (relative offset i32, position i32) as `offset: O position: P`.
+/// A preallocated or crashed index ends in zeros: like Kafka's tool, stop at the first entry
+/// after the first that points at the base offset.
+pub fn dump_offset_index(bytes: &[u8], base_offset: i64) -> Vec<String> {
+    index_entries(bytes, 8, base_offset)
+        .map(|(offset, entry)| {
+            let position = i32::from_be_bytes([entry[4], entry[5], entry[6], entry[7]]);
+            format!("offset: {offset} position: {position}")
+        })
+        .collect()
+}
+
+/// A time index's entries (timestamp i64, relative offset i32) as `timestamp: T offset: O`.
+pub fn dump_time_index(bytes: &[u8], base_offset: i64) -> Vec<String> {
+    index_entries(bytes, 12, base_offset)
+        .map(|(offset, entry)| {
+            let mut timestamp = [0u8; 8];
+            timestamp.copy_from_slice(&entry[..8]);
+            let timestamp = i64::from_be_bytes(timestamp);
+            format!("timestamp: {timestamp} offset: {offset}")
+        })
+        .collect()
+}
+
+/// The whole entries of an index file with their absolute offsets (the relative offset is the
+/// entry's last four bytes in a time index and its first four in an offset index).
+fn index_entries(
+    bytes: &[u8],
+    entry_bytes: usize,
+    base_offset: i64,
+) -> impl Iterator<Item = (i64, &[u8])> {
+    let offset_at = if entry_bytes == 12 { 8 } else { 0 };
+    bytes
+        .chunks_exact(entry_bytes)
+        .map(move |entry| {
+            let relative = &entry[offset_at..offset_at + 4];
+            let relative = i32::from_be_bytes([relative[0], relative[1], relative[2], relative[3]]);
+            (base_offset + i64::from(relative), entry)
+        })
+        .enumerate()
+        .take_while(move |(i, (offset, _))| *i == 0 || *offset != base_offset)
+        .map(|(_, entry)| entry)
 }
 
 /// kafka-dump-log's lines for the bytes of one segment.

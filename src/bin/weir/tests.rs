@@ -243,6 +243,30 @@ fn config_changes_and_lines() {
 }
 
 #[test]
+fn dump_log_prints_index_entries_until_the_zero_tail() {
+    // Offset index of segment 100: (relative 33, position 1914), (50, 3828), then zeros.
+    let mut index = Vec::new();
+    for (relative, position) in [(33i32, 1914i32), (50, 3828), (0, 0), (0, 0)] {
+        index.extend_from_slice(&relative.to_be_bytes());
+        index.extend_from_slice(&position.to_be_bytes());
+    }
+    assert_eq!(
+        crate::dump_log::dump_offset_index(&index, 100),
+        vec!["offset: 133 position: 1914", "offset: 150 position: 3828"]
+    );
+    let mut time_index = Vec::new();
+    for (timestamp, relative) in [(1_700_000_000_000i64, 33i32), (0, 0)] {
+        time_index.extend_from_slice(&timestamp.to_be_bytes());
+        time_index.extend_from_slice(&relative.to_be_bytes());
+    }
+    time_index.extend_from_slice(&[1, 2]); // a torn entry is not an entry
+    assert_eq!(
+        crate::dump_log::dump_time_index(&time_index, 0),
+        vec!["timestamp: 1700000000000 offset: 33"]
+    );
+}
+
+#[test]
 fn dump_log_prints_batches_and_records() {
     let mut record = ProducerRecord::new("t", "hello");
     record.key = Some(Bytes::from_static(b"k"));

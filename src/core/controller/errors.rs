@@ -26,6 +26,11 @@ pub enum ControllerError {
     TopicExists {
         name: String,
     },
+    /// INVALID_TOPIC_EXCEPTION: the name equals an existing one once '.' is read as '_'.
+    TopicCollides {
+        name: String,
+        existing: String,
+    },
     /// UNKNOWN_TOPIC_OR_PARTITION
     UnknownTopic {
         name: String,
@@ -123,6 +128,11 @@ impl fmt::Display for ControllerError {
                  check node.id is unique, or wait for the old session to expire"
             ),
             ControllerError::TopicExists { name } => write!(f, "topic {name:?} already exists"),
+            ControllerError::TopicCollides { name, existing } => write!(
+                f,
+                "topic {name:?} collides with existing topic {existing:?} ('.' and '_' are \
+                 the same in metric names)"
+            ),
             ControllerError::UnknownTopic { name } => write!(f, "topic {name:?} does not exist"),
             ControllerError::UnknownPartition { name, partition } => {
                 write!(f, "topic {name:?} has no partition {partition}")

@@ -285,6 +285,29 @@ fn topics_spread_leaders_round_robin_and_refuse_unsupported_replication() {
             name: "orders".into()
         }
     );
+    // "orders" and "or.ders"/"or_ders" would not collide, but "a.b" and "a_b" do.
+    let dotted = CreateTopicRequest {
+        name: "a.b".into(),
+        num_partitions: 1,
+        replication_factor: 1,
+        assignments: BTreeMap::new(),
+        configs: BTreeMap::new(),
+    };
+    let outcome = h.controller.create_topic(dotted.clone(), false, h.next);
+    h.commit(outcome);
+    let underscored = CreateTopicRequest {
+        name: "a_b".into(),
+        ..dotted
+    };
+    assert_eq!(
+        h.controller
+            .create_topic(underscored, false, h.next)
+            .unwrap_err(),
+        ControllerError::TopicCollides {
+            name: "a_b".into(),
+            existing: "a.b".into()
+        }
+    );
 }
 
 #[test]

@@ -87,6 +87,18 @@ impl Controller {
         if self.image.topic_ids.contains_key(&request.name) {
             return Err(ControllerError::TopicExists { name: request.name });
         }
+        // Kafka refuses a name equal to an existing one once '.' is read as '_': the two
+        // would share their metric names.
+        let metric_name = |name: &str| name.replace('.', "_");
+        let wanted = metric_name(&request.name);
+        if let Some(existing) =
+            (self.image.topic_ids.keys()).find(|name| metric_name(name) == wanted)
+        {
+            return Err(ControllerError::TopicCollides {
+                name: request.name,
+                existing: existing.clone(),
+            });
+        }
         let assignments = if request.assignments.is_empty() {
             let partitions = match request.num_partitions {
                 -1 => self.settings.default_partitions,

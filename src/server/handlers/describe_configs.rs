@@ -8,9 +8,12 @@ use kafka_protocol::messages::describe_configs_response::{
 use kafka_protocol::messages::{DescribeConfigsRequest, DescribeConfigsResponse};
 use kafka_protocol::ResponseError;
 
+use std::collections::BTreeMap;
+
 use super::{str_bytes, RequestContext};
 use crate::config::defs::{self, is_dynamic_broker_key};
-use crate::server::configs::{self, ConfigSource, ResolvedConfig};
+use crate::config::BrokerConfig;
+use crate::server::configs::{self, ConfigSource, DynamicConfigs, ResolvedConfig};
 
 /// Kafka's resource types.
 pub const RESOURCE_TOPIC: i8 = 2;
@@ -57,13 +60,25 @@ fn describe(
         None => true,
     };
     let is_topic = resource.resource_type == RESOURCE_TOPIC;
+    let state = ctx.broker.state();
+    let no_overrides = BTreeMap::new();
     let configs = resolved
         .into_iter()
         .filter(|entry| wanted(entry.name))
         .map(|entry| {
             let read_only = !is_topic && !is_dynamic_broker_key(entry.name);
             let synonym_list = if synonyms {
-                synonyms_of(&entry)
+                let overrides = is_topic.then(|| {
+                    (state.registry.get(&resource.resource_name))
+                        .map(|topic| &topic.configs)
+                        .unwrap_or(&no_overrides)
+                });
+                synonyms_of(
+                    &entry,
+                    &ctx.broker.config,
+                    &state.registry.dynamic,
+                    overrides,
+                )
             } else {
                 Vec::new()
             };
@@ -103,15 +118,19 @@ fn resolve(
         // The cluster-wide default resource holds only what was set on it, as in Kafka.
         RESOURCE_BROKER if name.is_empty() => Ok(defs::BROKER_CONFIGS
             .iter()
-            .filter(|def| state.registry.dynamic.cluster_default.contains_key(def.name))
+            .filter(|def| {
+                state
+                    .registry
+                    .dynamic
+                    .cluster_default
+                    .contains_key(def.name)
+            })
             .map(|def| configs::resolve_broker(&broker.config, &state.registry.dynamic, def))
             .collect()),
-        RESOURCE_BROKER if name == broker.config.node_id.to_string() => {
-            Ok(defs::BROKER_CONFIGS
-                .iter()
-                .map(|def| configs::resolve_broker(&broker.config, &state.registry.dynamic, def))
-                .collect())
-        }
+        RESOURCE_BROKER if name == broker.config.node_id.to_string() => Ok(defs::BROKER_CONFIGS
+            .iter()
+            .map(|def| configs::resolve_broker(&broker.config, &state.registry.dynamic, def))
+            .collect()),
         RESOURCE_BROKER => Err((
             ResponseError::InvalidRequest,
             format!(
@@ -136,24 +155,53 @@ fn reported_as_null(entry: &ResolvedConfig) -> bool {
         && entry.name != "controller.quorum.voters"
 }
 
-/// The value itself, then (for an override) the default it overrides.
-fn synonyms_of(entry: &ResolvedConfig) -> Vec<DescribeConfigsSynonym> {
-    let mut list = vec![DescribeConfigsSynonym::default()
-        .with_name(str_bytes(entry.name))
-        .with_value(Some(str_bytes(entry.value.clone())))
-        .with_source(entry.source.code())];
-    let default = defs::topic_def(entry.name)
-        .map(|(_, def)| def)
-        .or_else(|| defs::broker_def(entry.name));
-    if let Some(def) = default {
-        if entry.source != ConfigSource::Default && !def.default.is_empty() {
-            list.push(
-                DescribeConfigsSynonym::default()
-                    .with_name(str_bytes(def.name))
-                    .with_value(Some(str_bytes(def.default)))
-                    .with_source(ConfigSource::Default.code()),
-            );
+/// Where a value could come from, most specific first, as Kafka lists synonyms: the topic
+/// override, then for the broker key behind it the dynamic per-broker value, the dynamic
+/// cluster default, the static `server.properties` value and the default (those set only).
+fn synonyms_of(
+    entry: &ResolvedConfig,
+    config: &BrokerConfig,
+    dynamic: &DynamicConfigs,
+    topic_overrides: Option<&BTreeMap<String, String>>,
+) -> Vec<DescribeConfigsSynonym> {
+    let synonym = |name: &str, value: &str, source: ConfigSource| {
+        DescribeConfigsSynonym::default()
+            .with_name(str_bytes(name))
+            .with_value(Some(str_bytes(value)))
+            .with_source(source.code())
+    };
+    let mut list = Vec::new();
+    let broker_key = match topic_overrides {
+        Some(overrides) => {
+            if let Some(value) = overrides.get(entry.name) {
+                list.push(synonym(entry.name, value, ConfigSource::TopicOverride));
+            }
+            match defs::topic_def(entry.name) {
+                Some((topic, _)) => topic.broker_key,
+                None => return list,
+            }
         }
+        None => entry.name,
+    };
+    if let Some(value) = dynamic.broker.get(broker_key) {
+        list.push(synonym(broker_key, value, ConfigSource::DynamicBroker));
+    }
+    if let Some(value) = dynamic.cluster_default.get(broker_key) {
+        list.push(synonym(
+            broker_key,
+            value,
+            ConfigSource::DynamicDefaultBroker,
+        ));
+    }
+    if config.is_explicit(broker_key) {
+        list.push(synonym(
+            broker_key,
+            &config.value(broker_key),
+            ConfigSource::StaticBroker,
+        ));
+    }
+    if let Some(def) = defs::broker_def(broker_key).filter(|def| !def.default.is_empty()) {
+        list.push(synonym(broker_key, def.default, ConfigSource::Default));
     }
     list
 }

@@ -17,6 +17,7 @@ use kafka_protocol::ResponseError;
 use super::describe_configs::{RESOURCE_BROKER, RESOURCE_TOPIC};
 use super::{forward, str_bytes, RequestContext};
 use crate::config::defs::{self, is_dynamic_broker_key, ConfigDef, ConfigType};
+use crate::config::kafka_keys;
 use crate::core::controller::ConfigResource;
 use crate::server::errors;
 
@@ -111,7 +112,16 @@ fn apply(
     resource_type: i8,
 ) -> Result<(), Refusal> {
     let key = change.name.to_string();
-    let def = definition(&key, resource_type)?;
+    let def = match definition(&key, resource_type) {
+        Ok(def) => def,
+        // A Kafka key Weir does not support is never set, so deleting it changes nothing (as
+        // Kafka deletes a key that was never set): kafka-reassign-partitions clears its
+        // throttles this way.
+        Err(_) if change.config_operation == DELETE && is_kafka_key(&key, resource_type) => {
+            return Ok(());
+        }
+        Err(refusal) => return Err(refusal),
+    };
     let value = change
         .value
         .as_ref()
@@ -156,12 +166,20 @@ fn apply(
     Ok(())
 }
 
+fn is_kafka_key(key: &str, resource_type: i8) -> bool {
+    if resource_type == RESOURCE_TOPIC {
+        kafka_keys::is_kafka_topic_key(key)
+    } else {
+        kafka_keys::is_kafka_broker_key(key)
+    }
+}
+
 fn definition(key: &str, resource_type: i8) -> Result<&'static ConfigDef, Refusal> {
     if resource_type == RESOURCE_TOPIC {
         return defs::topic_def(key).map(|(_, def)| def).ok_or_else(|| {
             (
                 ResponseError::InvalidConfig,
-                format!("unknown topic config {key:?}"),
+                defs::topic_key_error(key).to_string(),
             )
         });
     }
@@ -170,6 +188,10 @@ fn definition(key: &str, resource_type: i8) -> Result<&'static ConfigDef, Refusa
         Some(_) => Err((
             ResponseError::InvalidConfig,
             format!("{key} cannot be changed while the broker runs; set it in server.properties"),
+        )),
+        None if kafka_keys::is_kafka_broker_key(key) => Err((
+            ResponseError::InvalidConfig,
+            format!("{key} is a Kafka broker config that Weir does not support yet"),
         )),
         None => Err((
             ResponseError::InvalidConfig,

@@ -61,7 +61,8 @@ fn lookup(
         Ok((offset, found_timestamp)) => {
             let found = base.with_offset(offset).with_timestamp(found_timestamp);
             // The leader epoch field exists from v4; earlier versions must leave it default.
-            if version >= 4 {
+            // No offset found (-1) has no epoch either, as in Kafka.
+            if version >= 4 && offset >= 0 {
                 found.with_leader_epoch(leader_epoch)
             } else {
                 found
