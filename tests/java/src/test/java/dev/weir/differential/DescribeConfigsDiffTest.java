@@ -24,7 +24,6 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -176,12 +175,11 @@ class DescribeConfigsDiffTest {
     }
 
     /**
-     * Gap: Kafka lists a topic value's synonyms under the broker key that supplies the default
-     * (log.segment.bytes for segment.bytes) and leaves out broker keys that are unset
-     * (log.roll.ms); Weir lists the topic key itself with the default.
+     * A topic value's synonyms are listed under the broker key that supplies the default
+     * (log.segment.bytes for segment.bytes), leaving out broker keys that are unset
+     * (log.roll.ms).
      */
     @Test
-    @Tag("gap")
     void topicSynonyms() {
         brokers.same("topic synonyms", broker -> Map.of(
                 "defaults", described(broker, topic("defaults"), TOPIC_KEYS,
@@ -219,23 +217,20 @@ class DescribeConfigsDiffTest {
     }
 
     /**
-     * Gap: keys whose default Kafka derives from another key (log.retention.ms from
-     * log.retention.hours) are reported unset by Kafka, value null and no synonyms; Weir reports
-     * the derived value ("" for log.retention.minutes).
+     * Keys whose default is derived from another key (log.retention.ms from
+     * log.retention.hours) are reported unset: value null and no synonyms.
      */
     @Test
-    @Tag("gap")
     void brokerConfigsWithoutDefault() {
         brokers.same("broker configs without a default", broker -> described(broker, BROKER,
                 BROKER_KEYS_WITHOUT_DEFAULT, e -> entry(e) + " synonyms=" + synonyms(e)));
     }
 
     /**
-     * Gap: in KRaft mode Kafka reports broker.id as the node id (it is set from node.id) and
-     * default.replication.factor as an INT; Weir says -1 (its default) and SHORT.
+     * In KRaft mode broker.id is reported as the node id (it is set from node.id) and
+     * default.replication.factor as an INT.
      */
     @Test
-    @Tag("gap")
     void brokerIdAndReplicationFactor() {
         brokers.same("broker.id and default.replication.factor", broker -> described(broker,
                 BROKER, List.of("broker.id", "default.replication.factor"),
@@ -256,15 +251,18 @@ class DescribeConfigsDiffTest {
     }
 
     /**
-     * Gap: Kafka answers the cluster-default broker resource ("") with the dynamic cluster-wide
-     * values only; Weir answers with every broker key, as for its own node id.
+     * Documented difference: both answer the cluster-default broker resource ("") with the
+     * dynamic cluster-wide values only, and Kafka 4's format step writes one there
+     * (min.insync.replicas=1, see {@link #minInsyncReplicasSource}); Weir writes none.
      */
     @Test
-    @Tag("gap")
     void clusterDefaultResource() {
-        brokers.same("cluster default broker configs", broker ->
-                describe(broker, CLUSTER_DEFAULT).values().stream()
+        BrokerPair.Observed<List<String>> observed = brokers.both("cluster default broker configs",
+                broker -> describe(broker, CLUSTER_DEFAULT).values().stream()
                         .map(e -> e.name() + "=" + entry(e)).toList());
+        assertEquals(List.of("min.insync.replicas=1 source=DYNAMIC_DEFAULT_BROKER_CONFIG"
+                + " readOnly=false sensitive=false type=INT"), observed.kafka());
+        assertEquals(List.of(), observed.weir());
     }
 
     /**

@@ -19,7 +19,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -162,12 +161,11 @@ class ListOffsetsDiffTest {
     }
 
     /**
-     * Gap: where no record answers (a time after the last, the max timestamp of an empty log,
-     * latest tiered) Kafka leaves the leader epoch unset (-1, which the client shows as none);
-     * Weir sends the partition's current epoch beside offset -1.
+     * Where no record answers (a time after the last, the max timestamp of an empty log,
+     * latest tiered) the leader epoch is unset (-1, which the client shows as none), not the
+     * partition's current epoch beside offset -1.
      */
     @ParameterizedTest
-    @Tag("gap")
     @ValueSource(strings = {"one-batch-each", "empty"})
     void leaderEpochOfTheAnswer(String topic) {
         brokers.same("listOffsets leader epochs on " + topic, broker -> adminLookUp(broker, topic,

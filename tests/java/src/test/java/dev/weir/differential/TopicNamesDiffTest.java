@@ -9,7 +9,6 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -56,11 +55,10 @@ class TopicNamesDiffTest {
     }
 
     /**
-     * Gap: names that differ only in '.' against '_' collide in metric names; Kafka refuses the
-     * second one (InvalidTopicException) once the first exists, Weir creates both.
+     * Names that differ only in '.' against '_' collide in metric names: the second one is
+     * refused (InvalidTopicException) once the first exists.
      */
     @Test
-    @Tag("gap")
     void createCollidingName() {
         brokers.same("createTopics metrics.collide then metrics_collide", broker -> {
             try (Admin admin = Clients.admin(broker)) {
@@ -90,11 +88,9 @@ class TopicNamesDiffTest {
     }
 
     /**
-     * The metadata log's name: both refuse it, Kafka as INVALID_REQUEST, Weir (one list of
-     * reserved names) as INVALID_TOPIC_EXCEPTION.
+     * The metadata log's name: both refuse it as INVALID_REQUEST.
      */
     @Test
-    @Tag("gap")
     void createMetadataLogTopic() {
         brokers.same("createTopics __cluster_metadata",
                 broker -> createAndDescribe(broker, "__cluster_metadata"));

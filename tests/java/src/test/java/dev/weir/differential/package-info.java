@@ -5,9 +5,9 @@
  * messages are carried but not compared: every observation, and each difference, is printed to
  * target/surefire-reports/*-output.txt (lines starting SAME or DIFFERENCE).
  *
- * <p>A difference is either a Weir bug, whose test is tagged {@code gap} and keeps asserting
- * equality (so it fails until fixed; {@code -DexcludedGroups=gap} leaves those out), or
- * intended, listed under "Differences from Kafka" in docs/PROTOCOL.md and asserted as it is.
+ * <p>A difference is either a Weir bug, fixed with its test asserting equality, a known gap
+ * (docs/KNOWN-GAPS.md) asserted as today's behaviour, or intended, listed under "Differences
+ * from Kafka" in docs/PROTOCOL.md and asserted as it is.
  * Run: {@code mvn -q test -Dtest='dev.weir.differential.**'} with {@code WEIR_BIN} set.
  */
 package dev.weir.differential;

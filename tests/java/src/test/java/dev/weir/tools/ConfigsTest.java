@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -115,13 +114,11 @@ class ConfigsTest {
     }
 
     /**
-     * Gap (Weir bug): a topic config that is not overridden takes its value from a broker-level
-     * key, and Kafka names that key in the synonym ({@code DEFAULT_CONFIG:log.cleanup.policy},
-     * {@code DYNAMIC_DEFAULT_BROKER_CONFIG:log.segment.bytes}); Weir names the topic key
-     * ({@code DEFAULT_CONFIG:cleanup.policy}).
+     * A topic config that is not overridden takes its value from a broker-level key, and the
+     * synonyms name that key ({@code DEFAULT_CONFIG:log.cleanup.policy},
+     * {@code DYNAMIC_DEFAULT_BROKER_CONFIG:log.segment.bytes}), not the topic key.
      */
     @Test
-    @Tag("gap")
     void describeAllNamesTheBrokerKeyATopicConfigInherits() {
         String[] defaults = {"--entity-type", "brokers", "--entity-default"};
         ok(configs(concat(defaults, "--alter", "--add-config", "log.segment.bytes=20971520")));

@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,12 +91,11 @@ class ReassignPartitionsTest {
     }
 
     /**
-     * Gap (Weir bug): Kafka prints the partitions' status, then clears the throttles (deleting
-     * leader/follower.replication.throttled.rate and ...replicas configs that were never set)
-     * and exits 0; Weir refuses those deletes as unknown configs.
+     * The partitions' status, then the throttles cleared (deleting
+     * leader/follower.replication.throttled.rate and ...replicas configs that were never set,
+     * which Weir accepts as Kafka does although it has no throttles), exit 0.
      */
     @Test
-    @Tag("gap")
     void verifyOfANoOpPlanReportsCompletionAndClearsThrottles() {
         assertEquals(List.of("Status of partition reassignment:",
                 "Reassignment of partition move-0 is completed.",
@@ -108,9 +106,8 @@ class ReassignPartitionsTest {
                 ok(reassign("--verify", "--reassignment-json-file", planJson.toString())));
     }
 
-    /** Gap (Weir bug): as --verify, --cancel ends by clearing the throttles. */
+    /** As --verify, --cancel ends by clearing the throttles. */
     @Test
-    @Tag("gap")
     void cancelWithNothingActiveClearsThrottles() {
         Tools.Result result = reassign("--cancel", "--reassignment-json-file", planJson.toString());
         List<String> lines = ok(result);
