@@ -227,6 +227,11 @@ impl Log {
         self.recovery_point
     }
 
+    /// The bytes of every segment's log file (what DescribeLogDirs reports as its size).
+    pub fn size_bytes(&self) -> u64 {
+        self.segments.values().map(|segment| segment.size()).sum()
+    }
+
     pub fn segment_count(&self) -> usize {
         self.segments.len()
     }

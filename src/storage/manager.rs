@@ -313,6 +313,22 @@ impl LogManager {
         self.logs.keys().cloned().collect()
     }
 
+    /// Each log dir with the partitions it holds and their size in bytes, dirs in
+    /// configuration order and partitions sorted (DescribeLogDirs).
+    pub fn log_dir_usage(&self) -> Vec<(&Path, Vec<(TopicPartition, u64)>)> {
+        let mut dirs: Vec<(&Path, Vec<(TopicPartition, u64)>)> = self
+            .log_dirs
+            .iter()
+            .map(|dir| (dir.as_path(), Vec::new()))
+            .collect();
+        for (tp, entry) in &self.logs {
+            // A poisoned log is reported empty rather than failing the whole answer.
+            let size = lock(&entry.log).map_or(0, |log| log.size_bytes());
+            dirs[entry.dir_index].1.push((tp.clone(), size));
+        }
+        dirs
+    }
+
     /// Writes each log dir's recovery point, log start offset and high watermark checkpoints.
     pub fn checkpoint(&self) -> io::Result<()> {
         for (dir_index, dir) in self.log_dirs.iter().enumerate() {

@@ -33,7 +33,7 @@ impl Log {
     /// `retention.bytes`. Compacted logs keep their data (compaction, not age, bounds them).
     /// Returns how many segments were deleted.
     pub fn delete_old_segments(&mut self, now_ms: i64) -> io::Result<usize> {
-        let mut remaining_bytes: u64 = self.segments.values().map(|s| s.size()).sum();
+        let mut remaining_bytes = self.size_bytes();
         let mut deleted = 0;
         while let Some(base) = self.deletable_oldest(now_ms, remaining_bytes) {
             if let Some(segment) = self.segments.remove(&base) {

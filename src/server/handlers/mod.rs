@@ -9,6 +9,7 @@ mod create_topics;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
+mod describe_log_dirs;
 mod describe_quorum;
 mod describe_topic_partitions;
 mod elect_leaders;
@@ -64,6 +65,7 @@ pub const SUPPORTED_APIS: &[ApiSupport] = &[
     api(ApiKey::CreateTopics, 2, 7),
     api(ApiKey::DeleteTopics, 1, 6),
     api(ApiKey::DescribeConfigs, 1, 4),
+    api(ApiKey::DescribeLogDirs, 1, 4),
     api(ApiKey::CreatePartitions, 0, 3),
     api(ApiKey::ElectLeaders, 0, 2),
     api(ApiKey::IncrementalAlterConfigs, 0, 1),
@@ -251,6 +253,14 @@ pub async fn dispatch(ctx: RequestContext, api_key: ApiKey, body: Bytes) -> Outc
             ids,
             messages::DescribeConfigsRequest,
             describe_configs::handle
+        ),
+        ApiKey::DescribeLogDirs => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::DescribeLogDirsRequest,
+            describe_log_dirs::handle
         ),
         ApiKey::CreatePartitions => route!(
             ctx,

@@ -138,6 +138,9 @@ fn request(key: ApiKey, version: i16) -> Bytes {
             IncrementalAlterConfigsRequest::default().encode(&mut buf, version)
         }
         ApiKey::DescribeCluster => DescribeClusterRequest::default().encode(&mut buf, version),
+        ApiKey::DescribeLogDirs => DescribeLogDirsRequest::default()
+            .with_topics(None)
+            .encode(&mut buf, version),
         ApiKey::DescribeQuorum => DescribeQuorumRequest::default()
             .with_topics(vec![describe_quorum_request::TopicData::default()
                 .with_topic_name(name("__cluster_metadata"))
@@ -400,6 +403,42 @@ fn describe_topic_partitions_pages_with_a_cursor() {
         let all = DescribeTopicPartitionsRequest::default().with_response_partition_limit(10);
         let all = super::describe_topic_partitions::handle(&ctx, all).await;
         assert_eq!(summary(&all), (vec![("t".into(), 0, vec![0, 1])], None));
+        node.stop().unwrap();
+    })
+    .unwrap();
+}
+
+#[test]
+fn describe_log_dirs_lists_each_dir_and_the_partitions_asked_for() {
+    crate::runtime::block_on(async {
+        let node = node().await;
+        let broker = node.broker.clone();
+        let ctx = context(&broker, ApiKey::DescribeLogDirs, 4);
+        let every = DescribeLogDirsRequest::default().with_topics(None);
+        let response = super::describe_log_dirs::handle(&ctx, every).await;
+        let dirs: Vec<(String, String, Vec<i32>, i64)> = (response.results.iter())
+            .flat_map(|dir| {
+                dir.topics.iter().map(move |topic| {
+                    let parts = topic.partitions.iter().map(|p| p.partition_index).collect();
+                    (
+                        dir.log_dir.to_string(),
+                        topic.name.0.to_string(),
+                        parts,
+                        dir.total_bytes,
+                    )
+                })
+            })
+            .collect();
+        assert_eq!(dirs, vec![("/data".into(), "t".into(), vec![0, 1], -1)]);
+        let one = DescribeLogDirsRequest::default().with_topics(Some(vec![
+            describe_log_dirs_request::DescribableLogDirTopic::default()
+                .with_topic(name("t"))
+                .with_partitions(vec![1, 7]),
+        ]));
+        let response = super::describe_log_dirs::handle(&ctx, one).await;
+        let topic = &response.results[0].topics[0];
+        assert_eq!(topic.partitions.len(), 1);
+        assert_eq!(topic.partitions[0].partition_index, 1);
         node.stop().unwrap();
     })
     .unwrap();

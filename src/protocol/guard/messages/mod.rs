@@ -13,6 +13,7 @@ mod create_topics;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
+mod describe_log_dirs;
 mod describe_quorum;
 mod describe_topic_partitions;
 mod elect_leaders;
@@ -38,6 +39,7 @@ pub fn shapes(api_key: ApiKey) -> Option<(&'static MessageShape, &'static Messag
         ApiKey::CreateTopics => (&create_topics::REQUEST, &create_topics::RESPONSE),
         ApiKey::DeleteTopics => (&delete_topics::REQUEST, &delete_topics::RESPONSE),
         ApiKey::DescribeConfigs => (&describe_configs::REQUEST, &describe_configs::RESPONSE),
+        ApiKey::DescribeLogDirs => (&describe_log_dirs::REQUEST, &describe_log_dirs::RESPONSE),
         ApiKey::CreatePartitions => (&create_partitions::REQUEST, &create_partitions::RESPONSE),
         ApiKey::IncrementalAlterConfigs => (
             &incremental_alter_configs::REQUEST,

@@ -206,6 +206,12 @@ pub fn apis() -> Vec<Api> {
             ListPartitionReassignmentsResponse
         ),
         api!(
+            ApiKey::DescribeLogDirs,
+            describe_log_dirs,
+            DescribeLogDirsRequest,
+            DescribeLogDirsResponse
+        ),
+        api!(
             ApiKey::DescribeTopicPartitions,
             describe_topic_partitions,
             DescribeTopicPartitionsRequest,

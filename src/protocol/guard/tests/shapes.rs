@@ -123,6 +123,7 @@ shape_tests! {
     alter_partition_reassignments_shapes: ApiKey::AlterPartitionReassignments,
     list_partition_reassignments_shapes: ApiKey::ListPartitionReassignments,
     describe_topic_partitions_shapes: ApiKey::DescribeTopicPartitions,
+    describe_log_dirs_shapes: ApiKey::DescribeLogDirs,
 }
 
 #[test]
