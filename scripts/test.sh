@@ -86,8 +86,8 @@ if ! command -v mvn >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless \
     maven </dev/null
 fi
-java -version 2>&1 | head -1
-mvn -v 2>/dev/null | head -1
+java -version 2>&1 | sed -n 1p
+mvn -B -v 2>/dev/null | sed -n 1p
 command -v go >/dev/null 2>&1 || {
   echo "go is missing: tests/go needs Go 1.26 or later (franz-go 1.22 requires it)" >&2
   exit 1

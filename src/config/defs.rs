@@ -83,6 +83,7 @@ const fn def(
 use ConfigType::{Boolean, Int, List, Long, Short, String as Str};
 
 const CLEANUP_POLICIES: &[&str] = &["delete", "compact"];
+const COMPRESSION_TYPES: &[&str] = &["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"];
 const TIMESTAMP_TYPES: &[&str] = &["CreateTime", "LogAppendTime"];
 const PROCESS_ROLES: &[&str] = &["broker", "controller"];
 
@@ -206,6 +207,13 @@ pub const BROKER_CONFIGS: &[ConfigDef] = &[
         "CreateTime",
         Rule::OneOf(TIMESTAMP_TYPES),
         "",
+    ),
+    def(
+        "compression.type",
+        Str,
+        "producer",
+        Rule::OneOf(COMPRESSION_TYPES),
+        "The codec batches are stored in; producer keeps each as the producer sent it",
     ),
     def(
         "log.cleanup.policy",
@@ -405,6 +413,7 @@ pub const BROKER_CONFIGS: &[ConfigDef] = &[
 /// Every topic key, with the broker key that supplies its default.
 pub const TOPIC_CONFIGS: &[TopicConfigDef] = &[
     topic("cleanup.policy", "log.cleanup.policy"),
+    topic("compression.type", "compression.type"),
     topic("flush.messages", "log.flush.interval.messages"),
     topic("flush.ms", "log.flush.interval.ms"),
     topic("index.interval.bytes", "log.index.interval.bytes"),

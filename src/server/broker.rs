@@ -326,6 +326,19 @@ fn single_replica_high_watermarks(logs: &LogManager) {
 }
 
 /// Builds a log's settings from resolved topic configs.
+/// A `compression.type` value as the codec batches are stored in (`None`: as produced).
+fn compression_codec(value: &str) -> Option<u8> {
+    use crate::storage::codec::{CODEC_GZIP, CODEC_LZ4, CODEC_NONE, CODEC_SNAPPY, CODEC_ZSTD};
+    match value.trim() {
+        "uncompressed" => Some(CODEC_NONE),
+        "gzip" => Some(CODEC_GZIP),
+        "snappy" => Some(CODEC_SNAPPY),
+        "lz4" => Some(CODEC_LZ4),
+        "zstd" => Some(CODEC_ZSTD),
+        _ => None,
+    }
+}
+
 pub(super) fn log_config_for(
     config: &BrokerConfig,
     dynamic: &DynamicConfigs,
@@ -357,6 +370,7 @@ pub(super) fn log_config_for(
         compacted: get("cleanup.policy")
             .split(',')
             .any(|p| p.trim() == "compact"),
+        compression: compression_codec(get("compression.type")),
         flush_messages: u64::try_from(number("flush.messages")).unwrap_or(u64::MAX),
         flush_ms: number("flush.ms"),
         // `cleanup.policy=` (neither delete nor compact): nothing is ever cleaned up.

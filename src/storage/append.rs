@@ -6,15 +6,18 @@
 //! to where it was: a caller that sees an error may retry without creating duplicates.
 
 use super::batch::{
-    check_crc, set_base_offset, set_log_append_time, set_partition_leader_epoch, BatchError,
-    BatchHeader, BatchSplitter,
+    check_crc, set_base_offset, set_log_append_time, set_partition_leader_epoch, with_records,
+    BatchError, BatchHeader, BatchSplitter,
 };
+use super::codec;
 use super::config::TimestampType;
 use super::error::{AppendError, InvalidRecordReason};
 use super::log::Log;
-use super::records::for_each_record;
+use super::records::{for_each_record, RecordError};
 use crate::canary::{self, Canary};
-use crate::limits::{SEGMENT_BYTES_MAX, SEGMENT_OFFSET_SPAN_MAX};
+use crate::limits::{
+    BATCH_DECOMPRESSED_BYTES_MAX, BATCH_HEADER_BYTES, SEGMENT_BYTES_MAX, SEGMENT_OFFSET_SPAN_MAX,
+};
 
 /// The outcome of a successful append, as ProduceResponse needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +39,10 @@ impl Log {
         now_ms: i64,
     ) -> Result<AppendInfo, AppendError> {
         let mut batches = self.validate(records)?;
-        let mut stamped = records.to_vec();
+        let mut stamped = match self.config.compression {
+            Some(codec) => self.recompressed(records, &mut batches, codec)?,
+            None => records.to_vec(),
+        };
         let log_append_time = self.config.message_timestamp_type == TimestampType::LogAppendTime;
         let mut base_offset = self.log_end_offset();
         if canary::is_on(Canary::DuplicateOffset) && base_offset > 0 && base_offset % 7 == 3 {
@@ -93,6 +99,50 @@ impl Log {
             log_start_offset: self.log_start_offset,
             record_count,
         })
+    }
+
+    /// The record set with every batch in `codec` (the topic's `compression.type`), `batches`
+    /// moved to the new positions. A batch already in `codec`, and a control batch (whose one
+    /// record Kafka never recompresses), is copied as it is.
+    fn recompressed(
+        &self,
+        records: &[u8],
+        batches: &mut [(usize, BatchHeader)],
+        codec: u8,
+    ) -> Result<Vec<u8>, AppendError> {
+        let mut out = Vec::with_capacity(records.len());
+        for (batch_index, (position, header)) in batches.iter_mut().enumerate() {
+            let batch = &records[*position..*position + header.total_size()];
+            *position = out.len();
+            if header.compression() == codec || header.is_control() {
+                out.extend_from_slice(batch);
+                continue;
+            }
+            let corrupt = |error| AppendError::InvalidRecord {
+                batch_index,
+                reason: InvalidRecordReason::Undecodable(RecordError::Codec(error)),
+            };
+            let encoded = &batch[BATCH_HEADER_BYTES..];
+            let plain =
+                codec::decompress(header.compression(), encoded, BATCH_DECOMPRESSED_BYTES_MAX)
+                    .map_err(corrupt)?;
+            let rewritten = with_records(
+                batch,
+                codec,
+                &codec::compress(codec, &plain).map_err(corrupt)?,
+            );
+            let max = self.config.max_message_bytes;
+            if rewritten.len() > max {
+                return Err(AppendError::MessageTooLarge {
+                    size: rewritten.len(),
+                    max,
+                });
+            }
+            *header = BatchHeader::parse(&rewritten)
+                .map_err(|error| AppendError::CorruptMessage { batch_index, error })?;
+            out.extend_from_slice(&rewritten);
+        }
+        Ok(out)
     }
 
     /// Checks every batch of a producer's record set; returns (position, header) per batch.

@@ -224,6 +224,23 @@ pub fn set_log_append_time(batch: &mut [u8], log_append_time_ms: i64) {
     batch[CRC_OFFSET..CRC_OFFSET + 4].copy_from_slice(&crc.to_be_bytes());
 }
 
+/// The batch with its records section replaced by `records` compressed with `codec`: length,
+/// codec bits and CRC rewritten, every other header field kept (offsets, timestamps, producer
+/// id and sequence are about the records, not their encoding).
+pub fn with_records(batch: &[u8], codec: u8, records: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(BATCH_HEADER_BYTES + records.len());
+    out.extend_from_slice(&batch[..BATCH_HEADER_BYTES]);
+    out.extend_from_slice(records);
+    let length = (out.len() - BATCH_LOG_OVERHEAD_BYTES) as i32;
+    out[LENGTH_OFFSET..LENGTH_OFFSET + 4].copy_from_slice(&length.to_be_bytes());
+    let attributes = i16::from_be_bytes(be(&out, ATTRIBUTES_OFFSET));
+    let attributes = (attributes & !COMPRESSION_MASK) | i16::from(codec) & COMPRESSION_MASK;
+    out[ATTRIBUTES_OFFSET..ATTRIBUTES_OFFSET + 2].copy_from_slice(&attributes.to_be_bytes());
+    let crc = compute_crc(&out);
+    out[CRC_OFFSET..CRC_OFFSET + 4].copy_from_slice(&crc.to_be_bytes());
+    out
+}
+
 /// Splits a record set into whole batches, each yielded with its header and its position in the
 /// buffer. Iteration stops after the first error; see [`BatchError::is_incomplete`].
 pub struct BatchSplitter<'a> {

@@ -130,9 +130,10 @@ fn snappy(data: &[u8], limit: usize) -> Result<Bytes, CodecError> {
     Ok(Bytes::from(out))
 }
 
-/// `plain` compressed with `codec` by `kafka-protocol`'s compressors (what clients send).
-#[cfg(test)]
-pub(crate) fn compressed(codec: u8, plain: &[u8]) -> Vec<u8> {
+/// `plain` compressed with `codec` by `kafka-protocol`'s compressors, the framing clients use
+/// (Kafka's gzip, xerial snappy, LZ4 frames, zstd): what a topic's `compression.type` makes of
+/// a batch.
+pub fn compress(codec: u8, plain: &[u8]) -> Result<Vec<u8>, CodecError> {
     use bytes::BytesMut;
     use kafka_protocol::compression::{Compressor, Gzip, Lz4, Snappy, Zstd};
     let mut out = BytesMut::new();
@@ -141,14 +142,21 @@ pub(crate) fn compressed(codec: u8, plain: &[u8]) -> Vec<u8> {
         Ok(())
     };
     match codec {
+        CODEC_NONE => return Ok(plain.to_vec()),
         CODEC_GZIP => Gzip::compress(&mut out, fill),
         CODEC_SNAPPY => Snappy::compress(&mut out, fill),
         CODEC_LZ4 => Lz4::compress(&mut out, fill),
         CODEC_ZSTD => Zstd::compress(&mut out, fill),
-        _ => unreachable!("codec {codec} compresses nothing"),
+        _ => return Err(CodecError::Unknown { codec }),
     }
-    .unwrap();
-    out.to_vec()
+    .map_err(|_| CodecError::Corrupt { codec })?;
+    Ok(out.to_vec())
+}
+
+/// `plain` compressed with `codec` (test shorthand).
+#[cfg(test)]
+pub(crate) fn compressed(codec: u8, plain: &[u8]) -> Vec<u8> {
+    compress(codec, plain).unwrap()
 }
 
 #[cfg(test)]

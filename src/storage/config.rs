@@ -34,6 +34,9 @@ pub struct LogConfig {
     pub message_timestamp_type: TimestampType,
     /// `cleanup.policy=compact`: every record needs a key.
     pub compacted: bool,
+    /// `compression.type`: the codec every batch is stored in, recompressed on append if the
+    /// producer used another; `None` is `producer` (batches stay as the producer sent them).
+    pub compression: Option<u8>,
     /// `flush.messages`: fsync after this many unflushed records (`u64::MAX`: never).
     pub flush_messages: u64,
     /// `flush.ms`: fsync when this long has passed since the last flush (`i64::MAX`: never).
@@ -53,6 +56,7 @@ impl Default for LogConfig {
             max_message_bytes: MESSAGE_BYTES_MAX_DEFAULT,
             message_timestamp_type: TimestampType::CreateTime,
             compacted: false,
+            compression: None,
             flush_messages: FLUSH_MESSAGES_DEFAULT,
             flush_ms: FLUSH_MS_DEFAULT,
             retention_ms: RETENTION_MS_DEFAULT,

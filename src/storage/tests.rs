@@ -1194,3 +1194,83 @@ fn a_segment_after_a_hole_is_dropped_by_recovery() {
     assert_eq!(log.segment_count(), 1);
     assert!(disk.file_bytes(&seg_path(2, "log")).is_none());
 }
+
+#[test]
+fn a_topic_compression_type_recompresses_every_other_codec() {
+    use super::codec::{CODEC_GZIP, CODEC_NONE, CODEC_ZSTD};
+    let disk = MemDisk::new();
+    let config = LogConfig {
+        compression: Some(CODEC_ZSTD),
+        ..LogConfig::default()
+    };
+    let mut log = create(&disk, config);
+    let timestamps = [1_000, 1_001, 1_002];
+    // One set of three batches: gzip, none and zstd (the last kept byte for byte).
+    let gzip = batch_with(&timestamps, true, Compression::Gzip);
+    let plain = batch_with(&timestamps, true, Compression::None);
+    let zstd = batch_with(&timestamps, true, Compression::Zstd);
+    let set = [gzip.clone(), plain, zstd.clone()].concat();
+    let info = log.append_as_leader(&set, 2, 100).unwrap();
+    assert_eq!((info.base_offset, info.last_offset), (0, 8));
+    let read = log.read(0, 1 << 20, i64::MAX, false).unwrap();
+    let stored: Vec<(i64, u8, bool)> = BatchSplitter::new(&read)
+        .map(|b| b.unwrap())
+        .map(|b| {
+            (
+                b.header.base_offset,
+                b.header.compression(),
+                super::batch::verify_crc(b.bytes),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stored,
+        vec![
+            (0, CODEC_ZSTD, true),
+            (3, CODEC_ZSTD, true),
+            (6, CODEC_ZSTD, true)
+        ]
+    );
+    assert_eq!(&read[read.len() - zstd.len() + 17..], &zstd[17..]);
+    // The records are the producer's: keys, values, timestamps, offsets.
+    let decoded = RecordBatchDecoder::decode_all(&mut read.clone()).unwrap();
+    let records: Vec<(i64, i64, Option<Bytes>)> = (decoded.iter())
+        .flat_map(|set| {
+            set.records
+                .iter()
+                .map(|r| (r.offset, r.timestamp, r.key.clone()))
+        })
+        .collect();
+    let expected: Vec<(i64, i64, Option<Bytes>)> = (0..9)
+        .map(|i| {
+            (
+                i,
+                1_000 + i % 3,
+                Some(Bytes::from(format!("key-{}", i % 3))),
+            )
+        })
+        .collect();
+    assert_eq!(records, expected);
+    // `uncompressed` stores records plain; a bad gzip batch is refused and nothing written.
+    let mut log = create(
+        &MemDisk::new(),
+        LogConfig {
+            compression: Some(CODEC_NONE),
+            ..LogConfig::default()
+        },
+    );
+    log.append_as_leader(&gzip, 0, 100).unwrap();
+    let read = log.read(0, 1 << 20, i64::MAX, false).unwrap();
+    assert_eq!(header(&read).compression(), CODEC_NONE);
+    let mut broken = gzip.clone();
+    let last = broken.len() - 5;
+    broken[last] ^= 0xff;
+    let crc = super::batch::compute_crc(&broken);
+    broken[17..21].copy_from_slice(&crc.to_be_bytes());
+    assert!(matches!(
+        log.append_as_leader(&broken, 0, 100),
+        Err(AppendError::InvalidRecord { .. })
+    ));
+    assert_eq!(log.log_end_offset(), 3);
+    assert_eq!(header(&gzip).compression(), CODEC_GZIP);
+}

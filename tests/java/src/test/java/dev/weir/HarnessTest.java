@@ -4,23 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.harness.Broker;
+import dev.weir.harness.ClientProps;
 import dev.weir.harness.KafkaRef;
 import dev.weir.harness.Tools;
 import dev.weir.harness.WeirBroker;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 
 /** The harness itself: both brokers start, serve the Java AdminClient, and stop. */
 class HarnessTest {
     private static void createAndList(Broker broker) throws Exception {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
-        try (Admin admin = Admin.create(props)) {
+        try (Admin admin = Admin.create(ClientProps.admin(broker, Map.of()))) {
             admin.createTopics(List.of(new NewTopic("harness", 2, (short) 1))).all().get();
             assertTrue(admin.listTopics().names().get().contains("harness"), broker.kind());
         }
@@ -40,6 +37,28 @@ class HarnessTest {
     void referenceKafkaServesTheJavaAdminClient() throws Exception {
         try (KafkaRef broker = KafkaRef.start()) {
             createAndList(broker);
+        }
+    }
+
+    /** The three-node reference cluster (for replicated comparisons) replicates a topic. */
+    @Test
+    void referenceKafkaClusterOfThreeReplicates() throws Exception {
+        try (KafkaRef cluster = KafkaRef.start(3)) {
+            assertEquals(3, cluster.bootstrap().split(",").length, cluster.bootstrap());
+            try (Admin admin = Admin.create(ClientProps.admin(cluster, Map.of()))) {
+                admin.createTopics(List.of(new NewTopic("replicated", 2, (short) 3))).all().get();
+                assertEquals(3, admin.describeCluster().nodes().get().size());
+                long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+                while (true) {
+                    var partitions = admin.describeTopics(List.of("replicated")).allTopicNames().get()
+                            .get("replicated").partitions();
+                    if (partitions.stream().allMatch(p -> p.isr().size() == 3)) {
+                        break;
+                    }
+                    assertTrue(System.nanoTime() < deadline, "ISR never reached 3: " + partitions);
+                    Thread.sleep(200);
+                }
+            }
         }
     }
 }

@@ -364,7 +364,7 @@ class AdminVsKafkaTest {
         Set<String> missing = new TreeSet<>(describeConfigs(kafkaAdmin, existing).keySet());
         missing.removeAll(describeConfigs(weirAdmin, existing).keySet());
         assertEquals(new TreeSet<>(List.of("compression.gzip.level", "compression.lz4.level",
-                "compression.type", "compression.zstd.level", "delete.retention.ms",
+                "compression.zstd.level", "delete.retention.ms",
                 "errors.deadletterqueue.group.enable", "file.delete.delay.ms",
                 "follower.replication.throttled.replicas", "leader.replication.throttled.replicas",
                 "local.retention.bytes", "local.retention.ms", "max.compaction.lag.ms",
@@ -376,24 +376,16 @@ class AdminVsKafkaTest {
                 missing, "topic configs Kafka describes and Weir does not (update docs/KNOWN-GAPS.md)");
     }
 
-    /**
-     * Known gap (docs/KNOWN-GAPS.md): Kafka recompresses batches to a topic's compression.type;
-     * Weir does not yet, so it refuses the config with a message that says so instead of
-     * storing a setting it would ignore. Flips to asserting Kafka's answer when it lands.
-     */
     @Test
-    void compressionTypeIsRefusedUntilBrokerRecompressionLands() {
+    void createTopicsAcceptsCompressionType() {
         String topic = "vs-compression-type";
-        Clients.createTopic(kafkaAdmin, new NewTopic(topic, 1, (short) 1)
-                .configs(Map.of("compression.type", "zstd")));
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        assertEquals("zstd", describeConfigs(kafkaAdmin, resource).get("compression.type").value());
-        var created = weirAdmin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
-                .configs(Map.of("compression.type", "zstd")))).all();
-        var thrown = org.junit.jupiter.api.Assertions.assertThrows(
-                java.util.concurrent.ExecutionException.class, () -> created.get(30, java.util.concurrent.TimeUnit.SECONDS));
-        assertEquals(org.apache.kafka.common.errors.InvalidConfigurationException.class, thrown.getCause().getClass());
-        assertEquals("compression.type is a Kafka config that Weir does not support yet",
-                thrown.getCause().getMessage());
+        for (Side side : sides()) {
+            // compression.type is the most used topic config after retention and cleanup.
+            Clients.createTopic(side.admin(), new NewTopic(topic, 1, (short) 1)
+                    .configs(Map.of("compression.type", "zstd")));
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            assertEquals("zstd", describeConfigs(side.admin(), resource).get("compression.type").value(),
+                    side.kind() + " compression.type");
+        }
     }
 }

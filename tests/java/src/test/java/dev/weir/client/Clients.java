@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.weir.harness.Broker;
+import dev.weir.harness.ClientProps;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,21 +40,14 @@ final class Clients {
     private Clients() {}
 
     static Admin admin(Broker broker) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "20000");
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
-        return Admin.create(props);
+        return Admin.create(ClientProps.admin(broker, Map.of(
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "20000",
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000")));
     }
 
-    /**
-     * A producer with idempotence off (Weir does not serve InitProducerId yet, issue #17), so
-     * everything else about producing can be tested; {@code overrides} win.
-     */
+    /** A producer as {@link ClientProps#producer} makes it; {@code overrides} win. */
     static KafkaProducer<String, String> producer(Broker broker, Map<String, Object> overrides) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+        Properties props = ClientProps.producer(broker, Map.of());
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "20000");
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000");
@@ -65,9 +59,7 @@ final class Clients {
 
     /** A consumer without a group: it only reads partitions it is given with assign(). */
     static KafkaConsumer<String, String> consumer(Broker broker, Map<String, Object> overrides) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Properties props = ClientProps.consumer(broker, Map.of());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, "20000");
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");

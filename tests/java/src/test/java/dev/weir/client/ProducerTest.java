@@ -163,6 +163,34 @@ class ProducerTest {
         assertEquals(codecId(codec), firstBatchCodec(topic), "codec bits of the first stored batch");
     }
 
+    /**
+     * A topic's compression.type other than "producer" makes the broker store every batch in
+     * that codec, whatever the producer sent (Kafka recompresses on append); consumers read
+     * the producer's records all the same.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"uncompressed", "gzip", "zstd"})
+    void topicCompressionTypeRecompresses(String topicCodec) throws Exception {
+        String topic = "producer-recompressed-" + topicCodec;
+        Clients.createTopic(admin, new NewTopic(topic, 1, (short) 1)
+                .configs(Map.of("compression.type", topicCodec)));
+        List<Sent> sent = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            sent.add(new Sent("key-" + i, ("value " + i + " ").repeat(10), BASE_TS + i, List.of()));
+        }
+        Map<String, Object> config = Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+                ProducerConfig.LINGER_MS_CONFIG, "50");
+        try (KafkaProducer<String, String> producer = Clients.producer(broker, config)) {
+            sendAll(producer, sent.stream().map(s -> s.toRecord(topic, null)).toList());
+        }
+        List<ConsumerRecord<String, String>> got = Clients.readAll(broker, topic, sent.size());
+        for (int i = 0; i < sent.size(); i++) {
+            assertRecord(topic, 0, i, sent.get(i), got.get(i));
+        }
+        String stored = topicCodec.equals("uncompressed") ? "none" : topicCodec;
+        assertEquals(codecId(stored), firstBatchCodec(topic), "codec bits of the first stored batch");
+    }
+
     private static int codecId(String codec) {
         return List.of("none", "gzip", "snappy", "lz4", "zstd").indexOf(codec);
     }

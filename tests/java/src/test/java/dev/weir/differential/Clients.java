@@ -1,6 +1,7 @@
 package dev.weir.differential;
 
 import dev.weir.harness.Broker;
+import dev.weir.harness.ClientProps;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -25,11 +26,9 @@ final class Clients {
     private Clients() {}
 
     static Admin admin(Broker broker) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
-        return Admin.create(props);
+        return Admin.create(ClientProps.admin(broker, Map.of(
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000")));
     }
 
     /** Creates {@code topics} and waits until the broker lists them: what CreateTopics said. */
@@ -64,14 +63,12 @@ final class Clients {
     }
 
     /**
-     * A producer without idempotence (Weir does not serve InitProducerId yet, and the
-     * scenarios are about the broker's answers, not sequence numbers), sending every record at
-     * once and giving up quickly on retriable errors.
+     * A producer as {@link ClientProps#producer} makes it (the scenarios are about the broker's
+     * answers, not sequence numbers), sending every record at once and giving up quickly on
+     * retriable errors.
      */
     static KafkaProducer<byte[], byte[]> producer(Broker broker, Map<String, Object> extra) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+        Properties props = ClientProps.producer(broker, Map.of());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "5000");
@@ -87,11 +84,9 @@ final class Clients {
         return producer(broker, Map.of());
     }
 
-    /** A consumer outside any group (Weir has no group coordinator yet): assign only. */
+    /** A consumer outside any group (as {@link ClientProps#consumer}): assign only. */
     static KafkaConsumer<byte[], byte[]> consumer(Broker broker) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Properties props = ClientProps.consumer(broker, Map.of());
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
         props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");

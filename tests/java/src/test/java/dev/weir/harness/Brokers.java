@@ -93,6 +93,29 @@ public final class Brokers {
         }
     }
 
+    private static final List<Path> TO_REMOVE = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> TO_REMOVE.forEach(Brokers::removeTree)));
+    }
+
+    /**
+     * Removes {@code dir} when the test JVM exits, not when its broker stops: tests read a
+     * stopped broker's files (kafka-dump-log on its segments).
+     */
+    public static Path removeAtExit(Path dir) {
+        TO_REMOVE.add(dir);
+        return dir;
+    }
+
+    private static void removeTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // Best effort: a leftover temp dir is not worth failing a finished run.
+        }
+    }
+
     public static void sleep(Duration duration) {
         try {
             Thread.sleep(duration.toMillis());

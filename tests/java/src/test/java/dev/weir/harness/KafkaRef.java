@@ -29,7 +29,7 @@ public final class KafkaRef implements Broker {
 
     public static KafkaRef start(int nodes) {
         try {
-            Path dir = Files.createTempDirectory("kafka-ref-");
+            Path dir = Brokers.removeAtExit(Files.createTempDirectory("kafka-ref-"));
             int port = Brokers.freePorts(2 * nodes);
             ProcessBuilder builder = new ProcessBuilder(List.of(
                     script().toString(), "start", "--dir", dir.toString(),

@@ -50,7 +50,7 @@ public final class WeirBroker implements Broker {
     /** A single-node broker with extra {@code --override key=value} settings. */
     public static WeirBroker start(Map<String, String> overrides) {
         try {
-            Path dir = Files.createTempDirectory("weir-java-");
+            Path dir = Brokers.removeAtExit(Files.createTempDirectory("weir-java-"));
             int port = Brokers.freePort();
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put("node.id", "1");

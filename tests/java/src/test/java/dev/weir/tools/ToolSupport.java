@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.harness.Broker;
+import dev.weir.harness.ClientProps;
 import dev.weir.harness.Brokers;
 import dev.weir.harness.Tools;
 import java.time.Duration;
@@ -70,9 +71,7 @@ final class ToolSupport {
     }
 
     static Admin admin(Broker broker) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
-        return Admin.create(props);
+        return Admin.create(ClientProps.admin(broker, Map.of()));
     }
 
     static void createTopic(Broker broker, String topic, int partitions,
@@ -84,13 +83,11 @@ final class ToolSupport {
     }
 
     /**
-     * A producer that Weir can serve today: idempotence off (no InitProducerId yet, issue #17),
-     * acks=1, plus {@code extra} settings (compression, linger).
+     * A producer that Weir can serve today (as {@link ClientProps#producer} makes it), acks=1,
+     * plus {@code extra} settings (compression, linger).
      */
     static KafkaProducer<String, String> producer(Broker broker, Map<String, Object> extra) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+        Properties props = ClientProps.producer(broker, Map.of());
         props.put(ProducerConfig.ACKS_CONFIG, "1");
         props.putAll(extra);
         return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());

@@ -96,17 +96,17 @@ class TopicsTest {
     }
 
     /**
-     * Known gap (docs/KNOWN-GAPS.md): Weir does not recompress to a topic's compression.type
-     * yet, so kafka-topics --create with it fails with Weir's one-line reason (Kafka creates
-     * the topic). Flips to Kafka's "Created topic" when recompression lands.
+     * kafka-topics --create with Kafka's most used topic config after retention and cleanup;
+     * --describe lists it among the topic's configs, as against Kafka.
      */
     @Test
-    void compressionTypeIsRefusedUntilBrokerRecompressionLands() {
+    void createAcceptsKafkasCompressionTypeConfig() {
         Tools.Result created = topics("--create", "--topic", "zstd-topic", "--partitions", "1",
                 "--config", "compression.type=zstd");
-        assertExit(created, 1);
-        assertTrue(created.stdout().contains(
-                "compression.type is a Kafka config that Weir does not support yet"),
-                created.describe("output"));
+        assertExit(created, 0);
+        assertEquals(List.of("Created topic zstd-topic."), created.lines());
+        Tools.Result described = topics("--describe", "--topic", "zstd-topic");
+        assertTrue(ok(described).get(0).contains("Configs: compression.type=zstd"),
+                described.describe("configs"));
     }
 }
