@@ -158,6 +158,9 @@ fi
 stage_done
 
 stage "Java tests (tests/java: Java client, Kafka's tools, on-disk format, differential)"
+# Kafka's jars from Maven Central on a fresh machine, and the classpath kafka-tool and
+# bench/kafka-ref.sh run the tools and the reference broker with, before any test needs them.
+tests/java/kafka-tool classpath > /dev/null
 # Not -q: Surefire's "Tests run: N, Failures: F" lines are the closing lines CI reads.
 mvn -B -ntp -Dstyle.color=never -f tests/java/pom.xml test
 stage_done
