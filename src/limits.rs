@@ -37,6 +37,11 @@ pub const SEGMENT_BYTES_MAX: u64 = i32::MAX as u64;
 /// Largest decompressed records section the broker inflates to check a batch (compacted
 /// topics' keys, timestamp lookups). Bounds snappy's claimed lengths before allocating.
 pub const BATCH_DECOMPRESSED_BYTES_MAX: usize = 256 * 1024 * 1024;
+/// Largest records section the broker inflates to recompress a batch to its topic's
+/// `compression.type`. Recompression holds the section and its new encoding at once, under the
+/// partition's lock, so it gets a lower ceiling than checking: a batch inflating past it is
+/// refused (INVALID_RECORD) rather than stalling the partition and doubling the memory.
+pub const RECOMPRESS_DECOMPRESSED_BYTES_MAX: usize = 64 * 1024 * 1024;
 /// Largest estimated memory a client may spend decoding one batch's records and headers.
 /// Kafka has no such limit, but the Java consumer decodes lazily; ours decodes a batch at a
 /// time. 1 KiB records in a full 256 MiB section decode to about 300 MiB, so this only stops
@@ -62,6 +67,8 @@ const _: () = assert!(SEGMENT_BYTES_DEFAULT <= SEGMENT_BYTES_MAX);
 const _: () = assert!((MESSAGE_BYTES_MAX_DEFAULT as u64) < SEGMENT_BYTES_MAX);
 const _: () = assert!(MESSAGE_BYTES_MAX_DEFAULT <= SOCKET_REQUEST_BYTES_MAX_DEFAULT);
 const _: () = assert!(MESSAGE_BYTES_MAX_DEFAULT <= BATCH_DECOMPRESSED_BYTES_MAX);
+const _: () = assert!(MESSAGE_BYTES_MAX_DEFAULT <= RECOMPRESS_DECOMPRESSED_BYTES_MAX);
+const _: () = assert!(RECOMPRESS_DECOMPRESSED_BYTES_MAX <= BATCH_DECOMPRESSED_BYTES_MAX);
 const _: () = assert!(INDEX_INTERVAL_BYTES_DEFAULT < SEGMENT_BYTES_DEFAULT);
 
 /// Most elements one array of a request or response may hold. Kafka's own limit is the frame

@@ -503,6 +503,10 @@ pub enum ConfigError {
     },
     /// `log.dirs` (or `log.dir`) set to nothing.
     NoLogDirs,
+    /// `controller.quorum.bootstrap.servers` naming more than this node, without voters.
+    DynamicQuorum {
+        bootstrap_servers: String,
+    },
     Kraft(KraftError),
 }
 
@@ -519,6 +523,13 @@ impl fmt::Display for ConfigError {
             ConfigError::NotSupported { key } => {
                 write!(f, "{key} is a Kafka config that Weir does not support yet")
             }
+            ConfigError::DynamicQuorum { bootstrap_servers } => write!(
+                f,
+                "controller.quorum.bootstrap.servers={bootstrap_servers} without \
+                 controller.quorum.voters is a dynamic quorum (KIP-853), which Weir does not \
+                 support: list the voters in controller.quorum.voters (a single node may name \
+                 only its own controller listener)"
+            ),
             ConfigError::NotANumber { key, value } => {
                 write!(f, "{key}={value:?} is not a number")
             }

@@ -78,6 +78,8 @@ impl BrokerConfig {
     /// [`Self::not_acted_on`]), and so are unknown keys ([`Self::unknown`]): Kafka starts with
     /// both, and so does Weir, with a warning.
     pub fn from_pairs(all_pairs: BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let bootstrap_servers = all_pairs.get(BOOTSTRAP_SERVERS).cloned();
+        refuse_inert_security(&all_pairs)?;
         let mut pairs = BTreeMap::new();
         let mut not_acted_on = Vec::new();
         let mut unknown = Vec::new();
@@ -117,6 +119,7 @@ impl BrokerConfig {
             listeners: &listeners,
             advertised_listeners: &advertised_listeners,
         })?;
+        check_bootstrap_servers(bootstrap_servers.as_deref(), &kraft)?;
         Ok(Self {
             node_id,
             listeners,
@@ -231,6 +234,55 @@ fn effective_advertised(
         .into_iter()
         .filter(|listener| !controller_names.contains(&listener.name))
         .collect())
+}
+
+/// KIP-853's dynamic quorum key, which Weir reads only to refuse what it cannot honour.
+const BOOTSTRAP_SERVERS: &str = "controller.quorum.bootstrap.servers";
+
+/// `controller.quorum.bootstrap.servers` without `controller.quorum.voters` is a dynamic quorum
+/// (KIP-853). Weir has none, but Kafka 4's own server.properties is one: a single node naming
+/// its own controller listener, which is the single voter Weir makes of it anyway. Anything
+/// more would make each node its own one-voter cluster, so it is refused.
+fn check_bootstrap_servers(value: Option<&str>, kraft: &KraftConfig) -> Result<(), ConfigError> {
+    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(());
+    };
+    if kraft.voters_configured {
+        return Ok(());
+    }
+    let servers: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let own_port = kraft
+        .controller_listener
+        .as_ref()
+        .map(|listener| listener.port);
+    let port_of = |server: &str| {
+        server
+            .rsplit_once(':')
+            .and_then(|(_, port)| port.parse().ok())
+    };
+    match servers.as_slice() {
+        [only] if own_port.is_some() && port_of(only) == own_port => Ok(()),
+        _ => Err(ConfigError::DynamicQuorum {
+            bootstrap_servers: value.to_string(),
+        }),
+    }
+}
+
+/// Security keys a Kafka deployment relies on being enforced: Weir enforces none yet, so
+/// setting one is an error, not a warning an operator might miss.
+fn refuse_inert_security(pairs: &BTreeMap<String, String>) -> Result<(), ConfigError> {
+    for key in ["authorizer.class.name", "super.users"] {
+        if pairs.get(key).is_some_and(|value| !value.trim().is_empty()) {
+            return Err(ConfigError::NotSupported {
+                key: key.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Why the configuration could not be loaded.

@@ -118,3 +118,46 @@ fn wildcard_listeners_advertise_loopback_and_bad_listeners_fail() {
     let bad = vec!["listeners=127.0.0.1:9092".to_string()];
     assert!(BrokerConfig::load(None, &bad).is_err());
 }
+
+#[test]
+fn bootstrap_servers_without_voters_must_be_this_node_alone() {
+    let base = [
+        "listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
+        "controller.listener.names=CONTROLLER",
+    ];
+    let load = |extra: &str| {
+        let mut overrides: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+        overrides.push(extra.to_string());
+        BrokerConfig::load(None, &overrides)
+    };
+    assert!(load("controller.quorum.bootstrap.servers=localhost:9093").is_ok());
+    // Three nodes naming each other would each become a one-voter cluster of its own.
+    let error = load("controller.quorum.bootstrap.servers=a:9093,b:9093,c:9093").unwrap_err();
+    assert!(
+        error.to_string().contains("dynamic quorum (KIP-853)"),
+        "{error}"
+    );
+    let error = load("controller.quorum.bootstrap.servers=localhost:9999").unwrap_err();
+    assert!(
+        error.to_string().contains("controller.quorum.voters"),
+        "{error}"
+    );
+    // With voters listed, the bootstrap list is Kafka's business only.
+    let voters = "controller.quorum.voters=1@127.0.0.1:9093";
+    let mut overrides: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+    overrides.push(voters.to_string());
+    overrides.push("controller.quorum.bootstrap.servers=a:9093,b:9093".to_string());
+    assert!(BrokerConfig::load(None, &overrides).is_ok());
+}
+
+#[test]
+fn security_keys_weir_does_not_enforce_are_errors() {
+    let overrides =
+        ["authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"];
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    let error = BrokerConfig::load(None, &overrides).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "authorizer.class.name is a Kafka config that Weir does not support yet"
+    );
+}

@@ -325,7 +325,6 @@ fn single_replica_high_watermarks(logs: &LogManager) {
     }
 }
 
-/// Builds a log's settings from resolved topic configs.
 /// A `compression.type` value as the codec batches are stored in (`None`: as produced).
 fn compression_codec(value: &str) -> Option<u8> {
     use crate::storage::codec::{CODEC_GZIP, CODEC_LZ4, CODEC_NONE, CODEC_SNAPPY, CODEC_ZSTD};
@@ -339,6 +338,7 @@ fn compression_codec(value: &str) -> Option<u8> {
     }
 }
 
+/// Builds a log's settings from resolved topic configs.
 pub(super) fn log_config_for(
     config: &BrokerConfig,
     dynamic: &DynamicConfigs,

@@ -75,6 +75,24 @@ pub fn resolve_broker(
     }
 }
 
+/// What was set on the cluster-wide default resource (`""`), and nothing else, as Kafka
+/// describes it.
+pub fn resolve_cluster_defaults(dynamic: &DynamicConfigs) -> Vec<ResolvedConfig> {
+    defs::BROKER_CONFIGS
+        .iter()
+        .filter_map(|def| {
+            let value = dynamic.cluster_default.get(def.name)?;
+            Some(ResolvedConfig {
+                name: def.name,
+                value: value.clone(),
+                source: ConfigSource::DynamicDefaultBroker,
+                kind: def.kind,
+                doc: def.doc,
+            })
+        })
+        .collect()
+}
+
 /// The effective value of every topic key for a topic with `overrides`.
 pub fn resolve_topic(
     config: &BrokerConfig,
@@ -142,5 +160,12 @@ mod tests {
             value_of(&resolved, "segment.bytes"),
             ("5000000".into(), ConfigSource::TopicOverride)
         );
+        // The cluster-default resource shows its own value, not this broker's over it.
+        let defaults = resolve_cluster_defaults(&dynamic);
+        assert_eq!(
+            value_of(&defaults, "log.segment.bytes"),
+            ("3000000".into(), ConfigSource::DynamicDefaultBroker)
+        );
+        assert_eq!(defaults.len(), 1);
     }
 }

@@ -129,11 +129,25 @@ pub(crate) fn answer_describe_quorum(
     ids: &RequestIds,
     body: Bytes,
 ) -> Outcome {
-    let api_key = ApiKey::DescribeQuorum;
     let body = match check_describe_quorum_request(ids.api_version, body) {
         Ok(()) => describe_quorum(ctx, quorum, ids.api_version),
-        Err(error) => error_response(api_key, ids.api_version, error.error_code()),
+        Err(error) => error_response(ApiKey::DescribeQuorum, ids.api_version, error.error_code()),
     };
+    framed_describe_quorum(ids, body)
+}
+
+/// A DescribeQuorum answer `error_code` for the whole request (on a broker listener, when no
+/// controller could be asked).
+pub(crate) fn describe_quorum_error(ids: &RequestIds, error_code: i16) -> Outcome {
+    let body = error_response(ApiKey::DescribeQuorum, ids.api_version, error_code);
+    framed_describe_quorum(ids, body)
+}
+
+fn framed_describe_quorum(
+    ids: &RequestIds,
+    body: Result<Bytes, crate::protocol::quorum::QuorumWireError>,
+) -> Outcome {
+    let api_key = ApiKey::DescribeQuorum;
     match body.map(|body| frame_encoded_body(api_key, ids.api_version, ids.correlation_id, body)) {
         Ok(Ok(frame)) => Outcome::Reply(frame),
         _ => Outcome::Close(DispatchError::UnsupportedVersion { ids: *ids }),

@@ -16,7 +16,8 @@ use super::log::Log;
 use super::records::{for_each_record, RecordError};
 use crate::canary::{self, Canary};
 use crate::limits::{
-    BATCH_DECOMPRESSED_BYTES_MAX, BATCH_HEADER_BYTES, SEGMENT_BYTES_MAX, SEGMENT_OFFSET_SPAN_MAX,
+    BATCH_HEADER_BYTES, RECOMPRESS_DECOMPRESSED_BYTES_MAX, SEGMENT_BYTES_MAX,
+    SEGMENT_OFFSET_SPAN_MAX,
 };
 
 /// The outcome of a successful append, as ProduceResponse needs it.
@@ -123,9 +124,12 @@ impl Log {
                 reason: InvalidRecordReason::Undecodable(RecordError::Codec(error)),
             };
             let encoded = &batch[BATCH_HEADER_BYTES..];
-            let plain =
-                codec::decompress(header.compression(), encoded, BATCH_DECOMPRESSED_BYTES_MAX)
-                    .map_err(corrupt)?;
+            let plain = codec::decompress(
+                header.compression(),
+                encoded,
+                RECOMPRESS_DECOMPRESSED_BYTES_MAX,
+            )
+            .map_err(corrupt)?;
             let rewritten = with_records(
                 batch,
                 codec,

@@ -4,7 +4,8 @@
 //! Entries are Kafka's 12 bytes: a big-endian i64 timestamp, then a big-endian u32 offset
 //! relative to the segment's base offset. An entry `(t, o)` says "the largest timestamp in this
 //! segment up to the batch holding offset `o` is `t`, first reached in that batch" (we store the
-//! base offset of that batch). Entries are added at the offset index's intervals, only when the
+//! last offset of that batch, as Kafka does; segments written before stored its base offset,
+//! which names the same batch). Entries are added at the offset index's intervals, only when the
 //! maximum timestamp grew, so timestamps strictly increase. A lookup for `target` returns the
 //! offset of the last entry with timestamp at or below it: no record before that batch can have
 //! a timestamp at or above `target`, so a forward scan from there finds the first one.

@@ -99,7 +99,8 @@ fn index_entries(
         .map(move |entry| {
             let relative = &entry[offset_at..offset_at + 4];
             let relative = i32::from_be_bytes([relative[0], relative[1], relative[2], relative[3]]);
-            (base_offset + i64::from(relative), entry)
+            // The base offset comes from a file name, which may be anything.
+            (base_offset.saturating_add(i64::from(relative)), entry)
         })
         .enumerate()
         .take_while(move |(i, (offset, _))| *i == 0 || *offset != base_offset)

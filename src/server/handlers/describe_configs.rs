@@ -116,17 +116,9 @@ fn resolve(
             ))
         }
         // The cluster-wide default resource holds only what was set on it, as in Kafka.
-        RESOURCE_BROKER if name.is_empty() => Ok(defs::BROKER_CONFIGS
-            .iter()
-            .filter(|def| {
-                state
-                    .registry
-                    .dynamic
-                    .cluster_default
-                    .contains_key(def.name)
-            })
-            .map(|def| configs::resolve_broker(&broker.config, &state.registry.dynamic, def))
-            .collect()),
+        RESOURCE_BROKER if name.is_empty() => {
+            Ok(configs::resolve_cluster_defaults(&state.registry.dynamic))
+        }
         RESOURCE_BROKER if name == broker.config.node_id.to_string() => Ok(defs::BROKER_CONFIGS
             .iter()
             .map(|def| configs::resolve_broker(&broker.config, &state.registry.dynamic, def))
@@ -183,8 +175,11 @@ fn synonyms_of(
         }
         None => entry.name,
     };
-    if let Some(value) = dynamic.broker.get(broker_key) {
-        list.push(synonym(broker_key, value, ConfigSource::DynamicBroker));
+    // The cluster-default resource's own values never come from one broker.
+    if entry.source != ConfigSource::DynamicDefaultBroker || topic_overrides.is_some() {
+        if let Some(value) = dynamic.broker.get(broker_key) {
+            list.push(synonym(broker_key, value, ConfigSource::DynamicBroker));
+        }
     }
     if let Some(value) = dynamic.cluster_default.get(broker_key) {
         list.push(synonym(

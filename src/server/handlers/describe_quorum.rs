@@ -10,9 +10,8 @@ use kafka_protocol::protocol::Decodable;
 use kafka_protocol::ResponseError;
 
 use super::{forward, reply, DispatchError, Outcome, RequestContext};
-use crate::protocol::quorum::error_response;
-use crate::protocol::{frame_encoded_body, RequestIds};
-use crate::server::controller_apis::answer_describe_quorum;
+use crate::protocol::RequestIds;
+use crate::server::controller_apis::{answer_describe_quorum, describe_quorum_error};
 
 pub async fn handle(ctx: &RequestContext, ids: &RequestIds, body: Bytes) -> Outcome {
     if let Some(quorum) = ctx.broker.quorum().filter(|quorum| quorum.is_active()) {
@@ -28,19 +27,6 @@ pub async fn handle(ctx: &RequestContext, ids: &RequestIds, body: Bytes) -> Outc
         Some(response) => reply(ApiKey::DescribeQuorum, ids, &response),
         // No controller answered: a retriable error, so the client asks again until its own
         // timeout, as it would while Kafka's controller fails over.
-        None => {
-            let code = ResponseError::NotLeaderOrFollower.code();
-            match error_response(ApiKey::DescribeQuorum, ids.api_version, code).map(|body| {
-                frame_encoded_body(
-                    ApiKey::DescribeQuorum,
-                    ids.api_version,
-                    ids.correlation_id,
-                    body,
-                )
-            }) {
-                Ok(Ok(frame)) => Outcome::Reply(frame),
-                _ => Outcome::Close(DispatchError::UnsupportedVersion { ids: *ids }),
-            }
-        }
+        None => describe_quorum_error(ids, ResponseError::NotLeaderOrFollower.code()),
     }
 }

@@ -41,15 +41,26 @@ pub async fn handle(
     let start = request
         .cursor
         .as_ref()
-        .map(|c| (c.topic_name.0.to_string(), c.partition_index.max(0)));
-    if let Some((topic, _)) = &start {
-        // Kafka's rule: a cursor must point into the topics asked for.
-        if !all_topics && names.binary_search(topic).is_err() {
-            return DescribeTopicPartitionsResponse::default().with_topics(vec![
-                DescribeTopicPartitionsResponseTopic::default()
-                    .with_name(Some(TopicName(str_bytes(topic.clone()))))
-                    .with_error_code(ResponseError::InvalidRequest.code()),
-            ]);
+        .map(|c| (c.topic_name.0.to_string(), c.partition_index));
+    if let Some((topic, partition)) = &start {
+        // Kafka's rules: a cursor names one of the topics asked for, at a real partition
+        // index; otherwise the whole request is INVALID_REQUEST, answered for every topic.
+        let unknown_topic = !all_topics && names.binary_search(topic).is_err();
+        if unknown_topic || *partition < 0 {
+            let asked = if all_topics {
+                vec![topic.clone()]
+            } else {
+                names
+            };
+            let topics = asked
+                .iter()
+                .map(|name| {
+                    DescribeTopicPartitionsResponseTopic::default()
+                        .with_name(Some(TopicName(str_bytes(name.clone()))))
+                        .with_error_code(ResponseError::InvalidRequest.code())
+                })
+                .collect();
+            return DescribeTopicPartitionsResponse::default().with_topics(topics);
         }
     }
     let limit = request

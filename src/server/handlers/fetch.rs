@@ -19,6 +19,8 @@ use crate::limits::FETCH_WAIT_MS_MAX;
 use crate::runtime::{now, timeout};
 use crate::server::broker::lock_log;
 use crate::server::errors;
+use crate::storage::batch::BatchSplitter;
+use crate::storage::codec::CODEC_ZSTD;
 use crate::types::TopicPartition;
 
 pub async fn handle(ctx: &RequestContext, request: FetchRequest) -> FetchResponse {
@@ -127,7 +129,21 @@ fn read_partition(
         .with_last_stable_offset(high_watermark)
         .with_log_start_offset(log.log_start_offset());
     match log.read(fetch_offset, max_bytes, high_watermark, first) {
+        // Fetch v10 is the first whose clients read zstd (KIP-110): older ones get Kafka's
+        // error instead of batches they cannot decompress.
+        Ok(records) if ctx.version() < ZSTD_FETCH_VERSION_MIN && holds_zstd(&records) => {
+            base.with_error_code(ResponseError::UnsupportedCompressionType.code())
+        }
         Ok(records) => base.with_records(Some(records)),
         Err(error) => base.with_error_code(errors::read_error(&error).code()),
     }
+}
+
+/// The first Fetch version whose clients can read zstd batches.
+const ZSTD_FETCH_VERSION_MIN: i16 = 10;
+
+fn holds_zstd(records: &[u8]) -> bool {
+    BatchSplitter::new(records)
+        .map_while(Result::ok)
+        .any(|batch| batch.header.compression() == CODEC_ZSTD)
 }

@@ -117,7 +117,7 @@ fn apply(
         // A Kafka key Weir does not support is never set, so deleting it changes nothing (as
         // Kafka deletes a key that was never set): kafka-reassign-partitions clears its
         // throttles this way.
-        Err(_) if change.config_operation == DELETE && is_kafka_key(&key, resource_type) => {
+        Err(_) if change.config_operation == DELETE && lacked_kafka_key(&key, resource_type) => {
             return Ok(());
         }
         Err(refusal) => return Err(refusal),
@@ -166,11 +166,13 @@ fn apply(
     Ok(())
 }
 
-fn is_kafka_key(key: &str, resource_type: i8) -> bool {
+/// A key of Kafka's that Weir does not have at all (a static key Weir has is refused, for
+/// DELETE as for SET).
+fn lacked_kafka_key(key: &str, resource_type: i8) -> bool {
     if resource_type == RESOURCE_TOPIC {
-        kafka_keys::is_kafka_topic_key(key)
+        defs::topic_def(key).is_none() && kafka_keys::is_kafka_topic_key(key)
     } else {
-        kafka_keys::is_kafka_broker_key(key)
+        defs::broker_def(key).is_none() && kafka_keys::is_kafka_broker_key(key)
     }
 }
 

@@ -396,9 +396,13 @@ fn describe_topic_partitions_pages_with_a_cursor() {
         assert_eq!(summary(&second), (vec![("t".into(), 0, vec![1])], None));
         let partition = &second.topics[0].partitions[0];
         assert_eq!(partition.eligible_leader_replicas, Some(Vec::new()));
-        // A cursor outside the topics asked for is Kafka's INVALID_REQUEST.
-        let bad = super::describe_topic_partitions::handle(&ctx, page(5, Some(("x", 0)))).await;
-        assert_eq!(bad.topics[0].error_code, 42);
+        // A cursor outside the topics asked for, or at a negative partition, is Kafka's
+        // INVALID_REQUEST for every topic asked for.
+        for cursor in [("x", 0), ("t", -1)] {
+            let bad = super::describe_topic_partitions::handle(&ctx, page(5, Some(cursor))).await;
+            let codes: Vec<i16> = bad.topics.iter().map(|t| t.error_code).collect();
+            assert_eq!(codes, vec![42, 42], "{cursor:?}");
+        }
         // No topics: every topic, unknown ones never listed.
         let all = DescribeTopicPartitionsRequest::default().with_response_partition_limit(10);
         let all = super::describe_topic_partitions::handle(&ctx, all).await;
@@ -439,6 +443,82 @@ fn describe_log_dirs_lists_each_dir_and_the_partitions_asked_for() {
         let topic = &response.results[0].topics[0];
         assert_eq!(topic.partitions.len(), 1);
         assert_eq!(topic.partitions[0].partition_index, 1);
+        node.stop().unwrap();
+    })
+    .unwrap();
+}
+
+#[test]
+fn zstd_batches_are_refused_to_fetch_below_v10() {
+    crate::runtime::block_on(async {
+        let node = node().await;
+        let broker = node.broker.clone();
+        let record = ProducerRecord::new("t", Bytes::from_static(b"v"));
+        let zstd = encode_batch(&[record], &[1_700_000_000_000], Compression::Zstd).unwrap();
+        let produce = ProduceRequest::default().with_acks(1).with_topic_data(vec![
+            TopicProduceData::default()
+                .with_name(name("t"))
+                .with_partition_data(vec![PartitionProduceData::default()
+                    .with_index(0)
+                    .with_records(Some(zstd))]),
+        ]);
+        let ctx = context(&broker, ApiKey::Produce, 9);
+        super::produce::handle(&ctx, produce).await.unwrap();
+        let fetch = FetchRequest::default()
+            .with_max_bytes(1 << 20)
+            .with_topics(vec![FetchTopic::default()
+                .with_topic(name("t"))
+                .with_partitions(vec![FetchPartition::default()
+                    .with_partition(0)
+                    .with_partition_max_bytes(1 << 20)])]);
+        let answer = |version| {
+            let ctx = context(&broker, ApiKey::Fetch, version);
+            let fetch = fetch.clone();
+            async move {
+                let response = super::fetch::handle(&ctx, fetch).await;
+                let partition = &response.responses[0].partitions[0];
+                (
+                    partition.error_code,
+                    partition.records.as_ref().map_or(0, |r| r.len()),
+                )
+            }
+        };
+        assert_eq!(answer(9).await, (76, 0));
+        let (code, bytes) = answer(10).await;
+        assert_eq!(code, 0);
+        assert!(bytes > 0);
+        node.stop().unwrap();
+    })
+    .unwrap();
+}
+
+#[test]
+fn deleting_a_kafka_key_weir_lacks_is_a_no_op_but_not_a_static_key() {
+    use incremental_alter_configs_request::{AlterConfigsResource, AlterableConfig};
+    crate::runtime::block_on(async {
+        let node = node().await;
+        let broker = node.broker.clone();
+        let ctx = context(&broker, ApiKey::IncrementalAlterConfigs, 1);
+        let delete = |key: &str| {
+            IncrementalAlterConfigsRequest::default().with_resources(vec![
+                AlterConfigsResource::default()
+                    .with_resource_type(4)
+                    .with_resource_name(StrBytes::from_static_str("1"))
+                    .with_configs(vec![AlterableConfig::default()
+                        .with_name(StrBytes::from_string(key.to_string()))
+                        .with_config_operation(1)]),
+            ])
+        };
+        let code = |response: IncrementalAlterConfigsResponse| response.responses[0].error_code;
+        // kafka-reassign-partitions clears throttles Weir never had.
+        let throttle = delete("leader.replication.throttled.rate");
+        let response = super::incremental_alter_configs::handle(&ctx, throttle).await;
+        assert_eq!(code(response), 0);
+        // A key Weir has but cannot change at run time is refused, for DELETE as for SET.
+        let response = super::incremental_alter_configs::handle(&ctx, delete("log.dirs")).await;
+        assert_eq!(code(response), 40);
+        let response = super::incremental_alter_configs::handle(&ctx, delete("no.such.key")).await;
+        assert_eq!(code(response), 40);
         node.stop().unwrap();
     })
     .unwrap();

@@ -322,7 +322,7 @@ impl QuorumService {
         for replica in replicas.chain(description.observers.iter_mut()) {
             replica.last_fetch_timestamp_ms = replica
                 .last_fetch_timestamp_ms
-                .map(|at| unix_now_ms - (since_start_ms - at));
+                .map(|at| unix_now_ms.saturating_sub(since_start_ms.saturating_sub(at)));
         }
         Some(description)
     }
