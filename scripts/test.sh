@@ -88,6 +88,8 @@ if ! command -v mvn >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
 fi
 java -version 2>&1 | sed -n 1p
 mvn -B -v 2>/dev/null | sed -n 1p
+# The Go toolchain's usual home, in case this shell's PATH lacks it.
+command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null 2>&1 || {
   echo "go is missing: tests/go needs Go 1.26 or later (franz-go 1.22 requires it)" >&2
   exit 1
