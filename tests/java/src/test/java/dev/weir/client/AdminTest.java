@@ -7,17 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.harness.WeirBroker;
+import dev.weir.harness.WeirBrokerExtension;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.AlterConfigOp.OpType;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
-import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConfigEntry.ConfigSource;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
@@ -33,10 +33,10 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Java AdminClient against one Weir broker: creating (with configs, and validate-only),
@@ -47,24 +47,14 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AdminTest {
-    private static WeirBroker broker;
+    @RegisterExtension
+    static final WeirBrokerExtension weir = new WeirBrokerExtension(Map.of("num.partitions", "2"));
     private static Admin admin;
 
     @BeforeAll
     static void start() {
         // num.partitions is set so a static broker config can be seen in describeConfigs.
-        broker = WeirBroker.start(Map.of("num.partitions", "2"));
-        admin = Clients.admin(broker);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (admin != null) {
-            admin.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
+        admin = weir.closeAtEnd(Clients.admin(weir.broker()));
     }
 
     private static ConfigResource topicResource(String topic) {
@@ -153,7 +143,7 @@ class AdminTest {
             // address clients were given.
             assertEquals(1, partition.leader().id(), "leader of " + partition.partition());
             assertEquals("127.0.0.1", partition.leader().host());
-            assertEquals(broker.port(), partition.leader().port());
+            assertEquals(weir.broker().port(), partition.leader().port());
             assertEquals(List.of(1), ids(partition.replicas()), "replicas of " + partition.partition());
             assertEquals(List.of(1), ids(partition.isr()), "isr of " + partition.partition());
         }
@@ -240,7 +230,7 @@ class AdminTest {
             assertEquals(1, partition.leader().id(), "leader of partition " + partition.partition());
         }
         // The new partitions are real: a consumer finds them, empty.
-        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, Map.of())) {
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(weir.broker(), Map.of())) {
             assertEquals(5, consumer.partitionsFor(topic, Clients.WAIT).size());
             consumer.endOffsets(Clients.partitions(topic, 5), Clients.WAIT)
                     .forEach((tp, end) -> assertEquals(0L, end, "end offset of " + tp));
@@ -275,7 +265,7 @@ class AdminTest {
         assertEquals(List.of(1), ids(nodes));
         Node node = nodes.iterator().next();
         assertEquals("127.0.0.1", node.host());
-        assertEquals(broker.port(), node.port());
+        assertEquals(weir.broker().port(), node.port());
         // Clients are told a broker they can reach; in one combined node that is node 1.
         assertEquals(1, await(cluster.controller()).id());
         // A second call answers the same id (it is the cluster's, not the connection's).

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.harness.WeirBroker;
+import dev.weir.harness.WeirBrokerExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,10 +21,10 @@ import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Java consumer without a group (no group.id, no commits), positioned only by the
@@ -38,23 +38,13 @@ class ConsumerTest {
     /** Timestamps set on produce: a whole second an hour ago. */
     private static final long BASE_TS = (System.currentTimeMillis() / 1000) * 1000 - 3_600_000;
 
-    private static WeirBroker broker;
+    @RegisterExtension
+    static final WeirBrokerExtension weir = new WeirBrokerExtension(Map.of("num.partitions", "1"));
     private static Admin admin;
 
     @BeforeAll
     static void start() {
-        broker = WeirBroker.start(Map.of("num.partitions", "1"));
-        admin = Clients.admin(broker);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (admin != null) {
-            admin.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
+        admin = weir.closeAtEnd(Clients.admin(weir.broker()));
     }
 
     /**
@@ -62,7 +52,8 @@ class ConsumerTest {
      * timestamp {@code BASE_TS + 10 * i}; all in one batch, so seeks land inside batches.
      */
     private static void produce(String topic, int partition, int from, int count) throws Exception {
-        try (KafkaProducer<String, String> producer = Clients.producer(broker, Map.of("linger.ms", "20"))) {
+        Map<String, Object> linger = Map.of("linger.ms", "20");
+        try (KafkaProducer<String, String> producer = Clients.producer(weir.broker(), linger)) {
             List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (int i = from; i < from + count; i++) {
                 sent.add(producer.send(new ProducerRecord<>(topic, partition, BASE_TS + 10L * i,
@@ -109,7 +100,7 @@ class ConsumerTest {
         Clients.createTopic(admin, topic, 1);
         produce(topic, 0, 0, 10);
         TopicPartition tp = new TopicPartition(topic, 0);
-        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, Map.of())) {
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(weir.broker(), Map.of())) {
             consumer.assign(List.of(tp));
             assertEquals(Set.of(tp), consumer.assignment());
             // Offset 4 is in the middle of the one batch: the broker returns the whole batch
@@ -133,7 +124,7 @@ class ConsumerTest {
         Clients.createTopic(admin, topic, 1);
         produce(topic, 0, 0, 5);
         TopicPartition tp = new TopicPartition(topic, 0);
-        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, Map.of())) {
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(weir.broker(), Map.of())) {
             consumer.assign(List.of(tp));
             consumer.seekToEnd(List.of(tp));
             assertEquals(5, consumer.position(tp, Clients.WAIT), "position after seekToEnd");
@@ -155,7 +146,7 @@ class ConsumerTest {
         TopicPartition tp = new TopicPartition(topic, 0);
         // Without a group there is no committed offset: auto.offset.reset alone decides.
         for (Map.Entry<String, Long> reset : Map.of("earliest", 0L, "latest", 3L).entrySet()) {
-            try (KafkaConsumer<String, String> consumer = Clients.consumer(broker,
+            try (KafkaConsumer<String, String> consumer = Clients.consumer(weir.broker(),
                     Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, reset.getKey()))) {
                 consumer.assign(List.of(tp));
                 assertEquals(reset.getValue(), consumer.position(tp, Clients.WAIT),
@@ -172,7 +163,7 @@ class ConsumerTest {
         produce(topic, 1, 0, 5);
         // Partition 2 stays empty: its beginning and end are both 0.
         List<TopicPartition> tps = Clients.partitions(topic, 3);
-        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, Map.of())) {
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(weir.broker(), Map.of())) {
             assertEquals(Map.of(tps.get(0), 0L, tps.get(1), 0L, tps.get(2), 0L),
                     consumer.beginningOffsets(tps, Clients.WAIT));
             assertEquals(Map.of(tps.get(0), 3L, tps.get(1), 5L, tps.get(2), 0L),
@@ -188,7 +179,7 @@ class ConsumerTest {
         produce(topic, 1, 0, 3); // timestamps BASE_TS, +10, +20
         TopicPartition p0 = new TopicPartition(topic, 0);
         TopicPartition p1 = new TopicPartition(topic, 1);
-        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, Map.of())) {
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(weir.broker(), Map.of())) {
             // An exact timestamp, one between two records, one before everything.
             Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(
                     Map.of(p0, BASE_TS + 30, p1, BASE_TS + 15), Clients.WAIT);
@@ -220,7 +211,7 @@ class ConsumerTest {
         produce(topic, 1, 0, 5);
         TopicPartition p0 = new TopicPartition(topic, 0);
         TopicPartition p1 = new TopicPartition(topic, 1);
-        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, Map.of())) {
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(weir.broker(), Map.of())) {
             consumer.assign(List.of(p0, p1));
             consumer.seekToBeginning(List.of(p0, p1));
             consumer.pause(List.of(p0));

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.weir.harness.WeirBroker;
+import dev.weir.harness.WeirBrokerExtension;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,10 +25,9 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Java producer with nothing but its defaults, as most applications run it: idempotence on
@@ -44,24 +43,13 @@ class DefaultProducerTest {
     /** "Prompt": well below the client's own 120 s delivery timeout, so no retry loop hides it. */
     private static final Duration PROMPT = Duration.ofSeconds(30);
 
-    private static WeirBroker broker;
-
-    @BeforeAll
-    static void start() {
-        broker = WeirBroker.start(Map.of("num.partitions", "1"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final WeirBrokerExtension weir = new WeirBrokerExtension(Map.of("num.partitions", "1"));
 
     /** The defaults, except where to connect and how to serialize. */
     private static KafkaProducer<String, String> defaultProducer() {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, weir.broker().bootstrap());
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         return new KafkaProducer<>(props);
@@ -108,7 +96,7 @@ class DefaultProducerTest {
     @Test
     void defaultProducerFailsFastUntilInitProducerIdLands() throws Exception {
         String topic = "default-producer";
-        try (Admin admin = Clients.admin(broker)) {
+        try (Admin admin = Clients.admin(weir.broker())) {
             Clients.createTopic(admin, topic, 1);
         }
         long start = System.nanoTime();
@@ -141,7 +129,7 @@ class DefaultProducerTest {
             assertTrue(System.nanoTime() - closing < Duration.ofSeconds(25).toNanos(), "close() returns");
         }
         // Nothing reached the log.
-        try (KafkaConsumer<String, String> consumer = Clients.consumer(broker, Map.of())) {
+        try (KafkaConsumer<String, String> consumer = Clients.consumer(weir.broker(), Map.of())) {
             TopicPartition partition = new TopicPartition(topic, 0);
             assertEquals(Map.of(partition, 0L), consumer.endOffsets(List.of(partition), Clients.WAIT),
                     "end offset after the failed sends");

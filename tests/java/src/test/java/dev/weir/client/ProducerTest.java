@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.harness.WeirBroker;
+import dev.weir.harness.WeirBrokerExtension;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -30,10 +30,10 @@ import org.apache.kafka.common.Cluster;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.record.TimestampType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -49,24 +49,14 @@ class ProducerTest {
     /** Timestamps set on produce: a whole second an hour ago, inside any timestamp bounds. */
     private static final long BASE_TS = (System.currentTimeMillis() / 1000) * 1000 - 3_600_000;
 
-    private static WeirBroker broker;
+    @RegisterExtension
+    static final WeirBrokerExtension weir = new WeirBrokerExtension(Map.of("num.partitions", "1"));
     private static Admin admin;
 
     @BeforeAll
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     static void start() {
-        broker = WeirBroker.start(Map.of("num.partitions", "1"));
-        admin = Clients.admin(broker);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (admin != null) {
-            admin.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
+        admin = weir.closeAtEnd(Clients.admin(weir.broker()));
     }
 
     /** What a test sent, to compare with what comes back. */
@@ -124,14 +114,15 @@ class ProducerTest {
                 new Sent("k6", "v6", BASE_TS + 6, List.of(header("dup", "1"), header("dup", "2"),
                         header("dup", "3"))),
                 new Sent("ключ", "värde ✓", BASE_TS + 7, List.of(header("ü", "ß"))));
-        try (KafkaProducer<String, String> producer = Clients.producer(broker, Map.of())) {
+        try (KafkaProducer<String, String> producer = Clients.producer(weir.broker(), Map.of())) {
             List<RecordMetadata> acks = sendAll(producer,
                     sent.stream().map(s -> s.toRecord(topic, null)).toList());
             for (int i = 0; i < sent.size(); i++) {
                 assertEquals(i, acks.get(i).offset(), "acknowledged offset of record " + i);
             }
         }
-        List<ConsumerRecord<String, String>> got = Clients.readAll(broker, topic, sent.size());
+        List<ConsumerRecord<String, String>> got =
+                Clients.readAll(weir.broker(), topic, sent.size());
         for (int i = 0; i < sent.size(); i++) {
             assertRecord(topic, 0, i, sent.get(i), got.get(i));
         }
@@ -151,10 +142,11 @@ class ProducerTest {
         }
         Map<String, Object> config = Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec,
                 ProducerConfig.LINGER_MS_CONFIG, "50", ProducerConfig.BATCH_SIZE_CONFIG, "65536");
-        try (KafkaProducer<String, String> producer = Clients.producer(broker, config)) {
+        try (KafkaProducer<String, String> producer = Clients.producer(weir.broker(), config)) {
             sendAll(producer, sent.stream().map(s -> s.toRecord(topic, null)).toList());
         }
-        List<ConsumerRecord<String, String>> got = Clients.readAll(broker, topic, sent.size());
+        List<ConsumerRecord<String, String>> got =
+                Clients.readAll(weir.broker(), topic, sent.size());
         for (int i = 0; i < sent.size(); i++) {
             assertRecord(topic, 0, i, sent.get(i), got.get(i));
         }
@@ -180,10 +172,11 @@ class ProducerTest {
         }
         Map<String, Object> config = Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
                 ProducerConfig.LINGER_MS_CONFIG, "50");
-        try (KafkaProducer<String, String> producer = Clients.producer(broker, config)) {
+        try (KafkaProducer<String, String> producer = Clients.producer(weir.broker(), config)) {
             sendAll(producer, sent.stream().map(s -> s.toRecord(topic, null)).toList());
         }
-        List<ConsumerRecord<String, String>> got = Clients.readAll(broker, topic, sent.size());
+        List<ConsumerRecord<String, String>> got =
+                Clients.readAll(weir.broker(), topic, sent.size());
         for (int i = 0; i < sent.size(); i++) {
             assertRecord(topic, 0, i, sent.get(i), got.get(i));
         }
@@ -197,7 +190,7 @@ class ProducerTest {
 
     /** The codec bits of the first batch in partition 0's first segment (Kafka's layout). */
     private static int firstBatchCodec(String topic) throws IOException {
-        Path partitionDir = broker.dataDir().resolve(topic + "-0");
+        Path partitionDir = weir.broker().dataDir().resolve(topic + "-0");
         Path segment;
         try (Stream<Path> files = Files.list(partitionDir)) {
             segment = files.filter(p -> p.getFileName().toString().endsWith(".log")).sorted()
@@ -226,7 +219,7 @@ class ProducerTest {
             sent.add(new Sent("k" + i, "v" + i, BASE_TS + i, List.of()));
         }
         List<RecordMetadata> metadata;
-        try (KafkaProducer<String, String> producer = Clients.producer(broker,
+        try (KafkaProducer<String, String> producer = Clients.producer(weir.broker(),
                 Map.of(ProducerConfig.ACKS_CONFIG, acks))) {
             metadata = sendAll(producer, sent.stream().map(s -> s.toRecord(topic, null)).toList());
         }
@@ -242,7 +235,8 @@ class ProducerTest {
             assertEquals(0, m.partition());
         }
         // acks=0 must still have written everything, in order: read it back to be sure.
-        List<ConsumerRecord<String, String>> got = Clients.readAll(broker, topic, sent.size());
+        List<ConsumerRecord<String, String>> got =
+                Clients.readAll(weir.broker(), topic, sent.size());
         for (int i = 0; i < sent.size(); i++) {
             assertRecord(topic, 0, i, sent.get(i), got.get(i));
         }
@@ -263,7 +257,7 @@ class ProducerTest {
                 ProducerConfig.ACKS_CONFIG, "all");
         Map<Integer, List<Long>> callbackOffsets = new HashMap<>();
         List<Throwable> errors = new CopyOnWriteArrayList<>();
-        try (KafkaProducer<String, String> producer = Clients.producer(broker, config)) {
+        try (KafkaProducer<String, String> producer = Clients.producer(weir.broker(), config)) {
             for (int i = 0; i < partitions * perPartition; i++) {
                 int partition = i % partitions;
                 producer.send(new ProducerRecord<>(topic, partition, BASE_TS, "k" + i,
@@ -290,7 +284,8 @@ class ProducerTest {
             assertEquals(dense, callbackOffsets.get(partition),
                     "callback offsets of partition " + partition + ", in callback order");
         }
-        List<ConsumerRecord<String, String>> got = Clients.readAll(broker, topic, partitions * perPartition);
+        List<ConsumerRecord<String, String>> got =
+                Clients.readAll(weir.broker(), topic, partitions * perPartition);
         for (ConsumerRecord<String, String> record : got) {
             // Record i went to partition i % 3 as its (i / 3)th record.
             int i = (int) record.offset() * partitions + record.partition();
@@ -336,7 +331,7 @@ class ProducerTest {
         }
         records.add(new ProducerRecord<>(topic, null, "keyless"));
         List<RecordMetadata> acks;
-        try (KafkaProducer<String, String> producer = Clients.producer(broker,
+        try (KafkaProducer<String, String> producer = Clients.producer(weir.broker(),
                 Map.of(ProducerConfig.PARTITIONER_CLASS_CONFIG, LastDigitPartitioner.class.getName()))) {
             acks = sendAll(producer, records);
         }
@@ -344,7 +339,8 @@ class ProducerTest {
             assertEquals(LastDigitPartitioner.choose(records.get(i).key(), partitions),
                     acks.get(i).partition(), "acknowledged partition of " + records.get(i).key());
         }
-        for (ConsumerRecord<String, String> record : Clients.readAll(broker, topic, records.size())) {
+        var read = Clients.readAll(weir.broker(), topic, records.size());
+        for (ConsumerRecord<String, String> record : read) {
             String expectedValue = record.key() == null ? "keyless" : "value-of-" + record.key();
             assertEquals(expectedValue, record.value());
             assertEquals(LastDigitPartitioner.choose(record.key(), partitions), record.partition(),
@@ -368,7 +364,7 @@ class ProducerTest {
         List<RecordMetadata> seen = new CopyOnWriteArrayList<>();
         List<Exception> errors = new CopyOnWriteArrayList<>();
         long before = System.currentTimeMillis();
-        try (KafkaProducer<String, String> producer = Clients.producer(broker, Map.of())) {
+        try (KafkaProducer<String, String> producer = Clients.producer(weir.broker(), Map.of())) {
             for (ProducerRecord<String, String> record : records) {
                 producer.send(record, (m, e) -> {
                     if (e != null) {
@@ -403,7 +399,8 @@ class ProducerTest {
             }
             stamped.put(record.key(), m.timestamp());
         }
-        for (ConsumerRecord<String, String> record : Clients.readAll(broker, topic, records.size())) {
+        var read = Clients.readAll(weir.broker(), topic, records.size());
+        for (ConsumerRecord<String, String> record : read) {
             assertEquals(TimestampType.CREATE_TIME, record.timestampType());
             assertEquals(stamped.get(record.key()), record.timestamp(), "stored timestamp of " + record.key());
         }
@@ -416,14 +413,14 @@ class ProducerTest {
                 .configs(Map.of("message.timestamp.type", "LogAppendTime")));
         long before = System.currentTimeMillis();
         RecordMetadata m;
-        try (KafkaProducer<String, String> producer = Clients.producer(broker, Map.of())) {
+        try (KafkaProducer<String, String> producer = Clients.producer(weir.broker(), Map.of())) {
             // The client's timestamp is an hour old; the broker's replaces it.
             m = sendAll(producer, List.of(new ProducerRecord<>(topic, null, BASE_TS, "k", "v"))).get(0);
         }
         long after = System.currentTimeMillis();
         assertTrue(m.timestamp() >= before - 1000 && m.timestamp() <= after + 1000,
                 "acknowledged LogAppendTime " + m.timestamp() + " near " + before + ".." + after);
-        ConsumerRecord<String, String> got = Clients.readAll(broker, topic, 1).get(0);
+        ConsumerRecord<String, String> got = Clients.readAll(weir.broker(), topic, 1).get(0);
         assertEquals(TimestampType.LOG_APPEND_TIME, got.timestampType());
         assertEquals(m.timestamp(), got.timestamp(), "stored LogAppendTime");
     }

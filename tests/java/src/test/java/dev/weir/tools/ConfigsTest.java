@@ -9,14 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.harness.Tools;
-import dev.weir.harness.WeirBroker;
+import dev.weir.harness.WeirBrokerExtension;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * kafka-configs against Weir: --describe, --alter --add-config and --delete-config for a topic,
@@ -26,24 +26,17 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class ConfigsTest {
-    private static WeirBroker broker;
+    @RegisterExtension
+    static final WeirBrokerExtension weir = new WeirBrokerExtension();
 
     @BeforeAll
     static void start() throws Exception {
-        broker = WeirBroker.start();
-        createTopic(broker, "configured", 1, Map.of());
-        createTopic(broker, "inherits", 1, Map.of());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (broker != null) {
-            broker.close();
-        }
+        createTopic(weir.broker(), "configured", 1, Map.of());
+        createTopic(weir.broker(), "inherits", 1, Map.of());
     }
 
     private static Tools.Result configs(String... args) {
-        return run(broker, "kafka-configs", args);
+        return run(weir.broker(), "kafka-configs", args);
     }
 
     @Test

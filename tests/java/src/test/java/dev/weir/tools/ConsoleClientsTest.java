@@ -10,17 +10,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.harness.Tools;
-import dev.weir.harness.WeirBroker;
+import dev.weir.harness.WeirBrokerExtension;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.utils.Utils;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * kafka-console-producer and kafka-console-consumer against Weir: keyed lines in (parse.key,
@@ -38,21 +38,14 @@ class ConsoleClientsTest {
     private static final int PARTITIONS = 2;
     private static final int RECORDS = 8;
 
-    private static WeirBroker broker;
+    @RegisterExtension
+    static final WeirBrokerExtension weir = new WeirBrokerExtension();
 
     @BeforeAll
     static void start() throws Exception {
-        broker = WeirBroker.start();
-        createTopic(broker, "lines", PARTITIONS, Map.of());
-        createTopic(broker, "refused", 1, Map.of());
+        createTopic(weir.broker(), "lines", PARTITIONS, Map.of());
+        createTopic(weir.broker(), "refused", 1, Map.of());
         produceKeyedLines();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (broker != null) {
-            broker.close();
-        }
     }
 
     /** "k0:v0" ... one per line, keys parsed at ':' , gzip so batches are compressed too. */
@@ -61,7 +54,8 @@ class ConsoleClientsTest {
         for (int i = 0; i < RECORDS; i++) {
             input.append("k").append(i).append(":v").append(i).append('\n');
         }
-        Tools.Result produced = runWithInput(input.toString(), broker, "kafka-console-producer",
+        Tools.Result produced = runWithInput(input.toString(), weir.broker(),
+                "kafka-console-producer",
                 "--topic", "lines", "--compression-codec", "gzip",
                 "--reader-property", "parse.key=true", "--reader-property", "key.separator=:",
                 "--command-property", "enable.idempotence=false");
@@ -87,7 +81,7 @@ class ConsoleClientsTest {
                 // A bound in case fewer records arrive than --max-messages asks for.
                 "--timeout-ms", "20000"));
         all.addAll(List.of(args));
-        return run(broker, "kafka-console-consumer", all.toArray(String[]::new));
+        return run(weir.broker(), "kafka-console-consumer", all.toArray(String[]::new));
     }
 
     @Test
@@ -96,7 +90,8 @@ class ConsoleClientsTest {
         for (int p = 0; p < PARTITIONS; p++) {
             List<String> keys = keysOf(p);
             total += keys.size();
-            assertEquals(keys.size(), endOffset(broker, "lines", p), "records in partition " + p);
+            assertEquals(keys.size(), endOffset(weir.broker(), "lines", p),
+                    "records in partition " + p);
             Tools.Result consumed = consume("--partition", Integer.toString(p), "--from-beginning",
                     "--max-messages", Integer.toString(keys.size()));
             List<String> expected = keys.stream().map(k -> k + "\tv" + k.substring(1)).toList();
@@ -128,7 +123,7 @@ class ConsoleClientsTest {
     @Test
     void defaultProducerFailsFastNamingInitProducerIdUntilItLands() throws Exception {
         long started = System.nanoTime();
-        Tools.Result produced = runWithInput("a:1\nb:2\n", broker, "kafka-console-producer",
+        Tools.Result produced = runWithInput("a:1\nb:2\n", weir.broker(), "kafka-console-producer",
                 "--topic", "refused",
                 "--reader-property", "parse.key=true", "--reader-property", "key.separator=:");
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
@@ -137,7 +132,7 @@ class ConsoleClientsTest {
                 "UnsupportedVersionException: The node does not support INIT_PRODUCER_ID"),
                 produced.describe("does not name the missing API"));
         assertTrue(seconds < 30, "took " + seconds + " s");
-        assertEquals(0, endOffset(broker, "refused", 0), "a record was written");
+        assertEquals(0, endOffset(weir.broker(), "refused", 0), "a record was written");
     }
 
     /**

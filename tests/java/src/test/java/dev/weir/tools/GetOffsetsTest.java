@@ -6,16 +6,16 @@ import static dev.weir.tools.ToolSupport.producer;
 import static dev.weir.tools.ToolSupport.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.weir.harness.WeirBroker;
+import dev.weir.harness.WeirBrokerExtension;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * kafka-get-offsets against Weir: latest (-1), earliest (-2), max timestamp (-3) and a
@@ -29,13 +29,13 @@ class GetOffsetsTest {
     /** Ten minutes ago: well inside retention, and every probe below lands between records. */
     private static final long T0 = System.currentTimeMillis() - 600_000;
 
-    private static WeirBroker broker;
+    @RegisterExtension
+    static final WeirBrokerExtension weir = new WeirBrokerExtension();
 
     @BeforeAll
     static void start() throws Exception {
-        broker = WeirBroker.start();
-        createTopic(broker, "stamped", 2, Map.of());
-        try (KafkaProducer<String, String> producer = producer(broker, Map.of())) {
+        createTopic(weir.broker(), "stamped", 2, Map.of());
+        try (KafkaProducer<String, String> producer = producer(weir.broker(), Map.of())) {
             // Partition 0: offsets 0, 1, 2 at T0, T0+2000, T0+1000 (the maximum is offset 1).
             send(producer, 0, T0);
             send(producer, 0, T0 + 2000);
@@ -52,15 +52,8 @@ class GetOffsetsTest {
         producer.send(new ProducerRecord<>("stamped", partition, timestamp, "k", "v")).get();
     }
 
-    @AfterAll
-    static void stop() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
-
     private static List<String> offsets(String time) {
-        return ok(run(broker, "kafka-get-offsets", "--topic", "stamped", "--time", time));
+        return ok(run(weir.broker(), "kafka-get-offsets", "--topic", "stamped", "--time", time));
     }
 
     @Test

@@ -7,7 +7,7 @@ import static dev.weir.tools.ToolSupport.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.harness.WeirBroker;
+import dev.weir.harness.WeirBrokerExtension;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -15,10 +15,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * kafka-log-dirs --describe (DescribeLogDirs): the broker's one log dir with every partition,
@@ -27,33 +27,27 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class LogDirsTest {
-    private static WeirBroker broker;
+    @RegisterExtension
+    static final WeirBrokerExtension weir = new WeirBrokerExtension();
 
     @BeforeAll
     static void start() throws Exception {
-        broker = WeirBroker.start();
-        createTopic(broker, "dirs", 2, Map.of());
-        try (KafkaProducer<String, String> producer = producer(broker, Map.of())) {
+        createTopic(weir.broker(), "dirs", 2, Map.of());
+        try (KafkaProducer<String, String> producer = producer(weir.broker(), Map.of())) {
             for (int i = 0; i < 10; i++) {
                 producer.send(new ProducerRecord<>("dirs", 0, "k" + i, "value-" + i)).get();
             }
         }
     }
 
-    @AfterAll
-    static void stop() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
-
     @Test
     void describeListsEachPartitionWithItsSize() {
-        List<String> lines = ok(run(broker, "kafka-log-dirs", "--describe", "--topic-list", "dirs"));
+        List<String> lines = ok(run(weir.broker(), "kafka-log-dirs", "--describe",
+                "--topic-list", "dirs"));
         assertEquals("Querying brokers for log directories information", lines.get(0));
         assertEquals("Received log directory information from brokers 1", lines.get(1));
         String json = lines.get(2);
-        assertTrue(json.contains("\"logDir\":\"" + broker.dataDir() + "\""), json);
+        assertTrue(json.contains("\"logDir\":\"" + weir.broker().dataDir() + "\""), json);
         assertTrue(json.contains("\"error\":null"), json);
         Matcher partitions = Pattern.compile(
                 "\\{\"partition\":\"(dirs-\\d)\",\"size\":(\\d+),\"offsetLag\":0,\"isFuture\":false\\}")

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.weir.harness.Brokers;
 import dev.weir.harness.Tools;
 import dev.weir.harness.WeirBroker;
+import dev.weir.harness.WeirBrokerExtension;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -17,10 +18,9 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,19 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class MetadataQuorumTest {
-    private static WeirBroker broker;
-
-    @BeforeAll
-    static void start() {
-        broker = WeirBroker.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final WeirBrokerExtension weir = new WeirBrokerExtension();
 
     private static String clusterId(Path dataDir) throws IOException {
         Properties meta = new Properties();
@@ -79,12 +68,14 @@ class MetadataQuorumTest {
 
     @Test
     void describeStatusOverBootstrapServer() throws IOException {
+        WeirBroker broker = weir.broker();
         assertStatus(raw(null, "kafka-metadata-quorum", "--bootstrap-server", broker.bootstrap(),
                 "describe", "--status"), broker.dataDir(), broker.port());
     }
 
     @Test
     void describeStatusOverBootstrapControllerOnTheSameListener() throws IOException {
+        WeirBroker broker = weir.broker();
         assertStatus(raw(null, "kafka-metadata-quorum", "--bootstrap-controller",
                 broker.bootstrap(), "describe", "--status"), broker.dataDir(), broker.port());
     }
@@ -92,7 +83,7 @@ class MetadataQuorumTest {
     @Test
     void describeReplicationListsTheLeader() {
         Tools.Result result = raw(null, "kafka-metadata-quorum", "--bootstrap-server",
-                broker.bootstrap(), "describe", "--replication").assertOk();
+                weir.broker().bootstrap(), "describe", "--replication").assertOk();
         List<List<String>> rows = result.lines().stream()
                 .map(line -> List.of(line.trim().split("\\s+"))).toList();
         assertEquals(List.of("NodeId", "DirectoryId", "LogEndOffset", "Lag", "LastFetchTimestamp",

@@ -8,16 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.harness.Tools;
-import dev.weir.harness.WeirBroker;
+import dev.weir.harness.WeirBrokerExtension;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * kafka-producer-perf-test and kafka-consumer-perf-test against Weir. The producer test with
@@ -35,25 +35,18 @@ class PerfTest {
             + "records/sec \\(([\\d.]+) MB/sec\\), ([\\d.]+) ms avg latency, ([\\d.]+) ms max "
             + "latency, (\\d+) ms 50th, (\\d+) ms 95th, (\\d+) ms 99th, (\\d+) ms 99\\.9th\\.");
 
-    private static WeirBroker broker;
+    @RegisterExtension
+    static final WeirBrokerExtension weir = new WeirBrokerExtension();
 
     @BeforeAll
     static void start() throws Exception {
-        broker = WeirBroker.start();
-        createTopic(broker, "perf", 2, Map.of());
-        createTopic(broker, "perf-refused", 1, Map.of());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (broker != null) {
-            broker.close();
-        }
+        createTopic(weir.broker(), "perf", 2, Map.of());
+        createTopic(weir.broker(), "perf-refused", 1, Map.of());
     }
 
     @Test
     void producerPerfTestWithAcks1SendsEveryRecord() throws Exception {
-        Tools.Result result = run(broker, "kafka-producer-perf-test", "--topic", "perf",
+        Tools.Result result = run(weir.broker(), "kafka-producer-perf-test", "--topic", "perf",
                 "--num-records", Integer.toString(RECORDS), "--record-size", "100",
                 "--throughput", "-1", "--command-property", "acks=1").assertOk();
         // Progress lines may come first (every 5 s); the summary is the last line.
@@ -64,21 +57,22 @@ class PerfTest {
         assertTrue(Double.parseDouble(summary.group(2)) > 0, result.describe("records/sec"));
         assertTrue(Double.parseDouble(summary.group(4)) <= Double.parseDouble(summary.group(5)),
                 result.describe("average latency above the maximum"));
-        assertEquals(RECORDS, endOffset(broker, "perf", 0) + endOffset(broker, "perf", 1),
-                "records in the log");
+        long stored = endOffset(weir.broker(), "perf", 0) + endOffset(weir.broker(), "perf", 1);
+        assertEquals(RECORDS, stored, "records in the log");
     }
 
     /** Gap (InitProducerId, issue #17): the defaults (acks=all, idempotence) fail at once. */
     @Test
     void producerPerfTestWithDefaultsFailsNamingInitProducerIdUntilItLands() throws Exception {
-        Tools.Result result = run(broker, "kafka-producer-perf-test", "--topic", "perf-refused",
+        Tools.Result result = run(weir.broker(), "kafka-producer-perf-test",
+                "--topic", "perf-refused",
                 "--num-records", "100", "--record-size", "100", "--throughput", "-1");
         assertExit(result, 1);
         assertEquals("", result.stdout());
         assertTrue(result.stderr().contains(
                 "UnsupportedVersionException: The node does not support INIT_PRODUCER_ID"),
                 result.describe("does not name the missing API"));
-        assertEquals(0, endOffset(broker, "perf-refused", 0));
+        assertEquals(0, endOffset(weir.broker(), "perf-refused", 0));
     }
 
     /**
@@ -87,7 +81,7 @@ class PerfTest {
      */
     @Test
     void consumerPerfTestFailsNamingFindCoordinatorUntilGroupsLand() {
-        Tools.Result result = run(broker, "kafka-consumer-perf-test", "--topic", "perf",
+        Tools.Result result = run(weir.broker(), "kafka-consumer-perf-test", "--topic", "perf",
                 "--num-records", "100", "--timeout", "10000");
         assertExit(result, 1);
         assertEquals(List.of("start.time, end.time, data.consumed.in.MB, MB.sec, "

@@ -8,17 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weir.harness.Tools;
-import dev.weir.harness.WeirBroker;
+import dev.weir.harness.WeirBrokerExtension;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,14 +32,14 @@ class ReassignPartitionsTest {
     @TempDir
     static Path dir;
 
-    private static WeirBroker broker;
+    @RegisterExtension
+    static final WeirBrokerExtension weir = new WeirBrokerExtension();
     private static Path topicsJson;
     private static Path planJson;
 
     @BeforeAll
     static void start() throws Exception {
-        broker = WeirBroker.start();
-        createTopic(broker, "move", 2, Map.of());
+        createTopic(weir.broker(), "move", 2, Map.of());
         topicsJson = write("topics.json", "{\"version\":1,\"topics\":[{\"topic\":\"move\"}]}");
         planJson = write("plan.json", "{\"version\":1,\"partitions\":["
                 + "{\"topic\":\"move\",\"partition\":0,\"replicas\":[1],\"log_dirs\":[\"any\"]},"
@@ -50,15 +50,8 @@ class ReassignPartitionsTest {
         return Files.writeString(dir.resolve(name), json);
     }
 
-    @AfterAll
-    static void stop() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
-
     private static Tools.Result reassign(String... args) {
-        return run(broker, "kafka-reassign-partitions", args);
+        return run(weir.broker(), "kafka-reassign-partitions", args);
     }
 
     @Test
@@ -72,7 +65,7 @@ class ReassignPartitionsTest {
      */
     @Test
     void generateProposesTheOnlyBroker() {
-        String dataDir = broker.dataDir().toString();
+        String dataDir = weir.broker().dataDir().toString();
         String current = "{\"version\":1,\"partitions\":["
                 + "{\"topic\":\"move\",\"partition\":0,\"replicas\":[1],\"log_dirs\":[\"" + dataDir + "\"]},"
                 + "{\"topic\":\"move\",\"partition\":1,\"replicas\":[1],\"log_dirs\":[\"" + dataDir + "\"]}]}";
