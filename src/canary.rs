@@ -10,7 +10,10 @@
 //!   offset twice;
 //! - `VoteTwice`: a quorum voter grants its vote to a second candidate in the same epoch;
 //! - `MetadataFlushSkipped`: the metadata replica reports its log flushed without fsyncing it,
-//!   so the leader counts entries a crash can still lose.
+//!   so the leader counts entries a crash can still lose;
+//! - `CommitPointIgnored`: the metadata store opens as if it had recorded no commit point, so
+//!   recovery cuts damaged committed entries as if they were a torn tail and the node commits
+//!   different metadata at their offsets.
 
 /// One deliberate bug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -20,15 +23,17 @@ pub enum Canary {
     DuplicateOffset,
     VoteTwice,
     MetadataFlushSkipped,
+    CommitPointIgnored,
 }
 
 impl Canary {
-    pub const ALL: [Canary; 5] = [
+    pub const ALL: [Canary; 6] = [
         Canary::AckBeforeFsync,
         Canary::SkipRecoveryCrc,
         Canary::DuplicateOffset,
         Canary::VoteTwice,
         Canary::MetadataFlushSkipped,
+        Canary::CommitPointIgnored,
     ];
 
     /// The name scenarios and the command line use.
@@ -39,6 +44,7 @@ impl Canary {
             Canary::DuplicateOffset => "duplicate-offset",
             Canary::VoteTwice => "vote-twice",
             Canary::MetadataFlushSkipped => "metadata-flush-skipped",
+            Canary::CommitPointIgnored => "commit-point-ignored",
         }
     }
 

@@ -20,6 +20,9 @@ pub enum Process {
     Admin,
     /// The liveness phase's final read of every partition from the beginning.
     FinalReader,
+    /// Producer `n` again once the faults are healed: the application's writes after the
+    /// incident, each of which must be acknowledged within the liveness phase.
+    HealedProducer(u32),
 }
 
 impl std::fmt::Display for Process {
@@ -29,6 +32,7 @@ impl std::fmt::Display for Process {
             Process::Consumer(n) => write!(f, "consumer-{n}"),
             Process::Admin => write!(f, "admin"),
             Process::FinalReader => write!(f, "final-reader"),
+            Process::HealedProducer(n) => write!(f, "healed-producer-{n}"),
         }
     }
 }

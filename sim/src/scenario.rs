@@ -310,6 +310,12 @@ impl Scenario {
 /// The most nodes a scenario may run (addresses are 192.0.2.1 to .9; the client is .100).
 pub const MAX_NODES: u32 = 9;
 
+/// Drawn disk-full faults start no earlier than this: the disk is filled to what is in use, and
+/// before a node has started that is too little to hold its own start-up (the metadata log
+/// fills at once and the node halts for the whole safety phase, which then checks nothing). A
+/// schedule can still fill the disk at any time, on purpose.
+pub const DISK_FULL_NOT_BEFORE_MS: u64 = 1_000;
+
 /// The faults a schedule may name.
 pub const FAULT_KINDS: &[&str] = &[
     "kill",
@@ -389,10 +395,11 @@ impl Plan {
         let mut random = |every: Option<Num>,
                           length: Option<Num>,
                           kind: &dyn Fn(&mut RngStream) -> String,
+                          from_ms: u64,
                           rng: &mut RngStream| {
             let Some(every) = every else { return };
             let every_ms = every.pick_u64(rng).max(1);
-            let mut at_ms = 0;
+            let mut at_ms = from_ms;
             loop {
                 // Exponential-ish gaps: uniform in [0, 2 * mean].
                 at_ms += 1 + rng.below(2 * every_ms);
@@ -412,16 +419,29 @@ impl Plan {
                 });
             }
         };
-        random(n.kill_every_ms, n.down_ms, &|_| "kill".into(), rng);
+        random(n.kill_every_ms, n.down_ms, &|_| "kill".into(), 0, rng);
         random(
             n.kill_controller_every_ms,
             n.down_ms,
             &|_| "kill-controller".into(),
+            0,
             rng,
         );
-        random(n.kill_all_every_ms, n.down_ms, &|_| "kill-all".into(), rng);
-        random(n.isolate_every_ms, n.isolate_ms, &|_| "isolate".into(), rng);
-        random(n.pause_every_ms, n.pause_ms, &|_| "pause".into(), rng);
+        random(
+            n.kill_all_every_ms,
+            n.down_ms,
+            &|_| "kill-all".into(),
+            0,
+            rng,
+        );
+        random(
+            n.isolate_every_ms,
+            n.isolate_ms,
+            &|_| "isolate".into(),
+            0,
+            rng,
+        );
+        random(n.pause_every_ms, n.pause_ms, &|_| "pause".into(), 0, rng);
         let partition_kind = n.partition_kind.clone();
         random(
             n.partition_every_ms,
@@ -430,13 +450,15 @@ impl Plan {
                 Some("one-way") => "partition-one-way".into(),
                 _ => "partition".into(),
             },
+            0,
             rng,
         );
-        random(n.slow_every_ms, n.slow_ms, &|_| "slow".into(), rng);
+        random(n.slow_every_ms, n.slow_ms, &|_| "slow".into(), 0, rng);
         random(
             n.disk_full_every_ms,
             n.disk_full_ms,
             &|_| "disk-full".into(),
+            DISK_FULL_NOT_BEFORE_MS,
             rng,
         );
         faults.sort_by(|a, b| (a.at_ms, &a.fault, a.node).cmp(&(b.at_ms, &b.fault, b.node)));
@@ -615,6 +637,23 @@ allow = ["unseen"]
         let no_brokers = "name = \"x\"\n[cluster]\nnodes = 3\ncontrollers = 3";
         let error = Scenario::parse(no_brokers).unwrap_err().to_string();
         assert!(error.contains("at least one broker"), "{error}");
+    }
+
+    #[test]
+    fn drawn_disk_full_faults_leave_the_start_up_alone_but_a_schedule_may_not() {
+        let text = "name = \"x\"\n[nemesis]\ndisk_full_every_ms = 300\ndisk_full_ms = 100\n\
+                    [[nemesis.schedule]]\nat_ms = 5\nfault = \"disk-full\"\nduration_ms = 10";
+        let scenario = Scenario::parse(text).unwrap();
+        for seed in 0..50 {
+            let plan = Plan::draw(&scenario, seed);
+            let starts: Vec<u64> = plan.faults.iter().map(|f| f.at_ms).collect();
+            assert_eq!(starts[0], 5, "the scheduled one, on purpose");
+            assert!(
+                starts[1..].iter().all(|&at| at > DISK_FULL_NOT_BEFORE_MS),
+                "{starts:?}"
+            );
+            assert!(starts.len() > 10, "drawn ones still come often: {starts:?}");
+        }
     }
 
     #[test]

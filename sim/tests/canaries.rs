@@ -86,3 +86,25 @@ fn metadata_flush_skipped_is_caught_in_a_cluster() {
         Canary::MetadataFlushSkipped,
     );
 }
+
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
+fn commit_point_ignored_is_caught_by_its_regression_seeds() {
+    // Damage to committed metadata needs two flips of one batch in a row on the way up, which
+    // few seeds draw: the regression file's seeds do, and without the commit point each one
+    // re-commits different metadata at a damaged offset.
+    let scenario = scenario("regression/committed-metadata-damage.toml");
+    for &seed in &scenario.seeds {
+        let report = run(&Plan::draw(&scenario, seed), &[Canary::CommitPointIgnored]);
+        assert_eq!(
+            report.verdict.failing_checkers(),
+            vec!["quorum-invariants"],
+            "seed {seed}"
+        );
+        let passes = run(&Plan::draw(&scenario, seed), &[]);
+        assert!(passes.verdict.failures.is_empty(), "seed {seed}");
+    }
+}

@@ -72,7 +72,23 @@ impl Log {
             Some(recovery_point),
             log_start_offset,
             now_ms,
+            0,
         )
+    }
+
+    /// Opens a log whose owner recorded that everything below `committed` was committed (the
+    /// metadata quorum's store): every segment is verified, as by `open` from offset 0, but
+    /// damage below `committed` is an error carrying [`CommittedDataDamaged`] instead of a cut
+    /// (see `recovery`), and the files are left as they are for the operator.
+    ///
+    /// [`CommittedDataDamaged`]: super::CommittedDataDamaged
+    pub fn open_keeping_committed(
+        disk: Arc<dyn Disk>,
+        dir: PathBuf,
+        config: LogConfig,
+        committed: i64,
+    ) -> io::Result<Log> {
+        Self::load(disk, dir, config, Some(0), 0, 0, committed)
     }
 
     /// Opens a log that was shut down cleanly: nothing is rescanned, only index sanity checked.
@@ -83,7 +99,7 @@ impl Log {
         log_start_offset: i64,
         now_ms: i64,
     ) -> io::Result<Log> {
-        Self::load(disk, dir, config, None, log_start_offset, now_ms)
+        Self::load(disk, dir, config, None, log_start_offset, now_ms, 0)
     }
 
     /// Makes reads use `pool` (shared with other logs) instead of this log's own.
@@ -99,7 +115,7 @@ impl Log {
         now_ms: i64,
     ) -> io::Result<Log> {
         create_dir_durable(&*disk, &dir)?;
-        Self::load(disk, dir, config, Some(0), 0, now_ms)
+        Self::load(disk, dir, config, Some(0), 0, now_ms, 0)
     }
 
     fn load(
@@ -109,9 +125,10 @@ impl Log {
         recovery_point: Option<i64>,
         log_start_offset: i64,
         now_ms: i64,
+        committed: i64,
     ) -> io::Result<Log> {
         disk.create_dir_all(&dir)?;
-        let loaded = load_segments(&*disk, &dir, &config, recovery_point)?;
+        let loaded = load_segments(&*disk, &dir, &config, recovery_point, committed)?;
         let epoch_path = dir.join(LEADER_EPOCH_CHECKPOINT);
         let epochs = read_epochs(&*disk, &epoch_path).unwrap_or_else(|error| {
             tracing::warn!(%error, "rebuilding the leader epoch cache from the log");

@@ -55,3 +55,4 @@ pub use log::Log;
 pub use manager::{LogManager, TopicIdState};
 pub use mem_disk::MemDisk;
 pub use records::RecordError;
+pub use recovery::CommittedDataDamaged;

@@ -7,10 +7,15 @@
 //! first bad batch on is cut away, and later segments are deleted, because a hole in a log is
 //! worse than a shorter log: followers and consumers assume offsets are dense up to the end.
 //! Index files without a `.log` (a crash between deleting a segment's files) are removed.
+//!
+//! An owner that records what was committed (the metadata quorum's store) passes that offset:
+//! damage below it is not a torn tail, since committed data was fsynced first, and cutting it
+//! would let the owner write different data at offsets it already promised. Loading then stops
+//! with [`CommittedDataDamaged`], naming the file and offset, and changes nothing on disk.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::config::LogConfig;
 use super::disk::Disk;
@@ -23,13 +28,57 @@ pub(crate) struct Loaded {
     pub scanned_batches: u64,
 }
 
+/// Recovery found damage below the offset its owner recorded as committed: the batch at
+/// `offset` (byte `position` of `file`) failed verification, or the log ends there. Carried
+/// inside an [`io::Error`] of kind `InvalidData`; [`CommittedDataDamaged::find`] gets it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommittedDataDamaged {
+    pub file: PathBuf,
+    pub position: u64,
+    pub offset: i64,
+    pub committed: i64,
+    pub reason: String,
+}
+
+impl CommittedDataDamaged {
+    /// The damage report inside `error`, if that is what it carries.
+    pub fn find(error: &io::Error) -> Option<&CommittedDataDamaged> {
+        error.get_ref()?.downcast_ref()
+    }
+}
+
+impl std::fmt::Display for CommittedDataDamaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is damaged at offset {} (byte {}: {}), below offset {} which was recorded as \
+             committed",
+            self.file.display(),
+            self.offset,
+            self.position,
+            self.reason,
+            self.committed
+        )
+    }
+}
+
+impl std::error::Error for CommittedDataDamaged {}
+
+impl From<CommittedDataDamaged> for io::Error {
+    fn from(damage: CommittedDataDamaged) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, damage)
+    }
+}
+
 /// Where to start verifying: `Some(recovery_point)` after an unclean shutdown, `None` when the
-/// log was shut down cleanly and everything on disk is trusted.
+/// log was shut down cleanly and everything on disk is trusted. Nothing below `committed` may
+/// be cut (see the module documentation; 0 for logs whose owner records no commit point).
 pub(crate) fn load_segments(
     disk: &dyn Disk,
     dir: &Path,
     config: &LogConfig,
     recovery_point: Option<i64>,
+    committed: i64,
 ) -> io::Result<Loaded> {
     let bases = list_segments(disk, dir)?;
     let mut loaded = Loaded {
@@ -49,6 +98,19 @@ pub(crate) fn load_segments(
             delete_later(disk, dir, std::iter::once(base).chain(iter).collect())?;
             break;
         }
+        if let Some(end) = previous_end.filter(|&end| base > end && end < committed) {
+            let file = dir.join(segment::file_name(base, LOG_SUFFIX));
+            return Err(CommittedDataDamaged {
+                file,
+                position: 0,
+                offset: end,
+                committed,
+                reason: format!(
+                    "the previous segment ends at offset {end}, this one starts at {base}"
+                ),
+            }
+            .into());
+        }
         if recovery_point.is_some() && previous_end.is_some_and(|end| base > end) {
             // A hole: the previous segment lost its unflushed tail in the crash but this one's
             // file survived. Offsets must stay dense (no compaction yet), so the log ends where
@@ -63,7 +125,7 @@ pub(crate) fn load_segments(
         }
         let next_base = iter.peek().copied();
         let unflushed = recovery_point.is_some_and(|rp| next_base.is_none_or(|next| next > rp));
-        let (segment, scan) = load_one(disk, dir, base, unflushed, interval)?;
+        let (segment, scan) = load_one(disk, dir, base, unflushed, interval, committed)?;
         loaded.segments.insert(base, segment);
         loaded.scanned_batches += scan.batches;
         if scan.truncated_bytes > 0 {
@@ -81,8 +143,10 @@ fn load_one(
     base: i64,
     unflushed: bool,
     interval: u64,
+    committed: i64,
 ) -> io::Result<(Segment, ScanOutcome)> {
     let (mut segment, indexes_whole) = Segment::open(disk, dir, base)?;
+    segment.keep_committed(committed);
     if !indexes_whole {
         tracing::warn!(file = %segment.log_path().display(), "rebuilding missing or torn index");
     }

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use super::batch::{check_crc, BatchError, BatchHeader};
 use super::disk::{Disk, DiskFile, OpenMode};
 use super::offset_index::OffsetIndex;
+use super::recovery::CommittedDataDamaged;
 use super::time_index::TimeIndex;
 use crate::canary::{self, Canary};
 use crate::limits::{BATCH_HEADER_BYTES, SEGMENT_OFFSET_SPAN_MAX};
@@ -59,6 +60,10 @@ pub(crate) struct Segment {
     next_offset: i64,
     /// When the first batch went in (or the segment was loaded), for `segment.ms`.
     first_batch_ms: Option<i64>,
+    /// Recovery refuses to cut a damaged batch below this offset (0: anywhere may be cut): the
+    /// owner recorded that everything below it was committed, so damage there is not a torn
+    /// tail but lost history, which must not be silently replaced.
+    committed: i64,
 }
 
 fn corrupt(what: &'static str) -> io::Error {
@@ -101,6 +106,7 @@ impl Segment {
             offset_of_max_timestamp: base_offset,
             next_offset: base_offset,
             first_batch_ms: None,
+            committed: 0,
         };
         let whole = size == 0 || (offsets_whole && times_whole);
         Ok((segment, whole))
@@ -244,8 +250,14 @@ impl Segment {
         Ok(())
     }
 
+    /// See the `committed` field.
+    pub fn keep_committed(&mut self, committed: i64) {
+        self.committed = committed;
+    }
+
     /// Verifies every batch from the start, rebuilding both indexes and cutting the log at the
-    /// first torn or corrupt batch.
+    /// first torn or corrupt batch, unless that batch is below the committed offset: then the
+    /// error is [`CommittedDataDamaged`] and the file is left as it is.
     pub fn recover(&mut self, index_interval_bytes: u64) -> io::Result<ScanOutcome> {
         self.offset_index.reset()?;
         self.time_index.reset()?;
@@ -275,6 +287,16 @@ impl Segment {
                     self.index_batch(position, &header, index_interval_bytes)?;
                     position += header.total_size() as u64;
                     outcome.batches += 1;
+                }
+                Err(error) if self.next_offset < self.committed => {
+                    return Err(CommittedDataDamaged {
+                        file: self.log_path.clone(),
+                        position,
+                        offset: self.next_offset,
+                        committed: self.committed,
+                        reason: error.to_string(),
+                    }
+                    .into());
                 }
                 Err(error) => {
                     tracing::warn!(

@@ -1,6 +1,7 @@
 //! The command line of `weir-sim` (simulator build only): `run`, `sweep`, and their output.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
@@ -38,7 +39,7 @@ enum Command {
         #[arg(long)]
         check_determinism: bool,
         /// Switch on a deliberate bug (ack-before-fsync, skip-recovery-crc, duplicate-offset,
-        /// vote-twice, metadata-flush-skipped).
+        /// vote-twice, metadata-flush-skipped, commit-point-ignored).
         #[arg(long)]
         canary: Vec<String>,
         /// End with a machine-readable result line (how sweeps read their child runs).
@@ -288,54 +289,122 @@ fn scenario_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// One scenario's sweep result.
+struct SweepRow {
+    name: String,
+    passed: u64,
+    failed: Vec<u64>,
+    simulated_ms: u64,
+    wall_s: f64,
+}
+
+/// Seeds per hour per core: what a sweep costs, comparable across machines and `--jobs`.
+fn seeds_per_core_hour(seeds: u64, wall_s: f64, jobs: usize) -> f64 {
+    seeds as f64 / (wall_s.max(1e-9) / 3600.0) / jobs as f64
+}
+
 fn sweep(path: &Path, seeds: &str, canaries: &[Canary], jobs: usize) -> anyhow::Result<bool> {
     let seeds = parse_seeds(seeds)?;
     let files = scenario_files(path)?;
+    let total = seeds.end - seeds.start;
     let mut rows = Vec::new();
-    let mut all_passed = true;
     for file in &files {
         Scenario::load(file)?;
+        let name = file.display().to_string();
         let wall = Instant::now();
         let runs: Vec<(PathBuf, u64)> = seeds.clone().map(|seed| (file.clone(), seed)).collect();
-        let (mut passed, mut failed, mut simulated_ms) = (0, 0, 0);
-        for ((_, seed), result) in runs.iter().zip(fresh::run_all(&runs, canaries, jobs)) {
+        // Progress on stderr, about every tenth of the scenario: a 10,000-seed sweep of a
+        // three-node scenario takes most of an hour.
+        let (done, failing) = (AtomicU64::new(0), AtomicU64::new(0));
+        let every = (total / 10).max(1);
+        let progress = |result: &anyhow::Result<fresh::ChildRun>| {
+            if !result.as_ref().is_ok_and(|child| child.passed) {
+                failing.fetch_add(1, Ordering::Relaxed);
+            }
+            let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if done % every == 0 && done < total {
+                let elapsed = wall.elapsed().as_secs_f64();
+                eprintln!(
+                    "  {name}: {done}/{total} seeds, {} failing, {:.0} seeds/h/core",
+                    failing.load(Ordering::Relaxed),
+                    seeds_per_core_hour(done, elapsed, jobs)
+                );
+            }
+        };
+        let results = fresh::run_all_reporting(&runs, canaries, jobs, &progress);
+        let mut row = SweepRow {
+            name,
+            passed: 0,
+            failed: Vec::new(),
+            simulated_ms: 0,
+            wall_s: 0.0,
+        };
+        for ((_, seed), result) in runs.iter().zip(results) {
             let child = print_child(file, *seed, canaries, result, false);
-            simulated_ms += child.as_ref().map_or(0, |child| child.simulated_ms);
+            row.simulated_ms += child.as_ref().map_or(0, |child| child.simulated_ms);
             if child.is_some_and(|child| child.passed) {
-                passed += 1;
+                row.passed += 1;
             } else {
-                failed += 1;
-                all_passed = false;
+                row.failed.push(*seed);
             }
         }
-        let wall_s = wall.elapsed().as_secs_f64();
-        rows.push((
-            file.display().to_string(),
-            passed,
-            failed,
-            simulated_ms,
-            wall_s,
-        ));
+        row.wall_s = wall.elapsed().as_secs_f64();
+        eprintln!(
+            "  {}: {} seeds, {} failed, {:.1} s",
+            row.name,
+            total,
+            row.failed.len(),
+            row.wall_s
+        );
+        rows.push(row);
     }
+    print_sweep_table(&rows, jobs);
+    Ok(rows.iter().all(|row| row.failed.is_empty()))
+}
+
+/// The sweep's table (per scenario and in total) and every failing seed, ready to become
+/// regression seeds.
+fn print_sweep_table(rows: &[SweepRow], jobs: usize) {
     println!();
     println!(
-        "{:<48} {:>6} {:>6} {:>6} {:>10} {:>8} {:>9}",
-        "scenario", "seeds", "pass", "fail", "sim s", "wall s", "seeds/min"
+        "{:<48} {:>6} {:>6} {:>6} {:>10} {:>8} {:>7} {:>12}",
+        "scenario", "seeds", "pass", "fail", "sim s", "wall s", "speed", "seeds/h/core"
     );
-    for (name, passed, failed, simulated_ms, wall_s) in &rows {
+    let line = |name: &str, passed: u64, failed: u64, simulated_ms: u64, wall_s: f64| {
         let seeds = passed + failed;
         println!(
-            "{:<48} {:>6} {:>6} {:>6} {:>10.1} {:>8.1} {:>9.1}",
+            "{:<48} {:>6} {:>6} {:>6} {:>10.1} {:>8.1} {:>6.0}x {:>12.0}",
             name,
             seeds,
             passed,
             failed,
-            *simulated_ms as f64 / 1000.0,
+            simulated_ms as f64 / 1000.0,
             wall_s,
-            seeds as f64 / wall_s.max(1e-9) * 60.0
+            // Simulated time per second of one core's time.
+            simulated_ms as f64 / 1000.0 / (wall_s.max(1e-9) * jobs as f64),
+            seeds_per_core_hour(seeds, wall_s, jobs)
+        );
+    };
+    for row in rows {
+        let failed = row.failed.len() as u64;
+        line(&row.name, row.passed, failed, row.simulated_ms, row.wall_s);
+    }
+    if rows.len() > 1 {
+        let sum = |f: &dyn Fn(&SweepRow) -> u64| rows.iter().map(f).sum::<u64>();
+        let wall_s = rows.iter().map(|row| row.wall_s).sum();
+        let failed = sum(&|row| row.failed.len() as u64);
+        let (passed, simulated_ms) = (sum(&|row| row.passed), sum(&|row| row.simulated_ms));
+        line("total", passed, failed, simulated_ms, wall_s);
+    }
+    println!("({jobs} jobs; speed is simulated time per core-second)");
+    for row in rows.iter().filter(|row| !row.failed.is_empty()) {
+        let seeds: Vec<String> = row.failed.iter().map(u64::to_string).collect();
+        println!(
+            "failing seeds of {}: seeds = [{}]",
+            row.name,
+            seeds.join(", ")
         );
     }
-    Ok(all_passed)
 }
 
 fn regress(path: &Path, jobs: usize) -> anyhow::Result<bool> {

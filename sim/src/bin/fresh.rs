@@ -91,6 +91,16 @@ pub fn run_all(
     canaries: &[Canary],
     jobs: usize,
 ) -> Vec<anyhow::Result<ChildRun>> {
+    run_all_reporting(runs, canaries, jobs, &|_| {})
+}
+
+/// `run_all`, calling `finished` with each result as soon as its run ends (in any order).
+pub fn run_all_reporting(
+    runs: &[(PathBuf, u64)],
+    canaries: &[Canary],
+    jobs: usize,
+    finished: &(dyn Fn(&anyhow::Result<ChildRun>) + Sync),
+) -> Vec<anyhow::Result<ChildRun>> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<anyhow::Result<ChildRun>>>> =
         Mutex::new((0..runs.len()).map(|_| None).collect());
@@ -102,6 +112,7 @@ pub fn run_all(
                     return;
                 };
                 let result = run(scenario, *seed, canaries, false);
+                finished(&result);
                 results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(result);
             });
         }

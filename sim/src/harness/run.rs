@@ -1,6 +1,7 @@
 //! One seeded run: build the cluster, run the workloads through a safety phase under the
-//! nemesis, heal, run the liveness phase (every node up, every partition read to its end),
-//! then hand the history and each node's logs to the checkers.
+//! nemesis, heal, run the liveness phase (every producer writes again and each write is
+//! acknowledged, every partition is read to its end, every node is up, all within the phase's
+//! bound), then hand the history and each node's logs to the checkers.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -156,19 +157,20 @@ async fn simulate(plan: Plan, trace: Trace) -> Simulated {
     let _ = tokio::time::timeout(Duration::from_secs(30), clients).await;
     let liveness_deadline = Duration::from_millis(plan.liveness_ms);
     let healed = tokio::time::Instant::now();
-    let final_read = {
+    let after_heal = {
         let (plan, recorder, bootstrap) = (plan.clone(), recorder.clone(), bootstrap.clone());
         cluster
             .client
-            .spawn(async move { final_read(plan, bootstrap, recorder).await })
+            .spawn(async move { after_heal(plan, bootstrap, recorder).await })
     };
-    let mut liveness = match tokio::time::timeout(liveness_deadline, final_read).await {
+    let mut liveness = match tokio::time::timeout(liveness_deadline, after_heal).await {
         Ok(Ok(Ok(()))) => None,
         Ok(Ok(Err(error))) => Some(error),
-        Ok(Err(_)) => Some("the final reader panicked".into()),
-        Err(_) => Some(format!(
-            "the final read did not finish within {} ms of healing",
-            plan.liveness_ms
+        Ok(Err(_)) => Some("the liveness phase's clients panicked".into()),
+        Err(_) => Some(unfinished_after_heal(
+            &recorder.history(),
+            &plan,
+            plan.liveness_ms,
         )),
     };
     // Every node must be serving again too. A restarted cluster node may need a broker
@@ -297,8 +299,29 @@ async fn list_topics_converged(
     }
 }
 
-/// The liveness phase's reader: every partition from the beginning to its log end offset.
-async fn final_read(plan: Plan, bootstrap: String, recorder: Recorder) -> Result<(), String> {
+/// The liveness phase's clients, as users would go on after the incident: make sure the topic
+/// exists (it may never have been created if no quorum formed), have every producer write and
+/// each write acknowledged, then read every partition from the beginning to its log end offset
+/// (the writes after the heal included).
+async fn after_heal(plan: Plan, bootstrap: String, recorder: Recorder) -> Result<(), String> {
+    if !workload::create_topic(&bootstrap, &plan, &recorder).await {
+        return Err(format!(
+            "the topic {TOPIC} could not be created after healing"
+        ));
+    }
+    let producers: Vec<_> = (0..plan.producers)
+        .map(|number| {
+            let (plan, bootstrap, recorder) = (plan.clone(), bootstrap.clone(), recorder.clone());
+            weir::runtime::spawn(async move {
+                workload::produce_after_heal(number, bootstrap, plan, recorder).await;
+            })
+        })
+        .collect();
+    for producer in producers {
+        producer
+            .await
+            .map_err(|_| "a producer after healing panicked".to_string())?;
+    }
     let ends = loop {
         if let Some(ends) = workload::log_end_offsets(&bootstrap, &plan).await {
             break ends;
@@ -320,6 +343,29 @@ async fn final_read(plan: Plan, bootstrap: String, recorder: Recorder) -> Result
     )
     .await;
     Ok(())
+}
+
+/// What the liveness phase had not done when its deadline passed: the producers whose writes
+/// after the heal were not all acknowledged, or else the final read.
+fn unfinished_after_heal(history: &History, plan: &Plan, liveness_ms: u64) -> String {
+    let acknowledged = workload::acknowledged_after_heal(history);
+    let short: Vec<String> = (0..plan.producers)
+        .filter_map(|number| {
+            let done = acknowledged.get(&number).copied().unwrap_or(0);
+            (done < workload::WRITES_AFTER_HEAL).then(|| {
+                format!(
+                    "{} had {done} of {} writes acknowledged",
+                    Process::HealedProducer(number),
+                    workload::WRITES_AFTER_HEAL
+                )
+            })
+        })
+        .collect();
+    if short.is_empty() {
+        format!("the final read did not finish within {liveness_ms} ms of healing")
+    } else {
+        format!("within {liveness_ms} ms of healing, {}", short.join(", "))
+    }
 }
 
 /// Every partition log of `node` as its disk holds it, batch by batch, with the broker's
@@ -396,4 +442,52 @@ fn scan_batches(disk: &SimDisk, dir: &Path) -> Vec<BatchInfo> {
         }
     }
     batches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::Op;
+    use crate::scenario::Scenario;
+
+    fn send(value: u64, offset: Option<i64>) -> Op {
+        Op::Send {
+            value,
+            partition: offset.map(|_| 0),
+            offset,
+            durable: true,
+        }
+    }
+
+    #[test]
+    fn a_missed_deadline_names_the_producers_still_short_of_their_writes() {
+        let text = "name = \"x\"\n[workload]\nproducers = 2";
+        let plan = Plan::draw(&Scenario::parse(text).unwrap(), 1);
+        let mut history = History::default();
+        let healed = Process::HealedProducer(0);
+        for value in 0..2 {
+            history.push(healed, Outcome::Invoke, send(value, None), 1);
+            history.push(healed, Outcome::Ok, send(value, Some(value as i64)), 2);
+        }
+        history.push(healed, Outcome::Info, send(9, None), 3);
+        // Safety-phase acknowledgements do not count towards the writes after the heal.
+        history.push(Process::Producer(1), Outcome::Ok, send(7, Some(7)), 4);
+        let message = unfinished_after_heal(&history, &plan, 500);
+        assert_eq!(
+            message,
+            "within 500 ms of healing, healed-producer-0 had 2 of 5 writes acknowledged, \
+             healed-producer-1 had 0 of 5 writes acknowledged"
+        );
+        for number in 0..2 {
+            let process = Process::HealedProducer(number);
+            for value in 0..workload::WRITES_AFTER_HEAL {
+                let value = 100 * u64::from(number) + 10 + value;
+                history.push(process, Outcome::Ok, send(value, Some(value as i64)), 5);
+            }
+        }
+        assert_eq!(
+            unfinished_after_heal(&history, &plan, 500),
+            "the final read did not finish within 500 ms of healing"
+        );
+    }
 }

@@ -1,7 +1,8 @@
 //! Client workloads written with Weir's native client, recording every operation in the
 //! history: an admin client creates the topic, producers send unique values (keyed or not, at
-//! the plan's acks), consumers assign every partition and poll, and in the liveness phase a
-//! final reader reads every partition from the beginning to its end.
+//! the plan's acks), consumers assign every partition and poll, and in the liveness phase each
+//! producer writes again and a final reader reads every partition from the beginning to its
+//! end.
 //!
 //! A send that fails after the producer's retries is recorded as `info`, not `fail`: an earlier
 //! attempt may have landed before a timeout, so only acknowledgements are facts. Consumers use
@@ -130,17 +131,16 @@ pub async fn create_topic_once(bootstrap: &str, name: &str, partitions: i32) -> 
     }
 }
 
-/// One producer: `plan.records` sends of unique values, until done or `stop` says so.
-pub async fn produce(
-    number: u32,
-    bootstrap: String,
-    plan: Plan,
-    recorder: Recorder,
-    stop: Arc<std::sync::atomic::AtomicBool>,
-) {
-    let process = Process::Producer(number);
-    let mut config = ProducerConfig::new(&bootstrap);
-    config.cluster = options(&bootstrap);
+/// Writes each producer makes once the faults are healed, every one of them acknowledged.
+pub const WRITES_AFTER_HEAL: u64 = 5;
+/// The first sequence number of the writes after the heal: far above any the safety phase
+/// reaches, so values stay unique across the run.
+const AFTER_HEAL_SEQ: u64 = 1 << 31;
+
+/// Producer `number`'s configuration: the plan's acks, one request in flight.
+fn producer_config(number: u32, bootstrap: &str, plan: &Plan) -> ProducerConfig {
+    let mut config = ProducerConfig::new(bootstrap);
+    config.cluster = options(bootstrap);
     config.acks = if plan.acks == "all" {
         Acks::All
     } else {
@@ -154,21 +154,56 @@ pub async fn produce(
     // One request in flight: without idempotence, a retried batch could otherwise land after a
     // later one, which nonmonotonic-send would (rightly) report.
     config.max_in_flight_per_broker = 1;
-    // The broker may be down or cut off when the producer starts: keep trying, as a real
-    // application would, until the safety phase ends.
-    let producer = loop {
+    config
+}
+
+/// Starts a producer, retrying (the broker may be down or cut off), as a real application
+/// would, until it starts or `give_up` says so.
+async fn start_producer(
+    process: Process,
+    config: ProducerConfig,
+    recorder: &Recorder,
+    give_up: &(dyn Fn() -> bool + Sync),
+) -> Option<Producer> {
+    loop {
         match Producer::new(config.clone()).await {
-            Ok(producer) => break producer,
+            Ok(producer) => return Some(producer),
             Err(error) => {
                 recorder
                     .trace()
                     .event(&process.to_string(), format_args!("cannot start: {error}"));
-                if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    return;
+                if give_up() {
+                    return None;
                 }
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
+    }
+}
+
+/// The record carrying `value`, keyed if the plan says so.
+fn record_of(value: u64, plan: &Plan) -> ProducerRecord {
+    let record = ProducerRecord::new(TOPIC, encode_value(value, plan.record_bytes));
+    if plan.keyed {
+        record.with_key(Bytes::from(format!("k{}", value % KEYS)))
+    } else {
+        record
+    }
+}
+
+/// One producer: `plan.records` sends of unique values, until done or `stop` says so.
+pub async fn produce(
+    number: u32,
+    bootstrap: String,
+    plan: Plan,
+    recorder: Recorder,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) {
+    let process = Process::Producer(number);
+    let config = producer_config(number, &bootstrap, &plan);
+    let give_up = || stop.load(std::sync::atomic::Ordering::Relaxed);
+    let Some(producer) = start_producer(process, config, &recorder, &give_up).await else {
+        return;
     };
     let durable = plan.acks_are_durable();
     let mut deliveries = Vec::new();
@@ -183,10 +218,6 @@ pub async fn produce(
         }
         // Unique across the run: the producer number in the high bits.
         let value = (u64::from(number) << 32) | seq;
-        let mut record = ProducerRecord::new(TOPIC, encode_value(value, plan.record_bytes));
-        if plan.keyed {
-            record = record.with_key(Bytes::from(format!("k{}", value % KEYS)));
-        }
         let invoke = Op::Send {
             value,
             partition: None,
@@ -194,7 +225,7 @@ pub async fn produce(
             durable,
         };
         recorder.record(process, Outcome::Invoke, invoke.clone());
-        match producer.send(record).await {
+        match producer.send(record_of(value, &plan)).await {
             Ok(delivery) => {
                 let recorder = recorder.clone();
                 deliveries.push(weir::runtime::spawn(async move {
@@ -214,13 +245,65 @@ pub async fn produce(
     producer.close().await;
 }
 
+/// Producer `number` once the faults are healed, as the application would carry on after the
+/// incident: a fresh producer sends, one write at a time, until `WRITES_AFTER_HEAL` writes are
+/// acknowledged (a failed send is recorded as `info` and a new value tried). It never gives
+/// up by itself: the liveness phase's deadline bounds it, and the history says how far it got.
+pub async fn produce_after_heal(number: u32, bootstrap: String, plan: Plan, recorder: Recorder) {
+    let process = Process::HealedProducer(number);
+    let mut config = producer_config(number, &bootstrap, &plan);
+    config.seed = Some(plan.seed ^ u64::from(number) ^ AFTER_HEAL_SEQ);
+    let Some(producer) = start_producer(process, config, &recorder, &|| false).await else {
+        return;
+    };
+    let durable = plan.acks_are_durable();
+    let mut acknowledged = 0;
+    for seq in AFTER_HEAL_SEQ.. {
+        if acknowledged == WRITES_AFTER_HEAL {
+            break;
+        }
+        let value = (u64::from(number) << 32) | seq;
+        let invoke = Op::Send {
+            value,
+            partition: None,
+            offset: None,
+            durable,
+        };
+        recorder.record(process, Outcome::Invoke, invoke);
+        let result = match producer.send(record_of(value, &plan)).await {
+            Ok(delivery) => delivery.await,
+            Err(error) => Err(error),
+        };
+        if settle(process, value, durable, result, &recorder) {
+            acknowledged += 1;
+        } else {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    producer.close().await;
+}
+
+/// The writes after the heal that were acknowledged, per producer (for the liveness report).
+pub fn acknowledged_after_heal(history: &History) -> BTreeMap<u32, u64> {
+    let mut acknowledged = BTreeMap::new();
+    for event in &history.events {
+        if let (Process::HealedProducer(number), Outcome::Ok, Op::Send { .. }) =
+            (event.process, event.outcome, &event.op)
+        {
+            *acknowledged.entry(number).or_insert(0) += 1;
+        }
+    }
+    acknowledged
+}
+
+/// Records how a send ended; true if it was acknowledged.
 fn settle(
     process: Process,
     value: u64,
     durable: bool,
     result: weir::client::Result<weir::client::producer::RecordMetadata>,
     recorder: &Recorder,
-) {
+) -> bool {
     match result {
         Ok(meta) => {
             recorder.trace().event(
@@ -240,17 +323,18 @@ fn settle(
                     durable,
                 },
             );
+            true
         }
-        Err(_) => recorder.record(
-            process,
-            Outcome::Info,
-            Op::Send {
+        Err(_) => {
+            let op = Op::Send {
                 value,
                 partition: None,
                 offset: None,
                 durable,
-            },
-        ),
+            };
+            recorder.record(process, Outcome::Info, op);
+            false
+        }
     }
 }
 

@@ -239,7 +239,9 @@ impl MetadataReplica {
                 self.pending.push(Event::Flushed { end_offset });
             }
             if self.pending.is_empty() {
-                return Ok(());
+                // A follower learns of commits before it flushes what it fetched: now that it
+                // has, its commit point may catch up.
+                return self.record_commit_point();
             }
             let event = self.pending.remove(0);
             queue = self.node.handle(now_ms, event);
@@ -270,12 +272,23 @@ impl MetadataReplica {
                 self.bytes_since_snapshot = 0;
             }
             Command::SnapshotRejected { id, .. } => self.store.delete_snapshot(id)?,
-            Command::Committed { high_watermark } => self.apply_committed(high_watermark)?,
+            Command::Committed { high_watermark } => {
+                // Durable before anything is applied (and so before any client hears of it):
+                // from now on recovery may not cut these entries (`raft_store::commit_point`).
+                self.record_commit_point()?;
+                self.apply_committed(high_watermark)?;
+            }
             Command::BecameLeader { .. }
             | Command::ProposalAccepted { .. }
             | Command::ProposalRejected(_) => {}
         }
         Ok(())
+    }
+
+    /// Records what is both committed and flushed here as the store's commit point.
+    fn record_commit_point(&mut self) -> Result<(), ReplicaError> {
+        let committed = (self.node.high_watermark()).min(self.store.durable_end_offset());
+        Ok(self.store.record_committed(committed)?)
     }
 
     /// Replays committed entries the image does not hold yet, then snapshots if due.

@@ -10,7 +10,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::core::raft::{Epoch, Offset, OffsetAndEpoch};
-use crate::storage::{AppendError, BatchError, ReadError};
+use crate::storage::{AppendError, BatchError, CommittedDataDamaged, ReadError};
 
 /// Why `quorum-state` cannot be believed. Never read as "no vote": that could allow a second
 /// vote in the same epoch.
@@ -173,6 +173,18 @@ pub enum RaftStoreError {
     },
     /// A snapshot id with a negative offset or epoch.
     InvalidSnapshotId { dir: PathBuf, id: OffsetAndEpoch },
+    /// Neither slot of the `commit-point` file checks out.
+    CorruptCommitPoint { path: PathBuf },
+    /// A batch below the recorded commit point failed verification (or a segment is missing
+    /// below it): the store refuses to cut committed entries and leaves the files alone.
+    CommittedEntryDamaged { damage: CommittedDataDamaged },
+    /// The log, recovered, ends (or was about to be cut) at `offset`, below the recorded commit
+    /// point: committed entries are gone.
+    CommittedEntriesMissing {
+        dir: PathBuf,
+        offset: Offset,
+        committed: Offset,
+    },
     /// `save_snapshot` for an offset the log does not reach or no longer holds.
     SnapshotOutsideLog {
         dir: PathBuf,
@@ -213,7 +225,10 @@ impl RaftStoreError {
         match self {
             RaftStoreError::CorruptQuorumState { .. }
             | RaftStoreError::CorruptEntry { .. }
-            | RaftStoreError::CorruptSnapshot { .. } => true,
+            | RaftStoreError::CorruptSnapshot { .. }
+            | RaftStoreError::CorruptCommitPoint { .. }
+            | RaftStoreError::CommittedEntryDamaged { .. }
+            | RaftStoreError::CommittedEntriesMissing { .. } => true,
             RaftStoreError::LogRead { source, .. } => source.is_corruption(),
             _ => false,
         }
@@ -397,6 +412,28 @@ impl fmt::Display for RaftStoreError {
                 dir.display(),
                 id.offset,
                 id.epoch
+            ),
+            Self::CorruptCommitPoint { path } => write!(
+                f,
+                "{} is corrupt (neither copy checks out); refusing to start without knowing \
+                 which metadata this node committed: restore the metadata directory from a backup",
+                path.display()
+            ),
+            Self::CommittedEntryDamaged { damage } => write!(
+                f,
+                "{damage}; refusing to start rather than replace committed metadata: restore the \
+                 file from a backup (a damaged disk may need replacing), nothing was changed"
+            ),
+            Self::CommittedEntriesMissing {
+                dir,
+                offset,
+                committed,
+            } => write!(
+                f,
+                "metadata log {} holds entries only up to offset {offset}, but offsets below \
+                 {committed} were recorded as committed; refusing to start rather than replace \
+                 committed metadata: restore the directory from a backup",
+                dir.display()
             ),
             Self::SnapshotOutsideLog {
                 dir,

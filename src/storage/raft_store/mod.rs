@@ -10,7 +10,12 @@
 //!   `leader-epoch-checkpoint`, written by the storage engine's [`Log`](crate::storage::Log),
 //!   one magic v2 batch per entry (`entry_batch`);
 //! - snapshots: `<20-digit end offset>-<10-digit epoch>.checkpoint` files with a checksummed
-//!   header (`snapshot`).
+//!   header (`snapshot`);
+//! - `commit-point`: the highest offset known committed and flushed here, written in place
+//!   before the node applies what it commits ([`commit_point`], Weir's own: Kafka keeps its
+//!   high watermark in memory). Recovery cuts a torn or corrupt tail only above it; damage
+//!   below it stops the node with an error naming the file and offset, because cutting would
+//!   let the node commit different metadata at offsets it already applied.
 //!
 //! Why the existing storage engine and not a format of our own: it already does what a
 //! crash-safe log needs (CRC-checked batches, recovery that cuts a torn or corrupt tail and
@@ -28,9 +33,11 @@
 //! On open ([`RaftStore::open`]), leftover temp files are deleted, the newest snapshot that
 //! verifies is chosen (newer corrupt ones are deleted), the log is recovered, and its entries
 //! are checked against the snapshot (`recover`): a log that does not continue it is discarded
-//! with a [`DiscardReason`]. Layout: `store` (the store and its operations), `quorum_state`,
-//! `entry_batch`, `snapshot`, `recover`, `error`.
+//! with a [`DiscardReason`], unless the entries dropped are below the commit point. Layout:
+//! `store` (the store and its operations), `quorum_state`, `commit_point`, `entry_batch`,
+//! `snapshot`, `recover`, `error`.
 
+mod commit_point;
 pub(crate) mod entry_batch;
 mod error;
 mod quorum_state;
@@ -41,6 +48,7 @@ mod store;
 #[cfg(test)]
 mod tests;
 
+pub use commit_point::COMMIT_POINT_FILE;
 pub use error::{EntryCorruption, QuorumStateCorruption, RaftStoreError, SnapshotCorruption};
 pub use quorum_state::QUORUM_STATE_FILE;
 pub use recover::{DiscardReason, Discarded};

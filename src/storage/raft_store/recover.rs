@@ -162,16 +162,32 @@ fn report(dir: &Path, discarded: &Discarded) {
     );
 }
 
+/// Refuses to drop entries below `committed` (the recorded commit point): those were applied
+/// and acknowledged, and a log without them must not be continued.
+fn keep_committed(dir: &Path, from: Offset, committed: Offset) -> Result<(), RaftStoreError> {
+    if from < committed {
+        return Err(RaftStoreError::CommittedEntriesMissing {
+            dir: dir.to_path_buf(),
+            offset: from,
+            committed,
+        });
+    }
+    Ok(())
+}
+
 /// The entries after `snapshot` (from offset 0 without one), cutting or restarting the log
-/// where it does not continue the snapshot.
+/// where it does not continue the snapshot, unless that would drop entries below `committed`.
 pub(super) fn recover_entries(
     log: &mut Log,
     dir: &Path,
     snapshot: Option<OffsetAndEpoch>,
+    committed: Offset,
 ) -> Result<(Vec<Entry>, Option<Discarded>), RaftStoreError> {
     let base = snapshot.map_or(0, |s| s.offset);
     let (start, end) = (log.log_start_offset(), log.log_end_offset());
     if let Some(reason) = mismatch(log, dir, snapshot)? {
+        // The snapshot holds everything below its offset; what the log held past it is dropped.
+        keep_committed(dir, base, committed)?;
         log.truncate_fully_and_start_at(base)
             .map_err(RaftStoreError::io(dir, "restart the log in"))?;
         // An empty log that merely starts elsewhere held nothing worth reporting.
@@ -196,6 +212,7 @@ pub(super) fn recover_entries(
         return Ok((entries, None));
     };
     let entry = &entries[index];
+    keep_committed(dir, entry.offset, committed)?;
     let discarded = Discarded {
         from_offset: entry.offset,
         to_offset: end,

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::commit_point::CommitPoint;
 use super::entry_batch::{self, BATCH_BYTES_MAX};
 use super::error::RaftStoreError;
 use super::quorum_state::{self, QUORUM_STATE_FILE};
@@ -20,7 +21,7 @@ use super::snapshot::{self, SnapshotKey, TMP_SUFFIX};
 use crate::core::raft::{Entry, Epoch, Offset, OffsetAndEpoch, QuorumState};
 use crate::limits::SEGMENT_BYTES_DEFAULT;
 use crate::storage::disk::create_dir_durable;
-use crate::storage::Log;
+use crate::storage::{CommittedDataDamaged, Log};
 use crate::storage::{Disk, LogConfig, ReadError, TimestampType};
 
 /// The metadata partition's directory under the metadata log dir, as Kafka names it.
@@ -82,6 +83,8 @@ pub struct RaftStore {
     /// Every snapshot file on disk; the last one is in force (it verified on open, or this
     /// process wrote it).
     snapshots: BTreeSet<SnapshotKey>,
+    /// The highest offset recorded as committed and durable here (`commit_point`).
+    commit_point: CommitPoint,
 }
 
 impl std::fmt::Debug for RaftStore {
@@ -112,10 +115,31 @@ impl RaftStore {
             files: snapshots,
             latest: snapshot,
         } = snapshot::load_latest(&*disk, &dir)?;
-        let mut log = Log::open(disk.clone(), dir.clone(), config.log_config(), 0, 0, 0)
-            .map_err(RaftStoreError::io(&dir, "recover the log in"))?;
+        let commit_point = CommitPoint::open(&*disk, &dir)?;
+        let committed = if crate::canary::is_on(crate::canary::Canary::CommitPointIgnored) {
+            0
+        } else {
+            commit_point.recorded()
+        };
+        let mut log =
+            Log::open_keeping_committed(disk.clone(), dir.clone(), config.log_config(), committed)
+                .map_err(|error| match CommittedDataDamaged::find(&error) {
+                    Some(damage) => RaftStoreError::CommittedEntryDamaged {
+                        damage: damage.clone(),
+                    },
+                    None => RaftStoreError::io(&dir, "recover the log in")(error),
+                })?;
         let snapshot_id = snapshot.as_ref().map(|(id, _)| *id);
-        let (entries, discarded) = recover::recover_entries(&mut log, &dir, snapshot_id)?;
+        let snapshot_offset = snapshot_id.map_or(0, |id| id.offset);
+        if log.log_end_offset().max(snapshot_offset) < committed {
+            return Err(RaftStoreError::CommittedEntriesMissing {
+                dir,
+                offset: log.log_end_offset(),
+                committed,
+            });
+        }
+        let (entries, discarded) =
+            recover::recover_entries(&mut log, &dir, snapshot_id, committed)?;
         // After a process crash, recovered entries may be in the page cache only, yet the core
         // counts every restored entry as flushed: make that true.
         log.flush()
@@ -125,6 +149,7 @@ impl RaftStore {
             dir,
             log,
             snapshots,
+            commit_point,
         };
         let recovered = Recovered {
             quorum_state,
@@ -253,11 +278,25 @@ impl RaftStore {
         Ok(self.log.recovery_point())
     }
 
+    /// Records that every entry below `offset` is committed, durably when this returns (see
+    /// `commit_point`); the caller passes no more than it has flushed. Recovery will refuse to
+    /// cut anything below it, and so will [`RaftStore::truncate`].
+    pub fn record_committed(&mut self, offset: Offset) -> Result<(), RaftStoreError> {
+        self.commit_point.advance(&*self.disk, offset)
+    }
+
+    /// The commit point recorded so far.
+    pub fn recorded_committed(&self) -> Offset {
+        self.commit_point.recorded()
+    }
+
     /// Drops every entry at or after `to_offset`; durable when this returns. Entries in the
-    /// snapshot are committed and can never be truncated.
+    /// snapshot or below the recorded commit point are committed and can never be truncated.
     pub fn truncate(&mut self, to_offset: Offset) -> Result<(), RaftStoreError> {
         let snapshot_offset = self.latest_snapshot().map_or(0, |s| s.offset);
-        let floor = snapshot_offset.max(self.log.log_start_offset());
+        let floor = snapshot_offset
+            .max(self.log.log_start_offset())
+            .max(self.commit_point.recorded());
         if to_offset < floor {
             return Err(RaftStoreError::TruncateBelowFloor {
                 dir: self.dir.clone(),

@@ -211,6 +211,98 @@ fn a_flipped_bit_inside_an_entry_cuts_the_log_there() {
     assert_eq!(store.log_end_offset(), 3);
 }
 
+/// The byte position of entry `offset` in a log holding `written` from offset 0.
+fn position_of(written: &[Entry], offset: usize) -> usize {
+    let encoded = |e: &Entry| {
+        let mut out = Vec::new();
+        super::entry_batch::encode(e, &mut out).unwrap();
+        out.len()
+    };
+    written[..offset].iter().map(encoded).sum()
+}
+
+#[test]
+fn damage_below_the_commit_point_stops_the_node_and_changes_nothing() {
+    let disk = MemDisk::new();
+    let (mut store, _) = open(&disk);
+    let written = entries(0, 6, 1);
+    store.append(&written).unwrap();
+    store.flush().unwrap();
+    store.record_committed(6).unwrap();
+    drop(store);
+    // A flip in the last entry, with nothing after it: exactly what a torn tail looks like,
+    // but offset 5 was recorded as committed, so it is damage.
+    assert!(disk.flip_bit(&segment(0), position_of(&written, 5) + 70, 2));
+    let damaged = disk.file_bytes(&segment(0)).unwrap();
+    let error = open_with(&disk, RaftStoreConfig::default().segment_bytes)
+        .err()
+        .unwrap();
+    assert!(error.is_corruption());
+    let message = error.to_string();
+    assert!(
+        message.contains("00000000000000000000.log is damaged at offset 5")
+            && message.contains("below offset 6 which was recorded as committed")
+            && message.contains("refusing to start"),
+        "{message}"
+    );
+    assert_eq!(
+        disk.file_bytes(&segment(0)).unwrap(),
+        damaged,
+        "nothing cut"
+    );
+    // An earlier entry too, and the same again on every attempt.
+    assert!(disk.flip_bit(&segment(0), position_of(&written, 2) + 40, 1));
+    let message = (open_with(&disk, RaftStoreConfig::default().segment_bytes).err())
+        .unwrap()
+        .to_string();
+    assert!(message.contains("damaged at offset 2"), "{message}");
+}
+
+#[test]
+fn a_torn_tail_above_the_commit_point_is_still_cut() {
+    let disk = MemDisk::new();
+    let (mut store, _) = open(&disk);
+    let written = entries(0, 10, 2);
+    store.append(&written).unwrap();
+    store.flush().unwrap();
+    store.record_committed(7).unwrap();
+    assert_eq!(store.recorded_committed(), 7);
+    drop(store);
+    let mut bytes = disk.file_bytes(&segment(0)).unwrap();
+    bytes.truncate(position_of(&written, 8) + 5);
+    disk.set_file_bytes(&segment(0), bytes);
+    let (mut store, recovered) = open(&disk);
+    assert_eq!(recovered.entries, written[..8]);
+    assert_eq!(store.recorded_committed(), 7);
+    // Truncation, the core's own, may not go below the commit point either.
+    let error = store.truncate(6).unwrap_err().to_string();
+    assert!(error.contains("7"), "{error}");
+    store.truncate(7).unwrap();
+}
+
+#[test]
+fn a_log_shorter_than_its_commit_point_is_an_error() {
+    let disk = MemDisk::new();
+    let (mut store, _) = open(&disk);
+    let written = entries(0, 6, 1);
+    store.append(&written).unwrap();
+    store.flush().unwrap();
+    store.record_committed(6).unwrap();
+    drop(store);
+    // A whole entry gone (say a lost directory operation): no batch is damaged, yet committed
+    // entries are missing.
+    let mut bytes = disk.file_bytes(&segment(0)).unwrap();
+    bytes.truncate(position_of(&written, 4));
+    disk.set_file_bytes(&segment(0), bytes);
+    let message = (open_with(&disk, RaftStoreConfig::default().segment_bytes).err())
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("holds entries only up to offset 4, but offsets below 6"),
+        "{message}"
+    );
+}
+
 #[test]
 fn an_epoch_flipped_outside_the_batch_crc_is_an_error_naming_the_log() {
     let disk = MemDisk::new();
