@@ -16,7 +16,9 @@ where
 {
     #[cfg(madsim)]
     {
-        tokio::spawn(super::node_context::inherit(future))
+        // Boxed first: madsim copies a task's future into its allocation more than once, and
+        // some of ours (a broker connection's) are tens of kilobytes; a box is a pointer.
+        tokio::spawn(Box::pin(super::node_context::inherit(future)))
     }
     #[cfg(not(madsim))]
     {

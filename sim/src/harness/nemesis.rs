@@ -14,6 +14,9 @@ use crate::scenario::{Plan, PlannedFault};
 
 /// How long a halted node's old process gets to be torn down before it starts again.
 const PROCESS_TEARDOWN_MS: u64 = 10;
+/// How long the heal waits for a start that was already under way to end, one way or the
+/// other (start-up takes tens of milliseconds; its retries of an unreachable quorum, longer).
+const STARTING_WAIT_MS: u64 = 10_000;
 
 /// What the nemesis has done and not yet undone.
 #[derive(Default)]
@@ -188,19 +191,51 @@ impl Nemesis {
         self.disk_full.clear();
         self.killed.clear();
         let mut to_restart = Vec::new();
+        let mut starting = Vec::new();
         for node in &cluster.nodes {
             node.disk.set_capacity(None);
             node.disk.set_faults(crate::disk::DiskFaults::default());
-            // A node still starting up is left to finish; one whose process is gone (killed,
-            // halted, or failed to start) is started again.
+            // A node whose process is gone (killed, halted, or failed to start) is started
+            // again; one still starting up is left to finish, and watched below.
             if cluster.has_exited(node.number) {
                 cluster.end_process(node.number);
                 to_restart.push(node.number);
+            } else if !node.is_up() {
+                starting.push(node.number);
             }
         }
-        // Let madsim drop the old process's tasks (and release its listener) first.
+        Self::restart_all(cluster, to_restart).await;
+        // A start that began under the faults may still fail on them (a restart into a full
+        // disk whose metadata append fails just after the heal): it is the fault's doing, so
+        // the node is started once more, as an operator would once the incident is over. A
+        // node started after the heal gets no second chance.
+        let begin = tokio::time::Instant::now();
+        while !starting.is_empty() && begin.elapsed() < Duration::from_millis(STARTING_WAIT_MS) {
+            tokio::time::sleep(Duration::from_millis(PROCESS_TEARDOWN_MS)).await;
+            let (failed, pending): (Vec<u32>, Vec<u32>) = std::mem::take(&mut starting)
+                .into_iter()
+                .filter(|&number| !cluster.node(number).is_up())
+                .partition(|&number| cluster.has_exited(number));
+            starting = pending;
+            for &number in &failed {
+                cluster.trace.event(
+                    "nemesis",
+                    format_args!("n{number} failed a start begun before the heal"),
+                );
+                cluster.end_process(number);
+            }
+            Self::restart_all(cluster, failed).await;
+        }
+    }
+
+    /// Restarts `numbers`, once madsim has dropped their old processes' tasks (and released
+    /// their listeners).
+    async fn restart_all(cluster: &Cluster, numbers: Vec<u32>) {
+        if numbers.is_empty() {
+            return;
+        }
         tokio::time::sleep(Duration::from_millis(PROCESS_TEARDOWN_MS)).await;
-        for number in to_restart {
+        for number in numbers {
             cluster.restart(number);
         }
     }

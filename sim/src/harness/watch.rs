@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use weir::core::controller::MetadataImage;
-use weir::core::raft::{RaftNode, RoleKind};
+use weir::core::raft::{RaftNode, ViewKey};
 
 use super::cluster::{lock, Cluster, SimNode};
 use super::elections::ElectionLog;
@@ -27,6 +27,13 @@ pub struct Watch {
     metadata: MetadataWatch,
     /// Each node's Raft state as last seen: live, or read from its disk after a crash.
     last: BTreeMap<i32, RaftNode>,
+    /// What each live node's state and image were when last copied: the quorum service (one
+    /// per incarnation) with the state's key, and the image. A node whose key and image are
+    /// unchanged shows the checkers nothing new, so it is neither copied nor observed again.
+    seen: BTreeMap<i32, (usize, ViewKey)>,
+    images: BTreeMap<i32, Arc<MetadataImage>>,
+    /// Something changed that the quorum checker has not observed yet.
+    unobserved: bool,
     pub elections: ElectionLog,
 }
 
@@ -36,6 +43,9 @@ impl Watch {
             quorum: QuorumWatch::new(voters.map(|id| id as i32).collect()),
             metadata: MetadataWatch::default(),
             last: BTreeMap::new(),
+            seen: BTreeMap::new(),
+            images: BTreeMap::new(),
+            unobserved: false,
             elections: ElectionLog::default(),
         }
     }
@@ -48,6 +58,9 @@ impl Watch {
         self.elections.note(at_ms, &format!("node {id} crashed"));
         self.quorum.restarted(id);
         self.metadata.restarted(&node.label);
+        self.seen.remove(&id);
+        self.images.remove(&id);
+        self.unobserved = true;
         // Unreadable: the state last seen stands in (it can hide a violation, never invent
         // one).
         if let Some(durable) = node.durable_raft_node() {
@@ -55,7 +68,9 @@ impl Watch {
         }
     }
 
-    /// One look at every node.
+    /// One look at every node. Unchanged nodes are skipped (see `seen`), and the quorum
+    /// checker runs only when some view changed: its checks are functions of the views and of
+    /// what it has seen, so observing the same views again could find nothing new.
     pub fn sample(&mut self, nodes: &[SimNode], at_ms: u64) {
         let mut newest: Option<Arc<MetadataImage>> = None;
         for node in nodes {
@@ -63,13 +78,21 @@ impl Watch {
                 continue;
             };
             let id = node.number as i32;
-            let raft = quorum.raft_node();
-            if raft.role() == RoleKind::Leader {
-                self.elections.quorum_leader(at_ms, id, raft.leader_epoch());
+            let key = quorum.view_key();
+            if key.is_leader {
+                self.elections.quorum_leader(at_ms, id, key.leader_epoch);
             }
-            self.last.insert(id, raft);
+            let incarnation = Arc::as_ptr(&quorum) as usize;
+            if self.seen.get(&id) != Some(&(incarnation, key)) {
+                self.seen.insert(id, (incarnation, key));
+                self.last.insert(id, quorum.raft_node());
+                self.unobserved = true;
+            }
             let image = quorum.published_image();
-            self.metadata.observe(at_ms, &node.label, &image);
+            if !(self.images.get(&id)).is_some_and(|seen| Arc::ptr_eq(seen, &image)) {
+                self.metadata.observe(at_ms, &node.label, &image);
+                self.images.insert(id, image.clone());
+            }
             if newest
                 .as_ref()
                 .is_none_or(|newest| newest.offset < image.offset)
@@ -80,8 +103,10 @@ impl Watch {
         if let Some(image) = newest {
             self.elections.image(at_ms, &image);
         }
-        let views: Vec<_> = self.last.values().map(RaftNode::view).collect();
-        self.quorum.observe(at_ms, &views);
+        if std::mem::take(&mut self.unobserved) {
+            let views: Vec<_> = self.last.values().map(RaftNode::view).collect();
+            self.quorum.observe(at_ms, &views);
+        }
     }
 
     pub fn anomalies(&self) -> Vec<Anomaly> {

@@ -27,6 +27,9 @@ pub struct RaftLog {
     /// `(epoch, first offset held)` for every epoch present in `entries`, strictly increasing in
     /// both. An epoch that began before `start` is listed from `start.offset`.
     epoch_starts: Vec<(Epoch, Offset)>,
+    /// Counts every change to the entries or the start, so an observer that samples the log
+    /// (the simulator's watcher) can tell an unchanged log without comparing its entries.
+    version: u64,
 }
 
 impl Default for RaftLog {
@@ -35,11 +38,17 @@ impl Default for RaftLog {
             start: LOG_START_NONE,
             entries: Vec::new(),
             epoch_starts: Vec::new(),
+            version: 0,
         }
     }
 }
 
 impl RaftLog {
+    /// See the `version` field: equal versions of one log mean equal contents.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
     /// The entries held, from `start_offset()` on.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
@@ -148,6 +157,7 @@ impl RaftLog {
             self.epoch_starts.push((entry.epoch, entry.offset));
         }
         self.entries.push(entry);
+        self.version += 1;
     }
 
     /// Drops every entry at or after `to_offset` (never below the log start: the snapshot stays).
@@ -156,6 +166,7 @@ impl RaftLog {
         self.entries.truncate(keep);
         let end = self.end_offset();
         self.epoch_starts.retain(|&(_, start)| start < end);
+        self.version += 1;
     }
 
     /// Drops every entry below `snapshot_id.offset`, which becomes the log start. The id must
@@ -184,6 +195,7 @@ impl RaftLog {
                 self.epoch_starts.insert(0, (first.epoch, first.offset));
             }
         }
+        self.version += 1;
     }
 
     /// Drops everything: the log restarts empty at `snapshot_id` (a snapshot was installed).
@@ -191,6 +203,7 @@ impl RaftLog {
         self.entries.clear();
         self.epoch_starts.clear();
         self.start = snapshot_id;
+        self.version += 1;
     }
 
     /// Whether the entries follow on from the start and the epoch cache agrees with them
@@ -228,6 +241,7 @@ impl RaftLog {
             start: LOG_START_NONE,
             entries,
             epoch_starts,
+            version: 0,
         }
     }
 }

@@ -47,7 +47,7 @@ mod tests;
 
 pub use config::{RaftConfig, RaftConfigError};
 pub use describe::{QuorumDescription, ReplicaDescription};
-pub use invariants::NodeViolation;
+pub use invariants::{NodeViolation, ViewKey};
 pub use messages::{
     BeginQuorumEpoch, EndQuorumEpoch, FetchError, FetchRequest, FetchResponse, FetchResult,
     FetchSnapshotError, FetchSnapshotRequest, FetchSnapshotResponse, FetchSnapshotResult, Message,

@@ -333,6 +333,12 @@ impl QuorumService {
         self.lock().replica.node().clone()
     }
 
+    /// The Raft state's [`ViewKey`](crate::core::raft::ViewKey): tells a sampler whether
+    /// `raft_node` would show anything new, without copying the log.
+    pub fn view_key(&self) -> crate::core::raft::ViewKey {
+        self.lock().replica.node().view_key()
+    }
+
     /// Hands the lead to another voter (controlled shutdown).
     pub fn resign(&self) {
         self.feed(Event::Resign, None);
