@@ -21,10 +21,11 @@ use kafka_protocol::ResponseError;
 use crate::core::controller::{
     ControllerError, Endpoint, HeartbeatReply, HeartbeatRequest, RegisterBrokerRequest,
 };
+use crate::runtime::sync;
 use crate::runtime::{self, Instant};
 use crate::server::broker::{Broker, TopicError};
 use crate::server::controller_apis::{BROKER_HEARTBEAT_VERSION, BROKER_REGISTRATION_VERSION};
-use crate::server::controller_client::{call, remote_controller};
+use crate::server::controller_client::{call, remote_controller, ControllerChannel};
 
 /// How soon a fenced or catching-up broker heartbeats again, and how soon a failed
 /// registration is retried.
@@ -40,9 +41,20 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 pub struct Lifecycle {
     pub broker: Arc<Broker>,
     pub endpoints: Vec<Endpoint>,
+    /// Heartbeats to a controller on another node go over one kept connection.
+    heartbeats: sync::Mutex<ControllerChannel>,
 }
 
 impl Lifecycle {
+    pub fn new(broker: Arc<Broker>, endpoints: Vec<Endpoint>) -> Self {
+        let client_id = format!("weir-broker-{}", broker.config.node_id);
+        Self {
+            broker,
+            endpoints,
+            heartbeats: sync::Mutex::new(ControllerChannel::new(client_id)),
+        }
+    }
+
     /// Registers until the controller accepts; returns the broker epoch, or why the metadata
     /// quorum on this node failed meanwhile.
     pub async fn register(&self) -> Result<i64, String> {
@@ -149,10 +161,11 @@ impl Lifecycle {
             .with_want_shut_down(beat.want_shutdown);
         let key = ApiKey::BrokerHeartbeat;
         let version = BROKER_HEARTBEAT_VERSION;
-        let response: BrokerHeartbeatResponse =
-            call(&self.broker, key, version, &request, CALL_WAIT)
-                .await
-                .map_err(|error| TopicError::Unavailable(error.to_string()))?;
+        let mut channel = self.heartbeats.lock().await;
+        let response: BrokerHeartbeatResponse = channel
+            .call(&self.broker, key, version, &request, CALL_WAIT)
+            .await
+            .map_err(|error| TopicError::Unavailable(error.to_string()))?;
         match response.error_code {
             0 => Ok(HeartbeatReply {
                 is_caught_up: response.is_caught_up,

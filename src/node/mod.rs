@@ -136,10 +136,7 @@ impl Node {
                 tasks: std::mem::take(tasks),
             });
         }
-        let lifecycle = Arc::new(Lifecycle {
-            broker: broker.clone(),
-            endpoints,
-        });
+        let lifecycle = Arc::new(Lifecycle::new(broker.clone(), endpoints));
         let joined = async {
             let epoch = lifecycle.register().await?;
             // Replay up to this registration before heartbeating: then the image already holds

@@ -7,6 +7,12 @@ mod cli;
 #[cfg(madsim)]
 mod fresh;
 
+/// See `mimalloc` in sim/Cargo.toml. Allocation addresses never reach a run's decisions, so
+/// the allocator cannot change what a seed does.
+#[cfg(madsim)]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[cfg(madsim)]
 fn main() {
     std::process::exit(cli::main());
