@@ -11,7 +11,8 @@
 //! An owner that records what was committed (the metadata quorum's store) passes that offset:
 //! damage below it is not a torn tail, since committed data was fsynced first, and cutting it
 //! would let the owner write different data at offsets it already promised. Loading then stops
-//! with [`CommittedDataDamaged`], naming the file and offset, and changes nothing on disk.
+//! with [`CommittedDataDamaged`], naming the file and offset, and cuts no data (indexes, which
+//! are derived, may have been reset for rebuilding).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;

@@ -422,7 +422,7 @@ impl fmt::Display for RaftStoreError {
             Self::CommittedEntryDamaged { damage } => write!(
                 f,
                 "{damage}; refusing to start rather than replace committed metadata: restore the \
-                 file from a backup (a damaged disk may need replacing), nothing was changed"
+                 file from a backup (a damaged disk may need replacing); no data was cut"
             ),
             Self::CommittedEntriesMissing {
                 dir,
