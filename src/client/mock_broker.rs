@@ -60,17 +60,42 @@ impl MockBroker {
     }
 }
 
+/// The next request frame on `stream` (its size prefix removed); `None` once it closes.
+pub(crate) async fn read_request(stream: &mut TcpStream) -> Option<Bytes> {
+    let mut size = [0u8; 4];
+    stream.read_exact(&mut size).await.ok()?;
+    let mut frame = vec![0; i32::from_be_bytes(size) as usize];
+    stream.read_exact(&mut frame).await.ok()?;
+    Some(Bytes::from(frame))
+}
+
+/// Writes one response frame: size, the header for `key` at `version`, `body`. False once the
+/// stream is gone.
+pub(crate) async fn write_response(
+    stream: &mut TcpStream,
+    key: ApiKey,
+    version: i16,
+    correlation_id: i32,
+    body: &[u8],
+) -> bool {
+    let mut out = BytesMut::new();
+    out.extend_from_slice(&[0; 4]);
+    let mut response_header = ResponseHeader::default();
+    response_header.correlation_id = correlation_id;
+    response_header
+        .encode(&mut out, key.response_header_version(version))
+        .unwrap();
+    out.extend_from_slice(body);
+    let size = (out.len() - 4) as i32;
+    out[..4].copy_from_slice(&size.to_be_bytes());
+    runtime::write_and_flush(stream, &out).await.is_ok()
+}
+
 async fn serve(mut stream: TcpStream, logs: Arc<Mutex<Logs>>, port: i32) {
     loop {
-        let mut size = [0u8; 4];
-        if stream.read_exact(&mut size).await.is_err() {
+        let Some(mut frame) = read_request(&mut stream).await else {
             return;
-        }
-        let mut frame = vec![0; i32::from_be_bytes(size) as usize];
-        if stream.read_exact(&mut frame).await.is_err() {
-            return;
-        }
-        let mut frame = Bytes::from(frame);
+        };
         let header = decode_request_header_from_buffer(&mut frame).unwrap();
         let key = ApiKey::try_from(header.request_api_key).unwrap();
         let version = header.request_api_version;
@@ -109,17 +134,7 @@ async fn serve(mut stream: TcpStream, logs: Arc<Mutex<Logs>>, port: i32) {
             ApiKey::ListOffsets => reply::<ListOffsetsRequest>(frame, version, |r| list(&logs, r)),
             other => panic!("mock broker does not serve {other:?}"),
         };
-        let mut out = BytesMut::new();
-        out.extend_from_slice(&[0; 4]);
-        let mut response_header = ResponseHeader::default();
-        response_header.correlation_id = header.correlation_id;
-        response_header
-            .encode(&mut out, key.response_header_version(version))
-            .unwrap();
-        out.extend_from_slice(&body);
-        let size = (out.len() - 4) as i32;
-        out[..4].copy_from_slice(&size.to_be_bytes());
-        if runtime::write_and_flush(&mut stream, &out).await.is_err() {
+        if !write_response(&mut stream, key, version, header.correlation_id, &body).await {
             return;
         }
     }

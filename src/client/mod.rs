@@ -35,7 +35,7 @@ pub use crate::types::TopicPartition;
 #[cfg(test)]
 mod e2e_tests;
 #[cfg(test)]
-mod mock_broker;
+pub(crate) mod mock_broker;
 pub use admin::{
     Admin, AlterConfigOp, ClusterDescription, ConfigEntry, ConfigResource, Election, NewTopic,
     ResourceType,

@@ -47,11 +47,11 @@ pub struct Lifecycle {
 
 impl Lifecycle {
     pub fn new(broker: Arc<Broker>, endpoints: Vec<Endpoint>) -> Self {
-        let client_id = format!("weir-broker-{}", broker.config.node_id);
+        let heartbeats = sync::Mutex::new(ControllerChannel::for_broker(&broker));
         Self {
             broker,
             endpoints,
-            heartbeats: sync::Mutex::new(ControllerChannel::new(client_id)),
+            heartbeats,
         }
     }
 

@@ -59,7 +59,8 @@ pub fn remote_controller(broker: &Broker) -> Option<(i32, String)> {
     Some((leader, address))
 }
 
-/// Sends `request` to the active controller and decodes its answer.
+/// Sends `request` to the active controller and decodes its answer, on a connection of its
+/// own.
 pub async fn call<Req: Encodable, Resp: Decodable>(
     broker: &Broker,
     api_key: ApiKey,
@@ -67,9 +68,8 @@ pub async fn call<Req: Encodable, Resp: Decodable>(
     request: &Req,
     wait: Duration,
 ) -> Result<Resp, CallError> {
-    let (node, address) = remote_controller(broker).ok_or(CallError::NoController)?;
-    let client_id = format!("weir-broker-{}", broker.config.node_id);
-    call_address(&address, node, &client_id, api_key, version, request, wait).await
+    let mut once = ControllerChannel::for_broker(broker);
+    once.call(broker, api_key, version, request, wait).await
 }
 
 /// Sends `request` to the CONTROLLER listener at `address` (node `node`, for messages) and
@@ -84,22 +84,9 @@ pub async fn call_address<Req: Encodable, Resp: Decodable>(
     request: &Req,
     wait: Duration,
 ) -> Result<Resp, CallError> {
-    let peer = Peer::new(address, node);
-    let frame = encode(&peer, client_id, 1, api_key, version, request)?;
-    let exchange = async {
-        let stream = connect(address)
-            .await
-            .map_err(|e| peer.unreachable(e.to_string()))?;
-        let (mut reader, mut writer) = split(stream);
-        write_and_flush(&mut writer, &frame)
-            .await
-            .map_err(|e| peer.unreachable(e.to_string()))?;
-        read_frame(&peer, &mut reader, &mut BytesMut::with_capacity(4096)).await
-    };
-    let body = timeout(wait, exchange)
+    let mut once = ControllerChannel::new(client_id.to_string());
+    once.call_at(node, address, api_key, version, request, wait)
         .await
-        .map_err(|_| peer.no_answer(wait))??;
-    decode(&peer, 1, api_key, version, body)
 }
 
 /// A connection to the active controller kept across requests, as Kafka's broker lifecycle
@@ -127,6 +114,11 @@ impl ControllerChannel {
             client_id,
             open: None,
         }
+    }
+
+    /// A channel for `broker`'s requests, under its client id.
+    pub fn for_broker(broker: &Broker) -> Self {
+        Self::new(format!("weir-broker-{}", broker.config.node_id))
     }
 
     /// Sends `request` to the active controller and decodes its answer.
@@ -321,6 +313,7 @@ mod tests {
     use kafka_protocol::protocol::decode_request_header_from_buffer;
 
     use super::*;
+    use crate::client::mock_broker::{read_request, write_response};
     use crate::runtime::{self, TcpStream};
 
     const VERSION: i16 = 1;
@@ -341,29 +334,18 @@ mod tests {
 
     async fn answer(mut stream: TcpStream, hang_up_after: usize) {
         for _ in 0..hang_up_after {
-            let mut size = [0u8; 4];
-            if stream.read_exact(&mut size).await.is_err() {
+            let Some(mut frame) = read_request(&mut stream).await else {
                 return;
-            }
-            let mut frame = vec![0; i32::from_be_bytes(size) as usize];
-            if stream.read_exact(&mut frame).await.is_err() {
-                return;
-            }
-            let mut frame = Bytes::from(frame);
+            };
             let header = decode_request_header_from_buffer(&mut frame).unwrap();
             let request = BrokerHeartbeatRequest::decode(&mut frame, VERSION).unwrap();
-            let mut out = BytesMut::new();
-            out.put_i32(0);
-            let mut response_header = ResponseHeader::default();
-            response_header.correlation_id = header.correlation_id;
-            let header_version = ApiKey::BrokerHeartbeat.response_header_version(VERSION);
-            response_header.encode(&mut out, header_version).unwrap();
-            let response =
-                BrokerHeartbeatResponse::default().with_is_caught_up(request.broker_id.0 % 2 == 0);
-            response.encode(&mut out, VERSION).unwrap();
-            let size = (out.len() - 4) as i32;
-            out[..4].copy_from_slice(&size.to_be_bytes());
-            if write_and_flush(&mut stream, &out).await.is_err() {
+            let mut body = BytesMut::new();
+            BrokerHeartbeatResponse::default()
+                .with_is_caught_up(request.broker_id.0 % 2 == 0)
+                .encode(&mut body, VERSION)
+                .unwrap();
+            let key = ApiKey::BrokerHeartbeat;
+            if !write_response(&mut stream, key, VERSION, header.correlation_id, &body).await {
                 return;
             }
         }

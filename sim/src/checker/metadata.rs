@@ -55,10 +55,11 @@ impl MetadataWatch {
     /// Judges the image `node` serves from at `at_ms`. An image already seen (same offset) is
     /// skipped.
     pub fn observe(&mut self, at_ms: u64, node: &str, image: &MetadataImage) {
-        let last = self.offsets.insert(node.to_string(), image.offset);
-        if last == Some(image.offset) {
+        // Sampled every few milliseconds and nearly always unchanged: skip before allocating.
+        if self.offsets.get(node) == Some(&image.offset) {
             return;
         }
+        let last = self.offsets.insert(node.to_string(), image.offset);
         if let Some(last) = last.filter(|&last| last > image.offset) {
             self.report(
                 "offset",

@@ -27,11 +27,11 @@ pub struct Watch {
     metadata: MetadataWatch,
     /// Each node's Raft state as last seen: live, or read from its disk after a crash.
     last: BTreeMap<i32, RaftNode>,
-    /// What each live node's state and image were when last copied: the quorum service (one
-    /// per incarnation) with the state's key, and the image. A node whose key and image are
-    /// unchanged shows the checkers nothing new, so it is neither copied nor observed again.
+    /// What each live node's Raft state was when last copied: the quorum service (one per
+    /// incarnation) with the state's key. A node whose key is unchanged shows the quorum
+    /// checker nothing new, so it is neither copied nor observed again (the metadata checker
+    /// skips an image it has seen by itself).
     seen: BTreeMap<i32, (usize, ViewKey)>,
-    images: BTreeMap<i32, Arc<MetadataImage>>,
     /// Something changed that the quorum checker has not observed yet.
     unobserved: bool,
     pub elections: ElectionLog,
@@ -44,7 +44,6 @@ impl Watch {
             metadata: MetadataWatch::default(),
             last: BTreeMap::new(),
             seen: BTreeMap::new(),
-            images: BTreeMap::new(),
             unobserved: false,
             elections: ElectionLog::default(),
         }
@@ -59,7 +58,6 @@ impl Watch {
         self.quorum.restarted(id);
         self.metadata.restarted(&node.label);
         self.seen.remove(&id);
-        self.images.remove(&id);
         self.unobserved = true;
         // Unreadable: the state last seen stands in (it can hide a violation, never invent
         // one).
@@ -89,10 +87,7 @@ impl Watch {
                 self.unobserved = true;
             }
             let image = quorum.published_image();
-            if !(self.images.get(&id)).is_some_and(|seen| Arc::ptr_eq(seen, &image)) {
-                self.metadata.observe(at_ms, &node.label, &image);
-                self.images.insert(id, image.clone());
-            }
+            self.metadata.observe(at_ms, &node.label, &image);
             if newest
                 .as_ref()
                 .is_none_or(|newest| newest.offset < image.offset)

@@ -218,12 +218,7 @@ pub async fn produce(
         }
         // Unique across the run: the producer number in the high bits.
         let value = (u64::from(number) << 32) | seq;
-        let invoke = Op::Send {
-            value,
-            partition: None,
-            offset: None,
-            durable,
-        };
+        let invoke = unacknowledged(value, durable);
         recorder.record(process, Outcome::Invoke, invoke.clone());
         match producer.send(record_of(value, &plan)).await {
             Ok(delivery) => {
@@ -263,12 +258,7 @@ pub async fn produce_after_heal(number: u32, bootstrap: String, plan: Plan, reco
             break;
         }
         let value = (u64::from(number) << 32) | seq;
-        let invoke = Op::Send {
-            value,
-            partition: None,
-            offset: None,
-            durable,
-        };
+        let invoke = unacknowledged(value, durable);
         recorder.record(process, Outcome::Invoke, invoke);
         let result = match producer.send(record_of(value, &plan)).await {
             Ok(delivery) => delivery.await,
@@ -294,6 +284,16 @@ pub fn acknowledged_after_heal(history: &History) -> BTreeMap<u32, u64> {
         }
     }
     acknowledged
+}
+
+/// A send of `value` as known before (or without) an acknowledgement: no partition or offset.
+fn unacknowledged(value: u64, durable: bool) -> Op {
+    Op::Send {
+        value,
+        partition: None,
+        offset: None,
+        durable,
+    }
 }
 
 /// Records how a send ended; true if it was acknowledged.
@@ -326,13 +326,7 @@ fn settle(
             true
         }
         Err(_) => {
-            let op = Op::Send {
-                value,
-                partition: None,
-                offset: None,
-                durable,
-            };
-            recorder.record(process, Outcome::Info, op);
+            recorder.record(process, Outcome::Info, unacknowledged(value, durable));
             false
         }
     }

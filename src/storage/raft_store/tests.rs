@@ -221,17 +221,30 @@ fn position_of(written: &[Entry], offset: usize) -> usize {
     written[..offset].iter().map(encoded).sum()
 }
 
+/// Entries `[0, end)` of `epoch`, flushed, with everything below `committed` recorded as
+/// committed; the store is closed again.
+fn committed_log(disk: &MemDisk, end: i64, epoch: i32, committed: i64) -> Vec<Entry> {
+    let (mut store, _) = open(disk);
+    let written = entries(0, end, epoch);
+    store.append(&written).unwrap();
+    store.flush().unwrap();
+    store.record_committed(committed).unwrap();
+    assert_eq!(store.recorded_committed(), committed);
+    written
+}
+
+/// The error opening `disk` gives (it must give one), as text.
+fn open_error(disk: &MemDisk) -> String {
+    let config = RaftStoreConfig::default().segment_bytes;
+    open_with(disk, config).err().unwrap().to_string()
+}
+
 /// On a single node this is the intended answer; on a multi-node quorum it is today's, listed in
 /// docs/KNOWN-GAPS.md until a voter refetches what it lost from the leader instead.
 #[test]
 fn damage_below_the_commit_point_stops_the_node_and_changes_nothing() {
     let disk = MemDisk::new();
-    let (mut store, _) = open(&disk);
-    let written = entries(0, 6, 1);
-    store.append(&written).unwrap();
-    store.flush().unwrap();
-    store.record_committed(6).unwrap();
-    drop(store);
+    let written = committed_log(&disk, 6, 1, 6);
     // A flip in the last entry, with nothing after it: exactly what a torn tail looks like,
     // but offset 5 was recorded as committed, so it is damage.
     assert!(disk.flip_bit(&segment(0), position_of(&written, 5) + 70, 2));
@@ -254,22 +267,14 @@ fn damage_below_the_commit_point_stops_the_node_and_changes_nothing() {
     );
     // An earlier entry too, and the same again on every attempt.
     assert!(disk.flip_bit(&segment(0), position_of(&written, 2) + 40, 1));
-    let message = (open_with(&disk, RaftStoreConfig::default().segment_bytes).err())
-        .unwrap()
-        .to_string();
+    let message = open_error(&disk);
     assert!(message.contains("damaged at offset 2"), "{message}");
 }
 
 #[test]
 fn a_torn_tail_above_the_commit_point_is_still_cut() {
     let disk = MemDisk::new();
-    let (mut store, _) = open(&disk);
-    let written = entries(0, 10, 2);
-    store.append(&written).unwrap();
-    store.flush().unwrap();
-    store.record_committed(7).unwrap();
-    assert_eq!(store.recorded_committed(), 7);
-    drop(store);
+    let written = committed_log(&disk, 10, 2, 7);
     let mut bytes = disk.file_bytes(&segment(0)).unwrap();
     bytes.truncate(position_of(&written, 8) + 5);
     disk.set_file_bytes(&segment(0), bytes);
@@ -285,20 +290,13 @@ fn a_torn_tail_above_the_commit_point_is_still_cut() {
 #[test]
 fn a_log_shorter_than_its_commit_point_is_an_error() {
     let disk = MemDisk::new();
-    let (mut store, _) = open(&disk);
-    let written = entries(0, 6, 1);
-    store.append(&written).unwrap();
-    store.flush().unwrap();
-    store.record_committed(6).unwrap();
-    drop(store);
+    let written = committed_log(&disk, 6, 1, 6);
     // A whole entry gone (say a lost directory operation): no batch is damaged, yet committed
     // entries are missing.
     let mut bytes = disk.file_bytes(&segment(0)).unwrap();
     bytes.truncate(position_of(&written, 4));
     disk.set_file_bytes(&segment(0), bytes);
-    let message = (open_with(&disk, RaftStoreConfig::default().segment_bytes).err())
-        .unwrap()
-        .to_string();
+    let message = open_error(&disk);
     assert!(
         message.contains("holds entries only up to offset 4, but offsets below 6"),
         "{message}"

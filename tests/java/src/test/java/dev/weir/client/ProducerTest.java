@@ -93,6 +93,19 @@ class ProducerTest {
         assertEquals(Clients.headers(sent.headers()), Clients.headers(got.headers()), where + " headers");
     }
 
+    /** Sends {@code sent} to partition 0 of {@code topic} and reads each back in order. */
+    private static void sendAndReadBack(String topic, List<Sent> sent, Map<String, Object> config)
+            throws Exception {
+        try (KafkaProducer<String, String> producer = Clients.producer(weir.broker(), config)) {
+            sendAll(producer, sent.stream().map(s -> s.toRecord(topic, null)).toList());
+        }
+        List<ConsumerRecord<String, String>> got =
+                Clients.readAll(weir.broker(), topic, sent.size());
+        for (int i = 0; i < sent.size(); i++) {
+            assertRecord(topic, 0, i, sent.get(i), got.get(i));
+        }
+    }
+
     private static Header header(String key, String value) {
         return new RecordHeader(key, value == null ? null : value.getBytes());
     }
@@ -142,14 +155,7 @@ class ProducerTest {
         }
         Map<String, Object> config = Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec,
                 ProducerConfig.LINGER_MS_CONFIG, "50", ProducerConfig.BATCH_SIZE_CONFIG, "65536");
-        try (KafkaProducer<String, String> producer = Clients.producer(weir.broker(), config)) {
-            sendAll(producer, sent.stream().map(s -> s.toRecord(topic, null)).toList());
-        }
-        List<ConsumerRecord<String, String>> got =
-                Clients.readAll(weir.broker(), topic, sent.size());
-        for (int i = 0; i < sent.size(); i++) {
-            assertRecord(topic, 0, i, sent.get(i), got.get(i));
-        }
+        sendAndReadBack(topic, sent, config);
         // The broker keeps the batch as the client compressed it (Kafka does not recompress
         // when the topic's compression.type is "producer"), so the codec shows on disk.
         assertEquals(codecId(codec), firstBatchCodec(topic), "codec bits of the first stored batch");
@@ -172,14 +178,7 @@ class ProducerTest {
         }
         Map<String, Object> config = Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
                 ProducerConfig.LINGER_MS_CONFIG, "50");
-        try (KafkaProducer<String, String> producer = Clients.producer(weir.broker(), config)) {
-            sendAll(producer, sent.stream().map(s -> s.toRecord(topic, null)).toList());
-        }
-        List<ConsumerRecord<String, String>> got =
-                Clients.readAll(weir.broker(), topic, sent.size());
-        for (int i = 0; i < sent.size(); i++) {
-            assertRecord(topic, 0, i, sent.get(i), got.get(i));
-        }
+        sendAndReadBack(topic, sent, config);
         String stored = topicCodec.equals("uncompressed") ? "none" : topicCodec;
         assertEquals(codecId(stored), firstBatchCodec(topic), "codec bits of the first stored batch");
     }
