@@ -11,13 +11,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::disk::{DirEntry, Disk, DiskFile, OpenMode};
+use super::path_key::{KeyPath, PathKey};
 
 type Contents = Arc<Mutex<Vec<u8>>>;
 
 #[derive(Default)]
 struct State {
-    files: BTreeMap<PathBuf, Contents>,
-    dirs: BTreeSet<PathBuf>,
+    files: BTreeMap<PathKey, Contents>,
+    dirs: BTreeSet<PathKey>,
     syncs: u64,
     /// Fail every `write_at` and `sync` with EIO, like a dying disk.
     fail_writes: bool,
@@ -57,18 +58,21 @@ impl MemDisk {
     /// The bytes of a file, or `None` if it does not exist.
     pub fn file_bytes(&self, path: &Path) -> Option<Vec<u8>> {
         let state = lock(&self.state);
-        state.files.get(path).map(|c| lock(c).clone())
+        state
+            .files
+            .get(&*KeyPath::of(path))
+            .map(|c| lock(c).clone())
     }
 
     /// Replaces (or creates) a file's bytes, as a corruption or a torn write would.
     pub fn set_file_bytes(&self, path: &Path, bytes: Vec<u8>) {
         let mut state = lock(&self.state);
-        match state.files.get(path) {
+        match state.files.get(&*KeyPath::of(path)) {
             Some(contents) => *lock(contents) = bytes,
             None => {
                 state
                     .files
-                    .insert(path.to_path_buf(), Arc::new(Mutex::new(bytes)));
+                    .insert(PathKey::new(path), Arc::new(Mutex::new(bytes)));
             }
         }
     }
@@ -76,7 +80,7 @@ impl MemDisk {
     /// Flips one bit of a file; returns false if the file or position does not exist.
     pub fn flip_bit(&self, path: &Path, position: usize, bit: u8) -> bool {
         let state = lock(&self.state);
-        let Some(contents) = state.files.get(path) else {
+        let Some(contents) = state.files.get(&*KeyPath::of(path)) else {
             return false;
         };
         let mut bytes = lock(contents);
@@ -91,7 +95,9 @@ impl MemDisk {
 
     /// Every file path, sorted.
     pub fn file_paths(&self) -> Vec<PathBuf> {
-        lock(&self.state).files.keys().cloned().collect()
+        (lock(&self.state).files.keys())
+            .map(|key| key.to_path_buf())
+            .collect()
     }
 
     /// How many file and directory fsyncs happened so far.
@@ -113,7 +119,9 @@ impl MemDisk {
 
     fn parent_exists(state: &State, path: &Path) -> bool {
         match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => state.dirs.contains(parent),
+            Some(parent) if !parent.as_os_str().is_empty() => {
+                state.dirs.contains(&*KeyPath::of(parent))
+            }
             _ => true,
         }
     }
@@ -122,7 +130,7 @@ impl MemDisk {
 impl Disk for MemDisk {
     fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn DiskFile>> {
         let mut state = lock(&self.state);
-        let existing = state.files.get(path).cloned();
+        let existing = state.files.get(&*KeyPath::of(path)).cloned();
         let contents = match (mode, existing) {
             (OpenMode::CreateNew, Some(_)) => {
                 return Err(io::Error::new(io::ErrorKind::AlreadyExists, "file exists"));
@@ -138,7 +146,7 @@ impl Disk for MemDisk {
                     return Err(not_found(path));
                 }
                 let contents: Contents = Arc::default();
-                state.files.insert(path.to_path_buf(), contents.clone());
+                state.files.insert(PathKey::new(path), contents.clone());
                 contents
             }
         };
@@ -153,7 +161,7 @@ impl Disk for MemDisk {
         let mut state = lock(&self.state);
         for ancestor in path.ancestors() {
             if !ancestor.as_os_str().is_empty() {
-                state.dirs.insert(ancestor.to_path_buf());
+                state.dirs.insert(PathKey::new(ancestor));
             }
         }
         Ok(())
@@ -161,10 +169,10 @@ impl Disk for MemDisk {
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
         let state = lock(&self.state);
-        if !state.dirs.contains(path) {
+        if !state.dirs.contains(&*KeyPath::of(path)) {
             return Err(not_found(path));
         }
-        let child = |p: &PathBuf| -> Option<String> {
+        let child = |p: &PathKey| -> Option<String> {
             (p.parent() == Some(path)).then(|| p.file_name()?.to_str().map(str::to_owned))?
         };
         let mut entries: Vec<DirEntry> = (state.files.keys())
@@ -185,21 +193,22 @@ impl Disk for MemDisk {
 
     fn exists(&self, path: &Path) -> io::Result<bool> {
         let state = lock(&self.state);
-        Ok(state.files.contains_key(path) || state.dirs.contains(path))
+        let key = KeyPath::of(path);
+        Ok(state.files.contains_key(&*key) || state.dirs.contains(&*key))
     }
 
     fn remove_file(&self, path: &Path) -> io::Result<()> {
         let mut state = lock(&self.state);
         state
             .files
-            .remove(path)
+            .remove(&*KeyPath::of(path))
             .map(drop)
             .ok_or_else(|| not_found(path))
     }
 
     fn remove_dir_all(&self, path: &Path) -> io::Result<()> {
         let mut state = lock(&self.state);
-        if !state.dirs.contains(path) {
+        if !state.dirs.contains(&*KeyPath::of(path)) {
             return Err(not_found(path));
         }
         state.files.retain(|p, _| !p.starts_with(path));
@@ -209,15 +218,15 @@ impl Disk for MemDisk {
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         let mut state = lock(&self.state);
-        let contents = state.files.remove(from).ok_or_else(|| not_found(from))?;
-        state.files.insert(to.to_path_buf(), contents);
+        let contents = (state.files.remove(&*KeyPath::of(from))).ok_or_else(|| not_found(from))?;
+        state.files.insert(PathKey::new(to), contents);
         Ok(())
     }
 
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
         self.check_writable()?;
         let mut state = lock(&self.state);
-        if !state.dirs.contains(path) {
+        if !state.dirs.contains(&*KeyPath::of(path)) {
             return Err(not_found(path));
         }
         state.syncs += 1;

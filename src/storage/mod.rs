@@ -32,6 +32,7 @@ mod manager;
 pub mod mem_disk;
 mod offset_index;
 pub mod partition_metadata;
+pub mod path_key;
 pub mod raft_store;
 mod read;
 mod read_buffers;

@@ -8,7 +8,7 @@ use weir::runtime::RngStream;
 
 use super::faults::fires;
 use super::namespace::{apply_op, prune_orphans};
-use super::state::{sector_range, show, Entry, Inode, State, SECTOR};
+use super::state::{sector_range, show, Entry, Inode, Namespace, State, SECTOR};
 
 /// What became of one file's pending changes.
 struct Outcome {
@@ -160,10 +160,10 @@ impl State {
     }
 }
 
-fn durable_files(durable: &BTreeMap<PathBuf, Entry>) -> Vec<(PathBuf, u64)> {
+fn durable_files(durable: &Namespace) -> Vec<(PathBuf, u64)> {
     (durable.iter())
         .filter_map(|(path, entry)| match entry {
-            Entry::File(id) => Some((path.clone(), *id)),
+            Entry::File(id) => Some((path.to_path_buf(), *id)),
             Entry::Dir => None,
         })
         .collect()

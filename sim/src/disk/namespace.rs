@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, ErrorKind};
-use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
+use weir::storage::path_key::{KeyPath, PathKey};
 use weir::storage::{DirEntry, OpenMode};
 
 use super::state::PendingOp;
@@ -43,7 +43,7 @@ impl State {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.pending
-            .entry(dir)
+            .entry(PathKey::from(dir))
             .or_default()
             .push(PendingOp { seq, op });
     }
@@ -206,7 +206,7 @@ impl State {
 
     pub fn sync_dir(&mut self, path: &Path) -> io::Result<()> {
         self.require_dir(path)?;
-        for pending in self.pending.remove(path).unwrap_or_default() {
+        for pending in (self.pending.remove(&*KeyPath::of(path))).unwrap_or_default() {
             apply_op(&mut self.durable, &mut self.inodes, &pending);
         }
         self.sweep();
@@ -218,15 +218,14 @@ impl State {
 pub(super) fn descendants<'a>(
     namespace: &'a Namespace,
     dir: &'a Path,
-) -> impl Iterator<Item = (&'a PathBuf, &'a Entry)> + 'a {
-    (namespace.range::<Path, _>((Bound::Excluded(dir), Bound::Unbounded)))
-        .take_while(move |(path, _)| path.starts_with(dir))
+) -> impl Iterator<Item = (&'a Path, &'a Entry)> + 'a {
+    (namespace.after(dir)).take_while(move |(path, _)| path.starts_with(dir))
 }
 
 /// Removes `path` and everything below it; returns what was removed.
 fn remove_subtree(namespace: &mut Namespace, path: &Path) -> Vec<(PathBuf, Entry)> {
     let mut doomed: Vec<PathBuf> = vec![path.to_path_buf()];
-    doomed.extend(descendants(namespace, path).map(|(p, _)| p.clone()));
+    doomed.extend(descendants(namespace, path).map(|(p, _)| p.to_path_buf()));
     (doomed.into_iter())
         .filter_map(|p| namespace.remove(&p).map(|entry| (p, entry)))
         .collect()
@@ -275,7 +274,7 @@ pub(super) fn prune_orphans(namespace: &mut Namespace) -> Vec<PathBuf> {
     let mut kept = Namespace::new();
     let mut orphans = Vec::new();
     // Parents sort before their children, so one pass in order sees each parent decided.
-    for (path, entry) in std::mem::take(namespace) {
+    for (path, entry) in std::mem::take(namespace).into_entries() {
         let parent = parent_dir(&path);
         if is_root(&parent) || kept.get(&parent) == Some(&Entry::Dir) {
             kept.insert(path, entry);

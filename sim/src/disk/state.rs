@@ -5,9 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 use std::io;
-use std::ops::Range;
+use std::ops::{Bound, Range};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+
+use weir::storage::path_key::{KeyPath, PathKey};
 
 use super::faults::{draw_latency, fires, DiskFaults, Rngs};
 use super::LatencyHook;
@@ -26,8 +28,58 @@ pub(super) enum Entry {
     Dir,
 }
 
-/// Path → entry, sorted, so a directory's descendants follow it contiguously.
-pub(super) type Namespace = BTreeMap<PathBuf, Entry>;
+/// Path → entry, sorted, so a directory's descendants follow it contiguously. Keyed by
+/// [`PathKey`], whose comparisons are plain byte compares: this map is searched on every open,
+/// rename and sync, and `PathBuf`'s component-by-component order was the costliest part of a
+/// simulated cluster run.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Namespace(BTreeMap<PathKey, Entry>);
+
+impl Namespace {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn get(&self, path: &Path) -> Option<&Entry> {
+        self.0.get(&*KeyPath::of(path))
+    }
+
+    pub fn contains_key(&self, path: &Path) -> bool {
+        self.0.contains_key(&*KeyPath::of(path))
+    }
+
+    pub fn insert(&mut self, path: PathBuf, entry: Entry) {
+        self.0.insert(PathKey::from(path), entry);
+    }
+
+    pub fn remove(&mut self, path: &Path) -> Option<Entry> {
+        self.0.remove(&*KeyPath::of(path))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Path, &Entry)> {
+        self.0.iter().map(|(key, entry)| (&**key, entry))
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Entry> {
+        self.0.values()
+    }
+
+    pub fn retain(&mut self, mut keep: impl FnMut(&Path, &Entry) -> bool) {
+        self.0.retain(|key, entry| keep(key, entry));
+    }
+
+    /// Every entry that sorts after `path`, in order.
+    pub fn after<'a>(&'a self, path: &Path) -> impl Iterator<Item = (&'a Path, &'a Entry)> {
+        let bound = Bound::Excluded(&*KeyPath::of(path));
+        (self.0.range::<KeyPath, _>((bound, Bound::Unbounded))).map(|(key, entry)| (&**key, entry))
+    }
+
+    pub fn into_entries(self) -> impl Iterator<Item = (PathBuf, Entry)> {
+        self.0
+            .into_iter()
+            .map(|(key, entry)| (key.into_path_buf(), entry))
+    }
+}
 
 /// A namespace change that is visible but not yet durable.
 #[derive(Debug, Clone)]
@@ -91,7 +143,7 @@ pub(super) struct State {
     pub cached: Namespace,
     pub durable: Namespace,
     /// Pending operations by the directory whose sync commits them.
-    pub pending: BTreeMap<PathBuf, Vec<PendingOp>>,
+    pub pending: BTreeMap<PathKey, Vec<PendingOp>>,
     pub next_seq: u64,
     /// Bumped by each crash; handles from an older epoch are stale.
     pub epoch: u64,
@@ -282,7 +334,7 @@ impl State {
     pub fn file_paths(&self) -> Vec<PathBuf> {
         (self.cached.iter())
             .filter(|(_, entry)| matches!(entry, Entry::File(_)))
-            .map(|(path, _)| path.clone())
+            .map(|(path, _)| path.to_path_buf())
             .collect()
     }
 
