@@ -8,6 +8,7 @@
 //! written back out as records ([`MetadataImage::to_records`]): that is a snapshot.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::records::{ConfigResource, Endpoint, MetadataRecord};
 
@@ -90,7 +91,9 @@ pub struct MetadataImage {
     /// The offset of the next entry to replay (every entry below it is in the image).
     pub offset: i64,
     pub brokers: BTreeMap<i32, BrokerRegistration>,
-    pub topics: BTreeMap<u128, TopicImage>,
+    /// Shared, so copying an image (every batch of records is applied to a copy, and every
+    /// commit publishes one) copies pointers; a change copies only its own topic.
+    pub topics: BTreeMap<u128, Arc<TopicImage>>,
     pub topic_ids: BTreeMap<String, u128>,
     pub configs: BTreeMap<ConfigResource, BTreeMap<String, String>>,
 }
@@ -223,6 +226,12 @@ impl MetadataImage {
     /// what it decides at once, before the entry that carries it is committed (Kafka's
     /// controller does the same and reverts to the committed image if it loses the lead).
     pub fn replay_records(&mut self, records: &[MetadataRecord]) -> Result<(), ReplayError> {
+        // One record is atomic by itself: `replay` checks everything before it changes
+        // anything. Most entries carry one record (a heartbeat's fence change, a leader
+        // moving), so most skip the copy.
+        if let [record] = records {
+            return self.replay(record);
+        }
         let mut next = self.clone();
         for record in records {
             next.replay(record)?;
@@ -236,6 +245,8 @@ impl MetadataImage {
         self.offset = self.offset.max(offset + 1);
     }
 
+    /// Applies one record, or fails and changes nothing: every check comes before the first
+    /// change, which `replay_records` relies on.
     fn replay(&mut self, record: &MetadataRecord) -> Result<(), ReplayError> {
         match record {
             MetadataRecord::RegisterBroker {
@@ -305,7 +316,7 @@ impl MetadataImage {
                     topic_id: *topic_id,
                     partitions: BTreeMap::new(),
                 };
-                self.topics.insert(*topic_id, topic);
+                self.topics.insert(*topic_id, Arc::new(topic));
             }
             MetadataRecord::Partition {
                 topic_id,
@@ -416,14 +427,17 @@ impl MetadataImage {
         Ok(())
     }
 
+    /// The topic to change, copied first if another image shares it.
     fn topic_mut(&mut self, topic_id: u128) -> Result<&mut TopicImage, ReplayError> {
         self.topics
             .get_mut(&topic_id)
+            .map(Arc::make_mut)
             .ok_or(ReplayError::UnknownTopic { topic_id })
     }
 
     pub fn topic_by_name(&self, name: &str) -> Option<&TopicImage> {
-        self.topic_ids.get(name).and_then(|id| self.topics.get(id))
+        let id = self.topic_ids.get(name)?;
+        self.topics.get(id).map(|topic| &**topic)
     }
 
     pub fn partition(&self, name: &str, partition: i32) -> Option<&PartitionRegistration> {

@@ -925,6 +925,75 @@ fn replay_refuses_records_that_do_not_fit() {
     );
 }
 
+/// `replay_records` applies a lone record in place, so each kind of record must fail before it
+/// changes anything.
+#[test]
+fn a_record_that_does_not_fit_changes_nothing() {
+    let register = |broker_epoch| MetadataRecord::RegisterBroker {
+        broker_id: 1,
+        incarnation_id: 7,
+        broker_epoch,
+        endpoints: Vec::new(),
+        rack: None,
+        fenced: true,
+    };
+    let topic = |name: &str, topic_id| MetadataRecord::Topic {
+        name: name.into(),
+        topic_id,
+    };
+    let partition = MetadataRecord::Partition {
+        topic_id: 1,
+        partition: 0,
+        replicas: vec![1],
+        isr: vec![1],
+        adding_replicas: Vec::new(),
+        removing_replicas: Vec::new(),
+        leader: 1,
+        leader_epoch: 0,
+        partition_epoch: 0,
+        unclean: false,
+    };
+    let mut image = MetadataImage::default();
+    for record in [register(5), topic("t", 1), partition.clone()] {
+        image.replay_records(&[record]).unwrap();
+    }
+    let change = |partition| MetadataRecord::PartitionChange {
+        topic_id: 1,
+        partition,
+        leader: Some(1),
+        isr: Some(vec![1, 2]),
+        replicas: None,
+        adding_replicas: None,
+        removing_replicas: None,
+        unclean: false,
+        recovered: false,
+    };
+    let misfits = [
+        register(5),
+        MetadataRecord::BrokerRegistrationChange {
+            broker_id: 1,
+            broker_epoch: 4,
+            fenced: Some(false),
+            in_controlled_shutdown: Some(true),
+        },
+        topic("t", 2),
+        topic("u", 1),
+        partition,
+        change(1),
+        MetadataRecord::RemoveTopic { topic_id: 9 },
+    ];
+    for record in misfits {
+        let before = image.clone();
+        assert!(
+            image.replay_records(std::slice::from_ref(&record)).is_err(),
+            "{record:?}"
+        );
+        assert_eq!(image, before, "{record:?} changed the image");
+    }
+    image.replay_records(&[change(0)]).unwrap();
+    assert_eq!(image.topics[&1].partitions[&0].isr, [1, 2]);
+}
+
 #[test]
 fn the_same_seed_makes_the_same_decisions() {
     let run = || {
