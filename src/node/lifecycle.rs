@@ -27,8 +27,8 @@ use crate::server::broker::{Broker, TopicError};
 use crate::server::controller_apis::{BROKER_HEARTBEAT_VERSION, BROKER_REGISTRATION_VERSION};
 use crate::server::controller_client::{call, remote_controller, ControllerChannel};
 
-/// How soon a fenced or catching-up broker heartbeats again, and how soon a failed
-/// registration is retried.
+/// How soon a fenced or catching-up broker heartbeats again, and the first wait before a
+/// failed registration or heartbeat is retried (see [`RetryBackoff`]).
 const STARTING_INTERVAL: Duration = Duration::from_millis(10);
 /// How long one registration or heartbeat to another node may take.
 const CALL_WAIT: Duration = Duration::from_secs(5);
@@ -59,6 +59,7 @@ impl Lifecycle {
     /// quorum on this node failed meanwhile.
     pub async fn register(&self) -> Result<i64, String> {
         let mut reported = runtime::now();
+        let mut backoff = self.retry_backoff();
         loop {
             self.check_quorum()?;
             match self.try_register().await {
@@ -72,7 +73,7 @@ impl Lifecycle {
                         tracing::warn!(%error, "still waiting to register with the controller");
                         reported = runtime::now();
                     }
-                    runtime::sleep(STARTING_INTERVAL).await;
+                    runtime::sleep(backoff.next()).await;
                 }
             }
         }
@@ -187,18 +188,22 @@ impl Lifecycle {
     /// Heartbeats quickly until the controller unfences this broker (or the quorum fails).
     pub async fn until_unfenced(&self) -> Result<(), String> {
         let mut reported = runtime::now();
+        let mut backoff = self.retry_backoff();
         loop {
             self.check_quorum()?;
-            match self.heartbeat(false).await {
+            let wait = match self.heartbeat(false).await {
                 Ok(reply) if !reply.is_fenced => return Ok(()),
-                Ok(_) => {}
-                Err(error) => self.recover(&error).await?,
-            }
+                Ok(_) => backoff.succeeded(),
+                Err(error) => {
+                    self.recover(&error).await?;
+                    backoff.next()
+                }
+            };
             if runtime::now() >= reported + PROGRESS_EVERY {
                 tracing::warn!("still fenced: waiting to catch up with the metadata log");
                 reported = runtime::now();
             }
-            runtime::sleep(STARTING_INTERVAL).await;
+            runtime::sleep(wait).await;
         }
     }
 
@@ -207,18 +212,28 @@ impl Lifecycle {
         let interval = Duration::from_millis(
             self.broker.config.kraft.broker_heartbeat_interval_ms.max(1) as u64,
         );
+        let mut backoff = self.retry_backoff();
         loop {
-            let fenced = match self.heartbeat(false).await {
-                Ok(reply) => reply.is_fenced,
+            let wait = match self.heartbeat(false).await {
+                Ok(reply) if reply.is_fenced => backoff.succeeded(),
+                Ok(_) => {
+                    backoff.succeeded();
+                    interval
+                }
                 Err(error) => {
                     if self.recover(&error).await.is_err() {
                         return; // The node halts on the quorum's failure.
                     }
-                    true
+                    backoff.next()
                 }
             };
-            runtime::sleep(if fenced { STARTING_INTERVAL } else { interval }).await;
+            runtime::sleep(wait).await;
         }
+    }
+
+    fn retry_backoff(&self) -> RetryBackoff {
+        let interval_ms = self.broker.config.kraft.broker_heartbeat_interval_ms;
+        RetryBackoff::new(Duration::from_millis(interval_ms.max(1) as u64))
     }
 
     /// Re-registers when the controller no longer knows this incarnation's epoch (its session
@@ -272,5 +287,53 @@ fn wire_error(code: i16, what: &str) -> TopicError {
             "the controller refused the {what}: {}",
             other.map_or_else(|| format!("error code {code}"), |e| format!("{e:?}"))
         )),
+    }
+}
+
+/// The wait before retrying a failed registration or heartbeat: 10 ms, doubling up to the
+/// heartbeat interval, back to the start after a success. Kafka's lifecycle manager backs off
+/// the same way (100 ms doubling to half the session timeout). While the controller is down
+/// or cut off, each attempt is a connection refused or timed out; retrying every 10 ms, as
+/// this did, was a hundred connection attempts a second for as long as it lasted.
+struct RetryBackoff {
+    next: Duration,
+    max: Duration,
+}
+
+impl RetryBackoff {
+    fn new(max: Duration) -> Self {
+        Self {
+            next: STARTING_INTERVAL.min(max),
+            max,
+        }
+    }
+
+    /// The wait before the next attempt after a failure.
+    fn next(&mut self) -> Duration {
+        let wait = self.next;
+        self.next = (self.next * 2).min(self.max);
+        wait
+    }
+
+    /// Starts over after a success; the wait before the next quick attempt.
+    fn succeeded(&mut self) -> Duration {
+        self.next = STARTING_INTERVAL.min(self.max);
+        self.next
+    }
+}
+
+#[cfg(test)]
+mod backoff_tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_to_the_heartbeat_interval_and_start_over_after_a_success() {
+        let mut backoff = RetryBackoff::new(Duration::from_millis(100));
+        let waits: Vec<u128> = (0..6).map(|_| backoff.next().as_millis()).collect();
+        assert_eq!(waits, [10, 20, 40, 80, 100, 100]);
+        assert_eq!(backoff.succeeded(), STARTING_INTERVAL);
+        assert_eq!(backoff.next(), STARTING_INTERVAL);
+        let mut short = RetryBackoff::new(Duration::from_millis(4));
+        assert_eq!(short.next(), Duration::from_millis(4));
     }
 }

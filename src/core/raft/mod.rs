@@ -21,6 +21,7 @@
 //! `election` (pre-vote and vote), `replication` (fetch, flushes and the high watermark),
 //! `snapshot` (taking and serving snapshots), `snapshot_fetch` (fetching and installing one),
 //! `resign` (EndQuorumEpoch), `restore` (restart from disk), `describe` (DescribeQuorum),
+//! `timers` (when the next tick can matter),
 //! `invariants` (per-node checks) and `observer` (quorum-wide checks).
 //!
 //! Not yet here: voter changes (the voter set is static), observers listed in DescribeQuorum,
@@ -40,6 +41,7 @@ pub mod restore;
 pub mod snapshot;
 mod snapshot_fetch;
 pub mod state;
+mod timers;
 pub mod types;
 
 #[cfg(test)]

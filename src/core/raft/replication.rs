@@ -27,8 +27,8 @@ use super::types::{majority, Entry, EntryKind, NodeId, Offset, OffsetAndEpoch, E
 
 /// A leader resigns when a majority has not fetched for this many fetch timeouts (KRaft's
 /// check-quorum uses 1.5), so a partitioned leader stops claiming the lead.
-const CHECK_QUORUM_TIMEOUT_NUMERATOR: i64 = 3;
-const CHECK_QUORUM_TIMEOUT_DENOMINATOR: i64 = 2;
+pub(super) const CHECK_QUORUM_TIMEOUT_NUMERATOR: i64 = 3;
+pub(super) const CHECK_QUORUM_TIMEOUT_DENOMINATOR: i64 = 2;
 
 impl RaftNode {
     pub(super) fn on_begin_quorum_epoch(

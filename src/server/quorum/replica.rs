@@ -211,6 +211,15 @@ impl MetadataReplica {
         ready.then_some(epoch)
     }
 
+    /// When the next tick can matter ([`RaftNode::next_tick_ms`]); at once while a snapshot
+    /// taken waits to be reported, which the next event of any kind does.
+    pub fn next_tick_ms(&self) -> i64 {
+        if self.snapshot_taken.is_some() {
+            return i64::MIN;
+        }
+        self.node.next_tick_ms()
+    }
+
     fn report_snapshot(&mut self, now_ms: i64) -> Result<(), ReplicaError> {
         match self.snapshot_taken.take() {
             Some(event) => {

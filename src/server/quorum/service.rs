@@ -1,7 +1,8 @@
 //! The metadata quorum as a running service: the replica and the active controller behind one
-//! short lock, a ticker that drives the core's timers, one sender task per peer, and the
-//! entry points the CONTROLLER listener and the node use (an inbound quorum request, a
-//! controller operation that resolves once its records commit).
+//! short lock, a ticker that wakes when the core's nearest timer is due (the core says when:
+//! `next_tick_ms`, as KafkaRaftClient polls with the time to its nearest timer), one sender
+//! task per peer, and the entry points the CONTROLLER listener and the node use (an inbound
+//! quorum request, a controller operation that resolves once its records commit).
 //!
 //! The lock is a `std::sync::Mutex` held only for synchronous work and never across an
 //! `.await`, as everywhere in the broker. Messages the core emits are routed after each call:
@@ -9,7 +10,7 @@
 //! peer's sender queue, which drops the oldest work if a peer is too slow (Raft retries).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -21,8 +22,9 @@ use crate::core::raft::{Event, Message, NodeId, Offset, RoleKind};
 use crate::protocol::quorum::{LocalNode, ResponseOutcome};
 use crate::runtime::{self, sync, Instant, JoinHandle};
 
-/// How often the core's timers are checked.
-const TICK: Duration = Duration::from_millis(10);
+/// The longest the ticker sleeps. Every event that can bring a timer closer wakes it, so this
+/// only bounds how late a tick could be if one day a change to the timers did not.
+const TICK_IDLE_MAX: Duration = Duration::from_secs(1);
 /// Messages queued for one peer before new ones are dropped.
 const PEER_QUEUE_MAX: usize = 64;
 /// How long a sender waits for a peer to connect or answer.
@@ -53,6 +55,10 @@ pub struct QuorumService {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// Set by `stop`: connections still open answer nothing more and close.
     stopped: AtomicBool,
+    /// The time (`now_ms`) the ticker sleeps until, and how to wake it when an event brings
+    /// the nearest timer closer.
+    next_tick_ms: AtomicI64,
+    tick_moved: sync::Notify,
 }
 
 impl QuorumService {
@@ -92,6 +98,8 @@ impl QuorumService {
             failed_flag: sync::watch::channel(false).0,
             tasks: Mutex::new(Vec::new()),
             stopped: AtomicBool::new(false),
+            next_tick_ms: AtomicI64::new(i64::MIN),
+            tick_moved: sync::Notify::new(),
         });
         let mut tasks = Vec::new();
         tasks.push(runtime::spawn(tick_loop(service.clone())));
@@ -246,6 +254,9 @@ impl QuorumService {
                 let _ = peer.try_send(message);
             }
         }
+        if shared.replica.next_tick_ms() < self.next_tick_ms.load(Ordering::SeqCst) {
+            self.tick_moved.notify_one();
+        }
         let offset = shared.replica.image().offset;
         if offset > self.published.borrow().offset {
             self.published
@@ -350,12 +361,35 @@ fn fail(shared: &mut Shared, error: ReplicaError) {
     shared.failed = Some(error.to_string());
 }
 
+/// Ticks the core when its nearest timer is due, and otherwise sleeps until then or until an
+/// event brings a timer closer. Ticks are at least a millisecond apart, so a timer that a tick
+/// leaves due can never spin the ticker without time passing.
 async fn tick_loop(service: Arc<QuorumService>) {
+    let mut last_tick_ms = i64::MIN;
     loop {
-        runtime::sleep(TICK).await;
-        service.feed(Event::Tick, None);
-        if service.failure().is_some() {
-            return;
+        let now_ms = service.now_ms();
+        let due_ms = {
+            // Decided under the lock `route` holds, so an event cannot slip between reading the
+            // timers and publishing when the ticker wakes: it either shows here or notifies.
+            let shared = service.lock();
+            let due_ms = shared.replica.next_tick_ms().max(last_tick_ms + 1);
+            let sleeps_until = if due_ms <= now_ms { i64::MIN } else { due_ms };
+            service.next_tick_ms.store(sleeps_until, Ordering::SeqCst);
+            due_ms
+        };
+        if due_ms <= now_ms {
+            last_tick_ms = now_ms;
+            service.feed(Event::Tick, None);
+            if service.failure().is_some() {
+                return;
+            }
+            continue;
+        }
+        let wait = Duration::from_millis(u64::try_from(due_ms - now_ms).unwrap_or(u64::MAX));
+        let moved = service.tick_moved.notified();
+        runtime::select! {
+            _ = runtime::sleep(wait.min(TICK_IDLE_MAX)) => {}
+            _ = moved => {}
         }
     }
 }

@@ -31,6 +31,30 @@ struct InFlight {
     message: Message,
 }
 
+/// The runtime sleeps until [`RaftNode::next_tick_ms`]: a tick before then must change nothing
+/// and send nothing, or sleeping would change what the node does. Checked on a copy before
+/// every tick of every quorum test.
+fn assert_tick_is_idle_before_its_time(node: &RaftNode, now_ms: i64) {
+    let due_ms = node.next_tick_ms();
+    if now_ms >= due_ms {
+        return;
+    }
+    let mut ticked = node.clone();
+    let commands = ticked.handle(now_ms, Event::Tick);
+    assert!(
+        commands.is_empty(),
+        "a tick at {now_ms} ms, before next_tick_ms {due_ms}, emitted {commands:?}"
+    );
+    // `handle` records the time it was called at; nothing else may move.
+    let mut untouched = node.clone();
+    untouched.now_ms = untouched.now_ms.max(now_ms);
+    assert_eq!(
+        format!("{ticked:?}"),
+        format!("{untouched:?}"),
+        "a tick at {now_ms} ms, before next_tick_ms {due_ms}, changed the node"
+    );
+}
+
 /// Changes a message on its way from one node to another (corruption, forgery).
 pub(super) type Tamper = Box<dyn FnMut(NodeId, NodeId, &mut Message)>;
 
@@ -114,6 +138,9 @@ impl Cluster {
     /// the node is lazy (and even then before a fetch goes out).
     pub fn deliver(&mut self, id: NodeId, event: Event) -> Vec<Command> {
         let node = self.nodes.get_mut(&id).expect("known node");
+        if matches!(event, Event::Tick) {
+            assert_tick_is_idle_before_its_time(node, self.now_ms);
+        }
         let commands = node.handle(self.now_ms, event);
         let mut fetches = false;
         for command in &commands {
