@@ -182,11 +182,14 @@ impl<T> Accumulator<T> {
     }
 
     /// When the oldest open batch's linger expires, if there is one; `None` with batches ready
-    /// means "now".
-    pub fn next_deadline(&self) -> Option<Instant> {
+    /// means "now". Partitions in `muted` are left out: their batches wait for the batch in
+    /// flight, whose completion wakes the sender, not for a time. Counting them made the
+    /// sender spin on a linger long past while a muted partition's batch was in flight.
+    pub fn next_deadline(&self, muted: Option<&BTreeSet<TopicPartition>>) -> Option<Instant> {
         self.open
-            .values()
-            .map(|batch| batch.created_at + self.linger)
+            .iter()
+            .filter(|(tp, _)| muted.is_none_or(|muted| !muted.contains(*tp)))
+            .map(|(_, batch)| batch.created_at + self.linger)
             .min()
     }
 
@@ -268,7 +271,14 @@ mod tests {
         acc.append(TopicPartition::new("t", 1), record(10), 0, 2, || {
             start + linger
         });
-        assert_eq!(acc.next_deadline(), Some(start + linger));
+        assert_eq!(acc.next_deadline(None), Some(start + linger));
+        let muted = BTreeSet::from([TopicPartition::new("t", 0)]);
+        assert_eq!(
+            acc.next_deadline(Some(&muted)),
+            Some(start + linger + linger)
+        );
+        let both = BTreeSet::from([TopicPartition::new("t", 0), TopicPartition::new("t", 1)]);
+        assert_eq!(acc.next_deadline(Some(&both)), None);
         assert!(acc.drain(start, false, None).is_empty());
         let first = acc.drain(start + linger, false, None);
         assert_eq!(first.len(), 1);

@@ -3,9 +3,11 @@
 //! The client bootstraps from any of the configured `host:port`s, asks Metadata for the brokers'
 //! advertised addresses, and from then on talks to brokers by node id. Requests for a partition
 //! go to its leader; callers refresh the metadata when a broker says it is not the leader or
-//! does not know the topic. Broken connections are replaced on next use.
+//! does not know the topic. Broken connections are replaced on next use, but an address whose
+//! connection attempt failed is not dialled again before its reconnect backoff passes, and the
+//! refreshes that follow failures go out at most once per retry backoff (as in Kafka's clients).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,6 +30,11 @@ pub struct ClusterOptions {
     pub allow_auto_topic_creation: bool,
     /// Pause before retrying after a retriable error (`retry.backoff.ms`).
     pub retry_backoff: Duration,
+    /// After a failed connection attempt to an address, how long before the next one
+    /// (`reconnect.backoff.ms`), doubling with each failure up to `reconnect_backoff_max`
+    /// (`reconnect.backoff.max.ms`), as Kafka's clients do.
+    pub reconnect_backoff: Duration,
+    pub reconnect_backoff_max: Duration,
 }
 
 impl ClusterOptions {
@@ -42,6 +49,8 @@ impl ClusterOptions {
             connection: ConnectionOptions::default(),
             allow_auto_topic_creation: false,
             retry_backoff: Duration::from_millis(100),
+            reconnect_backoff: Duration::from_millis(50),
+            reconnect_backoff_max: Duration::from_millis(1000),
         }
     }
 }
@@ -54,6 +63,28 @@ pub struct Cluster {
     connections: sync::Mutex<BTreeMap<i32, Arc<Connection>>>,
     bootstrap: sync::Mutex<Option<Arc<Connection>>>,
     metadata: Mutex<Arc<ClusterMetadata>>,
+    /// When the last Metadata request was sent and what it asked about, for paced refreshes.
+    last_refresh: Mutex<Option<LastRefresh>>,
+    /// Addresses whose last connection attempt failed: when the next may be made, and the
+    /// backoff that led there.
+    unreachable: Mutex<BTreeMap<String, (runtime::Instant, Duration)>>,
+}
+
+/// A Metadata request sent (answered or not): when, and which topics (`None`: all).
+#[derive(Debug, Clone)]
+struct LastRefresh {
+    sent_at: runtime::Instant,
+    topics: Option<BTreeSet<String>>,
+}
+
+impl LastRefresh {
+    fn covers(&self, topics: Option<&[String]>) -> bool {
+        match (&self.topics, topics) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(asked), Some(wanted)) => wanted.iter().all(|topic| asked.contains(topic)),
+        }
+    }
 }
 
 impl Cluster {
@@ -69,6 +100,8 @@ impl Cluster {
             connections: sync::Mutex::new(BTreeMap::new()),
             bootstrap: sync::Mutex::new(None),
             metadata: Mutex::new(Arc::new(ClusterMetadata::default())),
+            last_refresh: Mutex::new(None),
+            unreachable: Mutex::new(BTreeMap::new()),
         });
         cluster.refresh_metadata(Some(&[])).await?;
         Ok(cluster)
@@ -87,11 +120,42 @@ impl Cluster {
             .clone()
     }
 
+    /// Refreshes as [`refresh_metadata`](Self::refresh_metadata) does, unless a request about
+    /// these topics went out less than `retry.backoff.ms` ago: then the metadata as it stands.
+    /// For the loops that refresh after each failure (a producer's retries, a consumer
+    /// polling a partition with no leader): as in Kafka's clients, a failure asks for an
+    /// update, and updates go out at most once per backoff, so a dozen failing batches or a
+    /// leaderless partition polled in a loop cost one Metadata request, not one each.
+    pub async fn refresh_metadata_paced(
+        &self,
+        topics: Option<&[String]>,
+    ) -> Result<Arc<ClusterMetadata>> {
+        let recent = (self.last_refresh.lock())
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .as_ref()
+            .is_some_and(|last| {
+                last.covers(topics)
+                    && runtime::now().saturating_duration_since(last.sent_at)
+                        < self.options.retry_backoff
+            });
+        if recent {
+            return Ok(self.metadata());
+        }
+        self.refresh_metadata(topics).await
+    }
+
     /// Asks Metadata about `topics` (`None`: every topic) and folds the answer in.
     pub async fn refresh_metadata(
         &self,
         topics: Option<&[String]>,
     ) -> Result<Arc<ClusterMetadata>> {
+        *self
+            .last_refresh
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(LastRefresh {
+            sent_at: runtime::now(),
+            topics: topics.map(|topics| topics.iter().cloned().collect()),
+        });
         let mut request = MetadataRequest::default();
         request.topics = topics.map(|topics| {
             topics
@@ -137,6 +201,17 @@ impl Cluster {
     /// Asks the cluster about one topic, even if it is known.
     pub async fn refresh_topic(&self, name: &str) -> Result<TopicInfo> {
         let metadata = self.refresh_metadata(Some(&[name.to_string()])).await?;
+        Self::topic_in(&metadata, name)
+    }
+
+    /// [`refresh_topic`](Self::refresh_topic), paced as
+    /// [`refresh_metadata_paced`](Self::refresh_metadata_paced) is.
+    pub async fn refresh_topic_paced(&self, name: &str) -> Result<TopicInfo> {
+        let metadata = (self.refresh_metadata_paced(Some(&[name.to_string()]))).await?;
+        Self::topic_in(&metadata, name)
+    }
+
+    fn topic_in(metadata: &ClusterMetadata, name: &str) -> Result<TopicInfo> {
         metadata
             .topics
             .get(name)
@@ -183,9 +258,39 @@ impl Cluster {
                 topic: format!("<broker {node_id}>"),
                 partition: -1,
             })?;
-        let connection = Connection::connect(&addr, &self.options.connection).await?;
+        let connection = self.open(&addr).await?;
         connections.insert(node_id, connection.clone());
         Ok(connection)
+    }
+
+    /// Connects to `addr`, unless an attempt failed too recently: then it fails at once, as a
+    /// failed connection would, without trying. A broker that is down or cut off would
+    /// otherwise take a connection attempt from every retry of every request meant for it.
+    async fn open(&self, addr: &str) -> Result<Arc<Connection>> {
+        let lock = || (self.unreachable.lock()).unwrap_or_else(|poisoned| poisoned.into_inner());
+        let now = runtime::now();
+        if let Some(&(retry_at, _)) = lock().get(addr).filter(|(at, _)| now < *at) {
+            let wait_ms = retry_at.saturating_duration_since(now).as_millis();
+            return Err(ClientError::Io(std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                format!("{addr}: the last connection attempt failed; next one in {wait_ms} ms"),
+            )));
+        }
+        match Connection::connect(addr, &self.options.connection).await {
+            Ok(connection) => {
+                lock().remove(addr);
+                Ok(connection)
+            }
+            Err(error) => {
+                let mut unreachable = lock();
+                let backoff = match unreachable.get(addr) {
+                    Some(&(_, last)) => (last * 2).min(self.options.reconnect_backoff_max),
+                    None => self.options.reconnect_backoff,
+                };
+                unreachable.insert(addr.to_string(), (runtime::now() + backoff, backoff));
+                Err(error)
+            }
+        }
     }
 
     /// A connection to any broker: an open broker connection, the bootstrap connection, or a
@@ -207,7 +312,7 @@ impl Cluster {
         let known: Vec<String> = self.metadata().brokers.values().map(|b| b.addr()).collect();
         let mut last_error = None;
         for addr in self.options.bootstrap_servers.iter().chain(known.iter()) {
-            match Connection::connect(addr, &self.options.connection).await {
+            match self.open(addr).await {
                 Ok(connection) => {
                     *bootstrap = Some(connection.clone());
                     return Ok(connection);
@@ -249,5 +354,56 @@ impl Cluster {
     /// Sleeps for the retry backoff.
     pub async fn backoff(&self) {
         runtime::sleep(self.options.retry_backoff).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::mock_broker::MockBroker;
+
+    /// An address nothing listens on: a port bound and released again.
+    async fn refusing_address() -> String {
+        let listener = runtime::listen("127.0.0.1:0").await.unwrap();
+        let port = runtime::local_addr(&listener).unwrap().port();
+        format!("127.0.0.1:{port}")
+    }
+
+    #[test]
+    fn a_refusing_address_is_tried_again_only_after_a_doubling_backoff() {
+        runtime::block_on(async {
+            let broker = MockBroker::start().await;
+            let dead = refusing_address().await;
+            let mut options = ClusterOptions::new(&broker.addr);
+            options.reconnect_backoff = Duration::from_millis(100);
+            options.reconnect_backoff_max = Duration::from_millis(300);
+            let cluster = Cluster::connect(options).await.unwrap();
+            let backoff = |cluster: &Cluster| cluster.unreachable.lock().unwrap()[&dead].1;
+            let tried = cluster.open(&dead).await.unwrap_err().to_string();
+            assert!(!tried.contains("next one in"), "{tried}");
+            assert_eq!(backoff(&cluster), Duration::from_millis(100));
+            let waited = cluster.open(&dead).await.unwrap_err().to_string();
+            assert!(waited.contains("next one in"), "{waited}");
+            for expected_ms in [200, 300, 300] {
+                // The backoff is over: the next call tries, fails, and waits longer.
+                cluster
+                    .unreachable
+                    .lock()
+                    .unwrap()
+                    .get_mut(&dead)
+                    .unwrap()
+                    .0 = runtime::now();
+                let tried = cluster.open(&dead).await.unwrap_err().to_string();
+                assert!(!tried.contains("next one in"), "{tried}");
+                assert_eq!(backoff(&cluster), Duration::from_millis(expected_ms));
+            }
+            cluster.open(&broker.addr).await.unwrap();
+            assert!(!cluster
+                .unreachable
+                .lock()
+                .unwrap()
+                .contains_key(&broker.addr));
+        })
+        .unwrap();
     }
 }

@@ -216,7 +216,7 @@ impl Consumer {
                     return Err(error);
                 }
                 tracing::debug!(%error, "fetch failed; retrying after a metadata refresh");
-                let _ = self.cluster.refresh_metadata(Some(&self.topics())).await;
+                let _ = (self.cluster.refresh_metadata_paced(Some(&self.topics()))).await;
                 if runtime::now() < deadline {
                     self.cluster.backoff().await;
                 }
@@ -252,7 +252,7 @@ impl Consumer {
             }
         }
         if leaderless {
-            self.cluster.refresh_metadata(Some(&self.topics())).await?;
+            (self.cluster.refresh_metadata_paced(Some(&self.topics()))).await?;
         }
         if by_leader.is_empty() {
             if self.positions.is_empty() && self.resets.is_empty() && !self.assignment.is_empty() {

@@ -185,3 +185,33 @@ fn unreachable_brokers_fail_fast() {
         assert!(error.is_retriable(), "{error}");
     });
 }
+
+#[test]
+fn paced_refreshes_ask_at_most_once_per_backoff() {
+    run(async {
+        let broker = MockBroker::start().await;
+        broker.create_topic("t", 1);
+        let mut options = ClusterOptions::new(&broker.addr);
+        options.retry_backoff = Duration::from_millis(200);
+        let cluster = Cluster::connect(options).await.unwrap();
+        let (t, u) = (["t".to_string()], ["u".to_string()]);
+        let asked = || broker.metadata_requests();
+        let start = asked();
+        // Start-up asked about no topic, so the first paced refresh about `t` goes out.
+        for _ in 0..5 {
+            let metadata = cluster.refresh_metadata_paced(Some(&t)).await.unwrap();
+            assert!(metadata.topics.contains_key("t"));
+        }
+        assert_eq!(asked() - start, 1);
+        // A topic the last request did not ask about is asked about at once.
+        let _ = cluster.refresh_metadata_paced(Some(&u)).await;
+        assert_eq!(asked() - start, 2);
+        // A plain refresh always asks.
+        cluster.refresh_metadata(Some(&t)).await.unwrap();
+        assert_eq!(asked() - start, 3);
+        runtime::sleep(Duration::from_millis(200)).await;
+        cluster.refresh_topic_paced("t").await.unwrap();
+        cluster.refresh_topic_paced("t").await.unwrap();
+        assert_eq!(asked() - start, 4);
+    });
+}

@@ -3,6 +3,7 @@
 //! to end over real (loopback) sockets, before and independently of the real server.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -30,6 +31,7 @@ type Logs = BTreeMap<String, Vec<Vec<(i64, Bytes)>>>;
 pub struct MockBroker {
     pub addr: String,
     logs: Arc<Mutex<Logs>>,
+    metadata_requests: Arc<AtomicU64>,
 }
 
 impl MockBroker {
@@ -39,16 +41,27 @@ impl MockBroker {
         let port_number = runtime::local_addr(&listener).unwrap().port();
         let addr = format!("127.0.0.1:{port_number}");
         let logs = Arc::new(Mutex::new(Logs::new()));
+        let metadata_requests = Arc::new(AtomicU64::new(0));
+        let counter = metadata_requests.clone();
         let (served, port) = (
             logs.clone(),
             addr.rsplit_once(':').unwrap().1.parse().unwrap(),
         );
         runtime::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                runtime::spawn(serve(stream, served.clone(), port));
+                runtime::spawn(serve(stream, served.clone(), counter.clone(), port));
             }
         });
-        Self { addr, logs }
+        Self {
+            addr,
+            logs,
+            metadata_requests,
+        }
+    }
+
+    /// How many Metadata requests it has served.
+    pub fn metadata_requests(&self) -> u64 {
+        self.metadata_requests.load(Ordering::SeqCst)
     }
 
     /// Creates a topic directly.
@@ -91,7 +104,12 @@ pub(crate) async fn write_response(
     runtime::write_and_flush(stream, &out).await.is_ok()
 }
 
-async fn serve(mut stream: TcpStream, logs: Arc<Mutex<Logs>>, port: i32) {
+async fn serve(
+    mut stream: TcpStream,
+    logs: Arc<Mutex<Logs>>,
+    metadata_requests: Arc<AtomicU64>,
+    port: i32,
+) {
     loop {
         let Some(mut frame) = read_request(&mut stream).await else {
             return;
@@ -102,6 +120,7 @@ async fn serve(mut stream: TcpStream, logs: Arc<Mutex<Logs>>, port: i32) {
         let body = match key {
             ApiKey::ApiVersions => reply::<ApiVersionsRequest>(frame, version, |_| api_versions()),
             ApiKey::Metadata => {
+                metadata_requests.fetch_add(1, Ordering::SeqCst);
                 reply::<MetadataRequest>(frame, version, |r| metadata(&logs, r, port))
             }
             ApiKey::CreateTopics => {

@@ -402,7 +402,8 @@ async fn run_sender(inner: Arc<Inner>) {
                     .on_batch_closed(&batch.tp.topic, batch.tp.partition, partitions);
             }
             let idle = state.accumulator.is_empty() && state.in_flight == 0;
-            (batches, state.accumulator.next_deadline(), idle)
+            let muted = (inner.config.max_in_flight_per_broker == 1).then_some(&state.muted);
+            (batches, state.accumulator.next_deadline(muted), idle)
         };
         if !batches.is_empty() {
             dispatch(&inner, batches).await;
@@ -522,7 +523,7 @@ pub(crate) fn retry_or_fail(
     tracing::debug!(tp = %batch.tp, %error, attempt = batch.attempts, "retrying produce");
     runtime::spawn(async move {
         if refresh {
-            let _ = inner.cluster.refresh_topic(&batch.tp.topic).await;
+            let _ = inner.cluster.refresh_topic_paced(&batch.tp.topic).await;
         }
         inner.cluster.backoff().await;
         let tp = batch.tp.clone();
