@@ -17,6 +17,9 @@ use weir::canary::Canary;
 /// The line a child run ends with (`run --result-line`).
 pub const RESULT_PREFIX: &str = "weir-sim-result";
 
+/// mimalloc's purge delay, read from the environment when a child starts.
+const PURGE_DELAY: &str = "MIMALLOC_PURGE_DELAY";
+
 /// What one child run printed and concluded.
 pub struct ChildRun {
     pub passed: bool,
@@ -46,6 +49,12 @@ pub fn run(
         .arg("run")
         .arg(scenario)
         .args(["--seed", &seed.to_string(), "--result-line"]);
+    // A child lives for a fraction of a second: mimalloc handing freed pages back to the OS
+    // (after 10 ms by default) only makes it fault them in and zero them again. Never purging
+    // made sweeps about 9% faster. The operator's own setting wins.
+    if std::env::var_os(PURGE_DELAY).is_none() {
+        command.env(PURGE_DELAY, "-1");
+    }
     for canary in canaries {
         command.args(["--canary", canary.name()]);
     }

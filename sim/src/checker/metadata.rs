@@ -84,22 +84,24 @@ impl MetadataWatch {
             }
             for (&index, registration) in &topic.partitions {
                 let partition = (topic_id, index);
-                let label = format!("{}-{index}", topic.name);
-                self.check_partition(at_ms, node, partition, &label, registration);
+                let at = Where {
+                    at_ms,
+                    node,
+                    topic: &topic.name,
+                    index,
+                };
+                self.check_partition(&at, partition, registration);
             }
         }
     }
 
     fn check_partition(
         &mut self,
-        at_ms: u64,
-        node: &str,
+        at: &Where,
         partition: Partition,
-        label: &str,
         registration: &PartitionRegistration,
     ) {
-        let r = registration;
-        let at = format!("at {at_ms} ms on {node}: {label}");
+        let (r, node) = (registration, at.node);
         if r.leader >= 0 && !r.isr.contains(&r.leader) {
             let detail = format!("{at} is led by {} outside its ISR {:?}", r.leader, r.isr);
             self.report("leader-outside-isr", partition, detail);
@@ -112,7 +114,12 @@ impl MetadataWatch {
             self.report("isr-outside-replicas", partition, detail);
         }
         let now = (r.leader_epoch, r.partition_epoch);
-        let epochs = self.epochs.entry(node.to_string()).or_default();
+        if !self.epochs.contains_key(node) {
+            self.epochs.insert(node.to_string(), BTreeMap::new());
+        }
+        let Some(epochs) = self.epochs.get_mut(node) else {
+            return;
+        };
         if let Some(before) = epochs.insert(partition, now) {
             if now.0 < before.0 || now.1 < before.1 {
                 let detail = format!(
@@ -167,6 +174,27 @@ impl MetadataWatch {
     }
 }
 
+/// Where a partition was seen, for a report's opening words ("at 120 ms on node-1: t-0").
+/// Formatted only when there is something to report: images are observed far more often.
+struct Where<'a> {
+    at_ms: u64,
+    node: &'a str,
+    topic: &'a str,
+    index: i32,
+}
+
+impl std::fmt::Display for Where<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Where {
+            at_ms,
+            node,
+            topic,
+            index,
+        } = self;
+        write!(f, "at {at_ms} ms on {node}: {topic}-{index}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use weir::core::controller::TopicImage;
@@ -194,11 +222,11 @@ mod tests {
         image.topic_ids.insert(name.into(), 7);
         image.topics.insert(
             7,
-            TopicImage {
+            std::sync::Arc::new(TopicImage {
                 name: name.into(),
                 topic_id: 7,
                 partitions: [(0, partition)].into(),
-            },
+            }),
         );
         image
     }

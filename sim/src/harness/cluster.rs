@@ -6,6 +6,7 @@
 //! Nodes get TEST-NET-1 addresses (192.0.2.0/24): madsim treats 127/8 as the node itself, and no
 //! packet leaves the process anyway.
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,7 +22,7 @@ use weir::server::quorum::QuorumService;
 use weir::server::Broker;
 
 use super::watch::Watch;
-use weir::storage::{Disk, MemDisk, OpenMode};
+use weir::storage::{Disk, MemDisk};
 
 use crate::disk::SimDisk;
 use crate::scenario::Plan;
@@ -86,6 +87,7 @@ impl SimNode {
         let dir = &config.kraft.metadata_log_dir;
         let copy = MemDisk::new();
         copy.create_dir_all(dir).ok()?;
+        let mut dirs = BTreeSet::new();
         for path in self
             .disk
             .files()
@@ -95,9 +97,12 @@ impl SimNode {
             let Some(bytes) = self.disk.durable_bytes(&path) else {
                 continue;
             };
-            copy.create_dir_all(path.parent()?).ok()?;
-            let file = copy.open(&path, OpenMode::Truncate).ok()?;
-            file.write_at(&bytes, 0).ok()?;
+            let parent = path.parent()?;
+            if dirs.insert(parent.to_path_buf()) {
+                copy.create_dir_all(parent).ok()?;
+            }
+            // Handed over whole: one copy of each file, not a second through a write.
+            copy.set_file_bytes(&path, bytes);
         }
         weir::node::quorum::durable_raft_node(&config, Arc::new(copy)).ok()
     }

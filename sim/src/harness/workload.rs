@@ -347,7 +347,10 @@ fn encode_value(value: u64, size: usize) -> Bytes {
 fn decode_value(bytes: Option<&Bytes>) -> Option<u64> {
     let bytes = bytes?;
     let digits = bytes.iter().position(|&b| b == b' ').unwrap_or(bytes.len());
-    if !bytes[digits..].iter().all(|&b| b == b' ') {
+    // Compared a slice at a time (memcmp) rather than byte by byte: every record read is
+    // checked, and its padding is most of its bytes.
+    const SPACES: [u8; 64] = [b' '; 64];
+    if !(bytes[digits..].chunks(SPACES.len())).all(|chunk| chunk == &SPACES[..chunk.len()]) {
         return None;
     }
     std::str::from_utf8(&bytes[..digits]).ok()?.parse().ok()
@@ -543,5 +546,13 @@ mod tests {
         assert_eq!(decode_value(Some(&Bytes::from_static(b"12 3 "))), None);
         assert_eq!(decode_value(Some(&Bytes::from_static(b" "))), None);
         assert_eq!(decode_value(Some(&Bytes::from_static(b"42"))), Some(42));
+        // Long padding is checked to its last byte.
+        let long = encode_value(9, 1000);
+        assert_eq!(decode_value(Some(&long)), Some(9));
+        for at in [2, 63, 64, 65, 500, 999] {
+            let mut damaged = long.to_vec();
+            damaged[at] = b'x';
+            assert_eq!(decode_value(Some(&Bytes::from(damaged))), None, "x at {at}");
+        }
     }
 }
