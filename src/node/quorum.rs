@@ -83,9 +83,15 @@ fn open_replica(
     let raft = raft_config(config);
     raft.validate()
         .map_err(|error| anyhow::anyhow!("controller.quorum settings are invalid: {error:?}"))?;
+    // When another voter holds the log, committed entries lost to damage can be fetched
+    // again (see `core::raft::repair`); the only voter must stop instead.
+    let others_hold_the_log = raft.voters.iter().any(|&voter| voter != raft.node_id);
     let settings = ReplicaSettings {
         raft,
-        store: RaftStoreConfig::default(),
+        store: RaftStoreConfig {
+            refetch_lost_commits: others_hold_the_log,
+            ..RaftStoreConfig::default()
+        },
         snapshot_after_bytes: u64::try_from(kraft.metadata_log_max_record_bytes_between_snapshots)
             .unwrap_or(u64::MAX)
             .max(1),

@@ -22,7 +22,7 @@ impl RaftNode {
         if self.now_ms < self.election_deadline_ms {
             return;
         }
-        if self.config.is_voter(self.config.node_id) {
+        if self.config.is_voter(self.config.node_id) && !self.is_repairing() {
             self.become_pre_candidate(out);
         } else {
             self.discover_leader(out);
@@ -33,7 +33,15 @@ impl RaftNode {
     /// it asks a voter for the log, and whoever answers names the leader (KRaft observers
     /// fetch from a bootstrap voter the same way). Voters are tried in a seeded random order.
     fn discover_leader(&mut self, out: &mut Vec<Command>) {
-        let voters: Vec<NodeId> = self.config.voters.iter().copied().collect();
+        // A voter in repair asks the others.
+        let me = self.config.node_id;
+        let voters: Vec<NodeId> = (self.config.voters.iter().copied())
+            .filter(|&voter| voter != me)
+            .collect();
+        if voters.is_empty() {
+            self.election_deadline_ms = self.now_ms + self.config.request_timeout_ms;
+            return;
+        }
         let voter = voters[self.rng.below(voters.len() as u64) as usize];
         let request = FetchRequest {
             leader_epoch: self.leader_epoch,
@@ -80,7 +88,11 @@ impl RaftNode {
         };
         // A higher epoch was adopted already (on_message), except for a pre-vote.
         let epoch_ok = request.candidate_epoch >= self.leader_epoch;
-        let voters_ok = self.config.is_voter(from) && self.config.is_voter(self.config.node_id);
+        // A voter that lost committed entries would judge the candidate's log against too
+        // little (see `repair`).
+        let voters_ok = self.config.is_voter(from)
+            && self.config.is_voter(self.config.node_id)
+            && !self.is_repairing();
         let log_ok = self.candidate_log_is_up_to_date(candidate_log);
         let granted = if request.pre_vote {
             epoch_ok && voters_ok && log_ok && !self.has_live_leader()

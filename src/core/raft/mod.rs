@@ -20,7 +20,8 @@
 //! epoch cache, starting after the snapshot), `state` (the node, its roles and the entry point),
 //! `election` (pre-vote and vote), `replication` (fetch, flushes and the high watermark),
 //! `snapshot` (taking and serving snapshots), `snapshot_fetch` (fetching and installing one),
-//! `resign` (EndQuorumEpoch), `restore` (restart from disk), `describe` (DescribeQuorum),
+//! `resign` (EndQuorumEpoch), `restore` (restart from disk), `repair` (a voter that lost
+//! committed entries stays out of elections until it has them again), `describe` (DescribeQuorum),
 //! `timers` (when the next tick can matter),
 //! `invariants` (per-node checks) and `observer` (quorum-wide checks).
 //!
@@ -35,6 +36,7 @@ pub mod invariants;
 pub mod log;
 pub mod messages;
 pub mod observer;
+mod repair;
 mod replication;
 mod resign;
 pub mod restore;

@@ -294,12 +294,12 @@ impl RaftNode {
             return;
         };
         let silent_ms = self.now_ms - follower.last_leader_contact_ms;
-        let is_voter = self.config.is_voter(self.config.node_id);
-        if silent_ms >= self.config.fetch_timeout_ms && is_voter {
+        let campaigns = self.config.is_voter(self.config.node_id) && !self.is_repairing();
+        if silent_ms >= self.config.fetch_timeout_ms && campaigns {
             self.become_pre_candidate(out);
         } else if silent_ms >= self.config.fetch_timeout_ms {
-            // An observer that lost its leader looks for the next one: the voters announce a
-            // new epoch only to each other.
+            // An observer (or a voter in repair) that lost its leader looks for the next one:
+            // the voters announce a new epoch only to each other.
             self.become_unattached(self.leader_epoch);
             self.election_tick(out);
         } else {

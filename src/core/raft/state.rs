@@ -116,6 +116,9 @@ pub struct RaftNode {
     /// this much of its own log towards the high watermark.
     pub(super) flushed_end_offset: Offset,
     pub(super) election_deadline_ms: i64,
+    /// The commit point a damaged log must reach again before this node votes or campaigns
+    /// (see `repair`); 0 when nothing was lost.
+    pub(super) repair_until: Offset,
 }
 
 impl RaftNode {
@@ -151,6 +154,7 @@ impl RaftNode {
             high_watermark: 0,
             flushed_end_offset: 0,
             election_deadline_ms: now_ms,
+            repair_until: 0,
         };
         node.reset_election_deadline();
         node
@@ -193,8 +197,9 @@ impl RaftNode {
                 _ => self.become_unattached(message.epoch()),
             }
         }
-        // An observer looking for the leader adopts whoever a voter names in its epoch.
-        let is_observer = !self.config.is_voter(self.config.node_id);
+        // An observer (or a voter in repair, which looks for the leader the same way) adopts
+        // whoever a voter names in its epoch.
+        let is_observer = !self.config.is_voter(self.config.node_id) || self.is_repairing();
         if is_observer
             && matches!(self.role, Role::Unattached)
             && message.epoch() == self.leader_epoch

@@ -124,8 +124,11 @@ impl MetadataReplica {
             snapshot: recovered.snapshot,
             entries: recovered.entries,
         };
-        let node = RaftNode::restore(settings.raft, rng, now_ms, restored)
+        let mut node = RaftNode::restore(settings.raft, rng, now_ms, restored)
             .map_err(ReplicaError::Restore)?;
+        if let Some(commit_point) = recovered.lost_committed {
+            node.repair_until(commit_point);
+        }
         Ok(Self {
             node,
             store,

@@ -33,12 +33,19 @@ pub struct RaftStoreConfig {
     /// Kafka's `metadata.log.segment.bytes`: roll to a new segment past this size. Only whole
     /// segments are deleted below a snapshot, so smaller segments free space sooner.
     pub segment_bytes: u64,
+    /// What to do with committed entries found damaged or missing below the recorded commit
+    /// point. `false` (the only voter: nobody else has them) refuses to open. `true` (another
+    /// voter holds the log) cuts the log where the damage starts and reports
+    /// the loss in [`Recovered::lost_committed`], for the node to fetch the entries again
+    /// before it votes (see `core::raft::repair`).
+    pub refetch_lost_commits: bool,
 }
 
 impl Default for RaftStoreConfig {
     fn default() -> Self {
         Self {
             segment_bytes: SEGMENT_BYTES_DEFAULT,
+            refetch_lost_commits: false,
         }
     }
 }
@@ -73,6 +80,10 @@ pub struct Recovered {
     pub entries: Vec<Entry>,
     /// Entries dropped because they did not continue the snapshot, with the reason.
     pub discarded: Option<Discarded>,
+    /// With `refetch_lost_commits`: the recorded commit point, when the log recovered ends
+    /// below it (damage was cut, or entries were missing). The node must hold the entries up to
+    /// it again before it votes.
+    pub lost_committed: Option<Offset>,
 }
 
 /// The durable state of one metadata quorum member.
@@ -121,25 +132,42 @@ impl RaftStore {
         } else {
             commit_point.recorded()
         };
-        let mut log =
+        let open = |committed| {
             Log::open_keeping_committed(disk.clone(), dir.clone(), config.log_config(), committed)
-                .map_err(|error| match CommittedDataDamaged::find(&error) {
-                    Some(damage) => RaftStoreError::CommittedEntryDamaged {
+        };
+        let mut log = match open(committed) {
+            Ok(log) => log,
+            Err(error) => match CommittedDataDamaged::find(&error) {
+                Some(damage) if config.refetch_lost_commits => {
+                    tracing::error!(
+                        %damage,
+                        "committed metadata is damaged: cutting the log there; this node \
+                         fetches it again from the leader and votes only once it has"
+                    );
+                    open(0).map_err(RaftStoreError::io(&dir, "recover the log in"))?
+                }
+                Some(damage) => {
+                    return Err(RaftStoreError::CommittedEntryDamaged {
                         damage: damage.clone(),
-                    },
-                    None => RaftStoreError::io(&dir, "recover the log in")(error),
-                })?;
+                    })
+                }
+                None => return Err(RaftStoreError::io(&dir, "recover the log in")(error)),
+            },
+        };
         let snapshot_id = snapshot.as_ref().map(|(id, _)| *id);
         let snapshot_offset = snapshot_id.map_or(0, |id| id.offset);
-        if log.log_end_offset().max(snapshot_offset) < committed {
+        let held = log.log_end_offset().max(snapshot_offset);
+        let lost_committed = (held < committed).then_some(committed);
+        if lost_committed.is_some() && !config.refetch_lost_commits {
             return Err(RaftStoreError::CommittedEntriesMissing {
                 dir,
                 offset: log.log_end_offset(),
                 committed,
             });
         }
-        let (entries, discarded) =
-            recover::recover_entries(&mut log, &dir, snapshot_id, committed)?;
+        // What is left below the commit point is still committed and must not be cut.
+        let keep = committed.min(held);
+        let (entries, discarded) = recover::recover_entries(&mut log, &dir, snapshot_id, keep)?;
         // After a process crash, recovered entries may be in the page cache only, yet the core
         // counts every restored entry as flushed: make that true.
         log.flush()
@@ -156,6 +184,7 @@ impl RaftStore {
             snapshot,
             entries,
             discarded,
+            lost_committed,
         };
         Ok((store, recovered))
     }

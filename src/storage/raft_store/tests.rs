@@ -24,7 +24,10 @@ fn segment(base: i64) -> PathBuf {
 }
 
 fn open_with(disk: &MemDisk, segment_bytes: u64) -> Result<(RaftStore, Recovered), RaftStoreError> {
-    let config = RaftStoreConfig { segment_bytes };
+    let config = RaftStoreConfig {
+        segment_bytes,
+        ..RaftStoreConfig::default()
+    };
     RaftStore::open(Arc::new(disk.clone()), Path::new(META), config)
 }
 
@@ -239,8 +242,17 @@ fn open_error(disk: &MemDisk) -> String {
     open_with(disk, config).err().unwrap().to_string()
 }
 
-/// On a single node this is the intended answer; on a multi-node quorum it is today's, listed in
-/// docs/KNOWN-GAPS.md until a voter refetches what it lost from the leader instead.
+/// Opens with `refetch_lost_commits`, as a node opens whose quorum has other voters.
+fn open_refetching(disk: &MemDisk) -> Result<(RaftStore, Recovered), RaftStoreError> {
+    let config = RaftStoreConfig {
+        refetch_lost_commits: true,
+        ..RaftStoreConfig::default()
+    };
+    RaftStore::open(Arc::new(disk.clone()), Path::new(META), config)
+}
+
+/// The only voter: nobody else has the entries, so it refuses to start (a voter of several
+/// cuts and refetches instead, below).
 #[test]
 fn damage_below_the_commit_point_stops_the_node_and_changes_nothing() {
     let disk = MemDisk::new();
@@ -269,6 +281,40 @@ fn damage_below_the_commit_point_stops_the_node_and_changes_nothing() {
     assert!(disk.flip_bit(&segment(0), position_of(&written, 2) + 40, 1));
     let message = open_error(&disk);
     assert!(message.contains("damaged at offset 2"), "{message}");
+}
+
+/// A voter of several cuts the log where the damage starts, keeps what is intact before it,
+/// and reports the commit point it must reach again before it votes; the commit point stays.
+#[test]
+fn damage_below_the_commit_point_is_cut_and_reported_when_others_hold_the_log() {
+    let disk = MemDisk::new();
+    let written = committed_log(&disk, 8, 1, 7);
+    assert!(disk.flip_bit(&segment(0), position_of(&written, 3) + 40, 1));
+    let (mut store, recovered) = open_refetching(&disk).unwrap();
+    assert_eq!(recovered.entries, written[..3]);
+    assert_eq!(recovered.lost_committed, Some(7));
+    assert_eq!(store.recorded_committed(), 7, "the commit point is kept");
+    // What it still holds is committed: the core's truncation may not cut it.
+    assert!(store.truncate(2).is_err());
+    // Refetched entries are appended after the cut, and a reopen then finds nothing lost.
+    store.append(&written[3..]).unwrap();
+    store.flush().unwrap();
+    drop(store);
+    let (_, recovered) = open_refetching(&disk).unwrap();
+    assert_eq!(recovered.entries, written);
+    assert_eq!(recovered.lost_committed, None);
+}
+
+#[test]
+fn missing_committed_entries_are_reported_when_others_hold_the_log() {
+    let disk = MemDisk::new();
+    let written = committed_log(&disk, 6, 1, 6);
+    let mut bytes = disk.file_bytes(&segment(0)).unwrap();
+    bytes.truncate(position_of(&written, 4));
+    disk.set_file_bytes(&segment(0), bytes);
+    let (_, recovered) = open_refetching(&disk).unwrap();
+    assert_eq!(recovered.entries, written[..4]);
+    assert_eq!(recovered.lost_committed, Some(6));
 }
 
 #[test]

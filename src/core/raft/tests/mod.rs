@@ -11,6 +11,7 @@ mod disk;
 mod durability_rules;
 mod harness;
 mod invariant_checks;
+mod repair_rules;
 mod resign_rules;
 mod restore_rules;
 mod snapshot_rules;
