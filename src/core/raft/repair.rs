@@ -5,13 +5,22 @@
 //! Raft's safety rests on every voter keeping what it acknowledged: a committed entry is on a
 //! majority, and any candidate needs a vote from that majority, whose log checks refuse a
 //! candidate without the entry. A voter that forgot the entry would grant that vote, and with
-//! it a leader that never had the entry could be elected and overwrite it everywhere. So until
-//! its flushed log reaches the recorded commit point again, the node refuses votes and
-//! pre-votes, never campaigns, and finds the leader as an observer does; it fetches as any
-//! follower (entries or a snapshot). Its fetch offsets are true, so the leader's high watermark
-//! never counts what it lacks. Kafka's KRaft has no such state (it trusts its log after
-//! recovery); this follows the stricter rule of protocols that treat a disk's loss as a
-//! voter's loss, as Kafka's KIP-966 does for partition replicas.
+//! it a leader that never had the entry could be elected and overwrite it everywhere. So the
+//! node refuses votes and pre-votes, never campaigns (not even when its leader hands over to
+//! it), and finds the leader as an observer does; it fetches as any follower (entries or a
+//! snapshot).
+//!
+//! Its recorded commit point is not enough to end the repair: a follower's fetches acknowledge
+//! entries before it learns they are committed, and until its first fetch after the restart
+//! the leader still counts its old progress. So repair ends only when the leader answers a
+//! fetch with no entries, that is when this node holds everything the leader holds (every
+//! committed entry among it) and has flushed it, as a follower does before it fetches, and not
+//! before its log is back at the commit point.
+//!
+//! Kafka's KRaft has no such state (it trusts its log after recovery). This follows the
+//! stricter rule that a replica which may have lost acknowledged data must not decide an
+//! election until it has caught up, as KIP-966 does for partition replicas after an unclean
+//! shutdown.
 
 use super::state::RaftNode;
 use super::types::Offset;
@@ -23,8 +32,17 @@ impl RaftNode {
         self.repair_until = self.repair_until.max(commit_point);
     }
 
-    /// Whether this node still lacks entries it once counted as committed.
+    /// Whether this node may still lack entries it acknowledged.
     pub fn is_repairing(&self) -> bool {
-        self.flushed_end_offset.min(self.log.end_offset()) < self.repair_until
+        self.repair_until > 0
+    }
+
+    /// Ends the repair once the leader answered a fetch at `fetch_offset` with no entries:
+    /// this node holds the leader's whole log, flushed.
+    pub(super) fn repair_answered(&mut self, fetch_offset: Offset, entries: usize) {
+        let flushed = self.flushed_end_offset.min(self.log.end_offset());
+        if entries == 0 && fetch_offset == flushed && flushed >= self.repair_until {
+            self.repair_until = 0;
+        }
     }
 }

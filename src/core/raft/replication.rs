@@ -177,6 +177,9 @@ impl RaftNode {
                 high_watermark,
             } => {
                 follower.last_leader_contact_ms = now_ms;
+                if self.repair_until > 0 {
+                    self.repair_answered(response.fetch_offset, entries.len());
+                }
                 self.append_fetched(entries, high_watermark, out);
             }
             FetchResult::DivergingEpoch(diverging) => {

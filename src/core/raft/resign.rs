@@ -74,7 +74,8 @@ impl RaftNode {
             .position(|&id| id == me)
             .unwrap_or(successors.len());
         let backoff_ms = self.config.request_timeout_ms * rank as i64;
-        let may_campaign = self.leader_epoch < EPOCH_MAX;
+        // A voter in repair never campaigns, even when its leader hands over to it.
+        let may_campaign = self.leader_epoch < EPOCH_MAX && !self.is_repairing();
         match &self.role {
             Role::Follower(f) if f.leader == from && rank == 0 && may_campaign => {
                 self.become_candidate(out)

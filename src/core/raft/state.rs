@@ -116,9 +116,12 @@ pub struct RaftNode {
     /// this much of its own log towards the high watermark.
     pub(super) flushed_end_offset: Offset,
     pub(super) election_deadline_ms: i64,
-    /// The commit point a damaged log must reach again before this node votes or campaigns
-    /// (see `repair`); 0 when nothing was lost.
+    /// While a damaged log is repaired (see `repair`): the commit point it must reach again,
+    /// at least; 0 when nothing was lost or the repair is over.
     pub(super) repair_until: Offset,
+    /// When the last tick ran: `timers` counts deadlines after it as still to come, even when
+    /// events have moved `now_ms` past them since.
+    pub(super) last_tick_ms: i64,
 }
 
 impl RaftNode {
@@ -155,6 +158,7 @@ impl RaftNode {
             flushed_end_offset: 0,
             election_deadline_ms: now_ms,
             repair_until: 0,
+            last_tick_ms: i64::MIN,
         };
         node.reset_election_deadline();
         node
@@ -233,6 +237,7 @@ impl RaftNode {
     }
 
     fn on_tick(&mut self, out: &mut Vec<Command>) {
+        self.last_tick_ms = self.now_ms;
         match &self.role {
             Role::Leader(_) => self.leader_tick(out),
             Role::Follower(_) => self.follower_tick(out),

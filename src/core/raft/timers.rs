@@ -33,15 +33,16 @@ impl RaftNode {
     }
 
     /// When check-quorum's verdict can next change without an event: a voter's last fetch
-    /// ages out, or the epoch becomes old enough to judge. Instants already past changed the
-    /// verdict when they passed (and a tick saw it), so only future ones count.
+    /// ages out, or the epoch becomes old enough to judge. An instant a tick has passed changed
+    /// the verdict then, and that tick judged it, so only instants after the last tick count
+    /// (some may already be past, if events moved the clock on since: then a tick is due now).
     fn check_quorum_ms(&self, leader: &LeaderState) -> i64 {
         let timeout_ms = self.config.fetch_timeout_ms * CHECK_QUORUM_TIMEOUT_NUMERATOR
             / CHECK_QUORUM_TIMEOUT_DENOMINATOR;
         let fetches = (leader.replicas.values()).filter_map(|replica| replica.last_fetch_ms);
         (fetches.map(|fetched_ms| fetched_ms + timeout_ms + 1))
             .chain([leader.epoch_start_ms + timeout_ms])
-            .filter(|&at| at > self.now_ms)
+            .filter(|&at| at > self.last_tick_ms)
             .min()
             .unwrap_or(i64::MAX)
     }

@@ -22,8 +22,8 @@ use crate::core::raft::{Event, Message, NodeId, Offset, RoleKind};
 use crate::protocol::quorum::{LocalNode, ResponseOutcome};
 use crate::runtime::{self, sync, Instant, JoinHandle};
 
-/// The longest the ticker sleeps. Every event that can bring a timer closer wakes it, so this
-/// only bounds how late a tick could be if one day a change to the timers did not.
+/// The longest the ticker sleeps before it looks at the timers again, with none due. Every
+/// event that can bring a timer closer wakes it anyway.
 const TICK_IDLE_MAX: Duration = Duration::from_secs(1);
 /// Messages queued for one peer before new ones are dropped.
 const PEER_QUEUE_MAX: usize = 64;
@@ -367,6 +367,9 @@ fn fail(shared: &mut Shared, error: ReplicaError) {
 async fn tick_loop(service: Arc<QuorumService>) {
     let mut last_tick_ms = i64::MIN;
     loop {
+        if service.failure().is_some() {
+            return; // The replica failed on some other event: nothing will tick again.
+        }
         let now_ms = service.now_ms();
         let due_ms = {
             // Decided under the lock `route` holds, so an event cannot slip between reading the

@@ -53,7 +53,11 @@ impl Cluster {
         let voters: BTreeSet<i32> = self.members.keys().copied().collect();
         let settings = ReplicaSettings {
             raft: RaftConfig::new(id, voters),
-            store: RaftStoreConfig::default(),
+            // As a node of a three-voter quorum opens it (node/quorum.rs).
+            store: RaftStoreConfig {
+                refetch_lost_commits: true,
+                ..RaftStoreConfig::default()
+            },
             snapshot_after_bytes: self.snapshot_after_bytes,
         };
         let member = self.members.get_mut(&id).unwrap();
@@ -249,6 +253,43 @@ fn decisions_commit_on_every_replica() {
     assert_eq!(image.active_brokers(), vec![1, 2, 3]);
     let topic = image.topic_by_name("orders").unwrap();
     assert_eq!(topic.partitions.len(), 6);
+}
+
+#[test]
+fn a_replica_with_damaged_committed_metadata_refetches_it_before_it_votes_again() {
+    let mut cluster = Cluster::new(u64::MAX);
+    register_and_create(&mut cluster, "orders");
+    create(&mut cluster, "payments");
+    let image = cluster.converge();
+    let leader = cluster.controller();
+    let victim = (1..=3).find(|&id| id != leader).unwrap();
+    cluster.kill(victim);
+    // A bit flipped inside the records of the second batch: committed, CRC-covered.
+    let disk = cluster.members[&victim].disk.clone();
+    let segment = Path::new("/meta/__cluster_metadata-0/00000000000000000000.log");
+    let bytes = disk.file_bytes(segment).unwrap();
+    let first_batch = 12 + i32::from_be_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    assert!(disk.flip_bit(segment, first_batch + 61 + 5, 3));
+    cluster.start(victim);
+    let node = |cluster: &Cluster| {
+        cluster.members[&victim]
+            .up
+            .as_ref()
+            .unwrap()
+            .0
+            .node()
+            .clone()
+    };
+    assert!(node(&cluster).is_repairing());
+    assert_eq!(
+        node(&cluster).log_end_offset(),
+        1,
+        "cut where the damage starts"
+    );
+    cluster.run_until("the repair", |cluster| !node(cluster).is_repairing());
+    assert_eq!(cluster.converge(), image);
+    // Whole again: the next election may pick it.
+    assert!(node(&cluster).log_end_offset() >= image.offset);
 }
 
 #[test]

@@ -45,9 +45,11 @@ fn assert_tick_is_idle_before_its_time(node: &RaftNode, now_ms: i64) {
         commands.is_empty(),
         "a tick at {now_ms} ms, before next_tick_ms {due_ms}, emitted {commands:?}"
     );
-    // `handle` records the time it was called at; nothing else may move.
+    // `handle` records the time it was called at, and a tick when it ran; nothing else may
+    // move.
     let mut untouched = node.clone();
     untouched.now_ms = untouched.now_ms.max(now_ms);
+    untouched.last_tick_ms = untouched.now_ms;
     assert_eq!(
         format!("{ticked:?}"),
         format!("{untouched:?}"),

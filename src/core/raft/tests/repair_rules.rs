@@ -4,11 +4,11 @@
 
 use super::{entries_with_epochs, sent, test_config};
 use crate::core::raft::messages::{
-    FetchRequest, FetchResponse, FetchResult, Message, VoteRequest, VoteResponse,
+    EndQuorumEpoch, FetchRequest, FetchResponse, FetchResult, Message, VoteRequest, VoteResponse,
 };
 use crate::core::raft::restore::Restored;
 use crate::core::raft::state::{Event, QuorumState, RaftNode, RoleKind};
-use crate::core::raft::types::Offset;
+use crate::core::raft::types::{Entry, Offset};
 use crate::runtime::RngStream;
 
 /// Node 1 of 3 in epoch 2 with no leader known, holding entries of epoch 1 below `held`, in
@@ -90,33 +90,29 @@ fn a_voter_in_repair_never_campaigns_and_asks_the_others_for_the_leader() {
     assert!(asked.iter().all(|&to| to == 2 || to == 3), "{asked:?}");
 }
 
-#[test]
-fn repair_ends_once_the_fetched_entries_are_flushed_up_to_the_commit_point() {
-    let mut node = repairing(2, 5);
-    // The leader answers: entries 2..5 and a high watermark of 5.
-    let entries = entries_with_epochs(&[1; 5])[2..].to_vec();
-    let answer = Message::FetchResponse(FetchResponse {
+fn records(fetch_offset: Offset, entries: Vec<Entry>, high_watermark: Offset) -> Message {
+    Message::FetchResponse(FetchResponse {
         leader_epoch: 2,
         leader: Some(2),
-        fetch_offset: 2,
+        fetch_offset,
         result: FetchResult::Records {
             entries,
-            high_watermark: 5,
+            high_watermark,
         },
-    });
-    node.handle(
-        1_001,
-        Event::Received {
-            from: 2,
-            message: answer,
-        },
-    );
+    })
+}
+
+#[test]
+fn repair_ends_once_the_leader_has_nothing_more_to_give() {
+    let mut node = repairing(2, 5);
+    // The leader answers: entries 2..5 and a high watermark of 5.
+    let message = records(2, entries_with_epochs(&[1; 5])[2..].to_vec(), 5);
+    node.handle(1_001, Event::Received { from: 2, message });
     assert_eq!(node.role(), RoleKind::Follower { leader: 2 });
-    // Appended but not yet flushed: still in repair.
-    assert!(node.is_repairing());
     node.handle(1_002, Event::Flushed { end_offset: 5 });
-    assert!(!node.is_repairing());
-    // It fetches on from where it is now, and once its leader goes silent, it campaigns.
+    // Back at the commit point, flushed: but it may have acknowledged more before the damage,
+    // so it stays in repair until the leader has nothing more to give.
+    assert!(node.is_repairing());
     let commands = node.handle(1_100, Event::Tick);
     let next = Message::FetchRequest(FetchRequest {
         leader_epoch: 2,
@@ -124,10 +120,47 @@ fn repair_ends_once_the_fetched_entries_are_flushed_up_to_the_commit_point() {
         last_fetched_epoch: 1,
     });
     assert_eq!(sent(&commands), [(2, next)]);
-    let mut now_ms = 1_100;
+    let message = records(5, Vec::new(), 5);
+    node.handle(1_101, Event::Received { from: 2, message });
+    assert!(!node.is_repairing());
+    // Once its leader goes silent, it campaigns.
+    let mut now_ms = 1_101;
     while node.role() != RoleKind::PreCandidate && now_ms < 5_000 {
         now_ms += 10;
         node.handle(now_ms, Event::Tick);
     }
     assert_eq!(node.role(), RoleKind::PreCandidate);
+}
+
+#[test]
+fn an_empty_answer_below_the_commit_point_does_not_end_the_repair() {
+    // A leader that lost the lead may answer from a shorter log: the commit point still holds.
+    let mut node = repairing(2, 5);
+    let message = records(2, Vec::new(), 2);
+    node.handle(1_001, Event::Received { from: 2, message });
+    assert!(node.is_repairing());
+}
+
+#[test]
+fn a_voter_in_repair_does_not_take_over_when_its_leader_hands_over_to_it() {
+    let mut node = repairing(2, 5);
+    let message = records(2, entries_with_epochs(&[1; 4])[2..].to_vec(), 4);
+    node.handle(1_001, Event::Received { from: 2, message });
+    assert_eq!(node.role(), RoleKind::Follower { leader: 2 });
+    // The leader resigns and names this node its first successor: its log is ahead of node
+    // 3's, but it may lack committed entries, so it must not stand.
+    let message = Message::EndQuorumEpoch(EndQuorumEpoch {
+        leader_epoch: 2,
+        preferred_successors: vec![1, 3],
+    });
+    let commands = node.handle(1_002, Event::Received { from: 2, message });
+    let role = node.role();
+    assert!(
+        !matches!(role, RoleKind::Candidate | RoleKind::PreCandidate),
+        "{role:?}"
+    );
+    let asked_for_votes = sent(&commands)
+        .into_iter()
+        .any(|(_, message)| matches!(message, Message::VoteRequest(_)));
+    assert!(!asked_for_votes);
 }
