@@ -9,6 +9,7 @@ The binary is `target/release/weir` (scripts/test.sh builds it); `WEIR_BIN` over
 
 import atexit
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -47,10 +48,33 @@ def weir_binary() -> Path:
     return binary
 
 
+def _ephemeral_low() -> int:
+    """The first port the kernel hands out as a connection's source port."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as ranges:
+            return int(ranges.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nothing listens on, chosen below the ephemeral range.
+
+    A port the kernel picks for a bind to port 0 comes from the same range as the source ports
+    of outgoing connections: between this check and the broker's own bind, a client or a
+    broker dialling a peer can take it, and the broker fails to start with "Address already in
+    use". Ports below that range are never taken that way.
+    """
+    low = min(_ephemeral_low(), 32768)
+    for _ in range(200):
+        port = random.randrange(10000, low)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free loopback port in 10000..{low}")
 
 
 class Broker:
