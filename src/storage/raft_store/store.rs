@@ -157,8 +157,7 @@ impl RaftStore {
         let snapshot_id = snapshot.as_ref().map(|(id, _)| *id);
         let snapshot_offset = snapshot_id.map_or(0, |id| id.offset);
         let held = log.log_end_offset().max(snapshot_offset);
-        let lost_committed = (held < committed).then_some(committed);
-        if lost_committed.is_some() && !config.refetch_lost_commits {
+        if held < committed && !config.refetch_lost_commits {
             return Err(RaftStoreError::CommittedEntriesMissing {
                 dir,
                 offset: log.log_end_offset(),
@@ -167,7 +166,29 @@ impl RaftStore {
         }
         // What is left below the commit point is still committed and must not be cut.
         let keep = committed.min(held);
-        let (entries, discarded) = recover::recover_entries(&mut log, &dir, snapshot_id, keep)?;
+        let (entries, discarded) = match recover::recover_entries(&mut log, &dir, snapshot_id, keep)
+        {
+            // An entry whose batch passed its CRC but does not decode (its epoch, outside
+            // the CRC, disagrees with the copy inside): damage like any other, so where
+            // others hold the log it is cut there and refetched too.
+            Err(RaftStoreError::CorruptEntry { offset, reason, .. })
+                if config.refetch_lost_commits =>
+            {
+                tracing::error!(
+                    offset,
+                    ?reason,
+                    "a metadata entry is damaged: cutting the log there; this node fetches \
+                         it again from the leader and votes only once it has"
+                );
+                log.truncate_to(offset)
+                    .map_err(RaftStoreError::io(&dir, "truncate the log in"))?;
+                let keep = committed.min(log.log_end_offset().max(snapshot_offset));
+                recover::recover_entries(&mut log, &dir, snapshot_id, keep)?
+            }
+            result => result?,
+        };
+        let held = log.log_end_offset().max(snapshot_offset);
+        let lost_committed = (held < committed).then_some(committed);
         // After a process crash, recovered entries may be in the page cache only, yet the core
         // counts every restored entry as flushed: make that true.
         log.flush()

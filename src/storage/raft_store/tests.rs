@@ -349,6 +349,20 @@ fn a_log_shorter_than_its_commit_point_is_an_error() {
     );
 }
 
+/// Where others hold the log, an entry that does not decode is damage like any other: cut
+/// there, reported, refetched.
+#[test]
+fn an_epoch_flipped_outside_the_batch_crc_is_cut_and_reported_when_others_hold_the_log() {
+    let disk = MemDisk::new();
+    let written = committed_log(&disk, 6, 1, 6);
+    // The partition leader epoch of entry 2 sits at bytes 12..16 of its batch.
+    assert!(disk.flip_bit(&segment(0), position_of(&written, 2) + 15, 1));
+    let (store, recovered) = open_refetching(&disk).unwrap();
+    assert_eq!(recovered.entries, written[..2]);
+    assert_eq!(recovered.lost_committed, Some(6));
+    assert_eq!(store.recorded_committed(), 6);
+}
+
 #[test]
 fn an_epoch_flipped_outside_the_batch_crc_is_an_error_naming_the_log() {
     let disk = MemDisk::new();
