@@ -15,10 +15,12 @@
 //! - [`client`]: the native client (admin, producer, consumer) used by the CLI and the simulator.
 //! - [`node`]: wires one broker together from a [`config::BrokerConfig`].
 //!
-//! [`limits`] names every bound; [`types`] holds the identifier newtypes. [`events`] are the
+//! [`limits`] names every bound; [`types`] holds the identifier newtypes; [`backoff`] the
+//! retry waits. [`events`] are the
 //! semantic events the simulator traces; [`canary`] holds its deliberate bugs (simulator builds
 //! only).
 
+pub mod backoff;
 pub mod canary;
 pub mod client;
 pub mod config;

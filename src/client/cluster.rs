@@ -17,7 +17,9 @@ use kafka_protocol::protocol::StrBytes;
 
 use super::connection::{Connection, ConnectionOptions};
 use super::error::{ClientError, Result};
+use super::lock;
 use super::metadata::{ClusterMetadata, TopicInfo};
+use crate::backoff::Backoff;
 use crate::runtime::{self, sync};
 
 /// How to reach and talk to the cluster.
@@ -65,9 +67,9 @@ pub struct Cluster {
     metadata: Mutex<Arc<ClusterMetadata>>,
     /// When the last Metadata request was sent and what it asked about, for paced refreshes.
     last_refresh: Mutex<Option<LastRefresh>>,
-    /// Addresses whose last connection attempt failed: when the next may be made, and the
-    /// backoff that led there.
-    unreachable: Mutex<BTreeMap<String, (runtime::Instant, Duration)>>,
+    /// Addresses whose last connection attempt failed: when the next may be made, and their
+    /// backoff.
+    unreachable: Mutex<BTreeMap<String, (runtime::Instant, Backoff)>>,
 }
 
 /// A Metadata request sent (answered or not): when, and which topics (`None`: all).
@@ -114,10 +116,7 @@ impl Cluster {
 
     /// The latest metadata.
     pub fn metadata(&self) -> Arc<ClusterMetadata> {
-        self.metadata
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        lock(&self.metadata).clone()
     }
 
     /// Refreshes as [`refresh_metadata`](Self::refresh_metadata) does, unless a request about
@@ -130,14 +129,11 @@ impl Cluster {
         &self,
         topics: Option<&[String]>,
     ) -> Result<Arc<ClusterMetadata>> {
-        let recent = (self.last_refresh.lock())
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .as_ref()
-            .is_some_and(|last| {
-                last.covers(topics)
-                    && runtime::now().saturating_duration_since(last.sent_at)
-                        < self.options.retry_backoff
-            });
+        let recent = lock(&self.last_refresh).as_ref().is_some_and(|last| {
+            last.covers(topics)
+                && runtime::now().saturating_duration_since(last.sent_at)
+                    < self.options.retry_backoff
+        });
         if recent {
             return Ok(self.metadata());
         }
@@ -149,10 +145,7 @@ impl Cluster {
         &self,
         topics: Option<&[String]>,
     ) -> Result<Arc<ClusterMetadata>> {
-        *self
-            .last_refresh
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(LastRefresh {
+        *lock(&self.last_refresh) = Some(LastRefresh {
             sent_at: runtime::now(),
             topics: topics.map(|topics| topics.iter().cloned().collect()),
         });
@@ -180,10 +173,7 @@ impl Cluster {
             return Err(error);
         }
         let newer = ClusterMetadata::from_response(&response);
-        let mut metadata = self
-            .metadata
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut metadata = lock(&self.metadata);
         let mut merged = ClusterMetadata::clone(&metadata);
         merged.merge(newer, topics.is_none());
         *metadata = Arc::new(merged);
@@ -267,9 +257,11 @@ impl Cluster {
     /// failed connection would, without trying. A broker that is down or cut off would
     /// otherwise take a connection attempt from every retry of every request meant for it.
     async fn open(&self, addr: &str) -> Result<Arc<Connection>> {
-        let lock = || (self.unreachable.lock()).unwrap_or_else(|poisoned| poisoned.into_inner());
         let now = runtime::now();
-        if let Some(&(retry_at, _)) = lock().get(addr).filter(|(at, _)| now < *at) {
+        if let Some(&(retry_at, _)) = lock(&self.unreachable)
+            .get(addr)
+            .filter(|(at, _)| now < *at)
+        {
             let wait_ms = retry_at.saturating_duration_since(now).as_millis();
             return Err(ClientError::Io(std::io::Error::new(
                 std::io::ErrorKind::ConnectionRefused,
@@ -278,16 +270,18 @@ impl Cluster {
         }
         match Connection::connect(addr, &self.options.connection).await {
             Ok(connection) => {
-                lock().remove(addr);
+                lock(&self.unreachable).remove(addr);
                 Ok(connection)
             }
             Err(error) => {
-                let mut unreachable = lock();
-                let backoff = match unreachable.get(addr) {
-                    Some(&(_, last)) => (last * 2).min(self.options.reconnect_backoff_max),
-                    None => self.options.reconnect_backoff,
-                };
-                unreachable.insert(addr.to_string(), (runtime::now() + backoff, backoff));
+                let (first, max) = (
+                    self.options.reconnect_backoff,
+                    self.options.reconnect_backoff_max,
+                );
+                let mut unreachable = lock(&self.unreachable);
+                let (retry_at, backoff) = (unreachable.entry(addr.to_string()))
+                    .or_insert_with(|| (now, Backoff::new(first, max)));
+                *retry_at = runtime::now() + backoff.next_wait();
                 Err(error)
             }
         }
@@ -378,10 +372,10 @@ mod tests {
             options.reconnect_backoff = Duration::from_millis(100);
             options.reconnect_backoff_max = Duration::from_millis(300);
             let cluster = Cluster::connect(options).await.unwrap();
-            let backoff = |cluster: &Cluster| cluster.unreachable.lock().unwrap()[&dead].1;
+            let backoff = |cluster: &Cluster| cluster.unreachable.lock().unwrap()[&dead].1.last();
             let tried = cluster.open(&dead).await.unwrap_err().to_string();
             assert!(!tried.contains("next one in"), "{tried}");
-            assert_eq!(backoff(&cluster), Duration::from_millis(100));
+            assert_eq!(backoff(&cluster), Some(Duration::from_millis(100)));
             let waited = cluster.open(&dead).await.unwrap_err().to_string();
             assert!(waited.contains("next one in"), "{waited}");
             for expected_ms in [200, 300, 300] {
@@ -395,7 +389,7 @@ mod tests {
                     .0 = runtime::now();
                 let tried = cluster.open(&dead).await.unwrap_err().to_string();
                 assert!(!tried.contains("next one in"), "{tried}");
-                assert_eq!(backoff(&cluster), Duration::from_millis(expected_ms));
+                assert_eq!(backoff(&cluster), Some(Duration::from_millis(expected_ms)));
             }
             cluster.open(&broker.addr).await.unwrap();
             assert!(!cluster

@@ -13,7 +13,7 @@
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
@@ -25,6 +25,7 @@ use kafka_protocol::protocol::{
 };
 
 use super::error::{ClientError, Result};
+use super::lock;
 use crate::protocol::guard;
 use crate::protocol::splice::SpliceBuf;
 use crate::protocol::{split_frame, FrameError};
@@ -370,14 +371,6 @@ fn record_sets<R: 'static>(body: &R) -> Vec<Bytes> {
         .flat_map(|topic| &topic.partition_data)
         .filter_map(|partition| partition.records.clone())
         .collect()
-}
-
-fn lock(inflight: &Mutex<InFlight>) -> MutexGuard<'_, InFlight> {
-    // A panic elsewhere while holding the lock leaves the map consistent (single inserts and
-    // removes), so a poisoned lock is still usable.
-    inflight
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Marks the connection closed and wakes every waiter with `Disconnected`.

@@ -32,6 +32,16 @@ pub mod records;
 
 pub use crate::types::TopicPartition;
 
+use std::sync::{Mutex, MutexGuard};
+
+/// Locks client state, recovering it if a holder panicked: every holder changes it in single
+/// steps (an insert, a removal, a field set), so what a panic leaves is still consistent.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[cfg(test)]
 mod e2e_tests;
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -22,6 +22,7 @@ use kafka_protocol::records::Compression;
 use super::accumulator::{Accumulator, Batch};
 use super::cluster::{Cluster, ClusterOptions};
 use super::error::{ClientError, Result};
+use super::lock;
 use super::partitioner::Partitioner;
 use super::produce_request::send_batches;
 use super::records::ProducerRecord;
@@ -373,12 +374,6 @@ impl Drop for Producer {
     }
 }
 
-pub(crate) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// The sender task: drain due batches, send them, sleep until the next linger deadline.
 async fn run_sender(inner: Arc<Inner>) {
     loop {
@@ -441,10 +436,7 @@ async fn dispatch(inner: &Arc<Inner>, batches: Vec<ProducerBatch>) {
     }
     for (leader, batches) in by_leader {
         let limit = {
-            let mut limits = inner
-                .in_flight_limits
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut limits = lock(&inner.in_flight_limits);
             let permits = inner.config.max_in_flight_per_broker;
             limits
                 .entry(leader)

@@ -18,6 +18,7 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::ResponseError;
 
+use crate::backoff::Backoff;
 use crate::core::controller::{
     ControllerError, Endpoint, HeartbeatReply, HeartbeatRequest, RegisterBrokerRequest,
 };
@@ -28,7 +29,7 @@ use crate::server::controller_apis::{BROKER_HEARTBEAT_VERSION, BROKER_REGISTRATI
 use crate::server::controller_client::{call, remote_controller, ControllerChannel};
 
 /// How soon a fenced or catching-up broker heartbeats again, and the first wait before a
-/// failed registration or heartbeat is retried (see [`RetryBackoff`]).
+/// failed registration or heartbeat is retried (see `retry_backoff`).
 const STARTING_INTERVAL: Duration = Duration::from_millis(10);
 /// How long one registration or heartbeat to another node may take.
 const CALL_WAIT: Duration = Duration::from_secs(5);
@@ -73,7 +74,7 @@ impl Lifecycle {
                         tracing::warn!(%error, "still waiting to register with the controller");
                         reported = runtime::now();
                     }
-                    runtime::sleep(backoff.next()).await;
+                    runtime::sleep(backoff.next_wait()).await;
                 }
             }
         }
@@ -193,10 +194,10 @@ impl Lifecycle {
             self.check_quorum()?;
             let wait = match self.heartbeat(false).await {
                 Ok(reply) if !reply.is_fenced => return Ok(()),
-                Ok(_) => backoff.succeeded(),
+                Ok(_) => backoff.reset(),
                 Err(error) => {
                     self.recover(&error).await?;
-                    backoff.next()
+                    backoff.next_wait()
                 }
             };
             if runtime::now() >= reported + PROGRESS_EVERY {
@@ -215,25 +216,33 @@ impl Lifecycle {
         let mut backoff = self.retry_backoff();
         loop {
             let wait = match self.heartbeat(false).await {
-                Ok(reply) if reply.is_fenced => backoff.succeeded(),
+                Ok(reply) if reply.is_fenced => backoff.reset(),
                 Ok(_) => {
-                    backoff.succeeded();
+                    backoff.reset();
                     interval
                 }
                 Err(error) => {
                     if self.recover(&error).await.is_err() {
                         return; // The node halts on the quorum's failure.
                     }
-                    backoff.next()
+                    backoff.next_wait()
                 }
             };
             runtime::sleep(wait).await;
         }
     }
 
-    fn retry_backoff(&self) -> RetryBackoff {
+    /// The wait before retrying a failed registration or heartbeat: 10 ms, doubling up to the
+    /// heartbeat interval, back to the start after a success. Kafka's lifecycle manager backs
+    /// off the same way (100 ms doubling to half the session timeout). While the controller is
+    /// down or cut off, each attempt is a connection refused or timed out; retrying every
+    /// 10 ms was a hundred connection attempts a second for as long as that lasted.
+    fn retry_backoff(&self) -> Backoff {
         let interval_ms = self.broker.config.kraft.broker_heartbeat_interval_ms;
-        RetryBackoff::new(Duration::from_millis(interval_ms.max(1) as u64))
+        Backoff::new(
+            STARTING_INTERVAL,
+            Duration::from_millis(interval_ms.max(1) as u64),
+        )
     }
 
     /// Re-registers when the controller no longer knows this incarnation's epoch (its session
@@ -287,53 +296,5 @@ fn wire_error(code: i16, what: &str) -> TopicError {
             "the controller refused the {what}: {}",
             other.map_or_else(|| format!("error code {code}"), |e| format!("{e:?}"))
         )),
-    }
-}
-
-/// The wait before retrying a failed registration or heartbeat: 10 ms, doubling up to the
-/// heartbeat interval, back to the start after a success. Kafka's lifecycle manager backs off
-/// the same way (100 ms doubling to half the session timeout). While the controller is down
-/// or cut off, each attempt is a connection refused or timed out; retrying every 10 ms, as
-/// this did, was a hundred connection attempts a second for as long as it lasted.
-struct RetryBackoff {
-    next: Duration,
-    max: Duration,
-}
-
-impl RetryBackoff {
-    fn new(max: Duration) -> Self {
-        Self {
-            next: STARTING_INTERVAL.min(max),
-            max,
-        }
-    }
-
-    /// The wait before the next attempt after a failure.
-    fn next(&mut self) -> Duration {
-        let wait = self.next;
-        self.next = (self.next * 2).min(self.max);
-        wait
-    }
-
-    /// Starts over after a success; the wait before the next quick attempt.
-    fn succeeded(&mut self) -> Duration {
-        self.next = STARTING_INTERVAL.min(self.max);
-        self.next
-    }
-}
-
-#[cfg(test)]
-mod backoff_tests {
-    use super::*;
-
-    #[test]
-    fn retries_back_off_to_the_heartbeat_interval_and_start_over_after_a_success() {
-        let mut backoff = RetryBackoff::new(Duration::from_millis(100));
-        let waits: Vec<u128> = (0..6).map(|_| backoff.next().as_millis()).collect();
-        assert_eq!(waits, [10, 20, 40, 80, 100, 100]);
-        assert_eq!(backoff.succeeded(), STARTING_INTERVAL);
-        assert_eq!(backoff.next(), STARTING_INTERVAL);
-        let mut short = RetryBackoff::new(Duration::from_millis(4));
-        assert_eq!(short.next(), Duration::from_millis(4));
     }
 }

@@ -26,7 +26,7 @@ pub struct KeyPath(Path);
 
 impl PathKey {
     pub fn new(path: &Path) -> Self {
-        PathKey(KeyPath::of(path).0.to_path_buf())
+        KeyPath::of(path).into_owned()
     }
 
     pub fn into_path_buf(self) -> PathBuf {
@@ -59,10 +59,6 @@ impl KeyPath {
         // SAFETY: `KeyPath` is `repr(transparent)` over `Path`, so the two references have the
         // same layout and metadata (std's `Path` is built over `OsStr` the same way).
         unsafe { &*(path as *const Path as *const KeyPath) }
-    }
-
-    pub fn as_path(&self) -> &Path {
-        &self.0
     }
 }
 
@@ -107,7 +103,7 @@ impl PartialOrd for KeyPath {
 
 impl Ord for PathKey {
     fn cmp(&self, other: &Self) -> Ordering {
-        compare(&self.0, &other.0)
+        KeyPath::cmp(self.borrow(), other.borrow())
     }
 }
 
@@ -213,7 +209,7 @@ mod tests {
             ("a/b", "a/b"),
         ] {
             let key = KeyPath::of(Path::new(spelling));
-            assert_eq!(key.as_path().as_os_str(), normal, "{spelling}");
+            assert_eq!(key.as_os_str(), normal, "{spelling}");
             assert_eq!(PathKey::from(PathBuf::from(spelling)).as_os_str(), normal);
         }
         assert!(matches!(KeyPath::of(Path::new("/a/b")), Cow::Borrowed(_)));

@@ -6,7 +6,6 @@
 //! Nodes get TEST-NET-1 addresses (192.0.2.0/24): madsim treats 127/8 as the node itself, and no
 //! packet leaves the process anyway.
 
-use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -87,7 +86,6 @@ impl SimNode {
         let dir = &config.kraft.metadata_log_dir;
         let copy = MemDisk::new();
         copy.create_dir_all(dir).ok()?;
-        let mut dirs = BTreeSet::new();
         for path in self
             .disk
             .files()
@@ -97,10 +95,7 @@ impl SimNode {
             let Some(bytes) = self.disk.durable_bytes(&path) else {
                 continue;
             };
-            let parent = path.parent()?;
-            if dirs.insert(parent.to_path_buf()) {
-                copy.create_dir_all(parent).ok()?;
-            }
+            copy.create_dir_all(path.parent()?).ok()?;
             // Handed over whole: one copy of each file, not a second through a write.
             copy.set_file_bytes(&path, bytes);
         }

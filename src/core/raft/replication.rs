@@ -27,8 +27,8 @@ use super::types::{majority, Entry, EntryKind, NodeId, Offset, OffsetAndEpoch, E
 
 /// A leader resigns when a majority has not fetched for this many fetch timeouts (KRaft's
 /// check-quorum uses 1.5), so a partitioned leader stops claiming the lead.
-pub(super) const CHECK_QUORUM_TIMEOUT_NUMERATOR: i64 = 3;
-pub(super) const CHECK_QUORUM_TIMEOUT_DENOMINATOR: i64 = 2;
+const CHECK_QUORUM_TIMEOUT_NUMERATOR: i64 = 3;
+const CHECK_QUORUM_TIMEOUT_DENOMINATOR: i64 = 2;
 
 impl RaftNode {
     pub(super) fn on_begin_quorum_epoch(
@@ -177,7 +177,7 @@ impl RaftNode {
                 high_watermark,
             } => {
                 follower.last_leader_contact_ms = now_ms;
-                if self.repair_until > 0 {
+                if self.is_repairing() {
                     self.repair_answered(response.fetch_offset, entries.len());
                 }
                 self.append_fetched(entries, high_watermark, out);
@@ -310,14 +310,19 @@ impl RaftNode {
         }
     }
 
+    /// How long a majority may go without fetching before the leader resigns.
+    pub(super) fn check_quorum_timeout_ms(&self) -> i64 {
+        self.config.fetch_timeout_ms * CHECK_QUORUM_TIMEOUT_NUMERATOR
+            / CHECK_QUORUM_TIMEOUT_DENOMINATOR
+    }
+
     /// Resigns without a majority fetching (check-quorum), else re-announces the epoch to
     /// voters that have not fetched in it yet.
     pub(super) fn leader_tick(&mut self, out: &mut Vec<Command>) {
         let Role::Leader(leader) = &self.role else {
             return;
         };
-        let timeout_ms = self.config.fetch_timeout_ms * CHECK_QUORUM_TIMEOUT_NUMERATOR
-            / CHECK_QUORUM_TIMEOUT_DENOMINATOR;
+        let timeout_ms = self.check_quorum_timeout_ms();
         let since_ms = (self.now_ms - timeout_ms).max(leader.epoch_start_ms);
         let fetched_recently = (leader.replicas.values())
             .filter(|replica| replica.last_fetch_ms.is_some_and(|t| t >= since_ms))

@@ -7,7 +7,6 @@
 //! test harness checks this after every event of every quorum test, by ticking a copy. Waking
 //! early is harmless; a deadline missed here would be a tick the runtime never gives.
 
-use super::replication::{CHECK_QUORUM_TIMEOUT_DENOMINATOR, CHECK_QUORUM_TIMEOUT_NUMERATOR};
 use super::state::{LeaderState, RaftNode, Role};
 
 impl RaftNode {
@@ -37,8 +36,7 @@ impl RaftNode {
     /// the verdict then, and that tick judged it, so only instants after the last tick count
     /// (some may already be past, if events moved the clock on since: then a tick is due now).
     fn check_quorum_ms(&self, leader: &LeaderState) -> i64 {
-        let timeout_ms = self.config.fetch_timeout_ms * CHECK_QUORUM_TIMEOUT_NUMERATOR
-            / CHECK_QUORUM_TIMEOUT_DENOMINATOR;
+        let timeout_ms = self.check_quorum_timeout_ms();
         let fetches = (leader.replicas.values()).filter_map(|replica| replica.last_fetch_ms);
         (fetches.map(|fetched_ms| fetched_ms + timeout_ms + 1))
             .chain([leader.epoch_start_ms + timeout_ms])
