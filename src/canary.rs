@@ -13,7 +13,10 @@
 //!   so the leader counts entries a crash can still lose;
 //! - `CommitPointIgnored`: the metadata store opens as if it had recorded no commit point, so
 //!   recovery cuts damaged committed entries as if they were a torn tail and the node commits
-//!   different metadata at their offsets.
+//!   different metadata at their offsets;
+//! - `RepairSkipped`: a voter that lost committed metadata to damage (and knows it) votes and
+//!   campaigns at once instead of fetching the entries back first, so a leader that never had
+//!   them can win with its vote.
 
 /// One deliberate bug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -24,16 +27,18 @@ pub enum Canary {
     VoteTwice,
     MetadataFlushSkipped,
     CommitPointIgnored,
+    RepairSkipped,
 }
 
 impl Canary {
-    pub const ALL: [Canary; 6] = [
+    pub const ALL: [Canary; 7] = [
         Canary::AckBeforeFsync,
         Canary::SkipRecoveryCrc,
         Canary::DuplicateOffset,
         Canary::VoteTwice,
         Canary::MetadataFlushSkipped,
         Canary::CommitPointIgnored,
+        Canary::RepairSkipped,
     ];
 
     /// The name scenarios and the command line use.
@@ -45,6 +50,7 @@ impl Canary {
             Canary::VoteTwice => "vote-twice",
             Canary::MetadataFlushSkipped => "metadata-flush-skipped",
             Canary::CommitPointIgnored => "commit-point-ignored",
+            Canary::RepairSkipped => "repair-skipped",
         }
     }
 

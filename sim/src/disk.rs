@@ -99,7 +99,20 @@ impl SimDisk {
     /// The node died: every file reverts to its durable content plus whatever pending sectors
     /// and namespace operations the seed lets through, and every open handle goes stale.
     pub fn crash(&self) {
-        lock(&self.state).crash();
+        self.crash_without_flip();
+        self.bitflip_at_rest();
+    }
+
+    /// The first step of [`Self::crash`], for a caller that reads what the crash left before a
+    /// bit may flip at rest: everything but the flip.
+    pub fn crash_without_flip(&self) {
+        lock(&self.state).crash_without_flip();
+    }
+
+    /// The second step of [`Self::crash`]: one bit of one durable file flips with the
+    /// probability `DiskFaults::bitflip_at_rest` gives; returns that file's path.
+    pub fn bitflip_at_rest(&self) -> Option<PathBuf> {
+        lock(&self.state).bitflip_at_rest()
     }
 
     /// The durable length of the file the durable namespace names `path` (whether or not its

@@ -225,6 +225,10 @@ pub struct DiskSpec {
     pub fsync_eio: Option<Num>,
     pub read_bitflip: Option<Num>,
     pub bitflip_at_rest: Option<Num>,
+    /// Clusters only: probability, per crash, that one bit of the metadata log flips at rest
+    /// on the cluster's one bad disk, a voter drawn for the run. Where the flip lands in
+    /// committed entries the voter must fetch them back from the leader before it votes again.
+    pub metadata_bitflip_at_rest: Option<Num>,
     pub latency_us: Option<Num>,
 }
 
@@ -291,6 +295,12 @@ impl Scenario {
                 anyhow::bail!("expect.allow: no checker is called {kind:?} (one of {checkers:?})");
             }
         }
+        if scenario.disk.metadata_bitflip_at_rest.is_some() && scenario.cluster.nodes == 1 {
+            anyhow::bail!(
+                "disk.metadata_bitflip_at_rest needs a cluster (cluster.nodes > 1): a single \
+                 voter has no other copy of its metadata and stops on damage"
+            );
+        }
         for fault in &scenario.nemesis.schedule {
             if fault.node == 0 || fault.node > scenario.cluster.nodes {
                 anyhow::bail!("schedule: node {} does not exist", fault.node);
@@ -352,7 +362,17 @@ pub struct Plan {
     pub faults: Vec<PlannedFault>,
     pub clock_offsets_ms: Vec<i64>,
     pub disk: DiskFaults,
+    /// See `DiskSpec::metadata_bitflip_at_rest`.
+    pub bad_metadata_disk: Option<BadMetadataDisk>,
     pub allow: Vec<String>,
+}
+
+/// The one voter whose disk flips bits of its metadata log at rest.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BadMetadataDisk {
+    pub node: u32,
+    /// Probability per crash.
+    pub bitflip_at_rest: f64,
 }
 
 /// A fault at a time, for a while.
@@ -491,6 +511,11 @@ impl Plan {
             }),
             ..DiskFaults::default()
         };
+        // Drawn last, so that scenarios without it draw everything else as before.
+        let bad_metadata_disk = d.metadata_bitflip_at_rest.map(|p| BadMetadataDisk {
+            bitflip_at_rest: p.pick(rng),
+            node: 1 + rng.below(u64::from(scenario.cluster.controllers.unwrap_or(nodes))) as u32,
+        });
         Plan {
             seed,
             nodes,
@@ -512,6 +537,7 @@ impl Plan {
             faults,
             clock_offsets_ms,
             disk,
+            bad_metadata_disk,
             allow: scenario.expect.allow.clone(),
         }
     }
@@ -545,7 +571,7 @@ impl Plan {
             .collect();
         format!(
             "nodes={}{} partitions={} producers={} consumers={} records={} record_bytes={} \
-             acks={} keyed={} faults={} disk={:?} broker=[{}]",
+             acks={} keyed={} faults={} disk={:?}{} broker=[{}]",
             self.nodes,
             self.controllers
                 .map_or(String::new(), |c| format!(" controllers={c}")),
@@ -558,6 +584,10 @@ impl Plan {
             self.keyed,
             self.faults.len(),
             self.disk,
+            self.bad_metadata_disk.map_or(String::new(), |bad| format!(
+                " bad_metadata_disk=n{}@{}",
+                bad.node, bad.bitflip_at_rest
+            )),
             broker.join(" ")
         )
     }

@@ -94,6 +94,15 @@ fn metadata_flush_skipped_is_caught_in_a_cluster() {
     debug_assertions,
     ignore = "slow unoptimised; scripts/test.sh runs it in release"
 )]
+fn repair_skipped_is_caught_in_a_cluster_with_a_bad_disk() {
+    assert_caught("cluster-metadata-bitflips.toml", Canary::RepairSkipped);
+}
+
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
 fn commit_point_ignored_is_caught_by_its_regression_seeds() {
     // Damage to committed metadata needs two flips of one batch in a row on the way up, which
     // few seeds draw (9 of 6,000): the regression file's seeds did when they were found. Any

@@ -36,6 +36,12 @@ impl QuorumWatch {
         self.observer.restarted(node);
     }
 
+    /// `node`'s disk destroyed the entries it held below `held` (see
+    /// `QuorumObserver::lost_to_disk`).
+    pub fn lost_to_disk(&mut self, node: i32, held: i64) {
+        self.observer.lost_to_disk(node, held);
+    }
+
     /// Judges one sample of every voter, taken at `at_ms`.
     pub fn observe(&mut self, at_ms: u64, views: &[NodeView<'_>]) {
         if self.first.is_some() {

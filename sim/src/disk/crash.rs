@@ -31,12 +31,11 @@ impl Outcome {
 }
 
 impl State {
-    pub fn crash(&mut self) {
+    pub fn crash_without_flip(&mut self) {
         let mut lines = Vec::new();
         let (ops_kept, ops_undone) = self.crash_namespace(&mut lines);
         let (files_torn, files_lost) = self.crash_files(&mut lines);
         self.restart_view();
-        self.bitflip_at_rest(&mut lines);
         let summary = format!(
             "disk crash dir_ops_kept={ops_kept} dir_ops_undone={ops_undone} \
              files_torn={files_torn} files_lost={files_lost}"
@@ -128,10 +127,11 @@ impl State {
         self.epoch += 1;
     }
 
-    /// Latent corruption: one bit of one durable file, found (or not) by recovery.
-    fn bitflip_at_rest(&mut self, lines: &mut Vec<String>) {
+    /// Latent corruption: one bit of one durable file, found (or not) by recovery. Returns the
+    /// file's path when a bit flipped.
+    pub fn bitflip_at_rest(&mut self) -> Option<PathBuf> {
         if !fires(&mut self.rng.rest, self.faults.bitflip_at_rest) {
-            return;
+            return None;
         }
         let candidates: Vec<(PathBuf, u64)> = durable_files(&self.durable)
             .into_iter()
@@ -141,22 +141,23 @@ impl State {
                 let suffix = self.faults.bitflip_at_rest_suffix.as_deref().unwrap_or("");
                 let skipped = (self.faults.bitflip_at_rest_skip.as_deref())
                     .is_some_and(|skip| path.contains(skip));
-                path.ends_with(suffix) && !skipped
+                let within = (self.faults.bitflip_at_rest_within.as_deref())
+                    .is_none_or(|within| path.contains(within));
+                path.ends_with(suffix) && !skipped && within
             })
             .collect();
         if candidates.is_empty() {
-            return;
+            return None;
         }
         let (path, id) = &candidates[self.rng.rest.below(candidates.len() as u64) as usize];
-        let Some(inode) = self.inodes.get_mut(id) else {
-            return;
-        };
+        let inode = self.inodes.get_mut(id)?;
         let bit = self.rng.rest.below(inode.durable.len() as u64 * 8) as usize;
         let (byte, mask) = (bit / 8, 1u8 << (bit % 8));
         inode.durable[byte] ^= mask;
         inode.cache[byte] ^= mask;
         let details = format!("file={} offset={byte} bit={}", show(path), bit % 8);
-        lines.push(self.fault_line("bitflip-at-rest", details));
+        self.fault("bitflip-at-rest", details);
+        Some(path.clone())
     }
 }
 

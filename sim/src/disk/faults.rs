@@ -21,6 +21,9 @@ pub struct DiskFaults {
     /// metadata log (`/__cluster_metadata-0/`), whose committed entries a single voter has no
     /// other copy of, exactly as they spare `meta.properties` and the checkpoints.
     pub bitflip_at_rest_skip: Option<String>,
+    /// Only files whose path contains this suffer flips at rest (`None`: any file): the
+    /// cluster's one bad disk aims them at the metadata log, which other voters hold too.
+    pub bitflip_at_rest_within: Option<String>,
     /// Bytes the files may use in all; a write past it fails with ENOSPC. `None`: unlimited.
     pub capacity_bytes: Option<u64>,
     /// Each operation takes between `.0` and `.1` microseconds; `(0, 0)` takes none.

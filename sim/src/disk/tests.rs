@@ -519,6 +519,34 @@ fn flips_at_rest_can_be_aimed_at_some_files() {
 }
 
 #[test]
+fn flips_at_rest_can_be_kept_within_a_directory_and_name_their_file() {
+    let (a, b) = (pattern(500), vec![0x55; 300]);
+    for seed in 0..SEEDS {
+        let faults = DiskFaults {
+            bitflip_at_rest: 1.0,
+            bitflip_at_rest_suffix: Some(".log".into()),
+            bitflip_at_rest_within: Some("/meta/".into()),
+            ..DiskFaults::default()
+        };
+        let (disk, _) = faulty(seed, faults);
+        durable_dir(&disk, "/d");
+        durable_dir(&disk, "/d/meta");
+        durable_file(&disk, "/d/a.log", &a);
+        durable_file(&disk, "/d/meta/b.json", &b);
+        durable_file(&disk, "/d/meta/c.log", &a);
+        disk.crash_without_flip();
+        assert_eq!(contents(&disk, "/d/meta/c.log").unwrap(), a, "seed {seed}");
+        assert_eq!(disk.bitflip_at_rest().as_deref(), Some(p("/d/meta/c.log")));
+        assert_eq!(contents(&disk, "/d/a.log").unwrap(), a, "seed {seed}");
+        assert_eq!(contents(&disk, "/d/meta/b.json").unwrap(), b, "seed {seed}");
+        assert_eq!(
+            differing_bits(&contents(&disk, "/d/meta/c.log").unwrap(), &a),
+            1
+        );
+    }
+}
+
+#[test]
 fn a_full_disk_rejects_the_whole_write_and_recovers() {
     let faults = DiskFaults {
         capacity_bytes: Some(10_000),
@@ -608,6 +636,7 @@ fn observe(seed: u64) -> Observed {
         capacity_bytes: Some(16 * S as u64),
         bitflip_at_rest_suffix: None,
         bitflip_at_rest_skip: None,
+        bitflip_at_rest_within: None,
     };
     let (disk, trace) = faulty(seed, faults);
     disk.create_dir_all(p("/data/p0")).unwrap();

@@ -21,6 +21,7 @@ use weir::server::quorum::QuorumService;
 use weir::server::Broker;
 
 use super::watch::Watch;
+use weir::storage::raft_store::METADATA_PARTITION_DIR;
 use weir::storage::{Disk, MemDisk};
 
 use crate::disk::SimDisk;
@@ -127,6 +128,12 @@ impl Cluster {
             let addr = format!("{ip}:{BROKER_PORT}");
             let mut faults = plan.disk.clone();
             faults.capacity_bytes = None;
+            if let Some(bad) = plan.bad_metadata_disk.filter(|bad| bad.node == number) {
+                faults.bitflip_at_rest = bad.bitflip_at_rest;
+                faults.bitflip_at_rest_suffix = Some(".log".into());
+                faults.bitflip_at_rest_skip = None;
+                faults.bitflip_at_rest_within = Some(format!("/{METADATA_PARTITION_DIR}/"));
+            }
             let mut disk =
                 SimDisk::new(&label, plan.seed ^ u64::from(number), faults, trace.clone());
             disk = disk.with_latency_hook(Arc::new(tokio::madsim::time::advance));
@@ -249,8 +256,16 @@ impl Cluster {
             killed: true,
             ..NodeState::default()
         };
-        node.disk.crash();
-        lock(&self.watch).crashed(node);
+        // The watcher reads what the crash left before a bit may flip at rest: a flip that
+        // destroys committed metadata is told to it as the disk's doing, not the protocol's.
+        node.disk.crash_without_flip();
+        let mut watch = lock(&self.watch);
+        watch.crashed(node);
+        if let Some(path) = node.disk.bitflip_at_rest() {
+            if path.to_string_lossy().contains(METADATA_PARTITION_DIR) {
+                watch.metadata_flipped(node);
+            }
+        }
     }
 
     /// Whether the node's process is gone (killed, or its main task ended after a halt).

@@ -66,6 +66,38 @@ impl Watch {
         }
     }
 
+    /// A bit of `node`'s metadata log flipped at rest after the crash [`Self::crashed`] was
+    /// told of: what its disk holds now stands in, and the entries the flip cost it still
+    /// count as held for the majority check until it fetched them back (see
+    /// `QuorumObserver::lost_to_disk`).
+    pub fn metadata_flipped(&mut self, node: &SimNode) {
+        let id = node.number as i32;
+        let Some(damaged) = node.durable_raft_node() else {
+            return;
+        };
+        if let Some(intact) = self.last.get(&id) {
+            let (held, left) = (
+                intact.view().log_end_offset(),
+                damaged.view().log_end_offset(),
+            );
+            if left < held {
+                let at_ms = crate::trace::sim_time_ms();
+                let what = format!(
+                    "node {id}'s disk destroyed metadata entries: it holds {left} of {held}{}",
+                    if damaged.is_repairing() {
+                        ", repairing"
+                    } else {
+                        ""
+                    }
+                );
+                self.elections.note(at_ms, &what);
+                self.quorum.lost_to_disk(id, held);
+            }
+        }
+        self.last.insert(id, damaged);
+        self.unobserved = true;
+    }
+
     /// One look at every node. Unchanged nodes are skipped (see `seen`), and the quorum
     /// checker runs only when some view changed: its checks are functions of the views and of
     /// what it has seen, so observing the same views again could find nothing new.

@@ -8,6 +8,12 @@
 //! still hold, and snapshots by id (the epoch of the entry before the snapshot's end). A
 //! restarted node forgets its high watermark (KRaft does not persist it); the harness says so
 //! with [`QuorumObserver::restarted`], and only that node's high watermark history is reset.
+//!
+//! A disk that destroys committed entries (a bit flipped at rest) breaks the fault model Raft's
+//! majority rule assumes; the harness says so with [`QuorumObserver::lost_to_disk`], and the
+//! entries lost still count as held until the node has fetched them back. The protocol must then
+//! keep them regardless: a node that votes with the hole lets a leader without them be
+//! elected, which the committed-entry check catches.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -106,6 +112,9 @@ pub struct QuorumObserver {
     /// Committed entries seen, contiguous from `committed_start`.
     committed_start: Offset,
     committed: Vec<Entry>,
+    /// Nodes whose disk destroyed entries, with the log end they held before: they count as
+    /// holding that much until their log reaches it again.
+    lost_to_disk: BTreeMap<NodeId, Offset>,
 }
 
 impl QuorumObserver {
@@ -122,6 +131,7 @@ impl QuorumObserver {
             snapshot_epochs: BTreeMap::new(),
             committed_start: 0,
             committed: Vec::new(),
+            lost_to_disk: BTreeMap::new(),
         }
     }
 
@@ -143,6 +153,14 @@ impl QuorumObserver {
         self.high_watermarks.remove(&node);
     }
 
+    /// `node`'s disk destroyed entries it held below `held` (not the protocol: a fault beyond
+    /// what Raft tolerates). For the majority check the node still holds them until its log
+    /// reaches `held` again.
+    pub fn lost_to_disk(&mut self, node: NodeId, held: Offset) {
+        let credit = self.lost_to_disk.entry(node).or_insert(held);
+        *credit = (*credit).max(held);
+    }
+
     /// Checks the views against each other and against history, then remembers them.
     pub fn observe(&mut self, views: &[NodeView<'_>]) -> Result<(), QuorumViolation> {
         let round_max = views.iter().map(|view| view.high_watermark).max();
@@ -159,7 +177,17 @@ impl QuorumObserver {
             self.observe_snapshot(view, committed_limit)?;
         }
         self.high_watermark_max = self.high_watermark_max.max(round_max.unwrap_or(0));
+        for view in views {
+            let end = view.log_end_offset();
+            (self.lost_to_disk).retain(|&node, &mut held| node != view.node_id || end < held);
+        }
         Ok(())
+    }
+
+    /// How far `view`'s log counts for the majority check.
+    fn held(&self, view: &NodeView<'_>) -> Offset {
+        let lost = self.lost_to_disk.get(&view.node_id).copied();
+        view.log_end_offset().max(lost.unwrap_or(0))
     }
 
     fn observe_leader(&mut self, view: &NodeView<'_>) -> Result<(), QuorumViolation> {
@@ -205,7 +233,7 @@ impl QuorumObserver {
     ) -> Result<(), QuorumViolation> {
         let holders = (views.iter())
             .filter(|other| self.voters.contains(&other.node_id))
-            .filter(|other| other.log_end_offset() >= view.high_watermark)
+            .filter(|other| self.held(other) >= view.high_watermark)
             .count();
         if view.high_watermark > 0 && holders < majority(self.voters.len()) {
             return Err(QuorumViolation::HighWatermarkNotHeldByMajority {

@@ -117,8 +117,8 @@ pub struct RaftNode {
     pub(super) flushed_end_offset: Offset,
     pub(super) election_deadline_ms: i64,
     /// While a damaged log is repaired (see `repair`): the commit point it must reach again,
-    /// at least; 0 when nothing was lost or the repair is over.
-    pub(super) repair_until: Offset,
+    /// at least; `None` when nothing was lost or the repair is over.
+    pub(super) repair_until: Option<Offset>,
     /// When the last tick ran: `timers` counts deadlines after it as still to come, even when
     /// events have moved `now_ms` past them since.
     pub(super) last_tick_ms: i64,
@@ -157,7 +157,7 @@ impl RaftNode {
             high_watermark: 0,
             flushed_end_offset: 0,
             election_deadline_ms: now_ms,
-            repair_until: 0,
+            repair_until: None,
             last_tick_ms: i64::MIN,
         };
         node.reset_election_deadline();
@@ -202,14 +202,15 @@ impl RaftNode {
             }
         }
         // An observer (or a voter in repair, which looks for the leader the same way) adopts
-        // whoever a voter names in its epoch.
+        // whoever a voter names in its epoch: never itself, which a voter in repair that led
+        // this epoch before its crash hears from a peer that has not noticed yet.
         let is_observer = !self.config.is_voter(self.config.node_id) || self.is_repairing();
         if is_observer
             && matches!(self.role, Role::Unattached)
             && message.epoch() == self.leader_epoch
         {
             if let Some(leader) = Self::leader_named_by(from, &message) {
-                if self.config.is_voter(leader) {
+                if self.config.is_voter(leader) && leader != self.config.node_id {
                     self.become_follower(self.leader_epoch, leader, out);
                 }
             }

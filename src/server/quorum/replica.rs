@@ -297,7 +297,9 @@ impl MetadataReplica {
         Ok(())
     }
 
-    /// Records what is both committed and flushed here as the store's commit point.
+    /// Records what is both committed and flushed here as the store's commit point, and how
+    /// far the log is flushed: before the next fetch acknowledges it (see
+    /// `raft_store::commit_point`).
     fn record_commit_point(&mut self) -> Result<(), ReplicaError> {
         let committed = (self.node.high_watermark()).min(self.store.durable_end_offset());
         Ok(self.store.record_committed(committed)?)

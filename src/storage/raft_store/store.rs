@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::commit_point::CommitPoint;
+use super::commit_point::{CommitPoint, Points};
 use super::entry_batch::{self, BATCH_BYTES_MAX};
 use super::error::RaftStoreError;
 use super::quorum_state::{self, QUORUM_STATE_FILE};
@@ -33,11 +33,12 @@ pub struct RaftStoreConfig {
     /// Kafka's `metadata.log.segment.bytes`: roll to a new segment past this size. Only whole
     /// segments are deleted below a snapshot, so smaller segments free space sooner.
     pub segment_bytes: u64,
-    /// What to do with committed entries found damaged or missing below the recorded commit
-    /// point. `false` (the only voter: nobody else has them) refuses to open. `true` (another
-    /// voter holds the log) cuts the log where the damage starts and reports
-    /// the loss in [`Recovered::lost_committed`], for the node to fetch the entries again
-    /// before it votes (see `core::raft::repair`).
+    /// What to do with entries found damaged or missing below the recorded commit point.
+    /// `false` (the only voter: nobody else has them) refuses to open. `true` (another voter
+    /// holds the log) cuts the log where the damage starts, and does the same for damage below
+    /// the recorded flushed offset (entries this node may have acknowledged), and reports the
+    /// loss in [`Recovered::lost_committed`], for the node to fetch the entries again before it
+    /// votes (see `core::raft::repair`).
     pub refetch_lost_commits: bool,
 }
 
@@ -81,8 +82,9 @@ pub struct Recovered {
     /// Entries dropped because they did not continue the snapshot, with the reason.
     pub discarded: Option<Discarded>,
     /// With `refetch_lost_commits`: the recorded commit point, when the log recovered ends
-    /// below it (damage was cut, or entries were missing). The node must hold the entries up to
-    /// it again before it votes.
+    /// below it or below the recorded flushed offset (damage was cut, or entries were missing).
+    /// The node must fetch from a leader again, at least up to the commit point, before it
+    /// votes.
     pub lost_committed: Option<Offset>,
 }
 
@@ -94,7 +96,8 @@ pub struct RaftStore {
     /// Every snapshot file on disk; the last one is in force (it verified on open, or this
     /// process wrote it).
     snapshots: BTreeSet<SnapshotKey>,
-    /// The highest offset recorded as committed and durable here (`commit_point`).
+    /// The highest offset recorded as committed and durable here, and how far the log was
+    /// flushed (`commit_point`).
     commit_point: CommitPoint,
 }
 
@@ -127,22 +130,30 @@ impl RaftStore {
             latest: snapshot,
         } = snapshot::load_latest(&*disk, &dir)?;
         let commit_point = CommitPoint::open(&*disk, &dir)?;
-        let committed = if crate::canary::is_on(crate::canary::Canary::CommitPointIgnored) {
-            0
+        let recorded = if crate::canary::is_on(crate::canary::Canary::CommitPointIgnored) {
+            Points::default()
         } else {
             commit_point.recorded()
+        };
+        let committed = recorded.committed;
+        // What recovery must not cut silently: committed entries, and where others hold the
+        // log, flushed ones too (a leader may have counted them towards a commit).
+        let vouched = if config.refetch_lost_commits {
+            committed.max(recorded.flushed)
+        } else {
+            committed
         };
         let open = |committed| {
             Log::open_keeping_committed(disk.clone(), dir.clone(), config.log_config(), committed)
         };
-        let mut log = match open(committed) {
+        let mut log = match open(vouched) {
             Ok(log) => log,
             Err(error) => match CommittedDataDamaged::find(&error) {
                 Some(damage) if config.refetch_lost_commits => {
                     tracing::error!(
                         %damage,
-                        "committed metadata is damaged: cutting the log there; this node \
-                         fetches it again from the leader and votes only once it has"
+                        "metadata this node flushed is damaged: cutting the log there; this \
+                         node fetches it again from the leader and votes only once it has"
                     );
                     open(0).map_err(RaftStoreError::io(&dir, "recover the log in"))?
                 }
@@ -188,7 +199,7 @@ impl RaftStore {
             result => result?,
         };
         let held = log.log_end_offset().max(snapshot_offset);
-        let lost_committed = (held < committed).then_some(committed);
+        let lost_committed = (held < vouched).then_some(committed);
         // After a process crash, recovered entries may be in the page cache only, yet the core
         // counts every restored entry as flushed: make that true.
         log.flush()
@@ -328,25 +339,29 @@ impl RaftStore {
         Ok(self.log.recovery_point())
     }
 
-    /// Records that every entry below `offset` is committed, durably when this returns (see
-    /// `commit_point`); the caller passes no more than it has flushed. Recovery will refuse to
-    /// cut anything below it, and so will [`RaftStore::truncate`].
-    pub fn record_committed(&mut self, offset: Offset) -> Result<(), RaftStoreError> {
-        self.commit_point.advance(&*self.disk, offset)
+    /// Records that every entry below `committed` is committed, and how far the log is
+    /// flushed, durably when this returns (see `commit_point`); the caller passes no more than
+    /// it has flushed, and calls it after every flush, before anything it flushed is
+    /// acknowledged. Recovery will refuse to cut anything committed silently, and so will
+    /// [`RaftStore::truncate`].
+    pub fn record_committed(&mut self, committed: Offset) -> Result<(), RaftStoreError> {
+        let flushed = self.log.recovery_point();
+        (self.commit_point).record(&*self.disk, Points { committed, flushed })
     }
 
     /// The commit point recorded so far.
     pub fn recorded_committed(&self) -> Offset {
-        self.commit_point.recorded()
+        self.commit_point.recorded().committed
     }
 
     /// Drops every entry at or after `to_offset`; durable when this returns. Entries in the
     /// snapshot or below the recorded commit point are committed and can never be truncated.
     pub fn truncate(&mut self, to_offset: Offset) -> Result<(), RaftStoreError> {
         let snapshot_offset = self.latest_snapshot().map_or(0, |s| s.offset);
+        let recorded = self.commit_point.recorded();
         let floor = snapshot_offset
             .max(self.log.log_start_offset())
-            .max(self.commit_point.recorded());
+            .max(recorded.committed);
         if to_offset < floor {
             return Err(RaftStoreError::TruncateBelowFloor {
                 dir: self.dir.clone(),
@@ -354,6 +369,15 @@ impl RaftStore {
                 floor,
             });
         }
+        // The entries cut were never committed: no longer vouched for either.
+        let flushed = recorded.flushed.min(to_offset);
+        (self.commit_point).record(
+            &*self.disk,
+            Points {
+                flushed,
+                ..recorded
+            },
+        )?;
         self.log
             .truncate_to(to_offset)
             .map_err(RaftStoreError::io(&self.dir, "truncate the log in"))

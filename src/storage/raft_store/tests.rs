@@ -305,6 +305,52 @@ fn damage_below_the_commit_point_is_cut_and_reported_when_others_hold_the_log() 
     assert_eq!(recovered.lost_committed, None);
 }
 
+/// Entries flushed past the commit point may have been acknowledged, and a leader may have
+/// counted them towards a commit this node never heard of: damage there is reported too where
+/// others hold the log, while a tail that was never flushed is cut as a torn tail.
+#[test]
+fn damage_to_flushed_entries_past_the_commit_point_is_reported_when_others_hold_the_log() {
+    // Eight entries flushed, three of them committed, two more appended and not flushed.
+    let log = || {
+        let disk = MemDisk::new();
+        let written = committed_log(&disk, 8, 1, 3);
+        let (mut store, _) = open_refetching(&disk).unwrap();
+        store.append(&entries(8, 10, 1)).unwrap();
+        (disk, written)
+    };
+    let (disk, written) = log();
+    assert!(disk.flip_bit(&segment(0), position_of(&written, 5) + 40, 1));
+    let (_, recovered) = open_refetching(&disk).unwrap();
+    assert_eq!(recovered.entries, written[..5]);
+    assert_eq!(
+        recovered.lost_committed,
+        Some(3),
+        "repair to at least the commit point"
+    );
+    // Entries never flushed are not vouched for: torn, they are cut and nothing is lost.
+    let (disk, written) = log();
+    let mut bytes = disk.file_bytes(&segment(0)).unwrap();
+    bytes.truncate(position_of(&written, 8) + 5);
+    disk.set_file_bytes(&segment(0), bytes);
+    let (_, recovered) = open_refetching(&disk).unwrap();
+    assert_eq!(recovered.entries, written);
+    assert_eq!(recovered.lost_committed, None);
+}
+
+/// A truncation by the protocol (a diverging uncommitted tail) lowers the flushed offset, so
+/// the entries it cut are not reported lost when the node restarts.
+#[test]
+fn a_truncated_tail_is_no_longer_vouched_for() {
+    let disk = MemDisk::new();
+    let written = committed_log(&disk, 8, 1, 3);
+    let (mut store, _) = open_refetching(&disk).unwrap();
+    store.truncate(5).unwrap();
+    drop(store);
+    let (_, recovered) = open_refetching(&disk).unwrap();
+    assert_eq!(recovered.entries, written[..5]);
+    assert_eq!(recovered.lost_committed, None);
+}
+
 #[test]
 fn missing_committed_entries_are_reported_when_others_hold_the_log() {
     let disk = MemDisk::new();

@@ -98,6 +98,36 @@ fn observer_catches_a_high_watermark_held_by_a_minority() {
 }
 
 #[test]
+fn entries_lost_to_disk_count_as_held_until_fetched_back_and_only_as_far_as_they_reached() {
+    let log = entries_with_epochs(&[1, 1, 1]);
+    let look = |observer: &mut QuorumObserver, damaged: &[Entry]| {
+        observer.observe(&[
+            view(1, 1, true, 3, &log),
+            view(2, 1, false, 0, damaged),
+            view(3, 1, false, 0, &log[..1]),
+        ])
+    };
+    let minority = Err(QuorumViolation::HighWatermarkNotHeldByMajority {
+        node: 1,
+        high_watermark: 3,
+        holders: 1,
+    });
+    let mut observer = self::observer();
+    look(&mut observer, &log).unwrap();
+    // Node 2's disk destroyed entries 1 and 2: told, the loss is the disk's, not a minority.
+    observer.lost_to_disk(2, 3);
+    assert_eq!(look(&mut observer, &log[..1]), Ok(()));
+    assert_eq!(look(&mut observer, &log[..2]), Ok(()));
+    // Once it holds them again the credit is spent: losing them again is a minority.
+    assert_eq!(look(&mut observer, &log), Ok(()));
+    assert_eq!(look(&mut observer, &log[..1]), minority);
+    // A credit reaches only as far as the node's log did: node 2 held two entries, not three.
+    let mut observer = self::observer();
+    observer.lost_to_disk(2, 2);
+    assert_eq!(look(&mut observer, &log[..1]), minority);
+}
+
+#[test]
 fn observer_catches_committed_entries_that_differ_or_change() {
     let log = entries_with_epochs(&[1, 1]);
     let other = entries_with_epochs(&[1, 2]);

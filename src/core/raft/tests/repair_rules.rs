@@ -14,6 +14,13 @@ use crate::runtime::RngStream;
 /// Node 1 of 3 in epoch 2 with no leader known, holding entries of epoch 1 below `held`, in
 /// repair up to `commit_point`.
 fn repairing(held: Offset, commit_point: Offset) -> RaftNode {
+    let mut node = restored(held);
+    node.repair_until(commit_point);
+    node
+}
+
+/// Node 1 of 3 in epoch 2 with no leader known, holding entries of epoch 1 below `held`.
+fn restored(held: Offset) -> RaftNode {
     let restored = Restored {
         quorum_state: QuorumState {
             leader_epoch: 2,
@@ -24,9 +31,7 @@ fn repairing(held: Offset, commit_point: Offset) -> RaftNode {
         ..Restored::default()
     };
     let config = test_config(1, 3);
-    let mut node = RaftNode::restore(config, RngStream::new(1, "raft"), 1_000, restored).unwrap();
-    node.repair_until(commit_point);
-    node
+    RaftNode::restore(config, RngStream::new(1, "raft"), 1_000, restored).unwrap()
 }
 
 fn vote_request(candidate_epoch: i32, pre_vote: bool) -> Message {
@@ -56,7 +61,7 @@ fn a_voter_in_repair_grants_no_vote_and_no_pre_vote() {
     }
     assert_eq!(node.voted_for(), None);
     // The same node out of repair grants it.
-    let mut whole = repairing(2, 0);
+    let mut whole = restored(2);
     assert!(!whole.is_repairing());
     let message = vote_request(3, false);
     let commands = whole.handle(1_001, Event::Received { from: 2, message });
@@ -163,4 +168,63 @@ fn a_voter_in_repair_does_not_take_over_when_its_leader_hands_over_to_it() {
         .into_iter()
         .any(|(_, message)| matches!(message, Message::VoteRequest(_)));
     assert!(!asked_for_votes);
+}
+
+#[test]
+fn a_voter_in_repair_named_leader_by_a_peer_that_missed_its_crash_does_not_follow_itself() {
+    // It led epoch 2 before it crashed; node 3 has not noticed and still names it.
+    let mut node = repairing(2, 5);
+    let stale = Message::FetchResponse(FetchResponse {
+        leader_epoch: 2,
+        leader: Some(1),
+        fetch_offset: 2,
+        result: FetchResult::Records {
+            entries: Vec::new(),
+            high_watermark: 2,
+        },
+    });
+    node.handle(
+        1_001,
+        Event::Received {
+            from: 3,
+            message: stale,
+        },
+    );
+    assert_eq!(node.role(), RoleKind::Unattached);
+    assert!(node.is_repairing());
+    // The next leader it hears of, it follows.
+    let message = records(2, Vec::new(), 2);
+    node.handle(1_002, Event::Received { from: 2, message });
+    assert_eq!(node.role(), RoleKind::Follower { leader: 2 });
+}
+
+#[test]
+fn a_voter_that_lost_only_flushed_entries_is_in_repair_until_the_leader_has_no_more() {
+    // Nothing was recorded as committed, but it had flushed (and may have acknowledged) more
+    // than it holds: a leader may have counted that towards a commit it never heard of.
+    let mut node = repairing(2, 0);
+    assert!(node.is_repairing());
+    let message = vote_request(3, true);
+    let commands = node.handle(1_001, Event::Received { from: 2, message });
+    assert!(matches!(
+        &sent(&commands)[..],
+        [(
+            2,
+            Message::VoteResponse(VoteResponse {
+                vote_granted: false,
+                ..
+            })
+        )]
+    ));
+    // Its current leader holds all it ever acknowledged in this epoch or before.
+    let message = records(2, entries_with_epochs(&[1; 3])[2..].to_vec(), 3);
+    node.handle(1_002, Event::Received { from: 2, message });
+    node.handle(1_003, Event::Flushed { end_offset: 3 });
+    assert!(
+        node.is_repairing(),
+        "fetched entries are not the end: more may follow"
+    );
+    let message = records(3, Vec::new(), 3);
+    node.handle(1_004, Event::Received { from: 2, message });
+    assert!(!node.is_repairing());
 }
