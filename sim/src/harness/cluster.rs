@@ -84,19 +84,20 @@ impl SimNode {
     /// (torn tails cut, indexes rebuilt), which must be left to the node's own restart.
     pub fn durable_raft_node(&self) -> Option<RaftNode> {
         let config = BrokerConfig::load(None, &self.overrides).ok()?;
-        let dir = &config.kraft.metadata_log_dir;
+        // The metadata partition only: the metadata log dir is usually the first log dir,
+        // whose partition data the store never reads.
+        let dir = config.kraft.metadata_log_dir.join(METADATA_PARTITION_DIR);
         let copy = MemDisk::new();
-        copy.create_dir_all(dir).ok()?;
+        copy.create_dir_all(&dir).ok()?;
         for path in self
             .disk
             .files()
             .into_iter()
-            .filter(|path| path.starts_with(dir))
+            .filter(|path| path.parent() == Some(&*dir))
         {
             let Some(bytes) = self.disk.durable_bytes(&path) else {
                 continue;
             };
-            copy.create_dir_all(path.parent()?).ok()?;
             // Handed over whole: one copy of each file, not a second through a write.
             copy.set_file_bytes(&path, bytes);
         }
