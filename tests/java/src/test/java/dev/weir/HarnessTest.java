@@ -10,8 +10,11 @@ import dev.weir.harness.Tools;
 import dev.weir.harness.WeirBroker;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.Test;
 
 /** The harness itself: both brokers start, serve the Java AdminClient, and stop. */
@@ -50,9 +53,19 @@ class HarnessTest {
                 assertEquals(3, admin.describeCluster().nodes().get().size());
                 long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
                 while (true) {
-                    var partitions = admin.describeTopics(List.of("replicated")).allTopicNames().get()
-                            .get("replicated").partitions();
-                    if (partitions.stream().allMatch(p -> p.isr().size() == 3)) {
+                    List<TopicPartitionInfo> partitions = List.of();
+                    try {
+                        partitions = admin.describeTopics(List.of("replicated")).allTopicNames()
+                                .get().get("replicated").partitions();
+                    } catch (ExecutionException e) {
+                        // The broker asked may not have learnt of the new topic yet: Kafka
+                        // propagates metadata to each broker on its own time.
+                        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                            throw e;
+                        }
+                    }
+                    if (!partitions.isEmpty()
+                            && partitions.stream().allMatch(p -> p.isr().size() == 3)) {
                         break;
                     }
                     assertTrue(System.nanoTime() < deadline, "ISR never reached 3: " + partitions);
