@@ -14,6 +14,9 @@
 //! - `CommitPointIgnored`: the metadata store opens as if it had recorded no commit point, so
 //!   recovery cuts damaged committed entries as if they were a torn tail and the node commits
 //!   different metadata at their offsets;
+//! - `AckBeforeFlushCompletes`: a produce that `flush.messages` says must be durable is
+//!   acknowledged once its group commit's fsync has started, not finished (a crash in between
+//!   loses acknowledged writes);
 //! - `RepairSkipped`: a voter that lost committed metadata to damage (and knows it) votes and
 //!   campaigns at once instead of fetching the entries back first, so a leader that never had
 //!   them can win with its vote.
@@ -28,10 +31,11 @@ pub enum Canary {
     MetadataFlushSkipped,
     CommitPointIgnored,
     RepairSkipped,
+    AckBeforeFlushCompletes,
 }
 
 impl Canary {
-    pub const ALL: [Canary; 7] = [
+    pub const ALL: [Canary; 8] = [
         Canary::AckBeforeFsync,
         Canary::SkipRecoveryCrc,
         Canary::DuplicateOffset,
@@ -39,6 +43,7 @@ impl Canary {
         Canary::MetadataFlushSkipped,
         Canary::CommitPointIgnored,
         Canary::RepairSkipped,
+        Canary::AckBeforeFlushCompletes,
     ];
 
     /// The name scenarios and the command line use.
@@ -51,6 +56,7 @@ impl Canary {
             Canary::MetadataFlushSkipped => "metadata-flush-skipped",
             Canary::CommitPointIgnored => "commit-point-ignored",
             Canary::RepairSkipped => "repair-skipped",
+            Canary::AckBeforeFlushCompletes => "ack-before-flush-completes",
         }
     }
 

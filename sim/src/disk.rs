@@ -40,8 +40,10 @@ mod state;
 mod tests;
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,6 +57,11 @@ use state::{delay, lock, normalize, State};
 /// What `SimDisk` calls to make an operation take (simulated) time; the harness plugs in
 /// madsim's `time::advance`.
 pub type LatencyHook = Arc<dyn Fn(Duration) + Send + Sync>;
+
+/// What `SimDisk` awaits to make an fsync requested with `sync_later` take time while other
+/// tasks run; the harness plugs in madsim's `time::sleep`.
+pub type SleepHook =
+    Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 /// One simulated node's disk; clones share it, and it outlives the node's kills and restarts.
 #[derive(Clone)]
@@ -73,6 +80,13 @@ impl SimDisk {
     /// Makes operations take time through `hook` (shared by every clone).
     pub fn with_latency_hook(self, hook: LatencyHook) -> Self {
         lock(&self.state).sleeper = hook;
+        self
+    }
+
+    /// Makes fsyncs requested with `sync_later` take time through `hook`, during which other
+    /// tasks run (without one they complete at once).
+    pub fn with_sleep_hook(self, hook: SleepHook) -> Self {
+        lock(&self.state).sleep = Some(hook);
         self
     }
 

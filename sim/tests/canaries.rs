@@ -20,9 +20,14 @@ fn scenario(name: &str) -> Scenario {
     Scenario::load(&path).unwrap()
 }
 
-/// The first seed whose run the checkers fail, with the failing checkers' names.
-fn first_caught(scenario: &Scenario, canary: Canary) -> Option<(u64, Vec<&'static str>)> {
-    (0..SEEDS_MAX).find_map(|seed| {
+/// The first seed below `seeds_max` whose run the checkers fail, with the failing checkers'
+/// names.
+fn first_caught(
+    scenario: &Scenario,
+    canary: Canary,
+    seeds_max: u64,
+) -> Option<(u64, Vec<&'static str>)> {
+    (0..seeds_max).find_map(|seed| {
         let report = run(&Plan::draw(scenario, seed), &[canary]);
         let caught = !report.verdict.failures.is_empty();
         caught.then(|| (seed, report.verdict.failing_checkers()))
@@ -30,11 +35,15 @@ fn first_caught(scenario: &Scenario, canary: Canary) -> Option<(u64, Vec<&'stati
 }
 
 fn assert_caught(scenario_file: &str, canary: Canary) {
+    assert_caught_within(scenario_file, canary, SEEDS_MAX);
+}
+
+fn assert_caught_within(scenario_file: &str, canary: Canary, seeds_max: u64) {
     let scenario = scenario(scenario_file);
-    let caught = first_caught(&scenario, canary);
+    let caught = first_caught(&scenario, canary, seeds_max);
     let (seed, checkers) = caught.unwrap_or_else(|| {
         panic!(
-            "canary {} survived {SEEDS_MAX} seeds of {scenario_file}",
+            "canary {} survived {seeds_max} seeds of {scenario_file}",
             canary.name()
         )
     });
@@ -57,6 +66,17 @@ fn ack_before_fsync_is_caught() {
 )]
 fn skip_recovery_crc_is_caught() {
     assert_caught("torn-writes-and-bitflips.toml", Canary::SkipRecoveryCrc);
+}
+
+/// The fsync of a group commit takes simulated time on a slow disk; a produce acknowledged
+/// before it finished is lost by a crash in between. Issue #14 asks for a catch within 50.
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
+fn ack_before_flush_completes_is_caught() {
+    assert_caught_within("slow-disk.toml", Canary::AckBeforeFlushCompletes, 50);
 }
 
 #[test]

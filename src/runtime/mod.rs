@@ -3,9 +3,11 @@
 //! Everything that touches time, tasks, sockets, signals or randomness goes through here, so that
 //! a normal build runs on tokio with real sockets and a `--cfg madsim` build runs the very same
 //! broker code inside madsim's deterministic simulator. Files are not here: they go through
-//! [`crate::storage::Disk`], because madsim does not simulate them.
+//! [`crate::storage::Disk`], because madsim does not simulate them; only the threads a real
+//! disk's fsyncs run on are (`io`).
 
 mod clock;
+pub mod io;
 mod net;
 pub mod node_context;
 mod rng;

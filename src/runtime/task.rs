@@ -1,7 +1,8 @@
 //! Tasks: spawning, yielding, and building the runtime a process runs on.
 //!
-//! Weir runs on a single-threaded runtime: no OS threads, so a normal run schedules tasks the
-//! way the simulator does, and state shared between tasks never needs more than a short lock.
+//! Weir runs on a single-threaded runtime (no OS threads but the I/O pool's, see `io`), so a
+//! normal run schedules tasks the way the simulator does, and state shared between tasks never
+//! needs more than a short lock.
 
 use std::future::Future;
 

@@ -23,6 +23,7 @@ use crate::config::BrokerConfig;
 use crate::core::controller::{ControllerError, MetadataImage};
 use crate::limits::TOPIC_PARTITIONS_MAX;
 use crate::runtime::{sync::watch, unix_time_ms, RngStream};
+pub use crate::storage::lock_log;
 use crate::storage::{Disk, Log, LogConfig, LogManager, TimestampType};
 use crate::types::TopicPartition;
 
@@ -305,11 +306,6 @@ impl Broker {
     pub fn shutdown(&self) -> io::Result<()> {
         self.state().logs.shutdown()
     }
-}
-
-/// Locks one partition's log (see [`Broker::state`] on poisoning).
-pub fn lock_log(log: &Mutex<Log>) -> MutexGuard<'_, Log> {
-    log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// On one node the ISR is this replica alone, so everything in a log is replicated to the

@@ -3,7 +3,9 @@
 //! Validation covers every batch before a byte is written, so a bad batch anywhere rejects the
 //! whole set and the log is untouched (Kafka's all-or-nothing produce per partition). A disk
 //! failure during the write, or a failed fsync demanded by `flush.messages`, cuts the log back
-//! to where it was: a caller that sees an error may retry without creating duplicates.
+//! to where it was: a caller that sees an error may retry without creating duplicates. The
+//! broker's produce path appends without the fsync and waits for a group commit instead
+//! (`group_commit`), where a failed fsync halts the node.
 
 use super::batch::{
     check_crc, set_base_offset, set_log_append_time, set_partition_leader_epoch, with_records,
@@ -29,11 +31,35 @@ pub struct AppendInfo {
     pub log_append_time_ms: i64,
     pub log_start_offset: i64,
     pub record_count: i64,
+    /// The flush policy (`flush.messages`) wants the log durable up to here before the append
+    /// is acknowledged.
+    pub flush_due: bool,
 }
 
 impl Log {
-    /// Appends a producer's record set as the partition leader in `leader_epoch`.
+    /// Appends a producer's record set as the partition leader in `leader_epoch`, and fsyncs
+    /// it at once when the flush policy says so.
     pub fn append_as_leader(
+        &mut self,
+        records: &[u8],
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<AppendInfo, AppendError> {
+        let info = self.append_as_leader_unflushed(records, leader_epoch, now_ms)?;
+        if info.flush_due && !canary::is_on(Canary::AckBeforeFsync) {
+            if let Err(error) = self.flush() {
+                // Not durable, and after a failed fsync the page cache cannot be trusted
+                // either: take the records back so a retry cannot duplicate them.
+                let _ = self.truncate_to(info.base_offset);
+                return Err(AppendError::Storage(error));
+            }
+        }
+        Ok(info)
+    }
+
+    /// [`Self::append_as_leader`] without the fsync: `flush_due` says whether the caller must
+    /// see the log durable past the append (`group_commit::wait_durable`) before acknowledging.
+    pub fn append_as_leader_unflushed(
         &mut self,
         records: &[u8],
         leader_epoch: i32,
@@ -83,22 +109,13 @@ impl Log {
         }
         let record_count = next_offset - base_offset;
         self.unflushed_messages = self.unflushed_messages.saturating_add(record_count as u64);
-        if self.unflushed_messages >= self.config.flush_messages
-            && !canary::is_on(Canary::AckBeforeFsync)
-        {
-            if let Err(error) = self.flush() {
-                // Not durable, and after a failed fsync the page cache cannot be trusted
-                // either: take the records back so a retry cannot duplicate them.
-                let _ = self.truncate_to(base_offset);
-                return Err(AppendError::Storage(error));
-            }
-        }
         Ok(AppendInfo {
             base_offset,
             last_offset,
             log_append_time_ms: if log_append_time { now_ms } else { -1 },
             log_start_offset: self.log_start_offset,
             record_count,
+            flush_due: self.unflushed_messages >= self.config.flush_messages,
         })
     }
 

@@ -4,14 +4,22 @@
 //! seam: [`FileDisk`](super::FileDisk) on a real file system, [`MemDisk`](super::MemDisk) in unit
 //! tests, and the simulator's faulty `SimDisk`, which follows a real kernel's durability rules
 //! (unsynced writes and directory entries can vanish on a crash, fsync can fail, reads can flip
-//! bits). The trait is synchronous: a local-disk operation that blocks briefly is cheaper than a
-//! thread hop, and Weir runs without OS threads.
+//! bits). Most of the trait is synchronous: a local-disk operation that blocks briefly is
+//! cheaper than a thread hop. An fsync does not block briefly, so [`DiskFile::sync_later`]
+//! requests one and returns a future: the real disk runs it on the runtime's I/O threads
+//! (`runtime::io`), the simulator's completes it after a simulated latency, and the tasks that
+//! do not wait on it go on meanwhile.
 //!
 //! Paths are absolute or relative to the process's working directory, exactly as the operator
 //! wrote them in `log.dirs`.
 
+use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+
+/// An fsync under way (see [`DiskFile::sync_later`]).
+pub type SyncFuture = Pin<Box<dyn Future<Output = io::Result<()>> + Send + 'static>>;
 
 /// How to open a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +76,13 @@ pub trait DiskFile: Send + Sync {
     fn set_len(&self, len: u64) -> io::Result<()>;
     /// Makes every write so far durable (fsync). An error means the data may not be on disk.
     fn sync(&self) -> io::Result<()>;
+
+    /// [`Self::sync`] without holding up the caller: every write so far is durable once the
+    /// future returns `Ok`, and not before. The default syncs at once (an in-memory disk has
+    /// nothing to wait for).
+    fn sync_later(&self) -> SyncFuture {
+        Box::pin(std::future::ready(self.sync()))
+    }
 
     /// Whether the file is empty.
     fn is_empty(&self) -> io::Result<bool> {

@@ -8,8 +8,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
+use std::sync::Arc;
 
-use super::disk::{DirEntry, Disk, DiskFile, OpenMode};
+use super::disk::{DirEntry, Disk, DiskFile, OpenMode, SyncFuture};
 
 /// The real file system.
 #[derive(Debug, Clone, Copy, Default)]
@@ -22,7 +23,8 @@ impl FileDisk {
 }
 
 struct RealFile {
-    file: File,
+    /// Shared with fsyncs under way on the I/O threads.
+    file: Arc<File>,
 }
 
 impl Disk for FileDisk {
@@ -45,7 +47,7 @@ impl Disk for FileDisk {
             }
         }
         Ok(Box::new(RealFile {
-            file: options.open(path)?,
+            file: Arc::new(options.open(path)?),
         }))
     }
 
@@ -111,5 +113,10 @@ impl DiskFile for RealFile {
 
     fn sync(&self) -> io::Result<()> {
         self.file.sync_data()
+    }
+
+    fn sync_later(&self) -> SyncFuture {
+        let file = self.file.clone();
+        Box::pin(crate::runtime::io::run(move || file.sync_data()))
     }
 }

@@ -9,7 +9,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::disk::{read_all, Disk, DiskFile, OpenMode};
+use super::disk::{read_all, Disk, DiskFile, OpenMode, SyncFuture};
 
 /// One fixed-size index entry.
 pub(crate) trait Entry: Copy + std::fmt::Debug {
@@ -85,5 +85,9 @@ impl<E: Entry> EntryFile<E> {
 
     pub fn sync(&self) -> io::Result<()> {
         self.file.sync()
+    }
+
+    pub fn sync_later(&self) -> SyncFuture {
+        self.file.sync_later()
     }
 }

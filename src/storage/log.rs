@@ -15,6 +15,7 @@ use super::batch::BatchHeader;
 use super::checkpoint::{read_epochs, LEADER_EPOCH_CHECKPOINT};
 use super::config::LogConfig;
 use super::disk::{create_dir_durable, Disk};
+use super::group_commit::GroupCommit;
 use super::leader_epoch::LeaderEpochCache;
 use super::read_buffers::ReadBuffers;
 use super::recovery::load_segments;
@@ -39,6 +40,8 @@ pub struct Log {
     /// Where reads get their buffers (shared by every log of a `LogManager`).
     pub(super) read_buffers: ReadBuffers,
     pub(super) scanned_batches: u64,
+    /// Flushes run without the lock (`group_commit`).
+    pub(super) group: GroupCommit,
 }
 
 impl std::fmt::Debug for Log {
@@ -148,6 +151,7 @@ impl Log {
             dir_needs_sync: false,
             read_buffers: ReadBuffers::default(),
             scanned_batches: loaded.scanned_batches,
+            group: GroupCommit::default(),
         };
         log.settle_offsets()?;
         if log.epochs.entries().is_empty() && log.log_end_offset() > log.log_start_offset {
@@ -298,18 +302,21 @@ impl Log {
     /// created or deleted), then moves the recovery point to the log end offset.
     pub fn flush(&mut self) -> io::Result<()> {
         let end = self.log_end_offset();
-        let first = self
-            .segments
-            .range(..=self.recovery_point)
-            .next_back()
-            .map_or(0, |(b, _)| *b);
-        for segment in self.segments.range(first..).map(|(_, s)| s) {
+        for segment in self.unflushed_segments() {
             segment.flush()?;
         }
         self.sync_dir_if_needed()?;
         self.recovery_point = end;
         self.unflushed_messages = 0;
         Ok(())
+    }
+
+    /// The segments that may hold data not yet fsynced: from the one holding the recovery
+    /// point on.
+    pub(super) fn unflushed_segments(&self) -> impl Iterator<Item = &Segment> {
+        let first =
+            (self.segments.range(..=self.recovery_point).next_back()).map_or(0, |(b, _)| *b);
+        self.segments.range(first..).map(|(_, segment)| segment)
     }
 
     /// Flushes if `flush.ms` has passed since the last time-based flush.
@@ -372,7 +379,7 @@ impl Log {
         self.epochs.replace(Vec::new())
     }
 
-    fn sync_dir_if_needed(&mut self) -> io::Result<()> {
+    pub(super) fn sync_dir_if_needed(&mut self) -> io::Result<()> {
         if self.dir_needs_sync {
             self.disk.sync_dir(&self.dir)?;
             self.dir_needs_sync = false;

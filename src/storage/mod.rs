@@ -11,7 +11,8 @@
 //! The pieces, bottom up: [`disk`] (the only file IO seam) with [`FileDisk`] and [`MemDisk`];
 //! [`batch`] (record batch headers, CRC, splitting); `records` (walking records inside a
 //! batch); `offset_index`, `time_index` and `segment`; [`checkpoint`]; `recovery`; [`Log`] (one
-//! partition: `log.rs`, `append.rs`, `read.rs`, `retention.rs`); [`LogManager`] (every
+//! partition: `log.rs`, `append.rs`, `read.rs`, `retention.rs`, `group_commit.rs`, which
+//! makes appends durable with one fsync per group, off the log's lock); [`LogManager`] (every
 //! partition of a broker); [`raft_store`] (the metadata quorum's log, snapshots and
 //! `quorum-state`, on top of [`Log`]).
 
@@ -24,6 +25,7 @@ pub mod disk;
 pub mod encode;
 mod error;
 pub mod file_disk;
+mod group_commit;
 mod index_file;
 mod leader_epoch;
 pub mod legacy;
@@ -49,9 +51,10 @@ pub use append::AppendInfo;
 pub use batch::{BatchError, BatchHeader};
 pub use checkpoint::CheckpointError;
 pub use config::{LogConfig, TimestampType};
-pub use disk::{DirEntry, Disk, DiskFile, OpenMode};
+pub use disk::{DirEntry, Disk, DiskFile, OpenMode, SyncFuture};
 pub use error::{AppendError, InvalidRecordReason, ReadError};
 pub use file_disk::FileDisk;
+pub use group_commit::{lock_log, wait_all_durable, wait_durable, FlushJob};
 pub use log::Log;
 pub use manager::{LogManager, TopicIdState};
 pub use mem_disk::MemDisk;

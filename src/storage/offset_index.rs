@@ -10,7 +10,7 @@
 use std::io;
 use std::path::Path;
 
-use super::disk::Disk;
+use super::disk::{Disk, SyncFuture};
 use super::index_file::{Entry, EntryFile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +112,10 @@ impl OffsetIndex {
 
     pub fn sync(&self) -> io::Result<()> {
         self.file.sync()
+    }
+
+    pub fn sync_later(&self) -> SyncFuture {
+        self.file.sync_later()
     }
 
     pub fn path(&self) -> &Path {

@@ -12,7 +12,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::batch::{check_crc, BatchError, BatchHeader};
-use super::disk::{Disk, DiskFile, OpenMode};
+use super::disk::{Disk, DiskFile, OpenMode, SyncFuture};
 use super::offset_index::OffsetIndex;
 use super::recovery::CommittedDataDamaged;
 use super::time_index::TimeIndex;
@@ -474,6 +474,15 @@ impl Segment {
         self.log.sync()?;
         self.offset_index.sync()?;
         self.time_index.sync()
+    }
+
+    /// [`Self::flush`] as fsyncs to await (see `DiskFile::sync_later`).
+    pub fn sync_later(&self) -> [SyncFuture; 3] {
+        [
+            self.log.sync_later(),
+            self.offset_index.sync_later(),
+            self.time_index.sync_later(),
+        ]
     }
 
     /// Deletes the segment's three files.

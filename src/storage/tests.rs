@@ -1274,3 +1274,106 @@ fn a_topic_compression_type_recompresses_every_other_codec() {
     assert_eq!(log.log_end_offset(), 3);
     assert_eq!(header(&gzip).compression(), CODEC_GZIP);
 }
+
+// Group commit (`group_commit.rs`): durable appends wait for one fsync that covers them all.
+
+fn durable_log(disk: &MemDisk) -> Arc<std::sync::Mutex<Log>> {
+    let config = LogConfig {
+        flush_messages: 1,
+        ..LogConfig::default()
+    };
+    Arc::new(std::sync::Mutex::new(create(disk, config)))
+}
+
+/// Appends `count` batches of two records without fsyncing; the end offset after each.
+fn append_unflushed(log: &std::sync::Mutex<Log>, count: usize) -> Vec<i64> {
+    let mut log = log.lock().unwrap();
+    (0..count)
+        .map(|_| {
+            let info = log.append_as_leader_unflushed(&batch(2), 0, 0).unwrap();
+            assert!(
+                info.flush_due,
+                "flush.messages=1 wants every append durable"
+            );
+            info.last_offset + 1
+        })
+        .collect()
+}
+
+#[test]
+fn durable_appends_wait_for_one_fsync_that_covers_them_all() {
+    let disk = MemDisk::new();
+    let log = durable_log(&disk);
+    let ends = append_unflushed(&log, 3);
+    assert_eq!(
+        log.lock().unwrap().recovery_point(),
+        0,
+        "appending fsyncs nothing"
+    );
+    let synced = disk.sync_count();
+    let waits = ends.iter().map(|&end| (log.clone(), end)).collect();
+    let results = crate::runtime::block_on(wait_all_durable(waits)).unwrap();
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(log.lock().unwrap().recovery_point(), 6);
+    // One flush for the three: the segment's log file, its two index files and (new) the
+    // partition directory; one each would have been ten.
+    assert_eq!(disk.sync_count() - synced, 4);
+    // Already durable: waiting again fsyncs nothing.
+    let again = crate::runtime::block_on(wait_durable(&log, 6)).unwrap();
+    assert!(again.is_ok());
+    assert_eq!(disk.sync_count() - synced, 4);
+}
+
+#[test]
+fn appends_during_a_flush_wait_for_the_next_one() {
+    let disk = MemDisk::new();
+    let log = durable_log(&disk);
+    append_unflushed(&log, 1);
+    let mut locked = log.lock().unwrap();
+    let first = locked.start_flush().unwrap().expect("nothing was durable");
+    assert_eq!(first.end_offset, 2);
+    // While that fsync runs the log is free: more appends, and no second flush yet.
+    drop(locked);
+    append_unflushed(&log, 2);
+    let mut locked = log.lock().unwrap();
+    assert!(
+        locked.start_flush().unwrap().is_none(),
+        "one flush at a time"
+    );
+    let result = crate::runtime::block_on(first.run()).unwrap();
+    locked.finish_flush(2, &result);
+    assert_eq!(
+        locked.recovery_point(),
+        2,
+        "the first flush covers only its own appends"
+    );
+    let second = locked
+        .start_flush()
+        .unwrap()
+        .expect("the later appends are not durable");
+    assert_eq!(second.end_offset, 6);
+}
+
+#[test]
+fn a_failed_fsync_fails_its_waiters_and_every_later_one() {
+    let disk = MemDisk::new();
+    let log = durable_log(&disk);
+    let ends = append_unflushed(&log, 1);
+    disk.set_fail_writes(true);
+    let failed = crate::runtime::block_on(wait_durable(&log, ends[0])).unwrap();
+    assert!(failed.is_err());
+    disk.set_fail_writes(false);
+    assert_eq!(log.lock().unwrap().recovery_point(), 0);
+    // The page cache cannot be trusted after a failed fsync: later appends fail to become
+    // durable too, with the first error's reason.
+    let ends = append_unflushed(&log, 1);
+    let error = crate::runtime::block_on(wait_durable(&log, ends[0]))
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("an fsync of /data/topic-0 failed"),
+        "{error}"
+    );
+}

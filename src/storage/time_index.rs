@@ -13,7 +13,7 @@
 use std::io;
 use std::path::Path;
 
-use super::disk::Disk;
+use super::disk::{Disk, SyncFuture};
 use super::index_file::{Entry, EntryFile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +110,10 @@ impl TimeIndex {
 
     pub fn sync(&self) -> io::Result<()> {
         self.file.sync()
+    }
+
+    pub fn sync_later(&self) -> SyncFuture {
+        self.file.sync_later()
     }
 
     pub fn path(&self) -> &Path {

@@ -39,7 +39,8 @@ enum Command {
         #[arg(long)]
         check_determinism: bool,
         /// Switch on a deliberate bug (ack-before-fsync, skip-recovery-crc, duplicate-offset,
-        /// vote-twice, metadata-flush-skipped, commit-point-ignored, repair-skipped).
+        /// vote-twice, metadata-flush-skipped, commit-point-ignored, repair-skipped,
+        /// ack-before-flush-completes).
         #[arg(long)]
         canary: Vec<String>,
         /// End with a machine-readable result line (how sweeps read their child runs).

@@ -3,8 +3,9 @@
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use weir::storage::DiskFile;
+use weir::storage::{DiskFile, SyncFuture};
 
+use super::faults::draw_latency;
 use super::state::{delay, lock, State};
 
 pub(super) struct SimFile {
@@ -27,13 +28,7 @@ impl SimFile {
 
     /// The shared state, unless this handle outlived a crash.
     fn live(&self) -> io::Result<MutexGuard<'_, State>> {
-        let state = lock(&self.state);
-        if state.epoch != self.epoch {
-            return Err(io::Error::other(
-                "ESTALE: file handle opened before the disk crashed",
-            ));
-        }
-        Ok(state)
+        live(&self.state, self.epoch)
     }
 
     fn live_writable(&self) -> io::Result<MutexGuard<'_, State>> {
@@ -46,6 +41,17 @@ impl SimFile {
         }
         Ok(state)
     }
+}
+
+/// The shared state, unless a crash ended the epoch a handle was opened in.
+fn live(state: &Mutex<State>, epoch: u64) -> io::Result<MutexGuard<'_, State>> {
+    let state = lock(state);
+    if state.epoch != epoch {
+        return Err(io::Error::other(
+            "ESTALE: file handle opened before the disk crashed",
+        ));
+    }
+    Ok(state)
 }
 
 impl DiskFile for SimFile {
@@ -71,6 +77,34 @@ impl DiskFile for SimFile {
     fn sync(&self) -> io::Result<()> {
         delay(&self.state);
         self.live()?.sync(self.inode)
+    }
+
+    /// The fsync takes its latency (drawn now, in the order requests come) while other tasks
+    /// run, and makes durable what was written when it completes: a crash before then loses
+    /// it, as a crash during a real fsync may.
+    fn sync_later(&self) -> SyncFuture {
+        // The fsync holds the file open, as a real one holds its descriptor: the file may be
+        // closed and deleted meanwhile (a segment past retention) and still synced.
+        let opened = self.live().and_then(|mut state| {
+            state.inode(self.inode)?.open += 1;
+            let range = state.faults.latency_us;
+            Ok((
+                state.sleep.clone(),
+                draw_latency(&mut state.rng.latency, range),
+            ))
+        });
+        let handle = SimFile::new(self.state.clone(), self.inode, self.epoch, false);
+        Box::pin(async move {
+            // On an error `handle` never counted as open, and its drop finds nothing to close.
+            let (sleep, latency) = opened?;
+            if let (Some(sleep), Some(latency)) = (sleep, latency) {
+                sleep(latency).await;
+            }
+            let mut state = handle.live()?;
+            let result = state.sync(handle.inode);
+            drop(state);
+            result
+        })
     }
 }
 

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use weir::storage::path_key::{KeyPath, PathKey};
 
 use super::faults::{draw_latency, fires, DiskFaults, Rngs};
-use super::LatencyHook;
+use super::{LatencyHook, SleepHook};
 use crate::trace::Trace;
 
 /// The unit a disk writes atomically: a crash keeps or loses whole sectors.
@@ -137,6 +137,7 @@ pub(super) struct State {
     pub faults: DiskFaults,
     pub rng: Rngs,
     pub sleeper: LatencyHook,
+    pub sleep: Option<SleepHook>,
     pub counts: BTreeMap<&'static str, u64>,
     pub inodes: BTreeMap<u64, Inode>,
     pub next_inode: u64,
@@ -289,6 +290,7 @@ impl State {
             faults,
             rng: Rngs::new(seed, node),
             sleeper: Arc::new(|_| {}),
+            sleep: None,
             counts: BTreeMap::new(),
             inodes: BTreeMap::new(),
             next_inode: 1,

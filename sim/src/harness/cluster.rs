@@ -137,7 +137,9 @@ impl Cluster {
             }
             let mut disk =
                 SimDisk::new(&label, plan.seed ^ u64::from(number), faults, trace.clone());
-            disk = disk.with_latency_hook(Arc::new(tokio::madsim::time::advance));
+            disk = disk
+                .with_latency_hook(Arc::new(tokio::madsim::time::advance))
+                .with_sleep_hook(Arc::new(|latency| Box::pin(tokio::time::sleep(latency))));
             let context = Arc::new(NodeContext {
                 label: label.clone(),
                 clock_offset_ms: AtomicI64::new(

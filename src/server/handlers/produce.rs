@@ -1,9 +1,14 @@
 //! Produce (key 0): append record batches to partition logs. acks=0 gets no response at all;
 //! acks=1 and acks=all are answered once the append (and any fsync `flush.messages` asks for)
 //! is done — with one replica per partition "all" is this one replica, durable under the
-//! flush policy. v0/v1 message sets (Produce v0–v2) are up-converted to one v2 batch first.
-//! Only the partition's leader in the metadata image appends, stamping its
-//! leader epoch on the batches; other brokers answer NOT_LEADER_OR_FOLLOWER.
+//! flush policy. The fsync is a group commit (`storage::wait_durable`): the request waits for
+//! it without holding any log, one fsync covers every append before it, and the high watermark
+//! (what consumers may read) passes those records only once they are durable. v0/v1 message
+//! sets (Produce v0–v2) are up-converted to one v2 batch first. Only the partition's leader in
+//! the metadata image appends, stamping its leader epoch on the batches; other brokers answer
+//! NOT_LEADER_OR_FOLLOWER.
+
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
@@ -11,28 +16,49 @@ use kafka_protocol::messages::{ProduceRequest, ProduceResponse};
 use kafka_protocol::ResponseError;
 
 use super::{str_bytes, RequestContext};
+use crate::canary::{self, Canary};
 use crate::protocol::legacy_produce::LEGACY_PRODUCE_MAX;
 use crate::runtime::unix_time_ms;
 use crate::server::broker::lock_log;
 use crate::server::errors;
 use crate::storage::legacy::{self, LegacyError};
-use crate::storage::AppendError;
+use crate::storage::{wait_all_durable, AppendError, Log};
 use crate::types::TopicPartition;
+
+/// A log that must be durable up to `end_offset` before an append to it is acknowledged.
+struct Unflushed {
+    log: Arc<Mutex<Log>>,
+    end_offset: i64,
+}
+
+/// An append that is answered once its log is durable far enough.
+struct DurableWait {
+    /// Where its response is: topic and partition index in the response.
+    at: (usize, usize),
+    tp: TopicPartition,
+    unflushed: Unflushed,
+}
 
 pub async fn handle(ctx: &RequestContext, request: ProduceRequest) -> Option<ProduceResponse> {
     let valid_acks = matches!(request.acks, -1..=1);
     let mut appended = false;
     let mut responses = Vec::with_capacity(request.topic_data.len());
-    for topic in request.topic_data {
+    let mut waits = Vec::new();
+    for (topic_index, topic) in request.topic_data.into_iter().enumerate() {
         let name = topic.name.0.to_string();
         let mut partitions = Vec::with_capacity(topic.partition_data.len());
         for data in topic.partition_data {
             let tp = TopicPartition::new(name.clone(), data.index);
-            let response = if valid_acks {
+            let (response, wait) = if valid_acks {
                 append(ctx, &tp, data.records)
             } else {
-                failed(data.index, ResponseError::InvalidRequiredAcks, None)
+                let response = failed(data.index, ResponseError::InvalidRequiredAcks, None);
+                (response, None)
             };
+            if let Some(unflushed) = wait {
+                let at = (topic_index, partitions.len());
+                waits.push(DurableWait { at, tp, unflushed });
+            }
             appended |= response.error_code == 0;
             partitions.push(response);
         }
@@ -42,34 +68,72 @@ pub async fn handle(ctx: &RequestContext, request: ProduceRequest) -> Option<Pro
                 .with_partition_responses(partitions),
         );
     }
+    if !waits.is_empty() {
+        if appended {
+            // Records that need no fsync are readable now; the rest once durable.
+            ctx.broker.notify_append();
+        }
+        await_durable(ctx, waits, &mut responses).await;
+    }
     if appended {
         ctx.broker.notify_append();
     }
     (request.acks != 0).then(|| ProduceResponse::default().with_responses(responses))
 }
 
+/// Waits for every durable append's group commit, the logs' fsyncs side by side; then each is
+/// readable (high watermark) and acknowledged, or answered KAFKA_STORAGE_ERROR (the broker
+/// halts on a failed fsync).
+async fn await_durable(
+    ctx: &RequestContext,
+    waits: Vec<DurableWait>,
+    responses: &mut [TopicProduceResponse],
+) {
+    let logs = (waits.iter())
+        .map(|wait| (wait.unflushed.log.clone(), wait.unflushed.end_offset))
+        .collect();
+    let results = wait_all_durable(logs).await;
+    for (wait, result) in waits.into_iter().zip(results) {
+        let (topic, partition) = wait.at;
+        let response = &mut responses[topic].partition_responses[partition];
+        match result {
+            Ok(()) => {
+                let mut log = lock_log(&wait.unflushed.log);
+                let durable = log.high_watermark().max(wait.unflushed.end_offset);
+                log.set_high_watermark(durable);
+            }
+            Err(error) => {
+                let tp = &wait.tp;
+                ctx.broker.health.record(&format!("flush {tp}"), &error);
+                let message = format!("the append to {tp} could not be made durable: {error}");
+                *response = failed(
+                    tp.partition,
+                    ResponseError::KafkaStorageError,
+                    Some(&message),
+                );
+            }
+        }
+    }
+}
+
+/// Appends to one partition: its response, and the log and offset it must wait to be durable
+/// up to before it is sent, when the flush policy says so.
 fn append(
     ctx: &RequestContext,
     tp: &TopicPartition,
     records: Option<Bytes>,
-) -> PartitionProduceResponse {
+) -> (PartitionProduceResponse, Option<Unflushed>) {
+    let refused =
+        |code: ResponseError, message: Option<&str>| (failed(tp.partition, code, message), None);
     if ctx.broker.health.is_failed() {
-        return failed(
-            tp.partition,
-            ResponseError::KafkaStorageError,
-            Some("disk failed"),
-        );
+        return refused(ResponseError::KafkaStorageError, Some("disk failed"));
     }
     let (log, leader_epoch) = match ctx.broker.leader_log(tp) {
         Ok(led) => led,
-        Err(not_served) => return failed(tp.partition, not_served.error(), None),
+        Err(not_served) => return refused(not_served.error(), None),
     };
     let Some(mut records) = records else {
-        return failed(
-            tp.partition,
-            ResponseError::InvalidRecord,
-            Some("no records"),
-        );
+        return refused(ResponseError::InvalidRecord, Some("no records"));
     };
     // Produce v0–v2 carry v0/v1 messages; the log holds only v2 batches, as Kafka's since 3.0.
     if ctx.version() <= LEGACY_PRODUCE_MAX && legacy::is_legacy(&records) {
@@ -86,26 +150,37 @@ fn append(
                     LegacyError::InvalidTimestamp(_) => ResponseError::InvalidTimestamp,
                     LegacyError::TooLarge(_) => ResponseError::MessageTooLarge,
                 };
-                return failed(tp.partition, code, Some(&error.to_string()));
+                return refused(code, Some(&error.to_string()));
             }
         };
     }
-    let mut log = lock_log(&log);
-    match log.append_as_leader(&records, leader_epoch, unix_time_ms()) {
+    let mut locked = lock_log(&log);
+    match locked.append_as_leader_unflushed(&records, leader_epoch, unix_time_ms()) {
         Ok(info) => {
-            // One replica: everything appended is replicated to the whole ISR.
-            let end = log.log_end_offset();
-            log.set_high_watermark(end);
+            // One replica: everything appended is replicated to the whole ISR, and readable
+            // once it is as durable as the flush policy asks.
+            let end = locked.log_end_offset();
+            let flush_due = info.flush_due && !canary::is_on(Canary::AckBeforeFsync);
+            if !flush_due {
+                locked.set_high_watermark(end);
+            }
             crate::event!(
-                "append {tp} offsets={}..={} leo={end} hw={end}",
+                "append {tp} offsets={}..={} leo={end} hw={}",
                 info.base_offset,
-                info.last_offset
+                info.last_offset,
+                locked.high_watermark()
             );
-            PartitionProduceResponse::default()
+            let response = PartitionProduceResponse::default()
                 .with_index(tp.partition)
                 .with_base_offset(info.base_offset)
                 .with_log_append_time_ms(info.log_append_time_ms)
-                .with_log_start_offset(info.log_start_offset)
+                .with_log_start_offset(info.log_start_offset);
+            drop(locked);
+            let unflushed = Unflushed {
+                log,
+                end_offset: end,
+            };
+            (response, flush_due.then_some(unflushed))
         }
         Err(error) => {
             tracing::debug!(partition = %tp, %error, "produce refused");
@@ -115,7 +190,7 @@ fn append(
                     .record(&format!("append to {tp}"), io_error);
             }
             let message = error.to_string();
-            failed(tp.partition, errors::append_error(&error), Some(&message))
+            refused(errors::append_error(&error), Some(&message))
         }
     }
 }
