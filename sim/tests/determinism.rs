@@ -4,15 +4,11 @@
 //! and for a three-node cluster.
 #![cfg(madsim)]
 
-use std::process::Command;
+mod common;
 
 /// Runs `scenario` with `seed` in a new process; its trace, line by line.
 fn trace(scenario: &str, seed: u64) -> Vec<String> {
-    let path = format!("{}/../scenarios/{scenario}", env!("CARGO_MANIFEST_DIR"));
-    let output = Command::new(env!("CARGO_BIN_EXE_weir-sim"))
-        .args(["run", &path, "--seed", &seed.to_string(), "--trace"])
-        .output()
-        .unwrap();
+    let output = common::run_traced(scenario, seed);
     let stdout = String::from_utf8(output.stdout).unwrap();
     // The trace lines come first, each starting with the simulated time; the report follows.
     stdout

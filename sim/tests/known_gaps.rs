@@ -3,15 +3,11 @@
 //! `scenarios/regression/`. Each runs in its own `weir-sim` process, as a replay does.
 #![cfg(madsim)]
 
-use std::process::Command;
+mod common;
 
 /// Runs `scenario` with `seed` in a new process: whether it passed, and its trace and report.
 fn run(scenario: &str, seed: u64) -> (bool, String) {
-    let path = format!("{}/../scenarios/{scenario}", env!("CARGO_MANIFEST_DIR"));
-    let output = Command::new(env!("CARGO_BIN_EXE_weir-sim"))
-        .args(["run", &path, "--seed", &seed.to_string(), "--trace"])
-        .output()
-        .unwrap();
+    let output = common::run_traced(scenario, seed);
     let stdout = String::from_utf8(output.stdout).unwrap();
     (output.status.success(), stdout)
 }
