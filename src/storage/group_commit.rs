@@ -37,8 +37,8 @@ impl FlushJob {
 /// The state of flushes a log keeps between its lock's holders.
 #[derive(Debug, Default)]
 pub(super) struct GroupCommit {
-    /// The end offset of the fsync under way, if one is.
-    in_flight: Option<i64>,
+    /// An fsync is under way (its job knows how far it reaches).
+    in_flight: bool,
     /// Why an fsync failed (the log is not to be trusted from then on).
     failed: Option<String>,
     /// Bumped whenever a flush finishes, for waiters to wake on.
@@ -52,7 +52,7 @@ impl Log {
     pub fn start_flush(&mut self) -> io::Result<Option<FlushJob>> {
         self.check_flushes()?;
         let end_offset = self.log_end_offset();
-        if self.group.in_flight.is_some() || self.recovery_point >= end_offset {
+        if self.group.in_flight || self.recovery_point >= end_offset {
             return Ok(None);
         }
         if let Err(error) = self.sync_dir_if_needed() {
@@ -63,7 +63,7 @@ impl Log {
             .unflushed_segments()
             .flat_map(|s| s.sync_later())
             .collect();
-        self.group.in_flight = Some(end_offset);
+        self.group.in_flight = true;
         self.unflushed_messages = 0;
         Ok(Some(FlushJob { end_offset, syncs }))
     }
@@ -71,7 +71,7 @@ impl Log {
     /// Reports how the flush [`Self::start_flush`] started ended: on success everything below
     /// its end offset (that is still in the log) is durable.
     pub fn finish_flush(&mut self, end_offset: i64, result: &io::Result<()>) {
-        self.group.in_flight = None;
+        self.group.in_flight = false;
         match result {
             Ok(()) => {
                 let durable = end_offset.min(self.log_end_offset());
