@@ -211,6 +211,22 @@ impl Log {
         self.epochs.replace(entries)
     }
 
+    /// The leader epoch cache: (epoch, start offset), both increasing.
+    pub fn epochs(&self) -> &[(i32, i64)] {
+        self.epochs.entries()
+    }
+
+    /// Replaces the leader epoch cache with `entries` (epochs and start offsets increasing)
+    /// that the caller checked against the records themselves, persisting it only if it
+    /// changes. The metadata store does this after recovery: a batch's leader epoch lies
+    /// outside its CRC, so a cache rebuilt from batch headers may hold a flipped one.
+    pub fn reset_epochs(&mut self, entries: Vec<(i32, i64)>) -> io::Result<()> {
+        if self.epochs.entries() == entries.as_slice() {
+            return Ok(());
+        }
+        self.epochs.replace(entries)
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }

@@ -229,3 +229,40 @@ pub(super) fn recover_entries(
     report(dir, &discarded);
     Ok((entries, Some(discarded)))
 }
+
+/// The leader epoch cache the store can vouch for once `entries` (the checked entries after
+/// `snapshot`) are recovered, given the cache the log loaded. Below the snapshot the batches
+/// are never decoded and a batch header's epoch lies outside its CRC, so a cache rebuilt from
+/// those headers may hold a flipped epoch: there the cached entries are kept only up to the
+/// snapshot's epoch (which the entry just before the snapshot has, as recovery checked). From
+/// the snapshot on, each epoch starts where the checked entries say. A sound cache comes back
+/// unchanged.
+pub(super) fn checked_epochs(
+    snapshot: Option<OffsetAndEpoch>,
+    log_start_offset: Offset,
+    cached: &[(Epoch, Offset)],
+    entries: &[Entry],
+) -> Vec<(Epoch, Offset)> {
+    let mut epochs: Vec<(Epoch, Offset)> = Vec::new();
+    if let Some(snapshot) = snapshot.filter(|s| s.offset > log_start_offset) {
+        let sound = |(epoch, start): &&(Epoch, Offset)| {
+            *epoch <= snapshot.epoch && *start <= snapshot.offset
+        };
+        epochs.extend(cached.iter().take_while(sound));
+        if epochs
+            .last()
+            .is_none_or(|(epoch, _)| *epoch != snapshot.epoch)
+        {
+            // Where the snapshot's epoch began is unknown; the entry before it is in it.
+            let last = snapshot.offset - 1;
+            epochs.retain(|(_, start)| *start < last);
+            epochs.push((snapshot.epoch, last));
+        }
+    }
+    for entry in entries {
+        if epochs.last().is_none_or(|(epoch, _)| entry.epoch > *epoch) {
+            epochs.push((entry.epoch, entry.offset));
+        }
+    }
+    epochs
+}

@@ -198,6 +198,10 @@ impl RaftStore {
             }
             result => result?,
         };
+        let epochs =
+            recover::checked_epochs(snapshot_id, log.log_start_offset(), log.epochs(), &entries);
+        log.reset_epochs(epochs)
+            .map_err(RaftStoreError::io(&dir, "write the leader epoch cache in"))?;
         let held = log.log_end_offset().max(snapshot_offset);
         let lost_committed = (held < vouched).then_some(committed);
         // After a process crash, recovered entries may be in the page cache only, yet the core

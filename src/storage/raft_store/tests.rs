@@ -437,6 +437,68 @@ fn an_epoch_flipped_outside_the_batch_crc_is_an_error_naming_the_log() {
     );
 }
 
+/// A batch's leader epoch lies outside its CRC, and the store never decodes the batches below
+/// its snapshot: a flipped epoch there must not reach the epoch cache that the next append is
+/// checked against (`cluster-metadata-bitflips` seed 4981 stopped a voter for good this way).
+#[test]
+fn an_epoch_flipped_below_the_snapshot_does_not_poison_the_epoch_cache() {
+    let disk = MemDisk::new();
+    let (mut store, _) = open(&disk);
+    let mut written = entries(0, 6, 1);
+    written.extend(entries(6, 8, 2));
+    store.append(&written).unwrap();
+    store.flush().unwrap();
+    store.save_snapshot(id(7, 2), b"state").unwrap();
+    drop(store);
+    let checkpoint = dir().join("leader-epoch-checkpoint");
+    let sound = crate::storage::disk::read_all(&disk, &checkpoint).unwrap();
+    // Bit 29 of entry 3's partition leader epoch (bytes 12..16 of its batch, big-endian).
+    assert!(disk.flip_bit(&segment(0), position_of(&written, 3) + 12, 5));
+    // With the checkpoint lost in a crash, the log rebuilds its cache from the batch headers.
+    disk.remove_file(&checkpoint).unwrap();
+    let (mut store, recovered) = open(&disk);
+    assert_eq!(recovered.entries, written[7..]);
+    assert_eq!(
+        crate::storage::disk::read_all(&disk, &checkpoint).unwrap(),
+        sound
+    );
+    store.append(&entries(8, 10, 3)).unwrap();
+    store.flush().unwrap();
+    drop(store);
+    let (_, recovered) = open(&disk);
+    assert_eq!(
+        recovered.entries.last(),
+        Some(&entry(9, 3, EntryKind::Data))
+    );
+}
+
+#[test]
+fn the_epoch_cache_below_the_snapshot_is_kept_up_to_the_snapshot_epoch_only() {
+    use super::recover::checked_epochs;
+    let after = entries(40, 43, 6);
+    let snapshot = Some(id(40, 5));
+    // A sound cache comes back unchanged, so opening writes nothing.
+    let sound = [(2, 0), (5, 30), (6, 40)];
+    assert_eq!(checked_epochs(snapshot, 0, &sound, &after), sound);
+    // A flipped epoch below the snapshot, and what a header scan puts after it, are dropped.
+    let flipped = [(2, 0), (1 << 29, 12)];
+    assert_eq!(
+        checked_epochs(snapshot, 0, &flipped, &after),
+        [(2, 0), (5, 39), (6, 40)]
+    );
+    // A cache cut at the snapshot by deleting old entries (the log reopens at its first
+    // segment's base, below that) is sound as it is; an emptied one gets the snapshot's epoch.
+    assert_eq!(checked_epochs(snapshot, 26, &[(5, 40)], &[]), [(5, 40)]);
+    assert_eq!(checked_epochs(snapshot, 26, &[], &[]), [(5, 39)]);
+    // An epoch below the snapshot's starting at the snapshot is out of order: dropped.
+    assert_eq!(
+        checked_epochs(snapshot, 26, &[(3, 30), (4, 40)], &after),
+        [(3, 30), (5, 39), (6, 40)]
+    );
+    // Without entries below the snapshot, only the checked entries count.
+    assert_eq!(checked_epochs(snapshot, 40, &[(9, 3)], &after), [(6, 40)]);
+}
+
 #[test]
 fn truncate_then_reopen() {
     let disk = MemDisk::new();
