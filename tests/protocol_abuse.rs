@@ -64,6 +64,8 @@ impl Broker {
             "listeners=PLAINTEXT://127.0.0.1:0".to_string(),
             format!("log.dirs={}", dir.join("data").display()),
             format!("socket.request.max.bytes={REQUEST_BYTES_MAX}"),
+            // At least two runtime workers, whatever the machine: requests run in parallel.
+            "num.io.threads=2".to_string(),
         ];
         let mut command = Command::new(env!("CARGO_BIN_EXE_weir"));
         command.arg("broker");

@@ -160,6 +160,14 @@ pub const BROKER_CONFIGS: &[ConfigDef] = &[
         "Allow DeleteTopics",
     ),
     def(
+        "num.io.threads",
+        Int,
+        "8",
+        Rule::AtLeast(1),
+        "Runtime workers serving requests: Kafka's request handler threads (Kafka's default is \
+         8; Weir's, when unset, is one per core)",
+    ),
+    def(
         "socket.request.max.bytes",
         Int,
         "104857600",

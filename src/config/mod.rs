@@ -37,6 +37,8 @@ pub struct BrokerConfig {
     pub auto_create_topics_enable: bool,
     pub delete_topic_enable: bool,
     pub socket_request_max_bytes: usize,
+    /// The broker runtime's worker threads (`num.io.threads`; one per core when unset).
+    pub io_threads: usize,
     pub flush_scheduler_interval_ms: i64,
     pub checkpoint_interval_ms: i64,
     pub retention_check_interval_ms: i64,
@@ -130,6 +132,7 @@ impl BrokerConfig {
             auto_create_topics_enable: values.flag("auto.create.topics.enable"),
             delete_topic_enable: values.flag("delete.topic.enable"),
             socket_request_max_bytes: values.number("socket.request.max.bytes") as usize,
+            io_threads: values.number("num.io.threads").max(1) as usize,
             flush_scheduler_interval_ms: values.number("log.flush.scheduler.interval.ms"),
             checkpoint_interval_ms: values.number("log.flush.offset.checkpoint.interval.ms"),
             retention_check_interval_ms: values.number("log.retention.check.interval.ms"),

@@ -32,7 +32,24 @@ fn kafkas_shipped_server_properties_loads() {
     assert!(config.unknown.is_empty(), "{:?}", config.unknown);
     let warnings = config.warnings();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].contains("num.io.threads"), "{warnings:?}");
+    assert!(warnings[0].contains("num.network.threads"), "{warnings:?}");
+    // Kafka's request handler threads are the broker runtime's workers.
+    assert!(!warnings[0].contains("num.io.threads"), "{warnings:?}");
+    assert_eq!(config.io_threads, 8);
+}
+
+#[test]
+fn the_runtime_has_a_worker_per_core_unless_num_io_threads_says_otherwise() {
+    let config = BrokerConfig::load(None, &[]).unwrap();
+    assert_eq!(config.io_threads, crate::runtime::cores());
+    assert_eq!(
+        config.value("num.io.threads"),
+        crate::runtime::cores().to_string()
+    );
+    let two = BrokerConfig::load(None, &["num.io.threads=2".to_string()]).unwrap();
+    assert_eq!(two.io_threads, 2);
+    let error = BrokerConfig::load(None, &["num.io.threads=0".to_string()]).unwrap_err();
+    assert!(error.to_string().contains("num.io.threads"), "{error}");
 }
 
 #[test]

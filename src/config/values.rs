@@ -47,6 +47,8 @@ impl<'a> Values<'a> {
             "log.dirs" if self.explicit.contains_key("log.dir") => self.get("log.dir"),
             // Kafka keeps the metadata log in the first log directory unless told otherwise.
             "metadata.log.dir" => self.log_dirs().into_iter().next().unwrap_or_default(),
+            // Kafka's default is 8 request handler threads; Weir's workers default to the cores.
+            "num.io.threads" => crate::runtime::cores().to_string(),
             // Kafka derives it from `security.inter.broker.protocol`, which is PLAINTEXT.
             "inter.broker.listener.name" => "PLAINTEXT".to_string(),
             _ => defs::broker_def(key)

@@ -362,7 +362,7 @@ pub fn run_broker(properties: Option<PathBuf>, overrides: Vec<String>) -> anyhow
     for warning in config.warnings() {
         tracing::warn!("{warning}");
     }
-    runtime::block_on(async move {
+    runtime::block_on_workers(config.io_threads, async move {
         let node = Node::start(config, disk).await?;
         let broker = node.broker.clone();
         tracing::info!(

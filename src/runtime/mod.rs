@@ -21,7 +21,7 @@ pub use net::{
 };
 pub use rng::{node_seed, RngStream};
 pub use signal::shutdown_signal;
-pub use task::{block_on, spawn, yield_now, JoinHandle};
+pub use task::{block_on, block_on_workers, cores, spawn, yield_now, JoinHandle};
 
 /// Async reading and writing traits for the runtime's sockets.
 pub use tokio::io::{AsyncReadExt, AsyncWriteExt};

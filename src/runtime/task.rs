@@ -1,8 +1,11 @@
 //! Tasks: spawning, yielding, and building the runtime a process runs on.
 //!
-//! Weir runs on a single-threaded runtime (no OS threads but the I/O pool's, see `io`), so a
-//! normal run schedules tasks the way the simulator does, and state shared between tasks never
-//! needs more than a short lock.
+//! A broker runs on a multi-threaded runtime, one worker per core unless `num.io.threads` says
+//! otherwise; tools and tests run on one thread. The simulator runs everything on madsim's
+//! single thread. Both are sound for the same reason: shared state is only ever touched under
+//! short locks that are never held across an await (see docs/ARCHITECTURE.md, "Threads"), so
+//! what another worker can do between two of a task's steps is what another task can do
+//! between its awaits, and the simulator explores those interleavings.
 
 use std::future::Future;
 
@@ -39,6 +42,37 @@ pub fn block_on<F: Future>(future: F) -> std::io::Result<F::Output> {
         .enable_all()
         .build()?;
     Ok(runtime.block_on(future))
+}
+
+/// Runs `future` to completion on a fresh runtime with `workers` worker threads (real build):
+/// what a broker runs on. Tasks it spawns may run on any worker.
+#[cfg(not(madsim))]
+pub fn block_on_workers<F: Future>(workers: usize, future: F) -> std::io::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers.max(1))
+        .thread_name("weir-worker")
+        .enable_all()
+        .build()?;
+    Ok(runtime.block_on(future))
+}
+
+/// The simulator has one thread: `workers` is ignored, and the run is [`block_on`]'s.
+#[cfg(madsim)]
+pub fn block_on_workers<F: Future>(_workers: usize, future: F) -> std::io::Result<F::Output> {
+    block_on(future)
+}
+
+/// The cores this process may run on: the default number of a broker's workers. The simulator
+/// answers 1 on every machine, so nothing it derives depends on where it runs.
+pub fn cores() -> usize {
+    #[cfg(madsim)]
+    {
+        1
+    }
+    #[cfg(not(madsim))]
+    {
+        std::thread::available_parallelism().map_or(1, |cores| cores.get())
+    }
 }
 
 /// Runs `future` to completion inside a fresh simulation seeded from `MADSIM_TEST_SEED`

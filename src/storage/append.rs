@@ -1,4 +1,5 @@
-//! Leader appends: validate a producer's record set, assign offsets, stamp, roll, write, index.
+//! Leader appends: assign offsets to a checked record set (`prepare`), stamp, roll, write,
+//! index.
 //!
 //! Validation covers every batch before a byte is written, so a bad batch anywhere rejects the
 //! whole set and the log is untouched (Kafka's all-or-nothing produce per partition). A disk
@@ -7,20 +8,13 @@
 //! broker's produce path appends without the fsync and waits for a group commit instead
 //! (`group_commit`), where a failed fsync halts the node.
 
-use super::batch::{
-    check_crc, set_base_offset, set_log_append_time, set_partition_leader_epoch, with_records,
-    BatchError, BatchHeader, BatchSplitter,
-};
-use super::codec;
+use super::batch::{set_base_offset, set_log_append_time, set_partition_leader_epoch, BatchHeader};
 use super::config::TimestampType;
-use super::error::{AppendError, InvalidRecordReason};
+use super::error::AppendError;
 use super::log::Log;
-use super::records::{for_each_record, RecordError};
+use super::prepare::PreparedAppend;
 use crate::canary::{self, Canary};
-use crate::limits::{
-    BATCH_HEADER_BYTES, RECOMPRESS_DECOMPRESSED_BYTES_MAX, SEGMENT_BYTES_MAX,
-    SEGMENT_OFFSET_SPAN_MAX,
-};
+use crate::limits::{SEGMENT_BYTES_MAX, SEGMENT_OFFSET_SPAN_MAX};
 
 /// The outcome of a successful append, as ProduceResponse needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,11 +59,24 @@ impl Log {
         leader_epoch: i32,
         now_ms: i64,
     ) -> Result<AppendInfo, AppendError> {
-        let mut batches = self.validate(records)?;
-        let mut stamped = match self.config.compression {
-            Some(codec) => self.recompressed(records, &mut batches, codec)?,
-            None => records.to_vec(),
+        let prepared = PreparedAppend::new(&self.config, records)?;
+        self.append_prepared_unflushed(prepared, leader_epoch, now_ms)
+    }
+
+    /// [`Self::append_as_leader_unflushed`] of a record set checked (and recompressed) before
+    /// the caller took the log's lock. Checked against settings that have changed since, it is
+    /// checked again.
+    pub fn append_prepared_unflushed(
+        &mut self,
+        prepared: PreparedAppend,
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<AppendInfo, AppendError> {
+        let prepared = match prepared.is_checked_for(&self.config) {
+            true => prepared,
+            false => PreparedAppend::new(&self.config, prepared.bytes())?,
         };
+        let (mut stamped, mut batches) = prepared.into_parts();
         let log_append_time = self.config.message_timestamp_type == TimestampType::LogAppendTime;
         let mut base_offset = self.log_end_offset();
         if canary::is_on(Canary::DuplicateOffset) && base_offset > 0 && base_offset % 7 == 3 {
@@ -119,103 +126,6 @@ impl Log {
         })
     }
 
-    /// The record set with every batch in `codec` (the topic's `compression.type`), `batches`
-    /// moved to the new positions. A batch already in `codec`, and a control batch (whose one
-    /// record Kafka never recompresses), is copied as it is.
-    fn recompressed(
-        &self,
-        records: &[u8],
-        batches: &mut [(usize, BatchHeader)],
-        codec: u8,
-    ) -> Result<Vec<u8>, AppendError> {
-        let mut out = Vec::with_capacity(records.len());
-        for (batch_index, (position, header)) in batches.iter_mut().enumerate() {
-            let batch = &records[*position..*position + header.total_size()];
-            *position = out.len();
-            if header.compression() == codec || header.is_control() {
-                out.extend_from_slice(batch);
-                continue;
-            }
-            let corrupt = |error| AppendError::InvalidRecord {
-                batch_index,
-                reason: InvalidRecordReason::Undecodable(RecordError::Codec(error)),
-            };
-            let encoded = &batch[BATCH_HEADER_BYTES..];
-            let plain = codec::decompress(
-                header.compression(),
-                encoded,
-                RECOMPRESS_DECOMPRESSED_BYTES_MAX,
-            )
-            .map_err(corrupt)?;
-            let rewritten = with_records(
-                batch,
-                codec,
-                &codec::compress(codec, &plain).map_err(corrupt)?,
-            );
-            let max = self.config.max_message_bytes;
-            if rewritten.len() > max {
-                return Err(AppendError::MessageTooLarge {
-                    size: rewritten.len(),
-                    max,
-                });
-            }
-            *header = BatchHeader::parse(&rewritten)
-                .map_err(|error| AppendError::CorruptMessage { batch_index, error })?;
-            out.extend_from_slice(&rewritten);
-        }
-        Ok(out)
-    }
-
-    /// Checks every batch of a producer's record set; returns (position, header) per batch.
-    fn validate(&self, records: &[u8]) -> Result<Vec<(usize, BatchHeader)>, AppendError> {
-        let mut batches = Vec::new();
-        for (batch_index, split) in BatchSplitter::new(records).enumerate() {
-            let batch = split.map_err(|error| match error {
-                BatchError::UnsupportedMagic { magic } => {
-                    AppendError::UnsupportedMagic { batch_index, magic }
-                }
-                error => AppendError::CorruptMessage { batch_index, error },
-            })?;
-            let max = self.config.max_message_bytes;
-            if batch.bytes.len() > max {
-                return Err(AppendError::MessageTooLarge {
-                    size: batch.bytes.len(),
-                    max,
-                });
-            }
-            check_crc(batch.bytes, &batch.header)
-                .map_err(|error| AppendError::CorruptMessage { batch_index, error })?;
-            let header = batch.header;
-            if header.records_count < 1
-                || i64::from(header.last_offset_delta) != i64::from(header.records_count) - 1
-            {
-                let reason = InvalidRecordReason::RecordCount {
-                    records_count: header.records_count,
-                    last_offset_delta: header.last_offset_delta,
-                };
-                return Err(AppendError::InvalidRecord {
-                    batch_index,
-                    reason,
-                });
-            }
-            if self.config.compacted {
-                check_keys(batch.bytes, &header).map_err(|reason| AppendError::InvalidRecord {
-                    batch_index,
-                    reason,
-                })?;
-            }
-            batches.push((batch.position, header));
-        }
-        if batches.is_empty() {
-            let reason = InvalidRecordReason::EmptyRecordSet;
-            return Err(AppendError::InvalidRecord {
-                batch_index: 0,
-                reason,
-            });
-        }
-        Ok(batches)
-    }
-
     /// Rolls the active segment if the records would overflow `segment.bytes`, the segment is
     /// older than `segment.ms`, or the offsets would not fit the indexes' 32-bit relative
     /// offsets. An empty segment never rolls: the set goes in even if it alone is too big.
@@ -238,21 +148,5 @@ impl Log {
             self.roll(now_ms)?;
         }
         Ok(())
-    }
-}
-
-/// Compacted topics: every record needs a key, since compaction keeps the latest per key.
-fn check_keys(batch: &[u8], header: &BatchHeader) -> Result<(), InvalidRecordReason> {
-    let mut missing = None;
-    for_each_record(batch, header, |record| {
-        if !record.has_key {
-            missing = Some(record.offset_delta);
-        }
-        missing.is_none()
-    })
-    .map_err(InvalidRecordReason::Undecodable)?;
-    match missing {
-        Some(offset_delta) => Err(InvalidRecordReason::MissingKey { offset_delta }),
-        None => Ok(()),
     }
 }

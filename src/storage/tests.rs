@@ -1377,3 +1377,36 @@ fn a_failed_fsync_fails_its_waiters_and_every_later_one() {
         "{error}"
     );
 }
+
+/// A produce checks its records before taking the partition's lock; settings changed in
+/// between (`max.message.bytes`, `compression.type`, `cleanup.policy`) are checked again.
+#[test]
+fn a_set_prepared_under_other_settings_is_checked_again() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    let records = batch(3);
+    let prepared = PreparedAppend::new(log.config(), &records).unwrap();
+    assert!(prepared.is_checked_for(log.config()));
+    let strict = LogConfig {
+        max_message_bytes: records.len() - 1,
+        ..LogConfig::default()
+    };
+    log.set_config(strict);
+    assert!(!prepared.is_checked_for(log.config()));
+    let error = log.append_prepared_unflushed(prepared, 0, 0).unwrap_err();
+    assert!(matches!(error, AppendError::MessageTooLarge { .. }), "{error}");
+    assert_eq!(log.log_end_offset(), 0);
+
+    // Checked under `producer`, appended under `lz4`: stored in lz4.
+    log.set_config(LogConfig::default());
+    let prepared = PreparedAppend::new(log.config(), &records).unwrap();
+    let lz4 = LogConfig {
+        compression: Some(Compression::Lz4 as u8),
+        ..LogConfig::default()
+    };
+    log.set_config(lz4);
+    log.append_prepared_unflushed(prepared, 0, 0).unwrap();
+    let stored = log.read(0, 1 << 20, i64::MAX, true).unwrap();
+    assert_eq!(header(&stored).compression(), Compression::Lz4 as u8);
+    assert_eq!(offsets(&stored), vec![(0, 3)]);
+}

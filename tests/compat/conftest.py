@@ -100,6 +100,8 @@ class Broker:
             "listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
             "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
             "log.dirs": str(self.log_dir),
+            # At least two runtime workers, whatever the machine: requests run in parallel.
+            "num.io.threads": "2",
         }
         settings.update(self.overrides)
         cmd = [str(self.binary), "broker"]

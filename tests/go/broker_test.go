@@ -119,6 +119,8 @@ func startBroker(bin, dir string) error {
 		"--override", "node.id=1",
 		"--override", "listeners=PLAINTEXT://"+broker.addr,
 		"--override", "log.dirs="+filepath.Join(dir, "data"),
+		// At least two runtime workers, whatever the machine: requests run in parallel.
+		"--override", "num.io.threads=2",
 	)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile

@@ -22,7 +22,7 @@ use crate::runtime::unix_time_ms;
 use crate::server::broker::lock_log;
 use crate::server::errors;
 use crate::storage::legacy::{self, LegacyError};
-use crate::storage::{wait_all_durable, AppendError, Log};
+use crate::storage::{wait_all_durable, AppendError, Log, PreparedAppend};
 use crate::types::TopicPartition;
 
 /// A log that must be durable up to `end_offset` before an append to it is acknowledged.
@@ -154,8 +154,26 @@ fn append(
             }
         };
     }
+    let refused_append = |error: AppendError| {
+        tracing::debug!(partition = %tp, %error, "produce refused");
+        if let AppendError::Storage(io_error) = &error {
+            ctx.broker
+                .health
+                .record(&format!("append to {tp}"), io_error);
+        }
+        let message = error.to_string();
+        refused(errors::append_error(&error), Some(&message))
+    };
+    // Checked and recompressed before the partition's lock is taken, so that the costly part
+    // of an append delays no other request for the partition (a worker blocked on the lock
+    // would be a worker lost to every connection).
+    let config = lock_log(&log).config().clone();
+    let prepared = match PreparedAppend::new(&config, &records) {
+        Ok(prepared) => prepared,
+        Err(error) => return refused_append(error),
+    };
     let mut locked = lock_log(&log);
-    match locked.append_as_leader_unflushed(&records, leader_epoch, unix_time_ms()) {
+    match locked.append_prepared_unflushed(prepared, leader_epoch, unix_time_ms()) {
         Ok(info) => {
             // One replica: everything appended is replicated to the whole ISR, and readable
             // once it is as durable as the flush policy asks.
@@ -183,14 +201,8 @@ fn append(
             (response, flush_due.then_some(unflushed))
         }
         Err(error) => {
-            tracing::debug!(partition = %tp, %error, "produce refused");
-            if let AppendError::Storage(io_error) = &error {
-                ctx.broker
-                    .health
-                    .record(&format!("append to {tp}"), io_error);
-            }
-            let message = error.to_string();
-            refused(errors::append_error(&error), Some(&message))
+            drop(locked);
+            refused_append(error)
         }
     }
 }

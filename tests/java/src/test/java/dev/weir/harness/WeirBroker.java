@@ -56,6 +56,8 @@ public final class WeirBroker implements Broker {
             settings.put("node.id", "1");
             settings.put("listeners", "PLAINTEXT://127.0.0.1:" + port);
             settings.put("log.dirs", dir.resolve("data").toString());
+            // At least two runtime workers, whatever the machine: requests run in parallel.
+            settings.put("num.io.threads", "2");
             settings.putAll(overrides);
             List<String> command = new ArrayList<>(List.of(binary().toString(), "broker"));
             settings.forEach((key, value) -> command.addAll(List.of("--override", key + "=" + value)));

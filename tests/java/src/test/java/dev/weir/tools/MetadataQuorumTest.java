@@ -115,6 +115,7 @@ class MetadataQuorumTest {
                 "--override", "listeners=PLAINTEXT://127.0.0.1:" + client
                         + ",CONTROLLER://127.0.0.1:" + controller,
                 "--override", "controller.listener.names=CONTROLLER",
+                "--override", "num.io.threads=2",
                 "--override", "log.dirs=" + dir.resolve("data"))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("broker.log").toFile())
