@@ -120,10 +120,29 @@ pub fn compare(a: &Path, b: &Path) -> Ordering {
         b.as_os_str().as_encoded_bytes(),
     );
     let rank = |byte: u8| if byte == b'/' { 0 } else { u16::from(byte) + 1 };
-    match a.iter().zip(b).position(|(x, y)| x != y) {
+    match first_difference(a, b) {
         Some(at) => rank(a[at]).cmp(&rank(b[at])),
         None => a.len().cmp(&b.len()),
     }
+}
+
+/// Where `a` and `b` first differ, within the shorter one. Eight bytes at a time: the paths a
+/// disk compares share long prefixes (`/data/<topic>-<n>/000000000000000…`).
+fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
+    let len = a.len().min(b.len());
+    let (mut a_words, mut b_words) = (a[..len].chunks_exact(8), b[..len].chunks_exact(8));
+    let mut at = 0;
+    for (x, y) in (&mut a_words).zip(&mut b_words) {
+        let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap_or([0; 8]));
+        let differ = word(x) ^ word(y);
+        if differ != 0 {
+            // Little-endian: the lowest set bit is in the first differing byte.
+            return Some(at + differ.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    let mut tail = a_words.remainder().iter().zip(b_words.remainder());
+    tail.position(|(x, y)| x != y).map(|offset| at + offset)
 }
 
 /// No `.` component and no empty one (a repeated or trailing `/`); `/` alone is normal.
@@ -181,6 +200,31 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_first_difference_is_found_at_every_position_of_long_paths() {
+        let base = b"/data/topic-with-a-long-name-0/00000000000000000026.log".to_vec();
+        let naive = |a: &[u8], b: &[u8]| a.iter().zip(b).position(|(x, y)| x != y);
+        for at in 0..base.len() {
+            let mut other = base.clone();
+            other[at] = b'/';
+            assert_eq!(
+                first_difference(&base, &other),
+                naive(&base, &other),
+                "at {at}"
+            );
+            for len in [at, at + 1, base.len()] {
+                let (a, b) = (&base[..len.min(base.len())], &other[..]);
+                assert_eq!(first_difference(a, b), naive(a, b), "at {at} len {len}");
+                assert_eq!(first_difference(b, a), naive(b, a), "at {at} len {len}");
+            }
+        }
+        let (a, b) = (
+            Path::new("/data/t-0/0000000000.log"),
+            Path::new("/data/t-0/0000000000/x"),
+        );
+        assert_eq!(compare(a, b), a.cmp(b));
     }
 
     #[test]

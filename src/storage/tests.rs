@@ -1394,7 +1394,10 @@ fn a_set_prepared_under_other_settings_is_checked_again() {
     log.set_config(strict);
     assert!(!prepared.is_checked_for(log.config()));
     let error = log.append_prepared_unflushed(prepared, 0, 0).unwrap_err();
-    assert!(matches!(error, AppendError::MessageTooLarge { .. }), "{error}");
+    assert!(
+        matches!(error, AppendError::MessageTooLarge { .. }),
+        "{error}"
+    );
     assert_eq!(log.log_end_offset(), 0);
 
     // Checked under `producer`, appended under `lz4`: stored in lz4.

@@ -115,6 +115,7 @@ impl State {
             .map(|(path, id)| (id, path))
             .collect();
         self.inodes.retain(|id, _| names.contains_key(id));
+        self.unlinked.clear();
         for (id, inode) in &mut self.inodes {
             inode.name = names.get(id).cloned().unwrap_or_default();
             inode.linked = true;

@@ -127,7 +127,7 @@ impl State {
         match self.cached.get(path).copied() {
             Some(Entry::File(inode)) => {
                 self.cached.remove(path);
-                self.inode(inode)?.linked = false;
+                self.unlink(inode)?;
                 let op = NsOp::Unlink {
                     path: path.to_path_buf(),
                     inode,
@@ -155,7 +155,7 @@ impl State {
         }
         for (_, entry) in remove_subtree(&mut self.cached, path) {
             if let Entry::File(inode) = entry {
-                self.inode(inode)?.linked = false;
+                self.unlink(inode)?;
             }
         }
         // No sync can commit the removed directories' own pending operations any more. Dropping
@@ -191,7 +191,7 @@ impl State {
         self.cached.insert(to.to_path_buf(), Entry::File(inode));
         self.inode(inode)?.name = to.to_path_buf();
         if let Some(old) = replaced {
-            self.inode(old)?.linked = false;
+            self.unlink(old)?;
         }
         let op = NsOp::Rename {
             from: from.to_path_buf(),
@@ -262,7 +262,9 @@ fn place(
         return;
     }
     file.placed_seq = seq;
-    durable.retain(|_, entry| *entry != Entry::File(inode));
+    if let Some(old) = durable.name_of(inode).map(Path::to_path_buf) {
+        durable.remove(&old);
+    }
     if let Some(path) = at {
         durable.insert(path.clone(), Entry::File(inode));
     }

@@ -31,9 +31,13 @@ pub(super) enum Entry {
 /// Path → entry, sorted, so a directory's descendants follow it contiguously. Keyed by
 /// [`PathKey`], whose comparisons are plain byte compares: this map is searched on every open,
 /// rename and sync, and `PathBuf`'s component-by-component order was the costliest part of a
-/// simulated cluster run.
+/// simulated cluster run. Each file's name is also indexed by inode (a file has one name at
+/// most), so finding or dropping a file's entry does not scan every entry.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Namespace(BTreeMap<PathKey, Entry>);
+pub(super) struct Namespace {
+    entries: BTreeMap<PathKey, Entry>,
+    names: BTreeMap<u64, PathKey>,
+}
 
 impl Namespace {
     pub fn new() -> Self {
@@ -41,41 +45,52 @@ impl Namespace {
     }
 
     pub fn get(&self, path: &Path) -> Option<&Entry> {
-        self.0.get(&*KeyPath::of(path))
+        self.entries.get(&*KeyPath::of(path))
     }
 
     pub fn contains_key(&self, path: &Path) -> bool {
-        self.0.contains_key(&*KeyPath::of(path))
+        self.entries.contains_key(&*KeyPath::of(path))
     }
 
     pub fn insert(&mut self, path: PathBuf, entry: Entry) {
-        self.0.insert(PathKey::from(path), entry);
+        let key = PathKey::from(path);
+        if let Entry::File(id) = entry {
+            let previous = self.names.insert(id, key.clone());
+            debug_assert!(previous.is_none_or(|p| p == key), "file {id} has two names");
+        }
+        if let Some(Entry::File(old)) = self.entries.insert(key, entry) {
+            if entry != Entry::File(old) {
+                self.names.remove(&old);
+            }
+        }
     }
 
     pub fn remove(&mut self, path: &Path) -> Option<Entry> {
-        self.0.remove(&*KeyPath::of(path))
+        let removed = self.entries.remove(&*KeyPath::of(path));
+        if let Some(Entry::File(id)) = removed {
+            self.names.remove(&id);
+        }
+        removed
+    }
+
+    /// Where file `id` is named, if anywhere.
+    pub fn name_of(&self, id: u64) -> Option<&Path> {
+        self.names.get(&id).map(|key| &**key)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&Path, &Entry)> {
-        self.0.iter().map(|(key, entry)| (&**key, entry))
-    }
-
-    pub fn values(&self) -> impl Iterator<Item = &Entry> {
-        self.0.values()
-    }
-
-    pub fn retain(&mut self, mut keep: impl FnMut(&Path, &Entry) -> bool) {
-        self.0.retain(|key, entry| keep(key, entry));
+        self.entries.iter().map(|(key, entry)| (&**key, entry))
     }
 
     /// Every entry that sorts after `path`, in order.
     pub fn after<'a>(&'a self, path: &Path) -> impl Iterator<Item = (&'a Path, &'a Entry)> {
         let bound = Bound::Excluded(&*KeyPath::of(path));
-        (self.0.range::<KeyPath, _>((bound, Bound::Unbounded))).map(|(key, entry)| (&**key, entry))
+        (self.entries.range::<KeyPath, _>((bound, Bound::Unbounded)))
+            .map(|(key, entry)| (&**key, entry))
     }
 
     pub fn into_entries(self) -> impl Iterator<Item = (PathBuf, Entry)> {
-        self.0
+        self.entries
             .into_iter()
             .map(|(key, entry)| (key.into_path_buf(), entry))
     }
@@ -140,6 +155,8 @@ pub(super) struct State {
     pub sleep: Option<SleepHook>,
     pub counts: BTreeMap<&'static str, u64>,
     pub inodes: BTreeMap<u64, Inode>,
+    /// The inodes whose `linked` is false: the only ones a sweep can drop.
+    pub unlinked: BTreeSet<u64>,
     pub next_inode: u64,
     pub cached: Namespace,
     pub durable: Namespace,
@@ -293,6 +310,7 @@ impl State {
             sleep: None,
             counts: BTreeMap::new(),
             inodes: BTreeMap::new(),
+            unlinked: BTreeSet::new(),
             next_inode: 1,
             cached: Namespace::new(),
             durable: Namespace::new(),
@@ -348,21 +366,27 @@ impl State {
     }
 
     /// Drops inodes nothing can reach any more: no name in either namespace, no pending
-    /// operation, no open handle.
+    /// operation, no open handle. Only an unlinked inode (no name in the cached namespace) can
+    /// be one, so only those are looked at.
     pub fn sweep(&mut self) {
-        let mut live: BTreeSet<u64> = BTreeSet::new();
-        for entry in self.cached.values().chain(self.durable.values()) {
-            if let Entry::File(id) = entry {
-                live.insert(*id);
-            }
+        let unreachable: Vec<u64> = (self.unlinked.iter().copied())
+            .filter(|id| {
+                self.inodes.get(id).is_none_or(|inode| inode.open == 0)
+                    && self.durable.name_of(*id).is_none()
+                    && !(self.pending.values().flatten()).any(|p| p.op.inode() == Some(*id))
+            })
+            .collect();
+        for id in unreachable {
+            self.inodes.remove(&id);
+            self.unlinked.remove(&id);
         }
-        for pending in self.pending.values().flatten() {
-            if let Some(id) = pending.op.inode() {
-                live.insert(id);
-            }
-        }
-        self.inodes
-            .retain(|id, inode| inode.open > 0 || live.contains(id));
+    }
+
+    /// Records that the cached namespace no longer names file `id`.
+    pub fn unlink(&mut self, id: u64) -> io::Result<()> {
+        self.inode(id)?.linked = false;
+        self.unlinked.insert(id);
+        Ok(())
     }
 
     /// The end offset of a write or new length, if the file may be that long.
