@@ -6,7 +6,8 @@
 # same run for a before/after:
 #   PRODUCERS=N bench/group-commit.sh [NUM_RECORDS [OTHER_WEIR_BINARY]]
 # NUM_RECORDS (default 300,000 ≈ 300 MiB) is split between N producers (default 1), each its
-# own process and connection, whose figures are added up.
+# own process and connection, whose figures are added up. PRODUCE_FLAGS go to every
+# `weir perf produce` (e.g. PRODUCE_FLAGS="--batch-size 262144").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records=${1:-300000}
@@ -44,7 +45,7 @@ measure() {
   for n in $(seq "$producers"); do
     target/release/weir perf produce --bootstrap-server $bootstrap --topic durable \
       --num-records $((records / producers)) --record-size 1024 --throughput -1 --acks 1 \
-      >"$work/produce-$label-$n.txt" &
+      ${PRODUCE_FLAGS:-} >"$work/produce-$label-$n.txt" &
     pids+=($!)
   done
   wait "${pids[@]}"

@@ -21,3 +21,6 @@ pub mod topics;
 
 pub use broker::{Broker, StartError};
 pub use handlers::SUPPORTED_APIS;
+
+#[cfg(test)]
+mod pipeline_tests;

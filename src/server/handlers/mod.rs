@@ -23,6 +23,8 @@ mod produce;
 #[cfg(test)]
 mod tests;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -102,10 +104,23 @@ impl RequestContext {
 pub enum Outcome {
     /// A response frame to write.
     Reply(ResponseFrame),
+    /// The outcome once the request's appends are durable (a produce under a flush policy):
+    /// the connection may take further requests meanwhile, and answers in request order.
+    Later(Pin<Box<dyn Future<Output = Outcome> + Send>>),
     /// Nothing to send (Produce with acks=0).
     NoReply,
     /// Close the connection, for the reason given (logged by the connection).
     Close(DispatchError),
+}
+
+impl Outcome {
+    /// The outcome, waiting for it if it comes later.
+    pub async fn settled(self) -> Outcome {
+        match self {
+            Outcome::Later(outcome) => outcome.await,
+            outcome => outcome,
+        }
+    }
 }
 
 /// Why a request closes its connection.
@@ -183,13 +198,21 @@ pub async fn dispatch(ctx: RequestContext, api_key: ApiKey, body: Bytes) -> Outc
         ApiKey::Produce => {
             let mut body = body;
             match messages::ProduceRequest::decode(&mut body, decode_version) {
-                Ok(request) => match produce::handle(&ctx, request).await {
-                    Some(response) if legacy_produce => {
-                        reply(api_key, &ids, &LegacyProduceResponse(response))
+                Ok(request) => {
+                    let answer = move |response| match response {
+                        Some(response) if legacy_produce => {
+                            reply(api_key, &ids, &LegacyProduceResponse(response))
+                        }
+                        Some(response) => reply(api_key, &ids, &response),
+                        None => Outcome::NoReply,
+                    };
+                    match produce::append_all(&ctx, request) {
+                        produce::Produced::Now(response) => answer(response),
+                        produce::Produced::WhenDurable(response) => {
+                            Outcome::Later(Box::pin(async move { answer(response.await) }))
+                        }
                     }
-                    Some(response) => reply(api_key, &ids, &response),
-                    None => Outcome::NoReply,
-                },
+                }
                 Err(_) => Outcome::Close(DispatchError::Malformed { ids }),
             }
         }

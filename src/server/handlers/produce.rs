@@ -8,6 +8,8 @@
 //! the metadata image appends, stamping its leader epoch on the batches; other brokers answer
 //! NOT_LEADER_OR_FOLLOWER.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -19,7 +21,7 @@ use super::{str_bytes, RequestContext};
 use crate::canary::{self, Canary};
 use crate::protocol::legacy_produce::LEGACY_PRODUCE_MAX;
 use crate::runtime::unix_time_ms;
-use crate::server::broker::lock_log;
+use crate::server::broker::{lock_log, Broker};
 use crate::server::errors;
 use crate::storage::legacy::{self, LegacyError};
 use crate::storage::{wait_all_durable, AppendError, Log, PreparedAppend};
@@ -39,7 +41,27 @@ struct DurableWait {
     unflushed: Unflushed,
 }
 
+/// A produce whose appends are done: its response now, or once the appends the flush policy
+/// wants durable are (the connection goes on reading requests meanwhile and answers in order,
+/// so one fsync can cover the appends of several requests in flight on it).
+pub enum Produced {
+    Now(Option<ProduceResponse>),
+    WhenDurable(Pin<Box<dyn Future<Output = Option<ProduceResponse>> + Send>>),
+}
+
+/// The whole produce, waiting for durability in place (what a test calls; the connection
+/// takes the two halves apart).
+#[cfg(test)]
 pub async fn handle(ctx: &RequestContext, request: ProduceRequest) -> Option<ProduceResponse> {
+    match append_all(ctx, request) {
+        Produced::Now(response) => response,
+        Produced::WhenDurable(response) => response.await,
+    }
+}
+
+/// Appends every partition's records now (in request order, holding no lock across an await);
+/// what must wait for durability is left to the returned future.
+pub fn append_all(ctx: &RequestContext, request: ProduceRequest) -> Produced {
     let valid_acks = matches!(request.acks, -1..=1);
     let mut appended = false;
     let mut responses = Vec::with_capacity(request.topic_data.len());
@@ -68,24 +90,29 @@ pub async fn handle(ctx: &RequestContext, request: ProduceRequest) -> Option<Pro
                 .with_partition_responses(partitions),
         );
     }
-    if !waits.is_empty() {
-        if appended {
-            // Records that need no fsync are readable now; the rest once durable.
-            ctx.broker.notify_append();
-        }
-        await_durable(ctx, waits, &mut responses).await;
-    }
     if appended {
+        // Records that need no fsync are readable now; the rest once durable.
         ctx.broker.notify_append();
     }
-    (request.acks != 0).then(|| ProduceResponse::default().with_responses(responses))
+    let acks = request.acks;
+    let answer =
+        move |responses| (acks != 0).then(|| ProduceResponse::default().with_responses(responses));
+    if waits.is_empty() {
+        return Produced::Now(answer(responses));
+    }
+    let broker = ctx.broker.clone();
+    Produced::WhenDurable(Box::pin(async move {
+        await_durable(&broker, waits, &mut responses).await;
+        broker.notify_append();
+        answer(responses)
+    }))
 }
 
 /// Waits for every durable append's group commit, the logs' fsyncs side by side; then each is
 /// readable (high watermark) and acknowledged, or answered KAFKA_STORAGE_ERROR (the broker
 /// halts on a failed fsync).
 async fn await_durable(
-    ctx: &RequestContext,
+    broker: &Broker,
     waits: Vec<DurableWait>,
     responses: &mut [TopicProduceResponse],
 ) {
@@ -104,7 +131,7 @@ async fn await_durable(
             }
             Err(error) => {
                 let tp = &wait.tp;
-                ctx.broker.health.record(&format!("flush {tp}"), &error);
+                broker.health.record(&format!("flush {tp}"), &error);
                 let message = format!("the append to {tp} could not be made durable: {error}");
                 *response = failed(
                     tp.partition,

@@ -198,7 +198,10 @@ fn every_api_answers_at_every_advertised_version() {
             for version in api.min_version..=api.max_version {
                 let mut ctx = context(&broker, api.key, version);
                 ctx.header.correlation_id = 5;
-                let outcome = dispatch(ctx, api.key, request(api.key, version)).await;
+                let outcome = dispatch(ctx, api.key, request(api.key, version))
+                    .await
+                    .settled()
+                    .await;
                 let Outcome::Reply(frame) = outcome else {
                     panic!("{:?} v{version} was not answered", api.key);
                 };
