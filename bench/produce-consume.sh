@@ -4,7 +4,9 @@
 # one run so the figures can be quoted as ratios. Prints the ratios and the broker's peak RSS.
 #   bench/produce-consume.sh [NUM_RECORDS [PERF_PRODUCE_FLAGS...]]   (default 3,000,000 ≈ 3 GiB)
 # Flags after the count go to `weir perf produce` (e.g. --batch-size 262144 to see how much of
-# the cost is per request rather than per byte).
+# the cost is per request rather than per byte). WEIR_BIN=<binary> measures that weir (broker
+# and tools, e.g. an older commit's, built by hand) instead of this build: run the script
+# alternately with and without it for a back-to-back comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records=${1:-3000000}
@@ -15,24 +17,27 @@ work=$(mktemp -d)
 # before removing its directory.
 trap 'kill "$broker_pid" 2>/dev/null || true; wait "$broker_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-cargo build --release --quiet
+if [ -z "${WEIR_BIN:-}" ]; then
+  cargo build --release --quiet
+fi
+bin=${WEIR_BIN:-target/release/weir}
 echo "== limits (../shared/bench/limits.sh)"
 limits=$(bash ../shared/bench/limits.sh "$work")
 echo "$limits"
 page_cache=$(echo "$limits" | awk '/disk_write_page_cache/ {print $2}')
 
-target/release/weir broker --override listeners=PLAINTEXT://127.0.0.1:$port \
+"$bin" broker --override listeners=PLAINTEXT://127.0.0.1:$port \
   --override log.dirs="$work/data" >"$work/broker.log" 2>&1 &
 broker_pid=$!
 sleep 1
 bootstrap=127.0.0.1:$port
-target/release/weir topics --bootstrap-server $bootstrap --create --topic bench --partitions 3
+"$bin" topics --bootstrap-server $bootstrap --create --topic bench --partitions 3
 
 echo "== perf produce"
-target/release/weir perf produce --bootstrap-server $bootstrap --topic bench \
+"$bin" perf produce --bootstrap-server $bootstrap --topic bench \
   --num-records "$records" --record-size 1024 --throughput -1 --acks 1 "$@" | tee "$work/produce.txt"
 echo "== perf consume"
-target/release/weir perf consume --bootstrap-server $bootstrap --topic bench \
+"$bin" perf consume --bootstrap-server $bootstrap --topic bench \
   --messages "$records" | tee "$work/consume.txt"
 
 rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$broker_pid/status")

@@ -23,4 +23,4 @@ pub use broker::{Broker, StartError};
 pub use handlers::SUPPORTED_APIS;
 
 #[cfg(test)]
-mod pipeline_tests;
+mod slow_disk_tests;

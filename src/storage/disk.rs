@@ -21,6 +21,10 @@ use std::pin::Pin;
 /// An fsync under way (see [`DiskFile::sync_later`]).
 pub type SyncFuture = Pin<Box<dyn Future<Output = io::Result<()>> + Send + 'static>>;
 
+/// A read under way (see [`DiskFile::read_later`]): the buffer back, filled if the read
+/// succeeded.
+pub type ReadFuture = Pin<Box<dyn Future<Output = (Vec<u8>, io::Result<()>)> + Send + 'static>>;
+
 /// How to open a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {
@@ -82,6 +86,14 @@ pub trait DiskFile: Send + Sync {
     /// nothing to wait for).
     fn sync_later(&self) -> SyncFuture {
         Box::pin(std::future::ready(self.sync()))
+    }
+
+    /// [`Self::read_exact_at`] of `buf.len()` bytes at `offset` without holding up the caller,
+    /// for reads that may miss the page cache. The default reads at once (an in-memory disk
+    /// has nothing to wait for).
+    fn read_later(&self, mut buf: Vec<u8>, offset: u64) -> ReadFuture {
+        let result = self.read_exact_at(&mut buf, offset);
+        Box::pin(std::future::ready((buf, result)))
     }
 
     /// Whether the file is empty.

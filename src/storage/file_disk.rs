@@ -10,7 +10,7 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::disk::{DirEntry, Disk, DiskFile, OpenMode, SyncFuture};
+use super::disk::{DirEntry, Disk, DiskFile, OpenMode, ReadFuture, SyncFuture};
 
 /// The real file system.
 #[derive(Debug, Clone, Copy, Default)]
@@ -118,5 +118,20 @@ impl DiskFile for RealFile {
     fn sync_later(&self) -> SyncFuture {
         let file = self.file.clone();
         Box::pin(crate::runtime::io::run(move || file.sync_data()))
+    }
+
+    /// On the I/O threads: a read that misses the page cache waits there, not on a worker.
+    fn read_later(&self, mut buf: Vec<u8>, offset: u64) -> ReadFuture {
+        let file = self.file.clone();
+        Box::pin(async move {
+            let read = crate::runtime::io::run(move || {
+                let result = file.read_exact_at(&mut buf, offset);
+                Ok((buf, result))
+            });
+            match read.await {
+                Ok(done) => done,
+                Err(error) => (Vec::new(), Err(error)),
+            }
+        })
     }
 }

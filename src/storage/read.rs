@@ -8,8 +8,10 @@
 use bytes::Bytes;
 
 use super::batch::{check_crc, BatchError, BatchHeader, BatchSplitter};
+use super::disk::ReadFuture;
 use super::error::ReadError;
 use super::log::Log;
+use super::read_buffers::ReadBuffers;
 use super::records::{for_each_record, RecordInfo};
 use super::segment::Segment;
 
@@ -29,6 +31,91 @@ impl Log {
         max_offset: i64,
         min_one_batch: bool,
     ) -> Result<Bytes, ReadError> {
+        match self.locate(fetch_offset, max_bytes, max_offset, min_one_batch)? {
+            Some(span) => self.read_span(span, fetch_offset, max_bytes, max_offset, min_one_batch),
+            None => Ok(Bytes::new()),
+        }
+    }
+
+    /// [`Self::read`], except that a read of an older segment (which may have left the page
+    /// cache) is handed back to be awaited without the log's lock: a slow disk then delays
+    /// only that fetch. Reads of the active segment, where consumers that keep up read, are
+    /// done at once.
+    pub fn plan_read(
+        &self,
+        fetch_offset: i64,
+        max_bytes: usize,
+        max_offset: i64,
+        min_one_batch: bool,
+    ) -> PlannedRead {
+        let span = match self.locate(fetch_offset, max_bytes, max_offset, min_one_batch) {
+            Ok(Some(span)) => span,
+            Ok(None) => return PlannedRead::Done(Ok(Bytes::new())),
+            Err(error) => return PlannedRead::Done(Err(error)),
+        };
+        if span.segment.base_offset() >= self.active().base_offset() {
+            let read = self.read_span(span, fetch_offset, max_bytes, max_offset, min_one_batch);
+            return PlannedRead::Done(read);
+        }
+        let buffer = self.read_buffers.take(span.len);
+        PlannedRead::Cold(ColdRead {
+            read: span.segment.read_later(span.start, buffer),
+            len: span.len,
+            first: span.first,
+            fetch_offset,
+            max_offset,
+            buffers: self.read_buffers.clone(),
+        })
+    }
+
+    /// Reads and verifies `span`; a failed check is retried once, from the index lookup on.
+    fn read_span(
+        &self,
+        span: Span<'_>,
+        fetch_offset: i64,
+        max_bytes: usize,
+        max_offset: i64,
+        min_one_batch: bool,
+    ) -> Result<Bytes, ReadError> {
+        let first_try = self
+            .read_located(span, max_offset)
+            .and_then(|bytes| verified_prefix(bytes, fetch_offset));
+        match first_try {
+            Err(error) if error.is_corruption() => {
+                let dir = self.dir.display();
+                tracing::warn!(%dir, fetch_offset, %error, "corrupt read; retrying once");
+                crate::event!("read caught corruption dir={dir} fetch_offset={fetch_offset}");
+                match self.locate(fetch_offset, max_bytes, max_offset, min_one_batch)? {
+                    Some(span) => {
+                        verified_prefix(self.read_located(span, max_offset)?, fetch_offset)
+                    }
+                    None => Ok(Bytes::new()),
+                }
+            }
+            result => result,
+        }
+    }
+
+    /// The whole batches of `span` below `max_offset`, unverified.
+    fn read_located(&self, span: Span<'_>, max_offset: i64) -> Result<Bytes, ReadError> {
+        let mut buffer = self.read_buffers.take(span.len);
+        span.segment
+            .read_into(span.start, &mut buffer[..span.len])?;
+        let end = whole_batches(&buffer[..span.len], span.first, max_offset);
+        Ok(self.read_buffers.share(buffer, end))
+    }
+
+    /// Where a read's bytes are: the segment, position and length of one read for the whole
+    /// response (a header read per batch made consumers pay one syscall per 16 KiB), and the
+    /// size of the first batch, which is kept whatever its header reads as then
+    /// (`verified_prefix` reports it if corrupt). `None`: nothing to read.
+    fn locate(
+        &self,
+        fetch_offset: i64,
+        max_bytes: usize,
+        max_offset: i64,
+        min_one_batch: bool,
+    ) -> Result<Option<Span<'_>>, ReadError> {
         let log_end_offset = self.log_end_offset();
         if fetch_offset < self.log_start_offset || fetch_offset > log_end_offset {
             return Err(ReadError::OffsetOutOfRange {
@@ -36,30 +123,8 @@ impl Log {
                 log_end_offset,
             });
         }
-        let read = || {
-            let bytes = self.read_unverified(fetch_offset, max_bytes, max_offset, min_one_batch)?;
-            verified_prefix(bytes, fetch_offset)
-        };
-        match read() {
-            Err(error) if error.is_corruption() => {
-                let dir = self.dir.display();
-                tracing::warn!(%dir, fetch_offset, %error, "corrupt read; retrying once");
-                crate::event!("read caught corruption dir={dir} fetch_offset={fetch_offset}");
-                read()
-            }
-            result => result,
-        }
-    }
-
-    fn read_unverified(
-        &self,
-        fetch_offset: i64,
-        max_bytes: usize,
-        max_offset: i64,
-        min_one_batch: bool,
-    ) -> Result<Bytes, ReadError> {
         let Some((segment, start, header)) = self.find_batch(fetch_offset)? else {
-            return Ok(Bytes::new());
+            return Ok(None);
         };
         let first = header.total_size();
         let limit = if min_one_batch {
@@ -68,25 +133,16 @@ impl Log {
             max_bytes
         };
         if header.base_offset >= max_offset || first > limit {
-            return Ok(Bytes::new());
+            return Ok(None);
         }
-        // One read for the whole response (a header read per batch made consumers pay one
-        // syscall per 16 KiB), then keep the whole batches below `max_offset`. The first batch
-        // is kept whatever its header reads as now: `verified_prefix` reports it if corrupt.
         let available = segment.size().saturating_sub(start);
         let len = usize::try_from(available).map_or(limit, |available| available.min(limit));
-        let mut buffer = self.read_buffers.take(len);
-        let block = &mut buffer[..len];
-        segment.read_into(start, block)?;
-        let mut end = first;
-        while let Ok(next) = BatchHeader::parse(&block[end..]) {
-            let size = next.total_size();
-            if next.base_offset >= max_offset || size > block.len() - end {
-                break;
-            }
-            end += size;
-        }
-        Ok(self.read_buffers.share(buffer, end))
+        Ok(Some(Span {
+            segment,
+            start,
+            len,
+            first,
+        }))
     }
 
     /// ListOffsets by time: the offset and timestamp of the first record (at or after the log
@@ -134,6 +190,57 @@ impl Log {
             None => first_record_where(segment, segment.base_offset(), matches),
         }
     }
+}
+
+/// A fetch's read, planned under the log's lock ([`Log::plan_read`]).
+pub enum PlannedRead {
+    /// Read already, or nothing to read, or an error.
+    Done(Result<Bytes, ReadError>),
+    /// A read of an older segment, to await without the log's lock.
+    Cold(ColdRead),
+}
+
+/// A read of an older segment under way.
+pub struct ColdRead {
+    read: ReadFuture,
+    len: usize,
+    first: usize,
+    fetch_offset: i64,
+    max_offset: i64,
+    buffers: ReadBuffers,
+}
+
+impl ColdRead {
+    /// The whole, verified batches read. A corrupt first batch is an error, which the caller
+    /// retries once with [`Log::read`] (a bit flipped on the way up is transient).
+    pub async fn finish(self) -> Result<Bytes, ReadError> {
+        let (buffer, read) = self.read.await;
+        read?;
+        let end = whole_batches(&buffer[..self.len], self.first, self.max_offset);
+        verified_prefix(self.buffers.share(buffer, end), self.fetch_offset)
+    }
+}
+
+/// Where a read's bytes are (see `Log::locate`).
+struct Span<'a> {
+    segment: &'a Segment,
+    start: u64,
+    len: usize,
+    first: usize,
+}
+
+/// The length of the whole batches at the start of `block` that begin below `max_offset`; the
+/// first (`first` bytes) is always kept.
+fn whole_batches(block: &[u8], first: usize, max_offset: i64) -> usize {
+    let mut end = first;
+    while let Ok(next) = BatchHeader::parse(&block[end..]) {
+        let size = next.total_size();
+        if next.base_offset >= max_offset || size > block.len() - end {
+            break;
+        }
+        end += size;
+    }
+    end
 }
 
 /// Scans `segment` from the batch holding `from`: the first record for which `wanted` holds.

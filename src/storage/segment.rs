@@ -12,7 +12,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::batch::{check_crc, BatchError, BatchHeader};
-use super::disk::{Disk, DiskFile, OpenMode, SyncFuture};
+use super::disk::{Disk, DiskFile, OpenMode, ReadFuture, SyncFuture};
 use super::offset_index::OffsetIndex;
 use super::recovery::CommittedDataDamaged;
 use super::time_index::TimeIndex;
@@ -181,6 +181,11 @@ impl Segment {
     /// Fills `buf` from `position`.
     pub fn read_into(&self, position: u64, buf: &mut [u8]) -> io::Result<()> {
         self.log.read_exact_at(buf, position)
+    }
+
+    /// Fills `buf` from `position` without holding up the caller (see `DiskFile::read_later`).
+    pub fn read_later(&self, position: u64, buf: Vec<u8>) -> ReadFuture {
+        self.log.read_later(buf, position)
     }
 
     /// Reads `len` bytes at `position`.

@@ -3,7 +3,7 @@
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use weir::storage::{DiskFile, SyncFuture};
+use weir::storage::{DiskFile, ReadFuture, SyncFuture};
 
 use super::faults::draw_latency;
 use super::state::{delay, lock, State};
@@ -104,6 +104,41 @@ impl DiskFile for SimFile {
             let result = state.sync(handle.inode);
             drop(state);
             result
+        })
+    }
+
+    /// The read takes its latency while other tasks run (a cold read on a slow disk delays
+    /// only its fetch), then reads what the file holds then, faults and all.
+    fn read_later(&self, mut buf: Vec<u8>, offset: u64) -> ReadFuture {
+        // Held open, as a real read holds its descriptor (see `sync_later`).
+        let opened = self.live().and_then(|mut state| {
+            state.inode(self.inode)?.open += 1;
+            let range = state.faults.latency_us;
+            Ok((
+                state.sleep.clone(),
+                draw_latency(&mut state.rng.latency, range),
+            ))
+        });
+        let handle = SimFile::new(self.state.clone(), self.inode, self.epoch, false);
+        Box::pin(async move {
+            let (sleep, latency) = match opened {
+                Ok(opened) => opened,
+                Err(error) => return (buf, Err(error)),
+            };
+            if let (Some(sleep), Some(latency)) = (sleep, latency) {
+                sleep(latency).await;
+            }
+            let result = handle
+                .live()
+                .and_then(|mut state| state.read(handle.inode, &mut buf, offset));
+            let result = match result {
+                Ok(read) if read < buf.len() => Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "file ended before the requested range",
+                )),
+                other => other.map(drop),
+            };
+            (buf, result)
         })
     }
 }

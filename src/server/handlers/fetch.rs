@@ -21,6 +21,7 @@ use crate::server::broker::lock_log;
 use crate::server::errors;
 use crate::storage::batch::BatchSplitter;
 use crate::storage::codec::CODEC_ZSTD;
+use crate::storage::PlannedRead;
 use crate::types::TopicPartition;
 
 pub async fn handle(ctx: &RequestContext, request: FetchRequest) -> FetchResponse {
@@ -35,7 +36,7 @@ pub async fn handle(ctx: &RequestContext, request: FetchRequest) -> FetchRespons
     let mut appends = ctx.broker.subscribe_appends();
     loop {
         appends.borrow_and_update();
-        let (responses, bytes, errored) = read(ctx, &request);
+        let (responses, bytes, errored) = read(ctx, &request).await;
         let remaining = deadline.saturating_duration_since(now());
         if bytes >= min_bytes || errored || remaining.is_zero() {
             return FetchResponse::default().with_responses(responses);
@@ -61,7 +62,7 @@ pub fn record_sets(response: &FetchResponse) -> Vec<Bytes> {
 
 /// Reads every requested partition once; returns the responses, bytes read, and whether any
 /// partition failed (an error is worth reporting at once rather than after the long poll).
-fn read(
+async fn read(
     ctx: &RequestContext,
     request: &FetchRequest,
 ) -> (Vec<FetchableTopicResponse>, usize, bool) {
@@ -84,7 +85,8 @@ fn read(
                 max_bytes,
                 total == 0,
                 fetch.current_leader_epoch,
-            );
+            )
+            .await;
             let size = data.records.as_ref().map_or(0, Bytes::len);
             errored |= data.error_code != 0;
             total += size;
@@ -107,7 +109,9 @@ fn read(
     (topics, total, errored)
 }
 
-fn read_partition(
+/// Reads one partition. A read of an older segment, which may miss the page cache, is awaited
+/// without the log's lock (`Log::plan_read`): a slow disk delays only this fetch.
+async fn read_partition(
     ctx: &RequestContext,
     tp: &TopicPartition,
     fetch_offset: i64,
@@ -122,13 +126,27 @@ fn read_partition(
         Ok(led) => led,
         Err(error) => return base.with_error_code(error.code()),
     };
-    let log = lock_log(&log);
-    let high_watermark = log.high_watermark();
-    let base = base
-        .with_high_watermark(high_watermark)
-        .with_last_stable_offset(high_watermark)
-        .with_log_start_offset(log.log_start_offset());
-    match log.read(fetch_offset, max_bytes, high_watermark, first) {
+    let (base, high_watermark, planned) = {
+        let locked = lock_log(&log);
+        let high_watermark = locked.high_watermark();
+        let base = base
+            .with_high_watermark(high_watermark)
+            .with_last_stable_offset(high_watermark)
+            .with_log_start_offset(locked.log_start_offset());
+        let planned = locked.plan_read(fetch_offset, max_bytes, high_watermark, first);
+        (base, high_watermark, planned)
+    };
+    let read = match planned {
+        PlannedRead::Done(read) => read,
+        PlannedRead::Cold(cold) => match cold.finish().await {
+            // A flip on the way up is transient: read once more, as `Log::read` does.
+            Err(error) if error.is_corruption() => {
+                lock_log(&log).read(fetch_offset, max_bytes, high_watermark, first)
+            }
+            read => read,
+        },
+    };
+    match read {
         // Fetch v10 is the first whose clients read zstd (KIP-110): older ones get Kafka's
         // error instead of batches they cannot decompress.
         Ok(records) if ctx.version() < ZSTD_FETCH_VERSION_MIN && holds_zstd(&records) => {
