@@ -22,5 +22,6 @@ pub mod topics;
 pub use broker::{Broker, StartError};
 pub use handlers::SUPPORTED_APIS;
 
-#[cfg(test)]
+// Real sockets and a multi-threaded runtime: the simulator has its own slow-disk scenario.
+#[cfg(all(test, not(madsim)))]
 mod slow_disk_tests;

@@ -241,7 +241,6 @@ async fn eventually(what: &str, done: impl Fn() -> bool) {
     }
 }
 
-#[cfg(not(madsim))]
 #[test]
 fn requests_after_a_produce_waiting_for_its_fsync_run_and_are_answered_in_order() {
     runtime::block_on_workers(2, async {
@@ -278,7 +277,6 @@ fn requests_after_a_produce_waiting_for_its_fsync_run_and_are_answered_in_order(
     .unwrap();
 }
 
-#[cfg(not(madsim))]
 #[test]
 fn a_fetch_waiting_for_a_cold_read_leaves_its_partition_serving() {
     runtime::block_on_workers(2, async {
