@@ -158,7 +158,8 @@ struct Answers(VecDeque<Outcome>);
 
 impl Answers {
     /// Requests a connection may have in the queue before it stops reading more: more than
-    /// any client's default in-flight limit (Kafka's producer: 5).
+    /// the Java producer keeps in flight by default (5). A client with more in flight
+    /// (librdkafka allows a million) waits in the socket buffers, as with Kafka's muted channel.
     const MAX: usize = 16;
 
     fn is_full(&self) -> bool {

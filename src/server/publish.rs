@@ -106,8 +106,10 @@ impl Broker {
     /// Waits until an image at `offset` or later is applied, at most `wait`. Whether it was.
     pub async fn wait_applied(&self, offset: i64, wait: std::time::Duration) -> bool {
         let mut applied = self.applied.subscribe();
-        let reached = crate::runtime::timeout(wait, applied.wait_for(|&at| at >= offset)).await;
-        matches!(reached, Ok(Ok(_)))
+        // Not keeping `wait_for`'s read guard on the watch (see `QuorumService::submit`).
+        crate::runtime::timeout(wait, applied.wait_for(|&at| at >= offset))
+            .await
+            .is_ok_and(|waited| waited.is_ok())
     }
 
     /// Waits until the applied image satisfies `ready`, at most `wait`. Whether it did.

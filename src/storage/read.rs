@@ -57,9 +57,13 @@ impl Log {
             let read = self.read_span(span, fetch_offset, max_bytes, max_offset, min_one_batch);
             return PlannedRead::Done(read);
         }
-        let buffer = self.read_buffers.take(span.len);
+        // The pool's buffer may be longer than the span; the read fills exactly the span.
+        let mut buffer = self.read_buffers.take(span.len);
+        let taken = buffer.len();
+        buffer.truncate(span.len);
         PlannedRead::Cold(ColdRead {
             read: span.segment.read_later(span.start, buffer),
+            taken,
             len: span.len,
             first: span.first,
             fetch_offset,
@@ -203,6 +207,8 @@ pub enum PlannedRead {
 /// A read of an older segment under way.
 pub struct ColdRead {
     read: ReadFuture,
+    /// The buffer's length as the pool gave it, restored before it goes back.
+    taken: usize,
     len: usize,
     first: usize,
     fetch_offset: i64,
@@ -214,9 +220,10 @@ impl ColdRead {
     /// The whole, verified batches read. A corrupt first batch is an error, which the caller
     /// retries once with [`Log::read`] (a bit flipped on the way up is transient).
     pub async fn finish(self) -> Result<Bytes, ReadError> {
-        let (buffer, read) = self.read.await;
+        let (mut buffer, read) = self.read.await;
         read?;
         let end = whole_batches(&buffer[..self.len], self.first, self.max_offset);
+        buffer.resize(self.taken, 0);
         verified_prefix(self.buffers.share(buffer, end), self.fetch_offset)
     }
 }

@@ -1413,3 +1413,34 @@ fn a_set_prepared_under_other_settings_is_checked_again() {
     assert_eq!(header(&stored).compression(), Compression::Lz4 as u8);
     assert_eq!(offsets(&stored), vec![(0, 3)]);
 }
+
+/// A cold read (an older segment than the active one) reads exactly its span, into whatever
+/// buffer the pool hands out: a longer recycled one once read past the segment's end.
+#[test]
+fn a_cold_read_into_a_longer_recycled_buffer_reads_only_its_span() {
+    let disk = MemDisk::new();
+    let config = LogConfig {
+        segment_bytes: 400,
+        ..LogConfig::default()
+    };
+    let mut log = create(&disk, config);
+    for _ in 0..8 {
+        log.append_as_leader(&batch(2), 0, 0).unwrap();
+    }
+    assert!(log.segment_count() >= 3);
+    // A read of the whole first segment leaves a buffer of its size in the pool.
+    let whole = log.read(0, 1 << 20, i64::MAX, true).unwrap();
+    let second = offsets(&whole)[1].0;
+    drop(whole);
+    // From the second batch on: a shorter span, up to the same segment's end.
+    let PlannedRead::Cold(cold) = log.plan_read(second, 1 << 20, i64::MAX, true) else {
+        panic!("a read of the first segment is cold");
+    };
+    let read = crate::runtime::block_on(cold.finish()).unwrap().unwrap();
+    assert_eq!(offsets(&read)[0].0, second);
+    assert_eq!(read, log.read(second, 1 << 20, i64::MAX, true).unwrap());
+    // The active segment is read at once.
+    let last = log.log_end_offset() - 1;
+    let planned = log.plan_read(last, 1 << 20, i64::MAX, true);
+    assert!(matches!(planned, PlannedRead::Done(Ok(_))));
+}

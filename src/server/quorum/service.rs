@@ -308,8 +308,13 @@ impl QuorumService {
             return Ok(submitted.reply);
         };
         let mut committed = self.committed.subscribe();
-        let reached = runtime::timeout(wait, committed.wait_for(|&at| at > offset)).await;
-        if !matches!(reached, Ok(Ok(_))) {
+        // `wait_for` returns a read guard on the watch: dropped here, before `leadership`
+        // takes `shared`, because `route` holds `shared` while it writes the watch (two
+        // workers deadlocked on exactly that).
+        let reached = runtime::timeout(wait, committed.wait_for(|&at| at > offset))
+            .await
+            .is_ok_and(|waited| waited.is_ok());
+        if !reached {
             return Err(SubmitError::Timeout);
         }
         // Entries of a leader's own epoch are never truncated while it leads, so if this node
