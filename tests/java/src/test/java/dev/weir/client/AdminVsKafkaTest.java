@@ -284,8 +284,9 @@ class AdminVsKafkaTest {
     }
 
     /**
-     * Types and read-only flags match Kafka's but for one documented difference (docs/PROTOCOL.md):
-     * Weir cannot change its listeners while it runs, so it reports them read-only.
+     * Types and read-only flags match Kafka's but for two documented differences
+     * (docs/PROTOCOL.md): Weir cannot change its listeners or its number of runtime workers
+     * (num.io.threads) while it runs, so it reports them read-only.
      */
     @Test
     void brokerConfigsHaveKafkasTypesAndReadOnlyFlags() {
@@ -305,7 +306,8 @@ class AdminVsKafkaTest {
         });
         assertEquals(List.of(
                 "listener.security.protocol.map: Weir STRING read-only, Kafka STRING dynamic",
-                "listeners: Weir LIST read-only, Kafka LIST dynamic"),
+                "listeners: Weir LIST read-only, Kafka LIST dynamic",
+                "num.io.threads: Weir INT read-only, Kafka INT dynamic"),
                 differences, "broker configs that differ from Kafka's");
     }
 
