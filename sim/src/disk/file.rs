@@ -1,5 +1,6 @@
 //! `SimFile`: an open file, which like a file descriptor names the file rather than a path.
 
+use std::future::Future;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -23,6 +24,30 @@ impl SimFile {
             inode,
             epoch,
             writable,
+        }
+    }
+
+    /// For an operation that completes later (`sync_later`, `read_later`): a handle held
+    /// open meanwhile, as a real fsync or read holds its descriptor (the file may be closed
+    /// and deleted, a segment past retention, and still be synced or read), and a future that
+    /// takes the operation's latency, drawn now in the order requests come, then yields it.
+    fn held_open(&self) -> impl Future<Output = io::Result<SimFile>> + Send + 'static {
+        let opened = self.live().and_then(|mut state| {
+            state.inode(self.inode)?.open += 1;
+            let range = state.faults.latency_us;
+            Ok((
+                state.sleep.clone(),
+                draw_latency(&mut state.rng.latency, range),
+            ))
+        });
+        let handle = SimFile::new(self.state.clone(), self.inode, self.epoch, false);
+        async move {
+            // On an error `handle` never counted as open, and its drop finds nothing to close.
+            let (sleep, latency) = opened?;
+            if let (Some(sleep), Some(latency)) = (sleep, latency) {
+                sleep(latency).await;
+            }
+            Ok(handle)
         }
     }
 
@@ -79,30 +104,13 @@ impl DiskFile for SimFile {
         self.live()?.sync(self.inode)
     }
 
-    /// The fsync takes its latency (drawn now, in the order requests come) while other tasks
-    /// run, and makes durable what was written when it completes: a crash before then loses
-    /// it, as a crash during a real fsync may.
+    /// The fsync takes its latency while other tasks run, and makes durable what was written
+    /// when it completes: a crash before then loses it, as a crash during a real fsync may.
     fn sync_later(&self) -> SyncFuture {
-        // The fsync holds the file open, as a real one holds its descriptor: the file may be
-        // closed and deleted meanwhile (a segment past retention) and still synced.
-        let opened = self.live().and_then(|mut state| {
-            state.inode(self.inode)?.open += 1;
-            let range = state.faults.latency_us;
-            Ok((
-                state.sleep.clone(),
-                draw_latency(&mut state.rng.latency, range),
-            ))
-        });
-        let handle = SimFile::new(self.state.clone(), self.inode, self.epoch, false);
+        let held = self.held_open();
         Box::pin(async move {
-            // On an error `handle` never counted as open, and its drop finds nothing to close.
-            let (sleep, latency) = opened?;
-            if let (Some(sleep), Some(latency)) = (sleep, latency) {
-                sleep(latency).await;
-            }
-            let mut state = handle.live()?;
-            let result = state.sync(handle.inode);
-            drop(state);
+            let handle = held.await?;
+            let result = handle.live()?.sync(handle.inode);
             result
         })
     }
@@ -110,28 +118,15 @@ impl DiskFile for SimFile {
     /// The read takes its latency while other tasks run (a cold read on a slow disk delays
     /// only its fetch), then reads what the file holds then, faults and all.
     fn read_later(&self, mut buf: Vec<u8>, offset: u64) -> ReadFuture {
-        // Held open, as a real read holds its descriptor (see `sync_later`).
-        let opened = self.live().and_then(|mut state| {
-            state.inode(self.inode)?.open += 1;
-            let range = state.faults.latency_us;
-            Ok((
-                state.sleep.clone(),
-                draw_latency(&mut state.rng.latency, range),
-            ))
-        });
-        let handle = SimFile::new(self.state.clone(), self.inode, self.epoch, false);
+        let held = self.held_open();
         Box::pin(async move {
-            let (sleep, latency) = match opened {
-                Ok(opened) => opened,
-                Err(error) => return (buf, Err(error)),
+            let read = match held.await {
+                Ok(handle) => handle
+                    .live()
+                    .and_then(|mut state| state.read(handle.inode, &mut buf, offset)),
+                Err(error) => Err(error),
             };
-            if let (Some(sleep), Some(latency)) = (sleep, latency) {
-                sleep(latency).await;
-            }
-            let result = handle
-                .live()
-                .and_then(|mut state| state.read(handle.inode, &mut buf, offset));
-            let result = match result {
+            let result = match read {
                 Ok(read) if read < buf.len() => Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     "file ended before the requested range",
