@@ -1,9 +1,11 @@
-//! Blocking disk work off the tasks' threads: a small pool of OS threads, the only threads Weir
-//! starts, each running one job at a time (an fsync) and handing its result back to the task
-//! that awaits it. A task waiting on the disk then holds up nothing but itself.
+//! Blocking disk work off the tasks' threads: a small pool of OS threads (with the runtime's
+//! workers the only threads Weir starts), each running one job at a time (an fsync, or a read
+//! that may miss the page cache) and handing its result back to the task that awaits it. A
+//! task waiting on the disk then holds up nothing but itself.
 //!
 //! In the simulator there are no threads: the job runs at once on the caller's task, and the
-//! simulated disk makes its fsyncs take simulated time itself (`DiskFile::sync_later`).
+//! simulated disk makes its fsyncs and reads take simulated time itself (`DiskFile::sync_later`,
+//! `DiskFile::read_later`).
 
 use std::io;
 
