@@ -47,11 +47,12 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use weir::storage::{DirEntry, Disk, DiskFile, OpenMode};
+use weir::storage::{DirEntry, Disk, DiskFile, OpenMode, SyncFuture};
 
 use crate::trace::Trace;
+use faults::draw_latency;
 pub use faults::DiskFaults;
-use file::SimFile;
+use file::{live, SimFile};
 use state::{delay, lock, normalize, State};
 
 /// What `SimDisk` calls to make an operation take (simulated) time; the harness plugs in
@@ -201,5 +202,24 @@ impl Disk for SimDisk {
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
         delay(&self.state);
         lock(&self.state).sync_dir(&normalize(path))
+    }
+
+    /// Takes its latency while other tasks run, then commits what the directory has pending
+    /// then (a superset of what was pending at the call, as a real journal commit may be).
+    fn sync_dir_later(&self, path: &Path) -> SyncFuture {
+        let state = self.state.clone();
+        let path = normalize(path);
+        let (epoch, sleep, latency) = {
+            let mut locked = lock(&state);
+            let range = locked.faults.latency_us;
+            let latency = draw_latency(&mut locked.rng.latency, range);
+            (locked.epoch, locked.sleep.clone(), latency)
+        };
+        Box::pin(async move {
+            if let (Some(sleep), Some(latency)) = (sleep, latency) {
+                sleep(latency).await;
+            }
+            live(&state, epoch)?.sync_dir(&path)
+        })
     }
 }

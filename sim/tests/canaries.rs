@@ -125,16 +125,21 @@ fn repair_skipped_is_caught_in_a_cluster_with_a_bad_disk() {
 )]
 fn commit_point_ignored_is_caught_by_its_regression_seeds() {
     // Damage to committed metadata needs two flips of one batch in a row on the way up, which
-    // few seeds draw (9 of 6,000): the regression file's seeds did when they were found. Any
-    // change of timing moves what a seed draws, so the test asks that most of them still catch
-    // the canary, each by the quorum checker alone, and that every one passes without it.
+    // few seeds draw (4 to 9 of 6,000): the regression file's seeds did when they were found.
+    // Any change of timing moves what a seed draws, so the test asks that most of them still
+    // catch the canary, each by the quorum checker (the data checkers may also see the writes
+    // that the lost metadata described go missing, and nothing else), and that every one
+    // passes without it.
     let scenario = scenario("regression/committed-metadata-damage.toml");
     let mut caught = 0;
     for &seed in &scenario.seeds {
         let report = run(&Plan::draw(&scenario, seed), &[Canary::CommitPointIgnored]);
         let failing = report.verdict.failing_checkers();
+        let consequences = ["lost-write", "unseen", "quorum-invariants"];
         assert!(
-            failing.is_empty() || failing == vec!["quorum-invariants"],
+            failing.is_empty()
+                || (failing.contains(&"quorum-invariants")
+                    && failing.iter().all(|checker| consequences.contains(checker))),
             "seed {seed}: {failing:?}"
         );
         caught += usize::from(!failing.is_empty());

@@ -173,7 +173,7 @@ impl Node {
                 None,
             )));
         }
-        tasks.push(spawn(maintenance_loop(broker.clone())));
+        tasks.extend(spawn_maintenance(&broker));
         crate::event!("start node_id={}", broker.config.node_id);
         Ok(Node {
             broker,
@@ -316,30 +316,38 @@ async fn import_legacy_registry(broker: &Broker) -> anyhow::Result<()> {
 /// The broker's periodic work, each on its Kafka period: `flush.ms` checks
 /// (`log.flush.scheduler.interval.ms`), recovery-point checkpoints
 /// (`log.flush.offset.checkpoint.interval.ms`, so a crash rescans only recent data) and
-/// retention (`log.retention.check.interval.ms`). One loop ticks at the shortest period.
-async fn maintenance_loop(broker: Arc<Broker>) {
+/// retention (`log.retention.check.interval.ms`). Each job is a task of its own, as each is a
+/// scheduled task in Kafka: a checkpoint waiting on a slow disk delays no `flush.ms` flush.
+fn spawn_maintenance(broker: &Arc<Broker>) -> [JoinHandle<()>; 3] {
     let config = &broker.config;
-    let periods_ms = [
-        config.flush_scheduler_interval_ms,
-        config.checkpoint_interval_ms,
-        config.retention_check_interval_ms,
-    ]
-    .map(|period| period.max(1) as u64);
-    let tick_ms = periods_ms.iter().copied().min().unwrap_or(1000);
-    let mut elapsed_ms: u64 = 0;
+    let owner = broker.clone();
+    let flushes = every(config.flush_scheduler_interval_ms, move || {
+        let broker = owner.clone();
+        async move { broker.flush_due().await }
+    });
+    let owner = broker.clone();
+    let checkpoints = every(config.checkpoint_interval_ms, move || {
+        let broker = owner.clone();
+        async move { broker.checkpoint().await }
+    });
+    let owner = broker.clone();
+    let retention = every(config.retention_check_interval_ms, move || {
+        let broker = owner.clone();
+        async move { broker.apply_retention() }
+    });
+    [spawn(flushes), spawn(checkpoints), spawn(retention)]
+}
+
+/// Runs `job` every `period_ms` (at least 1 ms), each run after the previous one ends.
+async fn every<F, Job>(period_ms: i64, mut job: F)
+where
+    F: FnMut() -> Job,
+    Job: std::future::Future<Output = ()>,
+{
+    let period = Duration::from_millis(period_ms.max(1) as u64);
     loop {
-        runtime::sleep(Duration::from_millis(tick_ms)).await;
-        elapsed_ms += tick_ms;
-        let due = |period: u64| elapsed_ms % period < tick_ms;
-        if due(periods_ms[0]) {
-            broker.flush_due();
-        }
-        if due(periods_ms[1]) {
-            broker.checkpoint();
-        }
-        if due(periods_ms[2]) {
-            broker.apply_retention();
-        }
+        runtime::sleep(period).await;
+        job().await;
     }
 }
 

@@ -22,9 +22,9 @@ use crate::config::defs::{self, ConfigError};
 use crate::config::BrokerConfig;
 use crate::core::controller::{ControllerError, MetadataImage};
 use crate::limits::TOPIC_PARTITIONS_MAX;
-use crate::runtime::{sync::watch, unix_time_ms, RngStream};
+use crate::runtime::{self, sync::watch, unix_time_ms, RngStream};
 pub use crate::storage::lock_log;
-use crate::storage::{Disk, Log, LogConfig, LogManager, TimestampType};
+use crate::storage::{wait_all_durable, Disk, Log, LogConfig, LogManager, TimestampType};
 use crate::types::TopicPartition;
 
 /// Metadata and the log map, behind one lock.
@@ -279,24 +279,46 @@ impl Broker {
         }
     }
 
-    /// Flushes logs whose `flush.ms` has passed; a failure fails the disk.
-    pub fn flush_due(&self) {
-        if let Err(error) = self.state().logs.flush_due(unix_time_ms()) {
-            self.health.record("flush", &error);
+    /// Flushes logs whose `flush.ms` has passed, as group commits: no lock is held while the
+    /// disk works. A failure fails the disk (after a failed fsync the kernel may have dropped
+    /// the dirty pages, so a retry would "succeed" without making anything durable).
+    pub async fn flush_due(&self) {
+        let due = self.state().logs.due_flushes(unix_time_ms());
+        for result in wait_all_durable(due).await {
+            if let Err(error) = result {
+                self.health.record("flush", &error);
+                return;
+            }
         }
     }
 
-    /// Writes the recovery-point, log-start-offset and high-watermark checkpoints; a failure
-    /// other than a full disk fails the disk.
-    pub fn checkpoint(&self) {
-        if let Err(error) = self.state().logs.checkpoint() {
+    /// Writes the recovery-point, log-start-offset and high-watermark checkpoints on an I/O
+    /// thread, holding nothing a request needs; a failure other than a full disk fails the
+    /// disk.
+    pub async fn checkpoint(&self) {
+        let round = self.state().logs.checkpoint_round();
+        let written = match round {
+            Ok(round) => runtime::io::run(move || round.write()).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = written {
             self.health.record("writing checkpoints", &error);
         }
     }
 
-    /// Deletes segments past `retention.ms` / `retention.bytes`.
+    /// Deletes segments past `retention.ms` / `retention.bytes`, one log at a time without
+    /// holding the broker's state. Failures are logged and retried next time.
     pub fn apply_retention(&self) {
-        let deleted = self.state().logs.delete_old_segments(unix_time_ms());
+        let now_ms = unix_time_ms();
+        let mut deleted = 0;
+        // Bound first: a guard in the `for` expression would live for the whole loop.
+        let logs = self.state().logs.handles();
+        for (tp, log) in logs {
+            match lock_log(&log).delete_old_segments(now_ms) {
+                Ok(count) => deleted += count,
+                Err(error) => tracing::error!(partition = %tp, %error, "retention failed"),
+            }
+        }
         if deleted > 0 {
             tracing::info!(segments = deleted, "retention deleted old segments");
         }

@@ -3,11 +3,12 @@
 //! requests pipelined after it on the same connection still run (their appends land) and the
 //! answers come back in request order once the fsync completes; and a fetch of an older
 //! segment waits for its read without holding the partition, which goes on taking produces
-//! and serving fetches of its active segment.
+//! and serving fetches of its active segment; and the broker's periodic `flush.ms` flushes and
+//! checkpoints, held on the disk, hold up no request.
 
 use std::io;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -27,26 +28,77 @@ use crate::runtime::{self, sync::Semaphore, AsyncReadExt, AsyncWriteExt};
 use crate::storage::{DirEntry, Disk, DiskFile, MemDisk, OpenMode, ReadFuture, SyncFuture};
 use crate::types::TopicPartition;
 
-/// `MemDisk`, except that a file's `sync_later` (`read_later`) completes only once the sync
-/// (read) gate has a permit for it: while a gate is open, at once.
+/// `MemDisk`, except that a file's `sync_later` (`read_later`) and the disk's `sync_dir_later`
+/// complete only once the sync (read) gate has a permit for each (handed back at once): while a
+/// gate is open, at once; a test closes it by taking every permit.
+/// Synchronous fsyncs (`sync`, `sync_dir`) block the calling thread while the stall is held.
 #[derive(Clone)]
 struct GatedDisk {
     inner: MemDisk,
     gate: Arc<Semaphore>,
     reads: Arc<Semaphore>,
+    stall: Arc<Stall>,
 }
 
 struct GatedFile {
     inner: Box<dyn DiskFile>,
     gate: Arc<Semaphore>,
     reads: Arc<Semaphore>,
+    stall: Arc<Stall>,
+}
+
+/// Holds threads that fsync synchronously, as a disk that takes its time does, for at most
+/// [`STALL_MAX`] (a worker thread stuck here may hold the very task that would notice), and
+/// names every runtime worker that fsynced while held: that fsync stalled the tasks there.
+#[derive(Default)]
+struct Stall {
+    held: Mutex<bool>,
+    released: Condvar,
+    on_workers: Mutex<Vec<String>>,
+}
+
+const STALL_MAX: Duration = Duration::from_secs(2);
+
+impl Stall {
+    fn wait(&self) {
+        let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or_default();
+        if *held && name.starts_with("weir-worker") {
+            let mut on_workers = self.on_workers.lock().unwrap_or_else(|p| p.into_inner());
+            on_workers.push(name.to_string());
+        }
+        let waited = self
+            .released
+            .wait_timeout_while(held, STALL_MAX, |held| *held);
+        drop(waited);
+    }
+
+    /// Holds until the returned guard is dropped (so a failing test never leaves a thread
+    /// stuck on it).
+    fn hold(self: &Arc<Self>) -> impl Drop {
+        struct Release(Arc<Stall>);
+        impl Drop for Release {
+            fn drop(&mut self) {
+                *self.0.held.lock().unwrap_or_else(|p| p.into_inner()) = false;
+                self.0.released.notify_all();
+            }
+        }
+        *self.held.lock().unwrap() = true;
+        Release(self.clone())
+    }
 }
 
 impl Disk for GatedDisk {
     fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn DiskFile>> {
         let inner = self.inner.open(path, mode)?;
-        let (gate, reads) = (self.gate.clone(), self.reads.clone());
-        Ok(Box::new(GatedFile { inner, gate, reads }))
+        let (gate, reads, stall) = (self.gate.clone(), self.reads.clone(), self.stall.clone());
+        Ok(Box::new(GatedFile {
+            inner,
+            gate,
+            reads,
+            stall,
+        }))
     }
     fn create_dir_all(&self, path: &Path) -> io::Result<()> {
         self.inner.create_dir_all(path)
@@ -67,7 +119,11 @@ impl Disk for GatedDisk {
         self.inner.rename(from, to)
     }
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        self.stall.wait();
         self.inner.sync_dir(path)
+    }
+    fn sync_dir_later(&self, path: &Path) -> SyncFuture {
+        gated(&self.gate, self.inner.sync_dir(path))
     }
 }
 
@@ -85,14 +141,11 @@ impl DiskFile for GatedFile {
         self.inner.set_len(len)
     }
     fn sync(&self) -> io::Result<()> {
+        self.stall.wait();
         self.inner.sync()
     }
     fn sync_later(&self) -> SyncFuture {
-        let (gate, synced) = (self.gate.clone(), self.inner.sync());
-        Box::pin(async move {
-            gate.acquire().await.map_err(io::Error::other)?.forget();
-            synced
-        })
+        gated(&self.gate, self.inner.sync())
     }
     fn read_later(&self, mut buf: Vec<u8>, offset: u64) -> ReadFuture {
         let (reads, read) = (
@@ -101,12 +154,21 @@ impl DiskFile for GatedFile {
         );
         Box::pin(async move {
             match reads.acquire().await {
-                Ok(permit) => permit.forget(),
+                Ok(permit) => drop(permit),
                 Err(error) => return (buf, Err(io::Error::other(error))),
             }
             (buf, read)
         })
     }
+}
+
+/// An fsync that completes (with `synced`) once `gate` has a permit for it.
+fn gated(gate: &Arc<Semaphore>, synced: io::Result<()>) -> SyncFuture {
+    let gate = gate.clone();
+    Box::pin(async move {
+        drop(gate.acquire().await.map_err(io::Error::other)?);
+        synced
+    })
 }
 
 /// The gate's permits while it is open: more than any test here syncs.
@@ -208,13 +270,24 @@ fn log_end(node: &Node, topic: &str) -> i64 {
 
 /// A node on a gated disk (both gates open), with one-partition topics of the given configs.
 async fn gated_node(topics: &[(&str, &[(&str, &str)])]) -> (Node, GatedDisk) {
+    gated_node_with(&[], topics).await
+}
+
+/// [`gated_node`] with broker settings besides the log dir and listener.
+async fn gated_node_with(
+    settings: &[&str],
+    topics: &[(&str, &[(&str, &str)])],
+) -> (Node, GatedDisk) {
     let disk = GatedDisk {
         inner: MemDisk::new(),
         gate: Arc::new(Semaphore::new(OPEN)),
         reads: Arc::new(Semaphore::new(OPEN)),
+        stall: Arc::default(),
     };
-    let settings = ["log.dirs=/data", "listeners=PLAINTEXT://127.0.0.1:0"];
-    let settings: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
+    let base = ["log.dirs=/data", "listeners=PLAINTEXT://127.0.0.1:0"];
+    let settings: Vec<String> = (base.iter().chain(settings))
+        .map(|s| s.to_string())
+        .collect();
     let config = BrokerConfig::load(None, &settings).unwrap();
     let node = Node::start(config, Arc::new(disk.clone())).await.unwrap();
     for (name, configs) in topics {
@@ -308,6 +381,86 @@ fn a_fetch_waiting_for_a_cold_read_leaves_its_partition_serving() {
 
         drop(held);
         assert_eq!(fetched(&mut reader).await, (10, Some(0)));
+        node.shutdown().await.unwrap();
+    })
+    .unwrap();
+}
+
+#[test]
+fn periodic_flushes_and_checkpoints_held_on_the_disk_hold_up_no_request() {
+    runtime::block_on_workers(2, async {
+        let settings = [
+            "log.flush.scheduler.interval.ms=20",
+            "log.flush.offset.checkpoint.interval.ms=20",
+        ];
+        let topics: [(&str, &[(&str, &str)]); 2] =
+            [("timed", &[("flush.ms", "50")]), ("plain", &[])];
+        let (node, disk) = gated_node_with(&settings, &topics).await;
+        let mut stream = runtime::connect(&node.bound[0].to_string()).await.unwrap();
+        // Warm up: each partition's first append writes its leader epoch checkpoint, an fsync
+        // on the request path still (once per partition and leader epoch).
+        for (id, topic) in [(1, "timed"), (2, "plain")] {
+            stream.write_all(&produce(id, topic, b"w")).await.unwrap();
+            assert_eq!(response(&mut stream).await, (id, 0));
+        }
+        let timed = node.broker.log(&TopicPartition::new("timed", 0)).unwrap();
+        let durable = || {
+            let log = crate::storage::lock_log(&timed);
+            log.recovery_point() >= log.log_end_offset()
+        };
+        eventually("flush.ms never flushed", durable).await;
+
+        // From now on every fsync waits: the background ones and the synchronous ones.
+        let held = disk.gate.acquire_many(OPEN as u32).await.unwrap();
+        let stalled = disk.stall.hold();
+        stream.write_all(&produce(3, "timed", b"a")).await.unwrap();
+        assert_eq!(response(&mut stream).await, (3, 0));
+        // Several flush and checkpoint periods pass; both are stuck on the disk by now.
+        runtime::sleep(Duration::from_millis(300)).await;
+        for (id, topic) in [(4, "plain"), (5, "timed"), (6, "plain")] {
+            // Timed by hand: a worker blocked on the disk could also hold up a timeout.
+            let start = runtime::now();
+            stream.write_all(&produce(id, topic, b"b")).await.unwrap();
+            assert_eq!(response(&mut stream).await, (id, 0));
+            let took = runtime::now() - start;
+            assert!(
+                took < STALL_MAX / 2,
+                "a produce to {topic} waited {took:?} for the disk"
+            );
+        }
+        assert!(!durable(), "the flush did not wait for the disk");
+        let on_workers = disk.stall.on_workers.lock().unwrap().clone();
+        assert!(
+            on_workers.is_empty(),
+            "fsyncs on runtime workers: {on_workers:?}"
+        );
+
+        drop((held, stalled));
+        eventually("the held flush never finished", durable).await;
+        node.shutdown().await.unwrap();
+    })
+    .unwrap();
+}
+
+/// Today's behaviour, listed in docs/ARCHITECTURE.md as still synchronous (#14): a partition's
+/// first append in a leader epoch writes its `leader-epoch-checkpoint` and fsyncs it there and
+/// then, on a runtime worker and under the log's lock. The day that moves off the append path,
+/// this fails and the line there goes.
+#[test]
+fn a_partitions_first_append_in_an_epoch_still_fsyncs_on_a_worker() {
+    runtime::block_on_workers(2, async {
+        let topics: [(&str, &[(&str, &str)]); 1] = [("t", &[])];
+        let (node, disk) = gated_node(&topics).await;
+        let mut stream = runtime::connect(&node.bound[0].to_string()).await.unwrap();
+        let stalled = disk.stall.hold();
+        stream.write_all(&produce(1, "t", b"a")).await.unwrap();
+        assert_eq!(response(&mut stream).await, (1, 0));
+        stream.write_all(&produce(2, "t", b"b")).await.unwrap();
+        assert_eq!(response(&mut stream).await, (2, 0));
+        drop(stalled);
+        let on_workers = disk.stall.on_workers.lock().unwrap().clone();
+        // The checkpoint file's fsync and its directory's, for the first append only.
+        assert_eq!(on_workers.len(), 2, "{on_workers:?}");
         node.shutdown().await.unwrap();
     })
     .unwrap();

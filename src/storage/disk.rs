@@ -6,9 +6,9 @@
 //! (unsynced writes and directory entries can vanish on a crash, fsync can fail, reads can flip
 //! bits). Most of the trait is synchronous: a local-disk operation that blocks briefly is
 //! cheaper than a thread hop. An fsync does not block briefly, so [`DiskFile::sync_later`]
-//! requests one and returns a future: the real disk runs it on the runtime's I/O threads
-//! (`runtime::io`), the simulator's completes it after a simulated latency, and the tasks that
-//! do not wait on it go on meanwhile.
+//! (and [`Disk::sync_dir_later`]) requests one and returns a future: the real disk runs it on
+//! the runtime's I/O threads (`runtime::io`), the simulator's completes it after a simulated
+//! latency, and the tasks that do not wait on it go on meanwhile.
 //!
 //! Paths are absolute or relative to the process's working directory, exactly as the operator
 //! wrote them in `log.dirs`.
@@ -65,6 +65,13 @@ pub trait Disk: Send + Sync + 'static {
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Makes the directory's entries (creates, renames, deletes) durable.
     fn sync_dir(&self, path: &Path) -> io::Result<()>;
+
+    /// [`Self::sync_dir`] without holding up the caller (see [`DiskFile::sync_later`]): every
+    /// entry change made before the call is durable once the future returns `Ok`. The default
+    /// syncs at once.
+    fn sync_dir_later(&self, path: &Path) -> SyncFuture {
+        Box::pin(std::future::ready(self.sync_dir(path)))
+    }
 }
 
 /// An open file. Positional reads and writes take `&self` so that readers of a log segment do

@@ -92,6 +92,14 @@ impl Disk for FileDisk {
         // On Linux a directory's entries become durable by fsyncing the directory itself.
         File::open(path)?.sync_all()
     }
+
+    /// On the I/O threads, as a file's `sync_later`.
+    fn sync_dir_later(&self, path: &Path) -> SyncFuture {
+        let path = path.to_path_buf();
+        Box::pin(crate::runtime::io::run(move || {
+            File::open(path)?.sync_all()
+        }))
+    }
 }
 
 impl DiskFile for RealFile {

@@ -19,11 +19,18 @@ use super::disk::SyncFuture;
 use super::log::Log;
 use crate::canary::{self, Canary};
 
-/// An fsync of everything below `end_offset`, to await without the log's lock, then report to
-/// [`Log::finish_flush`].
+/// An fsync of everything below `end_offset` (and of the directory's first `dir_changes`
+/// entry changes), to await without the log's lock, then report to [`Log::finish_flush`].
 pub struct FlushJob {
-    pub end_offset: i64,
+    pub covers: Covers,
     syncs: Vec<SyncFuture>,
+}
+
+/// How far a [`FlushJob`] makes the log durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Covers {
+    pub end_offset: i64,
+    pub dir_changes: u64,
 }
 
 impl FlushJob {
@@ -47,35 +54,39 @@ pub(super) struct GroupCommit {
 
 impl Log {
     /// Starts a flush of everything appended so far, unless one is under way or everything is
-    /// durable already (`None`: wait for the flush under way, or for nothing). Directory
-    /// entries of new segments are synced here, at once: they are rare (a roll).
+    /// durable already (`None`: wait for the flush under way, or for nothing). The directory
+    /// is synced alongside the segments when a roll (or a deletion) changed its entries.
     pub fn start_flush(&mut self) -> io::Result<Option<FlushJob>> {
         self.check_flushes()?;
         let end_offset = self.log_end_offset();
         if self.group.in_flight || self.recovery_point >= end_offset {
             return Ok(None);
         }
-        if let Err(error) = self.sync_dir_if_needed() {
-            self.flush_failed(&error);
-            return Err(error);
+        let dir_changes = self.dir_changes;
+        let mut syncs: Vec<SyncFuture> = Vec::new();
+        if self.dir_synced < dir_changes {
+            syncs.push(self.disk.sync_dir_later(&self.dir));
         }
-        let syncs = self
-            .unflushed_segments()
-            .flat_map(|s| s.sync_later())
-            .collect();
+        syncs.extend(self.unflushed_segments().flat_map(|s| s.sync_later()));
         self.group.in_flight = true;
         self.unflushed_messages = 0;
-        Ok(Some(FlushJob { end_offset, syncs }))
+        let covers = Covers {
+            end_offset,
+            dir_changes,
+        };
+        Ok(Some(FlushJob { covers, syncs }))
     }
 
     /// Reports how the flush [`Self::start_flush`] started ended: on success everything below
-    /// its end offset (that is still in the log) is durable.
-    pub fn finish_flush(&mut self, end_offset: i64, result: &io::Result<()>) {
+    /// its end offset (that is still in the log) is durable, and so are the directory entry
+    /// changes it covered.
+    pub fn finish_flush(&mut self, covers: Covers, result: &io::Result<()>) {
         self.group.in_flight = false;
         match result {
             Ok(()) => {
-                let durable = end_offset.min(self.log_end_offset());
+                let durable = covers.end_offset.min(self.log_end_offset());
                 self.recovery_point = self.recovery_point.max(durable);
+                self.dir_synced = self.dir_synced.max(covers.dir_changes);
             }
             Err(error) => self.flush_failed(error),
         }
@@ -121,11 +132,11 @@ pub async fn wait_durable(log: &Arc<Mutex<Log>>, end_offset: i64) -> io::Result<
             }
             let finished = locked.flush_finished();
             if let Some(job) = locked.start_flush()? {
-                let end = job.end_offset;
+                let covers = job.covers;
                 let owner = log.clone();
                 crate::runtime::spawn(async move {
                     let result = job.run().await;
-                    lock_log(&owner).finish_flush(end, &result);
+                    lock_log(&owner).finish_flush(covers, &result);
                 });
                 if canary::is_on(Canary::AckBeforeFlushCompletes) {
                     return Ok(());

@@ -35,8 +35,11 @@ pub struct Log {
     pub(super) epochs: LeaderEpochCache,
     pub(super) unflushed_messages: u64,
     pub(super) last_flush_ms: i64,
-    /// A segment file was created or deleted since the directory was last fsynced.
-    pub(super) dir_needs_sync: bool,
+    /// Segment files created or deleted so far, and how many of those changes the directory's
+    /// last completed fsync covers: while they differ it needs one. Counts rather than a flag
+    /// because a directory fsync may be under way (`group_commit`) when another change comes.
+    pub(super) dir_changes: u64,
+    pub(super) dir_synced: u64,
     /// Where reads get their buffers (shared by every log of a `LogManager`).
     pub(super) read_buffers: ReadBuffers,
     pub(super) scanned_batches: u64,
@@ -148,7 +151,8 @@ impl Log {
             recovery_point: recovery_point.unwrap_or(i64::MAX),
             unflushed_messages: 0,
             last_flush_ms: now_ms,
-            dir_needs_sync: false,
+            dir_changes: 0,
+            dir_synced: 0,
             read_buffers: ReadBuffers::default(),
             scanned_batches: loaded.scanned_batches,
             group: GroupCommit::default(),
@@ -188,7 +192,7 @@ impl Log {
         }
         self.segments
             .insert(offset, Segment::create(&*self.disk, &self.dir, offset)?);
-        self.dir_needs_sync = true;
+        self.dir_changes += 1;
         self.log_start_offset = offset;
         self.recovery_point = offset;
         Ok(())
@@ -310,7 +314,7 @@ impl Log {
         let mut segment = Segment::create(&*self.disk, &self.dir, base)?;
         segment.set_first_batch_ms(now_ms);
         self.segments.insert(base, segment);
-        self.dir_needs_sync = true;
+        self.dir_changes += 1;
         Ok(())
     }
 
@@ -335,13 +339,15 @@ impl Log {
         self.segments.range(first..).map(|(_, segment)| segment)
     }
 
-    /// Flushes if `flush.ms` has passed since the last time-based flush.
-    pub fn flush_if_due(&mut self, now_ms: i64) -> io::Result<()> {
-        if now_ms.saturating_sub(self.last_flush_ms) >= self.config.flush_ms {
-            self.flush()?;
-            self.last_flush_ms = now_ms;
+    /// Whether `flush.ms` has passed since the last time-based flush. If so the next period
+    /// starts now, and the answer is the offset below which everything is to become durable
+    /// (by `group_commit::wait_durable`, which fsyncs without holding the log's lock).
+    pub fn take_due_flush(&mut self, now_ms: i64) -> Option<i64> {
+        if now_ms.saturating_sub(self.last_flush_ms) < self.config.flush_ms {
+            return None;
         }
-        Ok(())
+        self.last_flush_ms = now_ms;
+        Some(self.log_end_offset())
     }
 
     /// Flushes everything and seals the active segment's time index, before a clean shutdown.
@@ -365,7 +371,7 @@ impl Log {
             for base in doomed {
                 if let Some(segment) = self.segments.remove(&base) {
                     segment.delete(&*self.disk)?;
-                    self.dir_needs_sync = true;
+                    self.dir_changes += 1;
                 }
             }
             let interval = self.config.index_interval_bytes;
@@ -396,9 +402,10 @@ impl Log {
     }
 
     pub(super) fn sync_dir_if_needed(&mut self) -> io::Result<()> {
-        if self.dir_needs_sync {
+        let changes = self.dir_changes;
+        if self.dir_synced < changes {
             self.disk.sync_dir(&self.dir)?;
-            self.dir_needs_sync = false;
+            self.dir_synced = self.dir_synced.max(changes);
         }
         Ok(())
     }

@@ -15,11 +15,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::checkpoint::{
-    read_offsets, write_offsets, HIGH_WATERMARK_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT,
-    RECOVERY_POINT_CHECKPOINT,
+    read_offsets, HIGH_WATERMARK_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT,
 };
+use super::checkpoint_round::{CheckpointRound, RoundOrder};
 use super::config::LogConfig;
 use super::disk::{create_dir_durable, Disk, OpenMode};
+use super::group_commit::lock_log;
 use super::log::Log;
 use super::partition_metadata;
 use super::read_buffers::ReadBuffers;
@@ -88,6 +89,8 @@ pub struct LogManager {
     logs: BTreeMap<TopicPartition, Entry>,
     /// One free list of read buffers for every log, so its bound is the broker's.
     read_buffers: ReadBuffers,
+    /// Checkpoint rounds land in the order they were taken.
+    rounds: Arc<RoundOrder>,
 }
 
 fn lock(log: &Mutex<Log>) -> io::Result<MutexGuard<'_, Log>> {
@@ -119,6 +122,7 @@ impl LogManager {
             log_dirs,
             logs: BTreeMap::new(),
             read_buffers: ReadBuffers::default(),
+            rounds: Arc::default(),
         };
         for dir_index in 0..manager.log_dirs.len() {
             manager.open_dir(dir_index, configs, default_config, now_ms)?;
@@ -331,6 +335,13 @@ impl LogManager {
 
     /// Writes each log dir's recovery point, log start offset and high watermark checkpoints.
     pub fn checkpoint(&self) -> io::Result<()> {
+        self.checkpoint_round()?.write()
+    }
+
+    /// Each log dir's recovery points, log start offsets and high watermarks as they are now,
+    /// to write later without holding anything (see `checkpoint_round`).
+    pub fn checkpoint_round(&self) -> io::Result<CheckpointRound> {
+        let mut files = Vec::new();
         for (dir_index, dir) in self.log_dirs.iter().enumerate() {
             let mut recovery_points = BTreeMap::new();
             let mut start_offsets = BTreeMap::new();
@@ -341,38 +352,27 @@ impl LogManager {
                 start_offsets.insert(tp.clone(), log.log_start_offset());
                 high_watermarks.insert(tp.clone(), log.high_watermark());
             }
-            let disk = &*self.disk;
-            write_offsets(disk, &dir.join(RECOVERY_POINT_CHECKPOINT), &recovery_points)?;
-            write_offsets(disk, &dir.join(LOG_START_OFFSET_CHECKPOINT), &start_offsets)?;
-            write_offsets(disk, &dir.join(HIGH_WATERMARK_CHECKPOINT), &high_watermarks)?;
+            files.push((dir.join(RECOVERY_POINT_CHECKPOINT), recovery_points));
+            files.push((dir.join(LOG_START_OFFSET_CHECKPOINT), start_offsets));
+            files.push((dir.join(HIGH_WATERMARK_CHECKPOINT), high_watermarks));
         }
-        Ok(())
+        Ok(CheckpointRound::new(self.disk.clone(), &self.rounds, files))
     }
 
-    /// Flushes every log whose `flush.ms` has passed. Stops at the first failure and returns
-    /// it: after a failed fsync the kernel may have dropped the dirty pages, so retrying would
-    /// "succeed" without making anything durable; the broker stops trusting the disk instead.
-    pub fn flush_due(&self, now_ms: i64) -> io::Result<()> {
-        for (tp, entry) in &self.logs {
-            if let Err(error) = lock(&entry.log).and_then(|mut log| log.flush_if_due(now_ms)) {
-                tracing::error!(partition = %tp, %error, "flush failed");
-                return Err(error);
-            }
-        }
-        Ok(())
+    /// The logs whose `flush.ms` has passed, each with the offset below which it must become
+    /// durable: `group_commit::wait_all_durable` does that without holding anything else.
+    pub fn due_flushes(&self, now_ms: i64) -> Vec<(Arc<Mutex<Log>>, i64)> {
+        let due = |entry: &Entry| {
+            let end = lock_log(&entry.log).take_due_flush(now_ms)?;
+            Some((entry.log.clone(), end))
+        };
+        self.logs.values().filter_map(due).collect()
     }
 
-    /// Applies retention to every log (Kafka's `log.retention.check.interval.ms` task).
-    /// Returns how many segments were deleted; failures are logged and retried next time.
-    pub fn delete_old_segments(&self, now_ms: i64) -> usize {
-        let mut deleted = 0;
-        for (tp, entry) in &self.logs {
-            match lock(&entry.log).and_then(|mut log| log.delete_old_segments(now_ms)) {
-                Ok(count) => deleted += count,
-                Err(error) => tracing::error!(partition = %tp, %error, "retention failed"),
-            }
-        }
-        deleted
+    /// Every partition and its log, to work on without holding the manager.
+    pub fn handles(&self) -> Vec<(TopicPartition, Arc<Mutex<Log>>)> {
+        let handle = |(tp, entry): (&TopicPartition, &Entry)| (tp.clone(), entry.log.clone());
+        self.logs.iter().map(handle).collect()
     }
 
     /// Flushes every log, checkpoints recovery points at the log end offsets, then writes the

@@ -19,6 +19,7 @@
 mod append;
 pub mod batch;
 pub mod checkpoint;
+mod checkpoint_round;
 pub mod codec;
 pub mod config;
 pub mod disk;
@@ -51,6 +52,7 @@ mod tests;
 pub use append::AppendInfo;
 pub use batch::{BatchError, BatchHeader};
 pub use checkpoint::CheckpointError;
+pub use checkpoint_round::CheckpointRound;
 pub use config::{LogConfig, TimestampType};
 pub use disk::{DirEntry, Disk, DiskFile, OpenMode, ReadFuture, SyncFuture};
 pub use error::{AppendError, InvalidRecordReason, ReadError};

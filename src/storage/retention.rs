@@ -40,7 +40,7 @@ impl Log {
                 remaining_bytes -= segment.size();
                 tracing::info!(file = %segment.log_path().display(), "deleting old segment");
                 segment.delete(&*self.disk)?;
-                self.dir_needs_sync = true;
+                self.dir_changes += 1;
                 deleted += 1;
             }
         }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::records::{
@@ -710,10 +710,22 @@ fn flush_policies_move_the_recovery_point() {
     log.append_as_leader(&batch(1), 0, 0).unwrap();
     assert_eq!(log.recovery_point(), 3);
     log.append_as_leader(&batch(1), 0, 0).unwrap();
-    log.flush_if_due(999).unwrap();
-    assert_eq!(log.recovery_point(), 3);
-    log.flush_if_due(1_000).unwrap();
-    assert_eq!(log.recovery_point(), 4);
+    assert_eq!(log.take_due_flush(999), None);
+    assert_eq!(
+        log.take_due_flush(1_000),
+        Some(4),
+        "flush.ms passed: all of it"
+    );
+    assert_eq!(
+        log.take_due_flush(1_999),
+        None,
+        "the next period starts at the flush"
+    );
+    let log = Arc::new(Mutex::new(log));
+    crate::runtime::block_on(wait_durable(&log, 4))
+        .unwrap()
+        .unwrap();
+    assert_eq!(log.lock().unwrap().recovery_point(), 4);
 }
 
 fn manager(disk: &MemDisk, dirs: &[&str]) -> LogManager {
@@ -1077,7 +1089,7 @@ fn delete_records_moves_the_log_start_offset_and_checkpoints_it() {
             vec![(3, 1)]
         );
     }
-    assert_eq!(manager.delete_old_segments(0), 3);
+    assert_eq!(log.lock().unwrap().delete_old_segments(0).unwrap(), 3);
     manager.shutdown().unwrap();
     let text = disk
         .file_bytes(Path::new("/a/log-start-offset-checkpoint"))
@@ -1136,15 +1148,16 @@ fn manager_flush_due_follows_each_logs_flush_ms() {
             .append_as_leader(&batch(2), 0, 0)
             .unwrap();
     }
-    manager.flush_due(99).unwrap();
-    assert_eq!(fast.lock().unwrap().recovery_point(), 0);
-    manager.flush_due(100).unwrap();
+    assert!(manager.due_flushes(99).is_empty());
+    let due = manager.due_flushes(100);
+    assert_eq!(due.len(), 1, "flush.ms defaults to never");
+    assert!(Arc::ptr_eq(&due[0].0, &fast));
+    assert_eq!(due[0].1, 2);
+    for result in crate::runtime::block_on(wait_all_durable(due)).unwrap() {
+        result.unwrap();
+    }
     assert_eq!(fast.lock().unwrap().recovery_point(), 2);
-    assert_eq!(
-        slow.lock().unwrap().recovery_point(),
-        0,
-        "flush.ms defaults to never"
-    );
+    assert_eq!(slow.lock().unwrap().recovery_point(), 0);
 }
 
 #[test]
@@ -1331,7 +1344,7 @@ fn appends_during_a_flush_wait_for_the_next_one() {
     append_unflushed(&log, 1);
     let mut locked = log.lock().unwrap();
     let first = locked.start_flush().unwrap().expect("nothing was durable");
-    assert_eq!(first.end_offset, 2);
+    assert_eq!(first.covers.end_offset, 2);
     // While that fsync runs the log is free: more appends, and no second flush yet.
     drop(locked);
     append_unflushed(&log, 2);
@@ -1340,8 +1353,9 @@ fn appends_during_a_flush_wait_for_the_next_one() {
         locked.start_flush().unwrap().is_none(),
         "one flush at a time"
     );
+    let covers = first.covers;
     let result = crate::runtime::block_on(first.run()).unwrap();
-    locked.finish_flush(2, &result);
+    locked.finish_flush(covers, &result);
     assert_eq!(
         locked.recovery_point(),
         2,
@@ -1351,7 +1365,7 @@ fn appends_during_a_flush_wait_for_the_next_one() {
         .start_flush()
         .unwrap()
         .expect("the later appends are not durable");
-    assert_eq!(second.end_offset, 6);
+    assert_eq!(second.covers.end_offset, 6);
 }
 
 #[test]
@@ -1443,4 +1457,39 @@ fn a_cold_read_into_a_longer_recycled_buffer_reads_only_its_span() {
     let last = log.log_end_offset() - 1;
     let planned = log.plan_read(last, 1 << 20, i64::MAX, true);
     assert!(matches!(planned, PlannedRead::Done(Ok(_))));
+}
+
+#[test]
+fn a_checkpoint_round_taken_before_a_newer_one_was_written_is_dropped() {
+    let disk = MemDisk::new();
+    let mut manager = manager(&disk, &["/a"]);
+    let tp = TopicPartition::new("t", 0);
+    let log = manager
+        .create_log(&tp, LogConfig::default(), 0, None)
+        .unwrap();
+    log.lock()
+        .unwrap()
+        .append_as_leader(&batch(2), 0, 0)
+        .unwrap();
+    log.lock().unwrap().flush().unwrap();
+    let path = Path::new("/a/recovery-point-offset-checkpoint");
+    // A periodic round taken while the partition existed, written only after its deletion
+    // wrote a round of its own: the partition must not come back.
+    let stale = manager.checkpoint_round().unwrap();
+    manager.delete_log(&tp).unwrap();
+    assert_eq!(disk.file_bytes(path).unwrap(), b"0\n0\n");
+    stale.write().unwrap();
+    assert_eq!(disk.file_bytes(path).unwrap(), b"0\n0\n");
+    // Rounds written in the order they were taken all land.
+    manager.checkpoint_round().unwrap().write().unwrap();
+    let log = manager
+        .create_log(&tp, LogConfig::default(), 0, None)
+        .unwrap();
+    log.lock()
+        .unwrap()
+        .append_as_leader(&batch(3), 0, 0)
+        .unwrap();
+    log.lock().unwrap().flush().unwrap();
+    manager.checkpoint_round().unwrap().write().unwrap();
+    assert_eq!(disk.file_bytes(path).unwrap(), b"0\n1\nt 0 3\n");
 }

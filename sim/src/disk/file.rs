@@ -69,7 +69,7 @@ impl SimFile {
 }
 
 /// The shared state, unless a crash ended the epoch a handle was opened in.
-fn live(state: &Mutex<State>, epoch: u64) -> io::Result<MutexGuard<'_, State>> {
+pub(super) fn live(state: &Mutex<State>, epoch: u64) -> io::Result<MutexGuard<'_, State>> {
     let state = lock(state);
     if state.epoch != epoch {
         return Err(io::Error::other(

@@ -857,3 +857,40 @@ fn inspection_helpers_and_relative_paths() {
     disk.crash();
     assert_eq!(disk.files(), files);
 }
+
+/// Polls a future that needs nothing to wake it (no sleep hook is plugged in here).
+fn ready<T>(future: std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>) -> T {
+    let mut future = future;
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(value) => value,
+        std::task::Poll::Pending => panic!("the future waits for nothing here"),
+    }
+}
+
+#[test]
+fn a_directory_sync_later_commits_when_it_completes_and_not_after_a_crash() {
+    for seed in 0..SEEDS {
+        let disk = disk(seed);
+        durable_dir(&disk, "/d");
+        disk.open(p("/d/a"), OpenMode::CreateNew).unwrap();
+        let sync = disk.sync_dir_later(p("/d"));
+        // Requested, not done: the entry is still pending (a crash now may lose it).
+        assert_eq!(disk.durable_len(p("/d/a")), None);
+        // An entry made before it completes is committed with it, as a journal commit may.
+        disk.open(p("/d/b"), OpenMode::CreateNew).unwrap();
+        ready(sync).unwrap();
+        assert_eq!(disk.durable_len(p("/d/a")), Some(0));
+        assert_eq!(disk.durable_len(p("/d/b")), Some(0));
+
+        disk.open(p("/d/c"), OpenMode::CreateNew).unwrap();
+        let sync = disk.sync_dir_later(p("/d"));
+        // A crash first: the entry survives or not by the crash's own coin, and the sync,
+        // whose process died, commits nothing afterwards.
+        disk.crash();
+        let survived = disk.durable_len(p("/d/c"));
+        let error = ready(sync).unwrap_err();
+        assert!(error.to_string().contains("ESTALE"), "{error}");
+        assert_eq!(disk.durable_len(p("/d/c")), survived);
+    }
+}
