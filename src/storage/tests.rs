@@ -1464,14 +1464,15 @@ fn a_checkpoint_round_taken_before_a_newer_one_was_written_is_dropped() {
     let disk = MemDisk::new();
     let mut manager = manager(&disk, &["/a"]);
     let tp = TopicPartition::new("t", 0);
-    let log = manager
-        .create_log(&tp, LogConfig::default(), 0, None)
-        .unwrap();
-    log.lock()
-        .unwrap()
-        .append_as_leader(&batch(2), 0, 0)
-        .unwrap();
-    log.lock().unwrap().flush().unwrap();
+    let durable_log = |manager: &mut LogManager, records: usize| {
+        let log = manager
+            .create_log(&tp, LogConfig::default(), 0, None)
+            .unwrap();
+        let mut locked = log.lock().unwrap();
+        locked.append_as_leader(&batch(records), 0, 0).unwrap();
+        locked.flush().unwrap();
+    };
+    durable_log(&mut manager, 2);
     let path = Path::new("/a/recovery-point-offset-checkpoint");
     // A periodic round taken while the partition existed, written only after its deletion
     // wrote a round of its own: the partition must not come back.
@@ -1482,14 +1483,7 @@ fn a_checkpoint_round_taken_before_a_newer_one_was_written_is_dropped() {
     assert_eq!(disk.file_bytes(path).unwrap(), b"0\n0\n");
     // Rounds written in the order they were taken all land.
     manager.checkpoint_round().unwrap().write().unwrap();
-    let log = manager
-        .create_log(&tp, LogConfig::default(), 0, None)
-        .unwrap();
-    log.lock()
-        .unwrap()
-        .append_as_leader(&batch(3), 0, 0)
-        .unwrap();
-    log.lock().unwrap().flush().unwrap();
+    durable_log(&mut manager, 3);
     manager.checkpoint_round().unwrap().write().unwrap();
     assert_eq!(disk.file_bytes(path).unwrap(), b"0\n1\nt 0 3\n");
 }
