@@ -285,9 +285,14 @@ impl Broker {
     pub async fn flush_due(&self) {
         let due = self.state().logs.due_flushes(unix_time_ms());
         for result in wait_all_durable(due).await {
-            if let Err(error) = result {
-                self.health.record("flush", &error);
-                return;
+            match result {
+                // Deleted or set aside meanwhile: nothing left to flush.
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                Err(error) => {
+                    self.health.record("flush", &error);
+                    return;
+                }
+                Ok(()) => {}
             }
         }
     }
@@ -314,7 +319,8 @@ impl Broker {
         // Bound first: a guard in the `for` expression would live for the whole loop.
         let logs = self.state().logs.handles();
         for (tp, log) in logs {
-            match lock_log(&log).delete_old_segments(now_ms) {
+            let result = lock_log(&log).delete_old_segments(now_ms);
+            match result {
                 Ok(count) => deleted += count,
                 Err(error) => tracing::error!(partition = %tp, %error, "retention failed"),
             }

@@ -26,11 +26,14 @@ pub struct FlushJob {
     syncs: Vec<SyncFuture>,
 }
 
-/// How far a [`FlushJob`] makes the log durable.
+/// How far a [`FlushJob`] makes the log durable, and how many truncations the log had when
+/// it started (after another, the records it covered may have been replaced by new ones that
+/// it never synced).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Covers {
     pub end_offset: i64,
     pub dir_changes: u64,
+    pub truncations: u64,
 }
 
 impl FlushJob {
@@ -59,7 +62,7 @@ impl Log {
     pub fn start_flush(&mut self) -> io::Result<Option<FlushJob>> {
         self.check_flushes()?;
         let end_offset = self.log_end_offset();
-        if self.group.in_flight || self.recovery_point >= end_offset {
+        if self.group.in_flight || self.is_durable_to(end_offset) {
             return Ok(None);
         }
         let dir_changes = self.dir_changes;
@@ -73,6 +76,7 @@ impl Log {
         let covers = Covers {
             end_offset,
             dir_changes,
+            truncations: self.truncations,
         };
         Ok(Some(FlushJob { covers, syncs }))
     }
@@ -84,10 +88,14 @@ impl Log {
         self.group.in_flight = false;
         match result {
             Ok(()) => {
-                let durable = covers.end_offset.min(self.log_end_offset());
-                self.recovery_point = self.recovery_point.max(durable);
+                if covers.truncations == self.truncations {
+                    let durable = covers.end_offset.min(self.log_end_offset());
+                    self.recovery_point = self.recovery_point.max(durable);
+                }
                 self.dir_synced = self.dir_synced.max(covers.dir_changes);
             }
+            // The files were deleted or moved under the flush: nothing to trust or distrust.
+            Err(_) if self.removed => {}
             Err(error) => self.flush_failed(error),
         }
         if let Some(finished) = &self.group.finished {
@@ -101,12 +109,24 @@ impl Log {
         self.group.failed.get_or_insert(why);
     }
 
-    /// Fails if an fsync of this log ever failed.
+    /// Fails if an fsync of this log ever failed, or (with `NotFound`) if the log was deleted
+    /// or set aside: its records will never be durable here.
     fn check_flushes(&self) -> io::Result<()> {
+        if self.removed {
+            let why = format!("{} was deleted or set aside", self.dir.display());
+            return Err(io::Error::new(io::ErrorKind::NotFound, why));
+        }
         match &self.group.failed {
             Some(why) => Err(io::Error::other(why.clone())),
             None => Ok(()),
         }
+    }
+
+    /// Everything below `end_offset` (that the log still holds) is fsynced, and so is every
+    /// change to the directory's entries.
+    fn is_durable_to(&self, end_offset: i64) -> bool {
+        self.recovery_point >= end_offset.min(self.log_end_offset())
+            && self.dir_synced >= self.dir_changes
     }
 
     /// A receiver that wakes when the next flush finishes.
@@ -120,13 +140,14 @@ impl Log {
 }
 
 /// Waits until every offset of `log` below `end_offset` is durable, starting flushes when none
-/// is under way. Errors if an fsync of the log failed. Each flush runs as a task of its own, so
+/// is under way. Errors if an fsync of the log failed, and with `NotFound` if the log was
+/// deleted or set aside meanwhile (not a disk failure). Each flush runs as a task of its own, so
 /// a waiter that goes away (its request dropped) never leaves a flush half done.
 pub async fn wait_durable(log: &Arc<Mutex<Log>>, end_offset: i64) -> io::Result<()> {
     loop {
         let mut finished = {
             let mut locked = lock_log(log);
-            if locked.recovery_point() >= end_offset.min(locked.log_end_offset()) {
+            if locked.is_durable_to(end_offset) {
                 locked.check_flushes()?;
                 return Ok(());
             }

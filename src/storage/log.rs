@@ -40,6 +40,12 @@ pub struct Log {
     /// because a directory fsync may be under way (`group_commit`) when another change comes.
     pub(super) dir_changes: u64,
     pub(super) dir_synced: u64,
+    /// Truncations so far: a flush that started before one cannot vouch for what the log
+    /// holds after it (`group_commit::Covers`).
+    pub(super) truncations: u64,
+    /// The partition was deleted or set aside: whoever still holds the log leaves its files
+    /// alone (they are gone or moved), and waits for its durability end.
+    pub(super) removed: bool,
     /// Where reads get their buffers (shared by every log of a `LogManager`).
     pub(super) read_buffers: ReadBuffers,
     pub(super) scanned_batches: u64,
@@ -153,6 +159,8 @@ impl Log {
             last_flush_ms: now_ms,
             dir_changes: 0,
             dir_synced: 0,
+            truncations: 0,
+            removed: false,
             read_buffers: ReadBuffers::default(),
             scanned_batches: loaded.scanned_batches,
             group: GroupCommit::default(),
@@ -193,6 +201,7 @@ impl Log {
         self.segments
             .insert(offset, Segment::create(&*self.disk, &self.dir, offset)?);
         self.dir_changes += 1;
+        self.truncations += 1;
         self.log_start_offset = offset;
         self.recovery_point = offset;
         Ok(())
@@ -363,6 +372,7 @@ impl Log {
         if offset >= self.log_end_offset() {
             return Ok(());
         }
+        self.truncations += 1;
         let first_base = self.segments.keys().next().copied().unwrap_or(0);
         if offset <= first_base || offset < self.log_start_offset {
             self.reset_to(offset.max(0))?;
@@ -399,6 +409,16 @@ impl Log {
         self.high_watermark = self.log_start_offset;
         self.unflushed_messages = 0;
         self.epochs.replace(Vec::new())
+    }
+
+    /// Marks the log deleted or set aside, before its files are touched: a flush, retention
+    /// or a produce that still holds it then leaves them alone (`group_commit`, `retention`).
+    pub fn mark_removed(&mut self) {
+        self.removed = true;
+    }
+
+    pub fn is_removed(&self) -> bool {
+        self.removed
     }
 
     pub(super) fn sync_dir_if_needed(&mut self) -> io::Result<()> {

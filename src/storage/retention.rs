@@ -33,6 +33,9 @@ impl Log {
     /// `retention.bytes`. Compacted logs keep their data (compaction, not age, bounds them).
     /// Returns how many segments were deleted.
     pub fn delete_old_segments(&mut self, now_ms: i64) -> io::Result<usize> {
+        if self.removed {
+            return Ok(0);
+        }
         let mut remaining_bytes = self.size_bytes();
         let mut deleted = 0;
         while let Some(base) = self.deletable_oldest(now_ms, remaining_bytes) {

@@ -1487,3 +1487,96 @@ fn a_checkpoint_round_taken_before_a_newer_one_was_written_is_dropped() {
     manager.checkpoint_round().unwrap().write().unwrap();
     assert_eq!(disk.file_bytes(path).unwrap(), b"0\n1\nt 0 3\n");
 }
+
+#[test]
+fn a_flush_that_started_before_a_truncation_vouches_for_nothing_after_it() {
+    let disk = MemDisk::new();
+    let log = durable_log(&disk);
+    append_unflushed(&log, 3);
+    let mut locked = log.lock().unwrap();
+    let job = locked.start_flush().unwrap().expect("nothing was durable");
+    assert_eq!(job.covers.end_offset, 6);
+    // A follower's truncation and new appends while the fsync runs: offsets 2..6 now hold
+    // records that fsync never saw.
+    locked.truncate_to(2).unwrap();
+    assert_eq!(locked.recovery_point(), 0);
+    drop(locked);
+    append_unflushed(&log, 2);
+    let covers = job.covers;
+    let result = crate::runtime::block_on(job.run()).unwrap();
+    let mut locked = log.lock().unwrap();
+    locked.finish_flush(covers, &result);
+    assert_eq!(
+        locked.recovery_point(),
+        0,
+        "the flush's offsets were replaced"
+    );
+    drop(locked);
+    crate::runtime::block_on(wait_durable(&log, 6))
+        .unwrap()
+        .unwrap();
+    assert_eq!(log.lock().unwrap().recovery_point(), 6);
+}
+
+#[test]
+fn a_removed_log_ends_its_waits_without_failing_the_disk() {
+    let disk = MemDisk::new();
+    let log = durable_log(&disk);
+    let ends = append_unflushed(&log, 1);
+    let mut locked = log.lock().unwrap();
+    let job = locked.start_flush().unwrap().expect("nothing was durable");
+    // Deleted while its fsync runs, which then fails (its files are gone).
+    locked.mark_removed();
+    locked.finish_flush(job.covers, &Err(std::io::Error::other("ENOENT")));
+    assert_eq!(
+        locked.delete_old_segments(i64::MAX).unwrap(),
+        0,
+        "retention leaves it be"
+    );
+    drop(locked);
+    let error = crate::runtime::block_on(wait_durable(&log, ends[0]))
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::NotFound, "{error}");
+    assert!(
+        error.to_string().contains("deleted or set aside"),
+        "{error}"
+    );
+}
+
+#[test]
+fn deleting_a_partition_marks_its_log_removed_for_those_still_holding_it() {
+    let disk = MemDisk::new();
+    let mut manager = manager(&disk, &["/a"]);
+    let tp = TopicPartition::new("t", 0);
+    let held = manager
+        .create_log(&tp, LogConfig::default(), 0, None)
+        .unwrap();
+    assert!(!held.lock().unwrap().is_removed());
+    manager.delete_log(&tp).unwrap();
+    assert!(held.lock().unwrap().is_removed());
+    let other = TopicPartition::new("t", 1);
+    let held = manager
+        .create_log(&other, LogConfig::default(), 0, None)
+        .unwrap();
+    manager.quarantine_log(&other, 7).unwrap();
+    assert!(held.lock().unwrap().is_removed());
+}
+
+#[test]
+fn a_directory_change_alone_is_flushed_before_the_log_counts_as_durable() {
+    let disk = MemDisk::new();
+    let log = durable_log(&disk);
+    let ends = append_unflushed(&log, 1);
+    crate::runtime::block_on(wait_durable(&log, ends[0]))
+        .unwrap()
+        .unwrap();
+    // A segment deleted (as retention does) after everything was durable: the directory
+    // needs its fsync, and a flush.ms flush (`wait_durable` at the log end) gives it one.
+    log.lock().unwrap().dir_changes += 1;
+    crate::runtime::block_on(wait_durable(&log, ends[0]))
+        .unwrap()
+        .unwrap();
+    let locked = log.lock().unwrap();
+    assert_eq!(locked.dir_synced, locked.dir_changes);
+}

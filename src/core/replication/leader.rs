@@ -61,14 +61,16 @@ pub enum Event {
     /// Time passed: followers that have lagged too long are proposed out of the ISR.
     Tick,
     /// The controller's committed ISR at `partition_epoch` (an AlterPartition answer, or the
-    /// metadata log). One with an older partition epoch than the leader's, or without the
-    /// leader, is ignored.
+    /// metadata log). Every commit bumps the partition epoch, so one not newer than the
+    /// leader's (a replay of what it knows) or without the leader is ignored: it must not
+    /// clear a pending change.
     IsrCommitted {
         isr: BTreeSet<ReplicaId>,
         partition_epoch: i32,
     },
-    /// The controller refused the pending change; the leader proposes again from what it
-    /// sees next.
+    /// The controller definitely refused the pending change; the leader proposes again from
+    /// what it sees next. A request that timed out is the runtime's to retry as it was (Kafka
+    /// does): the change may have been committed.
     AlterPartitionFailed,
     /// The replicas that may not join the ISR now (fenced, shutting down, or not registered
     /// with the broker epoch they fetch with), from the latest metadata.
@@ -225,7 +227,7 @@ impl PartitionLeader {
             } => {
                 // Without the leader it speaks of another leadership (this one's end arrives
                 // as new metadata); older than ours, it is stale.
-                if partition_epoch >= self.partition_epoch && isr.contains(&self.leader) {
+                if partition_epoch > self.partition_epoch && isr.contains(&self.leader) {
                     self.isr = isr;
                     self.partition_epoch = partition_epoch;
                     self.pending = None;

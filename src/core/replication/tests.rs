@@ -229,6 +229,12 @@ fn a_refused_or_stale_answer_leaves_the_isr_and_the_leader_proposes_again() {
         vec![],
         "an older epoch is stale"
     );
+    p.handle(committed(&[1, 2, 3], 5), 40_001);
+    assert_eq!(
+        p.pending_isr(),
+        Some(&set(&[1, 2])),
+        "a replay of the current epoch"
+    );
     assert_eq!(
         p.handle(committed(&[2, 3], 9), 40_002),
         vec![],

@@ -110,7 +110,7 @@ pub fn append_all(ctx: &RequestContext, request: ProduceRequest) -> Produced {
 
 /// Waits for every durable append's group commit, the logs' fsyncs side by side; then each is
 /// readable (high watermark) and acknowledged, or answered KAFKA_STORAGE_ERROR (the broker
-/// halts on a failed fsync).
+/// halts on a failed fsync), or UNKNOWN_TOPIC_OR_PARTITION if it was deleted meanwhile.
 async fn await_durable(
     broker: &Broker,
     waits: Vec<DurableWait>,
@@ -128,6 +128,15 @@ async fn await_durable(
                 let mut log = lock_log(&wait.unflushed.log);
                 let durable = log.high_watermark().max(wait.unflushed.end_offset);
                 log.set_high_watermark(durable);
+            }
+            // Deleted (or set aside) while the append waited: gone, not a failed disk.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let message = format!("{} was deleted while its append waited: {error}", wait.tp);
+                *response = failed(
+                    wait.tp.partition,
+                    ResponseError::UnknownTopicOrPartition,
+                    Some(&message),
+                );
             }
             Err(error) => {
                 let tp = &wait.tp;
