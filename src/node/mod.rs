@@ -320,34 +320,35 @@ async fn import_legacy_registry(broker: &Broker) -> anyhow::Result<()> {
 /// scheduled task in Kafka: a checkpoint waiting on a slow disk delays no `flush.ms` flush.
 fn spawn_maintenance(broker: &Arc<Broker>) -> [JoinHandle<()>; 3] {
     let config = &broker.config;
-    let owner = broker.clone();
-    let flushes = every(config.flush_scheduler_interval_ms, move || {
-        let broker = owner.clone();
-        async move { broker.flush_due().await }
-    });
-    let owner = broker.clone();
-    let checkpoints = every(config.checkpoint_interval_ms, move || {
-        let broker = owner.clone();
-        async move { broker.checkpoint().await }
-    });
-    let owner = broker.clone();
-    let retention = every(config.retention_check_interval_ms, move || {
-        let broker = owner.clone();
-        async move { broker.apply_retention() }
-    });
-    [spawn(flushes), spawn(checkpoints), spawn(retention)]
+    [
+        spawn(every(
+            config.flush_scheduler_interval_ms,
+            broker.clone(),
+            |b| async move { b.flush_due().await },
+        )),
+        spawn(every(
+            config.checkpoint_interval_ms,
+            broker.clone(),
+            |b| async move { b.checkpoint().await },
+        )),
+        spawn(every(
+            config.retention_check_interval_ms,
+            broker.clone(),
+            |b| async move { b.apply_retention() },
+        )),
+    ]
 }
 
-/// Runs `job` every `period_ms` (at least 1 ms), each run after the previous one ends.
-async fn every<F, Job>(period_ms: i64, mut job: F)
+/// Runs `job` on the broker every `period_ms` (at least 1 ms), each run after the previous
+/// one ends.
+async fn every<Job>(period_ms: i64, broker: Arc<Broker>, job: impl Fn(Arc<Broker>) -> Job)
 where
-    F: FnMut() -> Job,
     Job: std::future::Future<Output = ()>,
 {
     let period = Duration::from_millis(period_ms.max(1) as u64);
     loop {
         runtime::sleep(period).await;
-        job().await;
+        job(broker.clone()).await;
     }
 }
 

@@ -413,12 +413,10 @@ impl Log {
 
     /// Marks the log deleted or set aside, before its files are touched: a flush, retention
     /// or a produce that still holds it then leaves them alone (`group_commit`, `retention`).
-    pub fn mark_removed(&mut self) {
+    /// Returns its directory, for the caller to delete or move.
+    pub(super) fn mark_removed(&mut self) -> PathBuf {
         self.removed = true;
-    }
-
-    pub fn is_removed(&self) -> bool {
-        self.removed
+        self.dir.clone()
     }
 
     pub(super) fn sync_dir_if_needed(&mut self) -> io::Result<()> {

@@ -269,11 +269,7 @@ impl LogManager {
         let Some(entry) = self.logs.remove(tp) else {
             return Ok(());
         };
-        let dir = {
-            let mut log = lock(&entry.log)?;
-            log.mark_removed();
-            log.dir().to_path_buf()
-        };
+        let dir = lock(&entry.log)?.mark_removed();
         self.disk.remove_dir_all(&dir)?;
         self.disk.sync_dir(&self.log_dirs[entry.dir_index])?;
         // Drop it from the checkpoints too, so a restart does not carry stale offsets.
@@ -290,11 +286,7 @@ impl LogManager {
                 format!("no log for {tp}"),
             ));
         };
-        let dir = {
-            let mut log = lock(&entry.log)?;
-            log.mark_removed();
-            log.dir().to_path_buf()
-        };
+        let dir = lock(&entry.log)?.mark_removed();
         let parent = self.log_dirs[entry.dir_index].clone();
         let target = parent.join(format!("{}.{now_ms}-stray", tp.dir_name()));
         // File by file (the `Disk` seam renames files): a crash part-way leaves the rest in

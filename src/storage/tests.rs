@@ -1552,15 +1552,15 @@ fn deleting_a_partition_marks_its_log_removed_for_those_still_holding_it() {
     let held = manager
         .create_log(&tp, LogConfig::default(), 0, None)
         .unwrap();
-    assert!(!held.lock().unwrap().is_removed());
+    assert!(!held.lock().unwrap().removed);
     manager.delete_log(&tp).unwrap();
-    assert!(held.lock().unwrap().is_removed());
+    assert!(held.lock().unwrap().removed);
     let other = TopicPartition::new("t", 1);
     let held = manager
         .create_log(&other, LogConfig::default(), 0, None)
         .unwrap();
     manager.quarantine_log(&other, 7).unwrap();
-    assert!(held.lock().unwrap().is_removed());
+    assert!(held.lock().unwrap().removed);
 }
 
 #[test]
