@@ -5,7 +5,8 @@ APIS = ['produce', 'fetch', 'list_offsets', 'metadata', 'api_versions', 'create_
         'delete_topics', 'describe_configs', 'create_partitions', 'incremental_alter_configs',
         'describe_cluster', 'broker_registration', 'broker_heartbeat', 'describe_quorum',
         'elect_leaders', 'alter_partition_reassignments', 'list_partition_reassignments',
-        'describe_topic_partitions', 'describe_log_dirs']
+        'describe_topic_partitions', 'describe_log_dirs', 'alter_partition',
+        'offset_for_leader_epoch']
 
 SCALARS = {
     'types::Int8': 'INT8', 'types::Boolean': 'BOOL', 'types::Int16': 'INT16',
@@ -108,6 +109,7 @@ TITLES = {
     'list_partition_reassignments': ('ListPartitionReassignments', 46),
     'describe_topic_partitions': ('DescribeTopicPartitions', 75),
     'describe_log_dirs': ('DescribeLogDirs', 35),
+    'alter_partition': ('AlterPartition', 56), 'offset_for_leader_epoch': ('OffsetForLeaderEpoch', 23),
 }
 
 def shape_expr(key, struct, names):

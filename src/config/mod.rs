@@ -42,6 +42,8 @@ pub struct BrokerConfig {
     pub flush_scheduler_interval_ms: i64,
     pub checkpoint_interval_ms: i64,
     pub retention_check_interval_ms: i64,
+    /// How followers fetch and how long they may lag (`replica.*`).
+    pub replica: ReplicaConfig,
     /// Roles, quorum, controller listeners and KRaft timeouts.
     pub kraft: KraftConfig,
     /// Every key the operator set (file or override) that Weir knows, validated; for
@@ -51,6 +53,18 @@ pub struct BrokerConfig {
     pub not_acted_on: Vec<String>,
     /// Keys neither Weir nor Kafka knows, each with the closest known key.
     pub unknown: Vec<UnknownKey>,
+}
+
+/// The broker's `replica.*` settings: how its followers fetch, and how long a follower of a
+/// partition it leads may lag before it leaves the ISR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplicaConfig {
+    pub lag_time_max_ms: i64,
+    pub fetch_max_bytes: i32,
+    pub fetch_response_max_bytes: i32,
+    pub fetch_wait_max_ms: i32,
+    pub fetch_min_bytes: i32,
+    pub fetch_backoff_ms: i64,
 }
 
 /// A configuration key nobody knows, and the known key it most likely meant.
@@ -136,6 +150,14 @@ impl BrokerConfig {
             flush_scheduler_interval_ms: values.number("log.flush.scheduler.interval.ms"),
             checkpoint_interval_ms: values.number("log.flush.offset.checkpoint.interval.ms"),
             retention_check_interval_ms: values.number("log.retention.check.interval.ms"),
+            replica: ReplicaConfig {
+                lag_time_max_ms: values.number("replica.lag.time.max.ms"),
+                fetch_max_bytes: values.number("replica.fetch.max.bytes") as i32,
+                fetch_response_max_bytes: values.number("replica.fetch.response.max.bytes") as i32,
+                fetch_wait_max_ms: values.number("replica.fetch.wait.max.ms") as i32,
+                fetch_min_bytes: values.number("replica.fetch.min.bytes") as i32,
+                fetch_backoff_ms: values.number("replica.fetch.backoff.ms"),
+            },
             kraft,
             explicit: pairs,
             not_acted_on,

@@ -174,6 +174,7 @@ impl Node {
             )));
         }
         tasks.extend(spawn_maintenance(&broker));
+        tasks.extend(spawn_replication(&broker));
         crate::event!("start node_id={}", broker.config.node_id);
         Ok(Node {
             broker,
@@ -336,6 +337,22 @@ fn spawn_maintenance(broker: &Arc<Broker>) -> [JoinHandle<()>; 3] {
             broker.clone(),
             |b| async move { b.apply_retention() },
         )),
+    ]
+}
+
+/// Replication's tasks: the follower fetchers, the AlterPartition sender, and the ISR check
+/// every half `replica.lag.time.max.ms`, as Kafka's `isr-expiration` task runs.
+fn spawn_replication(broker: &Arc<Broker>) -> [JoinHandle<()>; 3] {
+    use crate::server::replication::{run_alter_partition_sender, run_fetchers};
+    let lag_check_ms = broker.config.replica.lag_time_max_ms / 2;
+    [
+        spawn(run_fetchers(broker.clone())),
+        spawn(run_alter_partition_sender(broker.clone())),
+        spawn(every(lag_check_ms, broker.clone(), |b| async move {
+            if b.replicas.tick(runtime::unix_time_ms()) {
+                b.notify_append();
+            }
+        })),
     ]
 }
 

@@ -35,6 +35,13 @@ pub async fn sleep_until(deadline: Instant) {
     tokio::time::sleep_until(deadline).await
 }
 
+/// Runs `future` until `deadline` at most.
+pub async fn timeout_at<F: Future>(deadline: Instant, future: F) -> Result<F::Output, Elapsed> {
+    // madsim has no `timeout_at`; the time left is the same bound.
+    let left = deadline.saturating_duration_since(now());
+    tokio::time::timeout(left, future).await
+}
+
 /// Runs `future` for at most `duration`.
 pub async fn timeout<F: Future>(duration: Duration, future: F) -> Result<F::Output, Elapsed> {
     tokio::time::timeout(duration, future).await

@@ -14,14 +14,14 @@ mod rng;
 mod signal;
 mod task;
 
-pub use clock::{now, sleep, sleep_until, timeout, unix_time_ms, Elapsed, Instant};
+pub use clock::{now, sleep, sleep_until, timeout, timeout_at, unix_time_ms, Elapsed, Instant};
 pub use net::{
     connect, listen, local_addr, split, write_and_flush, write_chunks_and_flush, ReadHalf,
     TcpListener, TcpStream, WriteHalf,
 };
 pub use rng::{node_seed, RngStream};
 pub use signal::shutdown_signal;
-pub use task::{block_on, block_on_workers, cores, spawn, yield_now, JoinHandle};
+pub use task::{block_on, block_on_workers, cores, join_all, spawn, yield_now, JoinHandle};
 
 /// Async reading and writing traits for the runtime's sockets.
 pub use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -8,6 +8,8 @@
 //! between its awaits, and the simulator explores those interleavings.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
 
 pub use tokio::task::JoinHandle;
 
@@ -85,4 +87,31 @@ pub fn block_on<F: Future>(future: F) -> std::io::Result<F::Output> {
         .unwrap_or(0);
     let runtime = tokio::madsim::runtime::Runtime::with_seed_and_config(seed, Default::default());
     Ok(runtime.block_on(future))
+}
+
+/// Polls every future until all have finished, on the calling task (no task each); their
+/// outputs in order.
+pub async fn join_all<'a, T>(futures: Vec<Pin<Box<dyn Future<Output = T> + Send + 'a>>>) -> Vec<T> {
+    let mut pending: Vec<_> = futures.into_iter().map(Some).collect();
+    let mut outputs: Vec<Option<T>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (slot, output) in pending.iter_mut().zip(outputs.iter_mut()) {
+            let Some(future) = slot else { continue };
+            match future.as_mut().poll(cx) {
+                Poll::Ready(value) => {
+                    *output = Some(value);
+                    *slot = None;
+                }
+                Poll::Pending => done = false,
+            }
+        }
+        if done {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
 }

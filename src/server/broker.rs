@@ -16,6 +16,7 @@ use super::configs::{self, DynamicConfigs};
 use super::disk_health::DiskHealth;
 use super::meta_properties::{self, MetaError};
 use super::quorum::QuorumService;
+use super::replication::Replicas;
 use super::topic_name::TopicNameError;
 use super::topics::{RegistryError, TopicRegistry};
 use crate::config::defs::{self, ConfigError};
@@ -53,6 +54,8 @@ pub struct Broker {
     quorum: OnceLock<Arc<QuorumService>>,
     /// Whether the disk can still be trusted (see `disk_health`).
     pub health: DiskHealth,
+    /// The partitions this broker leads and follows (`replication`).
+    pub replicas: Replicas,
 }
 
 /// Why the broker could not start.
@@ -178,12 +181,12 @@ impl Broker {
             unix_time_ms(),
         )
         .map_err(|error| StartError::Storage { error })?;
-        single_replica_high_watermarks(&logs);
         let state = BrokerState {
             image: Arc::new(MetadataImage::default()),
             registry: TopicRegistry::default(),
             logs,
         };
+        let replicas = Replicas::new(config.node_id, config.replica.lag_time_max_ms);
         let (appends, _) = watch::channel(0);
         let (applied, _) = watch::channel(-1);
         Ok(Arc::new(Broker {
@@ -197,6 +200,7 @@ impl Broker {
             broker_epoch: AtomicI64::new(-1),
             quorum: OnceLock::new(),
             health: DiskHealth::default(),
+            replicas,
         }))
     }
 
@@ -336,19 +340,6 @@ impl Broker {
     }
 }
 
-/// On one node the ISR is this replica alone, so everything in a log is replicated to the
-/// whole ISR: the high watermark is the log end offset. After a crash the high-watermark
-/// checkpoint is stale (it is written at clean shutdown), so it is set here, not trusted.
-fn single_replica_high_watermarks(logs: &LogManager) {
-    for tp in logs.partitions() {
-        if let Some(log) = logs.get(&tp) {
-            let mut log = lock_log(&log);
-            let end = log.log_end_offset();
-            log.set_high_watermark(end);
-        }
-    }
-}
-
 /// A `compression.type` value as the codec batches are stored in (`None`: as produced).
 fn compression_codec(value: &str) -> Option<u8> {
     use crate::storage::codec::{CODEC_GZIP, CODEC_LZ4, CODEC_NONE, CODEC_SNAPPY, CODEC_ZSTD};
@@ -408,5 +399,7 @@ pub(super) fn log_config_for(
         } else {
             number("retention.bytes")
         },
+        min_insync_replicas: usize::try_from(number("min.insync.replicas")).unwrap_or(1),
+        unclean_leader_election: get("unclean.leader.election.enable").trim() == "true",
     }
 }

@@ -1,5 +1,6 @@
 //! What the CONTROLLER listener serves (Kafka's `ControllerApis`): the quorum's own RPCs, the
-//! brokers' BrokerRegistration and BrokerHeartbeat, the admin requests brokers forward to
+//! brokers' BrokerRegistration, BrokerHeartbeat and AlterPartition (`alter_partition_api`), the
+//! admin requests brokers forward to
 //! the active controller (CreateTopics, DeleteTopics, CreatePartitions, ElectLeaders,
 //! IncrementalAlterConfigs, AlterPartitionReassignments, ListPartitionReassignments), which
 //! run through the ordinary handlers on this node without being forwarded again, and what an
@@ -11,12 +12,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use kafka_protocol::messages::{
-    ApiKey, BrokerHeartbeatRequest, BrokerHeartbeatResponse, BrokerRegistrationRequest,
-    BrokerRegistrationResponse, DescribeClusterRequest,
+    AlterPartitionRequest, ApiKey, BrokerHeartbeatRequest, BrokerHeartbeatResponse,
+    BrokerRegistrationRequest, BrokerRegistrationResponse, DescribeClusterRequest,
 };
 use kafka_protocol::protocol::Decodable;
 use kafka_protocol::ResponseError;
 
+use super::alter_partition_api::{self, ALTER_PARTITION_VERSIONS};
 use super::controller_describe::{self, FORWARDED_APIS};
 use super::errors;
 use super::handlers::{dispatch, reply, supported, DispatchError, Outcome, RequestContext};
@@ -112,6 +114,19 @@ pub async fn dispatch_controller(
             match BrokerHeartbeatRequest::decode(&mut body, ids.api_version) {
                 Ok(request) => {
                     let response = heartbeat(quorum, request).await;
+                    reply(api_key, &ids, &response)
+                }
+                Err(_) => Outcome::Close(DispatchError::Malformed { ids }),
+            }
+        }
+        ApiKey::AlterPartition if ALTER_PARTITION_VERSIONS.contains(&ids.api_version) => {
+            if let Err(error) = guard::check_request(api_key, ids.api_version, &body) {
+                return Outcome::Close(DispatchError::Refused(error));
+            }
+            let mut body = body;
+            match AlterPartitionRequest::decode(&mut body, ids.api_version) {
+                Ok(request) => {
+                    let response = alter_partition_api::answer(quorum, request).await;
                     reply(api_key, &ids, &response)
                 }
                 Err(_) => Outcome::Close(DispatchError::Malformed { ids }),

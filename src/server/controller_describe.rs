@@ -12,6 +12,7 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::ResponseError;
 
+use super::alter_partition_api::ALTER_PARTITION_VERSIONS;
 use super::controller_apis::{BROKER_HEARTBEAT_VERSION, BROKER_REGISTRATION_VERSION};
 use super::handlers::{str_bytes, supported, RequestContext};
 use super::quorum::QuorumService;
@@ -59,6 +60,12 @@ pub fn controller_api_table() -> Vec<ApiVersion> {
         ApiKey::BrokerHeartbeat,
         BROKER_HEARTBEAT_VERSION,
         BROKER_HEARTBEAT_VERSION,
+    ));
+    let alter = ALTER_PARTITION_VERSIONS;
+    table.push(version(
+        ApiKey::AlterPartition,
+        *alter.start(),
+        *alter.end(),
     ));
     table.sort_by_key(|api| api.api_key);
     table

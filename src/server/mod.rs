@@ -2,6 +2,7 @@
 //! request loop, and one handler per Kafka API in `handlers/`. Kafka error codes are chosen in
 //! `errors`, once.
 
+mod alter_partition_api;
 pub mod broker;
 pub mod configs;
 mod connection;
@@ -15,6 +16,7 @@ pub mod listener;
 pub mod meta_properties;
 pub mod publish;
 pub mod quorum;
+pub mod replication;
 pub mod topic_name;
 pub mod topic_ops;
 pub mod topics;

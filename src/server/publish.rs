@@ -65,6 +65,12 @@ impl Broker {
             self.refresh_log_configs(&state);
         }
         record_new_leadership(&state, &previous, node_id);
+        if self
+            .replicas
+            .apply(&state.image, &state.logs, unix_time_ms())
+        {
+            self.notify_append();
+        }
         // Published under the state lock, so the applied offset never runs ahead of the image.
         self.applied.send_replace(offset);
     }
@@ -87,6 +93,12 @@ impl Broker {
         }
         // Logs of an earlier topic under a hosted name are set aside and replaced now too.
         self.create_hosted_logs(&mut state, true);
+        if self
+            .replicas
+            .apply(&state.image, &state.logs, unix_time_ms())
+        {
+            self.notify_append();
+        }
     }
 
     /// Moves a log out of the way (see `LogManager::quarantine_log`); whether it moved.

@@ -129,7 +129,7 @@ impl Log {
     /// Rolls the active segment if the records would overflow `segment.bytes`, the segment is
     /// older than `segment.ms`, or the offsets would not fit the indexes' 32-bit relative
     /// offsets. An empty segment never rolls: the set goes in even if it alone is too big.
-    fn maybe_roll(
+    pub(super) fn maybe_roll(
         &mut self,
         set_bytes: usize,
         last_offset: i64,

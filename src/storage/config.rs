@@ -45,6 +45,11 @@ pub struct LogConfig {
     pub retention_ms: i64,
     /// `retention.bytes` (-1: unlimited).
     pub retention_bytes: i64,
+    /// `min.insync.replicas`: the ISR size below which acks=all produces are refused and the
+    /// high watermark stops (the replication layer reads it; the log itself does not).
+    pub min_insync_replicas: usize,
+    /// `unclean.leader.election.enable`, for the same reason.
+    pub unclean_leader_election: bool,
 }
 
 impl Default for LogConfig {
@@ -61,6 +66,8 @@ impl Default for LogConfig {
             flush_ms: FLUSH_MS_DEFAULT,
             retention_ms: RETENTION_MS_DEFAULT,
             retention_bytes: RETENTION_BYTES_DEFAULT,
+            min_insync_replicas: 1,
+            unclean_leader_election: false,
         }
     }
 }

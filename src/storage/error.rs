@@ -43,6 +43,11 @@ pub enum InvalidRecordReason {
     MissingKey { offset_delta: i64 },
     /// The records inside the batch do not decode.
     Undecodable(RecordError),
+    /// A batch from the leader does not follow the log (follower appends).
+    OffsetsOutOfOrder {
+        expected_at_least: i64,
+        base_offset: i64,
+    },
 }
 
 /// Why a read failed.

@@ -13,7 +13,6 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::Poll;
 
 use super::disk::SyncFuture;
 use super::log::Log;
@@ -39,7 +38,7 @@ pub struct Covers {
 impl FlushJob {
     /// Runs every file's fsync side by side; the first error, once all have finished.
     pub async fn run(self) -> io::Result<()> {
-        let results = join_all(self.syncs).await;
+        let results = crate::runtime::join_all(self.syncs).await;
         results.into_iter().collect()
     }
 }
@@ -179,37 +178,11 @@ pub async fn wait_all_durable(waits: Vec<(Arc<Mutex<Log>>, i64)>) -> Vec<io::Res
             Box::pin(wait) as Pin<Box<dyn Future<Output = io::Result<()>> + Send>>
         })
         .collect();
-    join_all(futures).await
+    crate::runtime::join_all(futures).await
 }
 
 /// Locks one partition's log. A holder that panicked left it as consistent as any crash
 /// would (every change is one write at a time), so the lock is taken over, not refused.
 pub fn lock_log(log: &Mutex<Log>) -> MutexGuard<'_, Log> {
     log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Polls every future until all have finished; their outputs in order.
-async fn join_all<T>(futures: Vec<Pin<Box<dyn Future<Output = T> + Send>>>) -> Vec<T> {
-    let mut pending: Vec<_> = futures.into_iter().map(Some).collect();
-    let mut outputs: Vec<Option<T>> = pending.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut done = true;
-        for (slot, output) in pending.iter_mut().zip(outputs.iter_mut()) {
-            let Some(future) = slot else { continue };
-            match future.as_mut().poll(cx) {
-                Poll::Ready(value) => {
-                    *output = Some(value);
-                    *slot = None;
-                }
-                Poll::Pending => done = false,
-            }
-        }
-        if done {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
 }

@@ -348,6 +348,11 @@ impl Log {
         self.segments.range(first..).map(|(_, segment)| segment)
     }
 
+    /// Whether `flush.messages` wants what was appended since the last flush made durable.
+    pub fn flush_due(&self) -> bool {
+        self.unflushed_messages >= self.config.flush_messages
+    }
+
     /// Whether `flush.ms` has passed since the last time-based flush. If so the next period
     /// starts now, and the answer is the offset below which everything is to become durable
     /// (by `group_commit::wait_durable`, which fsyncs without holding the log's lock).

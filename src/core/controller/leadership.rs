@@ -6,9 +6,9 @@
 //! Reassignment follows Kafka's protocol at the metadata level: the replica set becomes the
 //! target plus the current replicas, with the difference recorded as adding and removing
 //! replicas; once every added replica is in the ISR, the partition moves to exactly the target
-//! (leader re-elected if it was being removed). Without data replication nothing joins an ISR
-//! yet, so a reassignment onto new brokers stays in progress until replication lands (or is
-//! cancelled); one that only drops replicas completes at once.
+//! (leader re-elected if it was being removed); added replicas join once they have caught up by
+//! fetching, as their leader reports with AlterPartition. One that only drops replicas
+//! completes at once.
 
 use std::collections::BTreeSet;
 

@@ -234,7 +234,7 @@ fn a_second_process_with_the_same_id_is_refused_while_the_first_is_live() {
 }
 
 #[test]
-fn topics_spread_leaders_round_robin_and_refuse_unsupported_replication() {
+fn topics_spread_leaders_round_robin_and_refuse_more_replicas_than_brokers() {
     let mut h = Harness::new(ControllerSettings::default());
     h.live_brokers(3);
     h.create("orders", 6);
@@ -251,6 +251,7 @@ fn topics_spread_leaders_round_robin_and_refuse_unsupported_replication() {
         per_broker.values().copied().collect::<Vec<_>>(),
         vec![2, 2, 2]
     );
+    // Three replicas on three brokers: spread, the first replica leading.
     let rf3 = CreateTopicRequest {
         name: "replicated".into(),
         num_partitions: 1,
@@ -258,12 +259,21 @@ fn topics_spread_leaders_round_robin_and_refuse_unsupported_replication() {
         assignments: BTreeMap::new(),
         configs: BTreeMap::new(),
     };
-    let error = h.controller.create_topic(rf3, false, h.next).unwrap_err();
+    h.run(|c, at, _| c.create_topic(rf3, false, at));
+    assert_eq!(h.partition("replicated", 0).replicas.len(), 3);
+    let rf4 = CreateTopicRequest {
+        name: "too-many".into(),
+        num_partitions: 1,
+        replication_factor: 4,
+        assignments: BTreeMap::new(),
+        configs: BTreeMap::new(),
+    };
+    let error = h.controller.create_topic(rf4, false, h.next).unwrap_err();
     assert!(
         matches!(
             error,
             ControllerError::InvalidReplicationFactor {
-                replication_factor: 3,
+                replication_factor: 4,
                 ..
             }
         ),
@@ -675,9 +685,9 @@ fn reassignment_waits_for_new_replicas_to_join_the_isr_and_can_be_cancelled() {
     assert!(h.controller.image().reassignments().is_empty());
     assert!(
         h.controller
-            .alter_reassignment("moving", 0, Some(vec![1, 2]), h.next)
+            .alter_reassignment("moving", 0, Some(vec![1, 1]), h.next)
             .is_err(),
-        "replication factor 2 is refused for now"
+        "a replica named twice is refused"
     );
 }
 

@@ -4,8 +4,7 @@
 //! Names and config values are checked by the broker that received the request, before it
 //! reaches the controller (the same pure checks a single node uses); the controller checks what
 //! only it can: existence, partition counts against the image, and replica placement against
-//! the live brokers. Replication factors above 1 are refused until data replication exists,
-//! because a second replica would be a promise nothing keeps.
+//! the live brokers: a replication factor is at least 1 and at most the live brokers.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,9 +15,6 @@ use super::errors::ControllerError;
 use super::placement::{continue_from, place_replicas, PlacementError};
 use super::records::{ConfigResource, MetadataRecord};
 use crate::limits::TOPIC_PARTITIONS_MAX;
-
-/// The largest replication factor this build can keep (data replication is a later issue).
-pub const REPLICATION_FACTOR_SUPPORTED_MAX: i16 = 1;
 
 /// A topic to create. `num_partitions` and `replication_factor` of -1 mean the defaults;
 /// `assignments`, when given, fixes both (partition index → replicas).
@@ -417,15 +413,6 @@ fn check_replication_factor(factor: i16) -> Result<(), ControllerError> {
         return Err(ControllerError::InvalidReplicationFactor {
             replication_factor: factor,
             reason: "must be at least 1".to_string(),
-        });
-    }
-    if factor > REPLICATION_FACTOR_SUPPORTED_MAX {
-        return Err(ControllerError::InvalidReplicationFactor {
-            replication_factor: factor,
-            reason: format!(
-                "Weir keeps one replica per partition until data replication lands; use \
-                 --replication-factor {REPLICATION_FACTOR_SUPPORTED_MAX}"
-            ),
         });
     }
     Ok(())

@@ -48,8 +48,13 @@ pub struct Leadership {
 /// What reaches the leader.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// The leader's own log now ends at `log_end_offset` (an append).
-    LeaderAppended { log_end_offset: Offset },
+    /// The leader's own log now ends at `log_end_offset` (an append), and its own copy counts
+    /// towards the high watermark up to `vouched_end`: records a flush policy wants durable
+    /// count only once they are (`vouched_end` then trails the log end until the fsync).
+    LeaderAppended {
+        log_end_offset: Offset,
+        vouched_end: Offset,
+    },
     /// A follower fetched at `fetch_offset`: it has every record below it. A fetch past the
     /// leader's log end is the runtime's to refuse (OFFSET_OUT_OF_RANGE); here it changes
     /// nothing.
@@ -130,6 +135,8 @@ pub struct PartitionLeader {
     followers: BTreeMap<ReplicaId, Follower>,
     ineligible: BTreeSet<ReplicaId>,
     log_end_offset: Offset,
+    /// How far the leader's own copy counts (see [`Event::LeaderAppended`]).
+    vouched_end: Offset,
     high_watermark: Offset,
 }
 
@@ -168,12 +175,27 @@ impl PartitionLeader {
             followers,
             ineligible: BTreeSet::new(),
             log_end_offset,
+            vouched_end: log_end_offset,
             high_watermark: high_watermark.min(log_end_offset),
         }
     }
 
     pub fn high_watermark(&self) -> Offset {
         self.high_watermark
+    }
+
+    /// The leader's log end offset as last reported.
+    pub fn log_end_offset(&self) -> Offset {
+        self.log_end_offset
+    }
+
+    /// The replicas of the partition, the leader first.
+    pub fn replicas(&self) -> impl Iterator<Item = ReplicaId> + '_ {
+        std::iter::once(self.leader).chain(self.followers.keys().copied())
+    }
+
+    pub fn config(&self) -> LeaderConfig {
+        self.config
     }
 
     /// The committed ISR.
@@ -208,8 +230,13 @@ impl PartitionLeader {
         let before = self.high_watermark;
         let mut commands = Vec::new();
         match event {
-            Event::LeaderAppended { log_end_offset } => {
+            Event::LeaderAppended {
+                log_end_offset,
+                vouched_end,
+            } => {
                 self.log_end_offset = self.log_end_offset.max(log_end_offset);
+                let vouched = vouched_end.min(self.log_end_offset);
+                self.vouched_end = self.vouched_end.max(vouched);
             }
             Event::FollowerFetched {
                 replica,
@@ -333,7 +360,7 @@ impl PartitionLeader {
         }
         let maximal = self.maximal_isr();
         let lag_max = self.config.replica_lag_time_max_ms;
-        let mut candidate = self.log_end_offset;
+        let mut candidate = self.vouched_end;
         for (id, follower) in &self.followers {
             let about_to_join =
                 self.eligible(*id) && follower.is_caught_up(self.log_end_offset, now_ms, lag_max);

@@ -56,6 +56,7 @@ fn in_sync_at_10(min_insync_replicas: usize, now_ms: i64) -> PartitionLeader {
 fn append(end: i64) -> Event {
     Event::LeaderAppended {
         log_end_offset: end,
+        vouched_end: end,
     }
 }
 

@@ -2,8 +2,8 @@
 //! (KIP-455; `weir reassign --execute` / `--cancel`), forwarded to the active controller. A
 //! target replica list starts a reassignment: the partition lists the target plus its current
 //! replicas, the difference recorded as replicas being added and removed; it completes once
-//! every added replica has joined the ISR (never, until data replication exists, for a replica
-//! on a new broker) and a null list cancels one in progress. Each partition gets its own
+//! every added replica has caught up by fetching and joined the ISR (`server::replication`),
+//! and a null list cancels one in progress. Each partition gets its own
 //! result. With `allow_replication_factor_change` false (v1, KIP-860) a target that changes the
 //! replica count is INVALID_REPLICATION_FACTOR.
 

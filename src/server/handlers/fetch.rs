@@ -1,5 +1,6 @@
 //! Fetch (key 1): read whole batches from partition logs, up to the high watermark, from the
-//! partitions this broker leads (others answer NOT_LEADER_OR_FOLLOWER).
+//! partitions this broker leads (others answer NOT_LEADER_OR_FOLLOWER). A fetch that names a
+//! replica id is a follower's, read up to the log end (`replica_fetch`).
 //!
 //! Long poll: when fewer than `min_bytes` are available the request waits, up to `max_wait_ms`,
 //! for an append anywhere to wake it, then reads again. Byte limits follow KIP-74: the first
@@ -70,6 +71,8 @@ async fn read(
     let mut total = 0;
     let mut errored = false;
     let committed = request.isolation_level == 1;
+    // A broker's follower fetch names its id (Fetch v14 and below; never negative).
+    let replica = (request.replica_id.0 >= 0).then_some(request.replica_id.0);
     let mut topics = Vec::with_capacity(request.topics.len());
     for topic in &request.topics {
         let mut partitions = Vec::with_capacity(topic.partitions.len());
@@ -78,15 +81,17 @@ async fn read(
             let max_bytes = usize::try_from(fetch.partition_max_bytes)
                 .unwrap_or(0)
                 .min(budget);
-            let data = read_partition(
-                ctx,
-                &tp,
-                fetch.fetch_offset,
+            let at = FetchAt {
+                fetch_offset: fetch.fetch_offset,
                 max_bytes,
-                total == 0,
-                fetch.current_leader_epoch,
-            )
-            .await;
+                first: total == 0,
+                current_leader_epoch: fetch.current_leader_epoch,
+                last_fetched_epoch: fetch.last_fetched_epoch,
+            };
+            let data = match replica {
+                Some(replica) => super::replica_fetch::read(ctx, &tp, replica, &at).await,
+                None => read_partition(ctx, &tp, &at).await,
+            };
             let size = data.records.as_ref().map_or(0, Bytes::len);
             errored |= data.error_code != 0;
             total += size;
@@ -109,23 +114,31 @@ async fn read(
     (topics, total, errored)
 }
 
-/// Reads one partition. A read of an older segment, which may miss the page cache, is awaited
-/// without the log's lock (`Log::plan_read`): a slow disk delays only this fetch.
-async fn read_partition(
-    ctx: &RequestContext,
-    tp: &TopicPartition,
-    fetch_offset: i64,
-    max_bytes: usize,
-    first: bool,
-    current_leader_epoch: i32,
-) -> PartitionData {
+/// Where and how much one partition's fetch reads.
+pub(super) struct FetchAt {
+    pub fetch_offset: i64,
+    pub max_bytes: usize,
+    /// The first partition of the response to hold data: its first batch goes whole (KIP-74).
+    pub first: bool,
+    pub current_leader_epoch: i32,
+    pub last_fetched_epoch: i32,
+}
+
+/// Reads one partition for a consumer, up to the high watermark.
+async fn read_partition(ctx: &RequestContext, tp: &TopicPartition, at: &FetchAt) -> PartitionData {
     let base = PartitionData::default()
         .with_partition_index(tp.partition)
         .with_records(Some(Bytes::new()));
-    let (log, _) = match ctx.broker.leader_log_checked(tp, current_leader_epoch) {
+    let (log, _) = match ctx.broker.leader_log_checked(tp, at.current_leader_epoch) {
         Ok(led) => led,
         Err(error) => return base.with_error_code(error.code()),
     };
+    let FetchAt {
+        fetch_offset,
+        max_bytes,
+        first,
+        ..
+    } = *at;
     let (base, high_watermark, planned) = {
         let locked = lock_log(&log);
         let high_watermark = locked.high_watermark();
@@ -136,12 +149,26 @@ async fn read_partition(
         let planned = locked.plan_read(fetch_offset, max_bytes, high_watermark, first);
         (base, high_watermark, planned)
     };
+    finish_read(ctx, &log, base, planned, at, high_watermark).await
+}
+
+/// Ends a planned read: a read of an older segment, which may miss the page cache, is awaited
+/// without the log's lock (`Log::plan_read`), so a slow disk delays only this fetch.
+pub(super) async fn finish_read(
+    ctx: &RequestContext,
+    log: &std::sync::Mutex<crate::storage::Log>,
+    base: PartitionData,
+    planned: PlannedRead,
+    at: &FetchAt,
+    max_offset: i64,
+) -> PartitionData {
+    let (fetch_offset, max_bytes, first) = (at.fetch_offset, at.max_bytes, at.first);
     let read = match planned {
         PlannedRead::Done(read) => read,
         PlannedRead::Cold(cold) => match cold.finish().await {
             // A flip on the way up is transient: read once more, as `Log::read` does.
             Err(error) if error.is_corruption() => {
-                lock_log(&log).read(fetch_offset, max_bytes, high_watermark, first)
+                lock_log(log).read(fetch_offset, max_bytes, max_offset, first)
             }
             read => read,
         },

@@ -20,6 +20,7 @@ mod list_offsets;
 mod list_partition_reassignments;
 mod metadata;
 mod produce;
+mod replica_fetch;
 #[cfg(test)]
 mod tests;
 
@@ -208,7 +209,7 @@ pub async fn dispatch(ctx: RequestContext, api_key: ApiKey, body: Bytes) -> Outc
                     };
                     match produce::append_all(&ctx, request) {
                         produce::Produced::Now(response) => answer(response),
-                        produce::Produced::WhenDurable(response) => {
+                        produce::Produced::Later(response) => {
                             Outcome::Later(Box::pin(async move { answer(response.await) }))
                         }
                     }

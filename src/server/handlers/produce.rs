@@ -1,16 +1,19 @@
 //! Produce (key 0): append record batches to partition logs. acks=0 gets no response at all;
-//! acks=1 and acks=all are answered once the append (and any fsync `flush.messages` asks for)
-//! is done — with one replica per partition "all" is this one replica, durable under the
-//! flush policy. The fsync is a group commit (`storage::wait_durable`): the request waits for
-//! it without holding any log, one fsync covers every append before it, and the high watermark
-//! (what consumers may read) passes those records only once they are durable. v0/v1 message
-//! sets (Produce v0–v2) are up-converted to one v2 batch first. Only the partition's leader in
-//! the metadata image appends, stamping its leader epoch on the batches; other brokers answer
-//! NOT_LEADER_OR_FOLLOWER.
+//! acks=1 is answered once the append (and any fsync `flush.messages` asks for) is done;
+//! acks=all once the high watermark passes the records too, that is once every in-sync replica
+//! has them (`server::replication`), or with REQUEST_TIMED_OUT after the request's timeout. An
+//! ISR below `min.insync.replicas` refuses acks=all with NOT_ENOUGH_REPLICAS before appending,
+//! and NOT_ENOUGH_REPLICAS_AFTER_APPEND if it shrank while the request waited. The fsync is a
+//! group commit (`storage::wait_durable`): the request waits for it without holding any log,
+//! one fsync covers every append before it, and the leader's own copy counts towards the high
+//! watermark only once durable. v0/v1 message sets (Produce v0–v2) are up-converted to one v2
+//! batch first. Only the partition's leader in the metadata image appends, stamping its leader
+//! epoch on the batches; other brokers answer NOT_LEADER_OR_FOLLOWER.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
@@ -20,9 +23,11 @@ use kafka_protocol::ResponseError;
 use super::{str_bytes, RequestContext};
 use crate::canary::{self, Canary};
 use crate::protocol::legacy_produce::LEGACY_PRODUCE_MAX;
-use crate::runtime::unix_time_ms;
+use crate::runtime::sync::watch;
+use crate::runtime::{self, unix_time_ms};
 use crate::server::broker::{lock_log, Broker};
 use crate::server::errors;
+use crate::server::replication::Progress;
 use crate::storage::legacy::{self, LegacyError};
 use crate::storage::{wait_all_durable, AppendError, Log, PreparedAppend};
 use crate::types::TopicPartition;
@@ -33,12 +38,17 @@ struct Unflushed {
     end_offset: i64,
 }
 
-/// An append that is answered once its log is durable far enough.
-struct DurableWait {
+/// An append whose answer waits: for its log to be durable far enough, for the ISR to have
+/// it (acks=all), or both.
+struct PendingAppend {
     /// Where its response is: topic and partition index in the response.
     at: (usize, usize),
     tp: TopicPartition,
-    unflushed: Unflushed,
+    /// The offset after the append's last record.
+    end_offset: i64,
+    unflushed: Option<Unflushed>,
+    /// acks=all: the partition's replication progress while this broker leads it.
+    replicated: Option<watch::Receiver<Progress>>,
 }
 
 /// A produce whose appends are done: its response now, or once the appends the flush policy
@@ -46,7 +56,7 @@ struct DurableWait {
 /// so one fsync can cover the appends of several requests in flight on it).
 pub enum Produced {
     Now(Option<ProduceResponse>),
-    WhenDurable(Pin<Box<dyn Future<Output = Option<ProduceResponse>> + Send>>),
+    Later(Pin<Box<dyn Future<Output = Option<ProduceResponse>> + Send>>),
 }
 
 /// The whole produce, waiting for durability in place (what a test calls; the connection
@@ -55,7 +65,7 @@ pub enum Produced {
 pub async fn handle(ctx: &RequestContext, request: ProduceRequest) -> Option<ProduceResponse> {
     match append_all(ctx, request) {
         Produced::Now(response) => response,
-        Produced::WhenDurable(response) => response.await,
+        Produced::Later(response) => response.await,
     }
 }
 
@@ -71,16 +81,14 @@ pub fn append_all(ctx: &RequestContext, request: ProduceRequest) -> Produced {
         let mut partitions = Vec::with_capacity(topic.partition_data.len());
         for data in topic.partition_data {
             let tp = TopicPartition::new(name.clone(), data.index);
+            let at = (topic_index, partitions.len());
             let (response, wait) = if valid_acks {
-                append(ctx, &tp, data.records)
+                append(ctx, &tp, data.records, request.acks, at)
             } else {
                 let response = failed(data.index, ResponseError::InvalidRequiredAcks, None);
                 (response, None)
             };
-            if let Some(unflushed) = wait {
-                let at = (topic_index, partitions.len());
-                waits.push(DurableWait { at, tp, unflushed });
-            }
+            waits.extend(wait);
             appended |= response.error_code == 0;
             partitions.push(response);
         }
@@ -101,33 +109,92 @@ pub fn append_all(ctx: &RequestContext, request: ProduceRequest) -> Produced {
         return Produced::Now(answer(responses));
     }
     let broker = ctx.broker.clone();
-    Produced::WhenDurable(Box::pin(async move {
-        await_durable(&broker, waits, &mut responses).await;
+    let timeout = Duration::from_millis(u64::try_from(request.timeout_ms).unwrap_or(0));
+    Produced::Later(Box::pin(async move {
+        let deadline = runtime::now() + timeout;
+        let waits = await_durable(&broker, waits, &mut responses).await;
         broker.notify_append();
+        await_replicated(waits, deadline, &mut responses).await;
         answer(responses)
     }))
 }
 
-/// Waits for every durable append's group commit, the logs' fsyncs side by side; then each is
-/// readable (high watermark) and acknowledged, or answered KAFKA_STORAGE_ERROR (the broker
-/// halts on a failed fsync), or UNKNOWN_TOPIC_OR_PARTITION if it was deleted meanwhile.
-async fn await_durable(
-    broker: &Broker,
-    waits: Vec<DurableWait>,
+/// Waits, side by side, until the high watermark of each acks=all append's partition passes
+/// it, its ISR shrinks below `min.insync.replicas`, this broker stops leading it, or the
+/// deadline passes. No lock is held and no task started: each wait is a `watch` the partition's
+/// leader state updates.
+async fn await_replicated(
+    waits: Vec<PendingAppend>,
+    deadline: runtime::Instant,
     responses: &mut [TopicProduceResponse],
 ) {
-    let logs = (waits.iter())
-        .map(|wait| (wait.unflushed.log.clone(), wait.unflushed.end_offset))
+    let mut replicated: Vec<_> = (waits.into_iter())
+        .filter_map(|wait| Some((wait.at, wait.tp, wait.end_offset, wait.replicated?)))
         .collect();
-    let results = wait_all_durable(logs).await;
-    for (wait, result) in waits.into_iter().zip(results) {
+    let outcomes = {
+        let futures = (replicated.iter_mut())
+            .map(|(_, _, end, progress)| {
+                let end = *end;
+                let wait = async move {
+                    let reached = progress
+                        .wait_for(|p| p.high_watermark >= end || p.below_min_isr())
+                        .await
+                        .map(|p| *p);
+                    match reached {
+                        Ok(p) if p.high_watermark >= end => None,
+                        Ok(_) => Some(ResponseError::NotEnoughReplicasAfterAppend),
+                        Err(_) => Some(ResponseError::NotLeaderOrFollower),
+                    }
+                };
+                Box::pin(async move {
+                    runtime::timeout_at(deadline, wait)
+                        .await
+                        .unwrap_or(Some(ResponseError::RequestTimedOut))
+                })
+                    as Pin<Box<dyn Future<Output = Option<ResponseError>> + Send + '_>>
+            })
+            .collect();
+        runtime::join_all(futures).await
+    };
+    for ((at, tp, _, _), outcome) in replicated.iter().zip(outcomes) {
+        if let Some(code) = outcome {
+            let message = format!("the append to {tp} was not replicated to the ISR: {code:?}");
+            let response = &mut responses[at.0].partition_responses[at.1];
+            *response = failed(tp.partition, code, Some(&message));
+        }
+    }
+}
+
+/// Waits for every durable append's group commit, the logs' fsyncs side by side; then the
+/// leader's own copy counts towards its partition's high watermark, or the append is answered
+/// KAFKA_STORAGE_ERROR (the broker halts on a failed fsync), or UNKNOWN_TOPIC_OR_PARTITION if
+/// it was deleted meanwhile. Returns the appends still to wait for (acks=all).
+async fn await_durable(
+    broker: &Broker,
+    waits: Vec<PendingAppend>,
+    responses: &mut [TopicProduceResponse],
+) -> Vec<PendingAppend> {
+    let logs = (waits.iter())
+        .filter_map(|wait| wait.unflushed.as_ref())
+        .map(|unflushed| (unflushed.log.clone(), unflushed.end_offset))
+        .collect();
+    let mut results = wait_all_durable(logs).await.into_iter();
+    let mut replicated = Vec::new();
+    for wait in waits {
+        let Some(unflushed) = &wait.unflushed else {
+            replicated.push(wait);
+            continue;
+        };
         let (topic, partition) = wait.at;
         let response = &mut responses[topic].partition_responses[partition];
-        match result {
+        match results.next().unwrap_or(Ok(())) {
             Ok(()) => {
-                let mut log = lock_log(&wait.unflushed.log);
-                let durable = log.high_watermark().max(wait.unflushed.end_offset);
-                log.set_high_watermark(durable);
+                let end = lock_log(&unflushed.log).log_end_offset();
+                let now = unix_time_ms();
+                broker
+                    .replicas
+                    .leader_appended(&wait.tp, end, unflushed.end_offset, now);
+                replicated.push(wait);
             }
             // Deleted (or set aside) while the append waited: gone, not a failed disk.
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -150,15 +217,18 @@ async fn await_durable(
             }
         }
     }
+    replicated
 }
 
-/// Appends to one partition: its response, and the log and offset it must wait to be durable
-/// up to before it is sent, when the flush policy says so.
+/// Appends to one partition: its response, and what it must wait for before it is sent (the
+/// log durable as the flush policy says, the ISR to have it at acks=all).
 fn append(
     ctx: &RequestContext,
     tp: &TopicPartition,
     records: Option<Bytes>,
-) -> (PartitionProduceResponse, Option<Unflushed>) {
+    acks: i16,
+    at: (usize, usize),
+) -> (PartitionProduceResponse, Option<PendingAppend>) {
     let refused =
         |code: ResponseError, message: Option<&str>| (failed(tp.partition, code, message), None);
     if ctx.broker.health.is_failed() {
@@ -171,6 +241,23 @@ fn append(
     let Some(mut records) = records else {
         return refused(ResponseError::InvalidRecord, Some("no records"));
     };
+    let replicated = match acks {
+        -1 => match ctx.broker.replicas.progress(tp, leader_epoch) {
+            Some(progress) => Some(progress),
+            None => return refused(ResponseError::NotLeaderOrFollower, None),
+        },
+        _ => None,
+    };
+    if let Some(progress) = &replicated {
+        let now = *progress.borrow();
+        if now.below_min_isr() {
+            let message = format!(
+                "the ISR of {tp} has {} replicas, fewer than min.insync.replicas={}",
+                now.isr_size, now.min_insync_replicas
+            );
+            return refused(ResponseError::NotEnoughReplicas, Some(&message));
+        }
+    }
     // Produce v0–v2 carry v0/v1 messages; the log holds only v2 batches, as Kafka's since 3.0.
     if ctx.version() <= LEGACY_PRODUCE_MAX && legacy::is_legacy(&records) {
         records = match legacy::upconvert(&records) {
@@ -211,30 +298,37 @@ fn append(
     let mut locked = lock_log(&log);
     match locked.append_prepared_unflushed(prepared, leader_epoch, unix_time_ms()) {
         Ok(info) => {
-            // One replica: everything appended is replicated to the whole ISR, and readable
-            // once it is as durable as the flush policy asks.
             let end = locked.log_end_offset();
             let flush_due = info.flush_due && !canary::is_on(Canary::AckBeforeFsync);
-            if !flush_due {
-                locked.set_high_watermark(end);
-            }
+            drop(locked);
+            // The leader's copy counts towards the high watermark once it is as durable as
+            // the flush policy asks: now, or after the group commit.
+            let vouched = if flush_due { -1 } else { end };
+            let replicas = &ctx.broker.replicas;
+            replicas.leader_appended(tp, end, vouched, unix_time_ms());
             crate::event!(
                 "append {tp} offsets={}..={} leo={end} hw={}",
                 info.base_offset,
                 info.last_offset,
-                locked.high_watermark()
+                lock_log(&log).high_watermark()
             );
             let response = PartitionProduceResponse::default()
                 .with_index(tp.partition)
                 .with_base_offset(info.base_offset)
                 .with_log_append_time_ms(info.log_append_time_ms)
                 .with_log_start_offset(info.log_start_offset);
-            drop(locked);
-            let unflushed = Unflushed {
+            let unflushed = flush_due.then_some(Unflushed {
                 log,
                 end_offset: end,
-            };
-            (response, flush_due.then_some(unflushed))
+            });
+            let wait = (unflushed.is_some() || replicated.is_some()).then_some(PendingAppend {
+                at,
+                tp: tp.clone(),
+                end_offset: info.last_offset + 1,
+                unflushed,
+                replicated,
+            });
+            (response, wait)
         }
         Err(error) => {
             drop(locked);

@@ -4,6 +4,7 @@
 //! what we advertise or ask for, so a change to `SUPPORTED_APIS` or `CLIENT_VERSIONS` within
 //! `kafka-protocol`'s range needs no new shape.
 
+mod alter_partition;
 mod alter_partition_reassignments;
 mod api_versions;
 mod broker_heartbeat;
@@ -22,6 +23,7 @@ mod incremental_alter_configs;
 mod list_offsets;
 mod list_partition_reassignments;
 mod metadata;
+mod offset_for_leader_epoch;
 mod produce;
 
 use kafka_protocol::messages::ApiKey;
@@ -40,6 +42,11 @@ pub fn shapes(api_key: ApiKey) -> Option<(&'static MessageShape, &'static Messag
         ApiKey::DeleteTopics => (&delete_topics::REQUEST, &delete_topics::RESPONSE),
         ApiKey::DescribeConfigs => (&describe_configs::REQUEST, &describe_configs::RESPONSE),
         ApiKey::DescribeLogDirs => (&describe_log_dirs::REQUEST, &describe_log_dirs::RESPONSE),
+        ApiKey::AlterPartition => (&alter_partition::REQUEST, &alter_partition::RESPONSE),
+        ApiKey::OffsetForLeaderEpoch => (
+            &offset_for_leader_epoch::REQUEST,
+            &offset_for_leader_epoch::RESPONSE,
+        ),
         ApiKey::CreatePartitions => (&create_partitions::REQUEST, &create_partitions::RESPONSE),
         ApiKey::IncrementalAlterConfigs => (
             &incremental_alter_configs::REQUEST,

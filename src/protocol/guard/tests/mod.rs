@@ -212,6 +212,18 @@ pub fn apis() -> Vec<Api> {
             DescribeLogDirsResponse
         ),
         api!(
+            ApiKey::AlterPartition,
+            alter_partition,
+            AlterPartitionRequest,
+            AlterPartitionResponse
+        ),
+        api!(
+            ApiKey::OffsetForLeaderEpoch,
+            offset_for_leader_epoch,
+            OffsetForLeaderEpochRequest,
+            OffsetForLeaderEpochResponse
+        ),
+        api!(
             ApiKey::DescribeTopicPartitions,
             describe_topic_partitions,
             DescribeTopicPartitionsRequest,

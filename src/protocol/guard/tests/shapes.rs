@@ -124,6 +124,8 @@ shape_tests! {
     list_partition_reassignments_shapes: ApiKey::ListPartitionReassignments,
     describe_topic_partitions_shapes: ApiKey::DescribeTopicPartitions,
     describe_log_dirs_shapes: ApiKey::DescribeLogDirs,
+    alter_partition_shapes: ApiKey::AlterPartition,
+    offset_for_leader_epoch_shapes: ApiKey::OffsetForLeaderEpoch,
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! `kafka-protocol`'s encoder refuses a field set in a version that lacks it, so a wrong
 //! version range fails the tests rather than passing silently).
 
+pub mod alter_partition;
 pub mod alter_partition_reassignments;
 pub mod api_versions;
 pub mod broker_heartbeat;
@@ -21,4 +22,5 @@ pub mod incremental_alter_configs;
 pub mod list_offsets;
 pub mod list_partition_reassignments;
 pub mod metadata;
+pub mod offset_for_leader_epoch;
 pub mod produce;

@@ -1,0 +1,481 @@
+//! The broker's side of replication: which partitions it leads and which it follows, as the
+//! metadata image says, and the runtime around the pure decisions of `core::replication`.
+//!
+//! For each partition it leads, [`Replicas`] keeps a [`PartitionLeader`] and feeds it the
+//! leader's appends, its followers' fetches, the ISR the controller committed and the passing
+//! of time; the high watermark it decides goes into the log (what consumers read up to) and
+//! into a `watch` that acks=all produces wait on, holding no lock and no task of their own. ISR
+//! changes it proposes go to the controller as AlterPartition (`alter_partition`). For each
+//! partition it follows, it knows the leader and leader epoch; `fetcher` runs one fetcher per
+//! source broker, which appends the leader's batches as they are and truncates where its log
+//! diverged (KIP-279).
+//!
+//! Lock order: `Broker::state`, then `Replicas::roles`, then a partition's `Log`. The roles
+//! lock is held only to feed one event and carry out what it decides.
+
+mod alter_partition;
+mod fetcher;
+#[cfg(all(test, not(madsim)))]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub use alter_partition::{run_alter_partition_sender, AlterRequest};
+pub use fetcher::run_fetchers;
+
+use crate::core::controller::MetadataImage;
+use crate::core::replication::{
+    Command, Event, LeaderConfig, Leadership, PartitionLeader, ReplicaId,
+};
+use crate::runtime::sync::{mpsc, watch};
+use crate::storage::{lock_log, Log, LogManager};
+use crate::types::TopicPartition;
+
+/// What an acks=all produce waits on: the partition's high watermark and whether its ISR is
+/// strong enough for the high watermark to move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub high_watermark: i64,
+    pub isr_size: usize,
+    pub min_insync_replicas: usize,
+}
+
+impl Progress {
+    /// The ISR is too small for acks=all (NOT_ENOUGH_REPLICAS).
+    pub fn below_min_isr(&self) -> bool {
+        self.isr_size < self.min_insync_replicas
+    }
+}
+
+/// A partition this broker leads.
+struct Leading {
+    topic_id: u128,
+    leader_epoch: i32,
+    replicas: Vec<i32>,
+    log: Arc<Mutex<Log>>,
+    state: PartitionLeader,
+    progress: watch::Sender<Progress>,
+}
+
+/// A partition this broker follows (`leader` -1: offline, nothing to fetch from).
+#[derive(Clone)]
+pub struct Followed {
+    pub tp: TopicPartition,
+    pub topic_id: u128,
+    pub leader: i32,
+    pub leader_epoch: i32,
+    pub log: Arc<Mutex<Log>>,
+}
+
+enum Role {
+    Leader(Box<Leading>),
+    Follower(Followed),
+}
+
+/// Why a follower's fetch was not recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotRecorded {
+    /// This broker does not lead the partition (in that epoch).
+    NotLeader,
+    /// The fetching broker is not a replica of the partition.
+    NotAReplica,
+}
+
+/// Every partition replica this broker hosts, by role.
+pub struct Replicas {
+    node_id: i32,
+    lag_time_max_ms: i64,
+    roles: Mutex<BTreeMap<TopicPartition, Role>>,
+    /// Bumped when the partitions this broker follows, or their leaders, change.
+    followed: watch::Sender<u64>,
+    alters: mpsc::UnboundedSender<AlterRequest>,
+    alters_receiver: Mutex<Option<mpsc::UnboundedReceiver<AlterRequest>>>,
+}
+
+impl Replicas {
+    pub fn new(node_id: i32, lag_time_max_ms: i64) -> Self {
+        let (alters, receiver) = mpsc::unbounded_channel();
+        Replicas {
+            node_id,
+            lag_time_max_ms,
+            roles: Mutex::new(BTreeMap::new()),
+            followed: watch::channel(0).0,
+            alters,
+            alters_receiver: Mutex::new(Some(receiver)),
+        }
+    }
+
+    fn roles(&self) -> MutexGuard<'_, BTreeMap<TopicPartition, Role>> {
+        self.roles
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The AlterPartition requests leaders propose, for the one task that sends them (taken
+    /// once).
+    pub(super) fn take_alter_requests(&self) -> Option<mpsc::UnboundedReceiver<AlterRequest>> {
+        self.alters_receiver
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
+
+    /// Takes the roles `image` gives this broker: a partition it starts to lead (or leads in a
+    /// new epoch) gets a fresh leader state from its log; one it keeps leading hears the ISR
+    /// the controller committed and which replicas may not join; one it follows records its
+    /// leader. Partitions it no longer hosts or leads drop their state, which answers their
+    /// waiting acks=all produces NOT_LEADER_OR_FOLLOWER. Whether a high watermark moved.
+    pub fn apply(&self, image: &MetadataImage, logs: &LogManager, now_ms: i64) -> bool {
+        let me = self.node_id;
+        let mut roles = self.roles();
+        let mut next = BTreeMap::new();
+        let mut followed_changed = false;
+        let mut moved = false;
+        let ineligible = |replicas: &[i32]| -> BTreeSet<ReplicaId> {
+            (replicas.iter().copied())
+                .filter(|&id| id != me && !image.is_active(id))
+                .collect()
+        };
+        for topic in image.topics.values() {
+            for (&partition, registration) in &topic.partitions {
+                if !registration.replicas.contains(&me) {
+                    continue;
+                }
+                let tp = TopicPartition::new(&topic.name, partition);
+                let Some(log) = logs.get(&tp) else { continue };
+                let old = roles.remove(&tp);
+                let isr: BTreeSet<ReplicaId> = registration.isr.iter().copied().collect();
+                if registration.leader != me {
+                    let followed = Followed {
+                        tp: tp.clone(),
+                        topic_id: topic.topic_id,
+                        leader: registration.leader,
+                        leader_epoch: registration.leader_epoch,
+                        log,
+                    };
+                    followed_changed |= !matches!(&old, Some(Role::Follower(o))
+                        if o.leader == followed.leader
+                            && o.leader_epoch == followed.leader_epoch
+                            && o.topic_id == followed.topic_id
+                            && Arc::ptr_eq(&o.log, &followed.log));
+                    next.insert(tp, Role::Follower(followed));
+                    continue;
+                }
+                let kept = match old {
+                    Some(Role::Leader(leading))
+                        if leading.leader_epoch == registration.leader_epoch
+                            && leading.replicas == registration.replicas
+                            && leading.topic_id == topic.topic_id
+                            && Arc::ptr_eq(&leading.log, &log) =>
+                    {
+                        Some(leading)
+                    }
+                    Some(Role::Follower(_)) => {
+                        followed_changed = true;
+                        None
+                    }
+                    _ => None,
+                };
+                let leading = match kept {
+                    Some(mut leading) => {
+                        let events = [
+                            Event::IsrCommitted {
+                                isr,
+                                partition_epoch: registration.partition_epoch,
+                            },
+                            Event::Ineligible {
+                                replicas: ineligible(&registration.replicas),
+                            },
+                        ];
+                        for event in events {
+                            moved |= self.feed(&tp, &mut leading, event, now_ms);
+                        }
+                        leading
+                    }
+                    None => {
+                        let (leadership, min_isr) = {
+                            let log = lock_log(&log);
+                            let leadership = Leadership {
+                                leader: me,
+                                replicas: registration.replicas.clone(),
+                                isr,
+                                partition_epoch: registration.partition_epoch,
+                                log_end_offset: log.log_end_offset(),
+                                high_watermark: log.high_watermark(),
+                            };
+                            (leadership, log.config().min_insync_replicas)
+                        };
+                        let leo = leadership.log_end_offset;
+                        let config = LeaderConfig {
+                            replica_lag_time_max_ms: self.lag_time_max_ms,
+                            min_insync_replicas: min_isr,
+                        };
+                        let state = PartitionLeader::new(leadership, config, now_ms);
+                        let progress = watch::channel(progress_of(&state)).0;
+                        let mut leading = Box::new(Leading {
+                            topic_id: topic.topic_id,
+                            leader_epoch: registration.leader_epoch,
+                            replicas: registration.replicas.clone(),
+                            log,
+                            state,
+                            progress,
+                        });
+                        let events = [
+                            Event::Ineligible {
+                                replicas: ineligible(&registration.replicas),
+                            },
+                            // Alone in the ISR, the leader's log is all replicated already.
+                            Event::LeaderAppended {
+                                log_end_offset: leo,
+                                vouched_end: leo,
+                            },
+                        ];
+                        for event in events {
+                            moved |= self.feed(&tp, &mut leading, event, now_ms);
+                        }
+                        leading
+                    }
+                };
+                let min_isr = lock_log(&leading.log).config().min_insync_replicas;
+                leading.progress.send_if_modified(|p| {
+                    let changed = p.min_insync_replicas != min_isr;
+                    p.min_insync_replicas = min_isr;
+                    changed
+                });
+                next.insert(tp, Role::Leader(leading));
+            }
+        }
+        followed_changed |= roles.values().any(|role| matches!(role, Role::Follower(_)));
+        *roles = next;
+        drop(roles);
+        if followed_changed {
+            self.followed
+                .send_modify(|count| *count = count.wrapping_add(1));
+        }
+        moved
+    }
+
+    /// The leader appended: its log ends at `log_end_offset`, and its own copy counts up to
+    /// `vouched_end`. Whether the high watermark moved.
+    pub fn leader_appended(
+        &self,
+        tp: &TopicPartition,
+        log_end_offset: i64,
+        vouched_end: i64,
+        now_ms: i64,
+    ) -> bool {
+        let event = Event::LeaderAppended {
+            log_end_offset,
+            vouched_end,
+        };
+        let mut roles = self.roles();
+        match roles.get_mut(tp) {
+            Some(Role::Leader(leading)) => self.feed(tp, leading, event, now_ms),
+            _ => false,
+        }
+    }
+
+    /// A follower fetched `tp` at `fetch_offset` in `leader_epoch`: what it has. Returns
+    /// whether the high watermark moved, and the high watermark to tell the follower.
+    pub fn follower_fetched(
+        &self,
+        tp: &TopicPartition,
+        leader_epoch: i32,
+        replica: ReplicaId,
+        broker_epoch: i64,
+        fetch_offset: i64,
+        now_ms: i64,
+    ) -> Result<bool, NotRecorded> {
+        let mut roles = self.roles();
+        let Some(Role::Leader(leading)) = roles.get_mut(tp) else {
+            return Err(NotRecorded::NotLeader);
+        };
+        if leading.leader_epoch != leading_epoch_or(leader_epoch, leading.leader_epoch) {
+            return Err(NotRecorded::NotLeader);
+        }
+        if replica == self.node_id || leading.state.follower_end(replica).is_none() {
+            return Err(NotRecorded::NotAReplica);
+        }
+        let event = Event::FollowerFetched {
+            replica,
+            broker_epoch,
+            fetch_offset,
+        };
+        Ok(self.feed(tp, leading, event, now_ms))
+    }
+
+    /// Lets time pass for every partition this broker leads: followers that lagged for
+    /// `replica.lag.time.max.ms` are proposed out of the ISR.
+    pub fn tick(&self, now_ms: i64) -> bool {
+        let mut roles = self.roles();
+        let mut moved = false;
+        for (tp, role) in roles.iter_mut() {
+            if let Role::Leader(leading) = role {
+                moved |= self.feed(tp, leading, Event::Tick, now_ms);
+            }
+        }
+        moved
+    }
+
+    /// The controller answered an AlterPartition for `tp` proposed in `leader_epoch`:
+    /// committed (`Some`) or definitely refused (`None`).
+    pub fn alter_partition_answered(
+        &self,
+        tp: &TopicPartition,
+        leader_epoch: i32,
+        committed: Option<(BTreeSet<ReplicaId>, i32)>,
+        now_ms: i64,
+    ) -> bool {
+        let mut roles = self.roles();
+        let Some(Role::Leader(leading)) = roles.get_mut(tp) else {
+            return false;
+        };
+        if leading.leader_epoch != leader_epoch {
+            return false;
+        }
+        let event = match committed {
+            Some((isr, partition_epoch)) => Event::IsrCommitted {
+                isr,
+                partition_epoch,
+            },
+            None => Event::AlterPartitionFailed,
+        };
+        self.feed(tp, leading, event, now_ms)
+    }
+
+    /// Whether an AlterPartition for `tp` proposed in `leader_epoch` at `partition_epoch` is
+    /// still worth sending (the leadership and the pending change are still those).
+    pub fn alter_still_pending(
+        &self,
+        tp: &TopicPartition,
+        leader_epoch: i32,
+        partition_epoch: i32,
+    ) -> bool {
+        let roles = self.roles();
+        matches!(roles.get(tp), Some(Role::Leader(leading))
+            if leading.leader_epoch == leader_epoch
+                && leading.state.partition_epoch() == partition_epoch
+                && leading.state.pending_isr().is_some())
+    }
+
+    /// What an acks=all produce to `tp` waits on, while this broker leads it in
+    /// `leader_epoch`; the sender goes away when it stops leading.
+    pub fn progress(
+        &self,
+        tp: &TopicPartition,
+        leader_epoch: i32,
+    ) -> Option<watch::Receiver<Progress>> {
+        match self.roles().get(tp) {
+            Some(Role::Leader(leading)) if leading.leader_epoch == leader_epoch => {
+                Some(leading.progress.subscribe())
+            }
+            _ => None,
+        }
+    }
+
+    /// The committed ISR of a partition this broker leads.
+    pub fn isr(&self, tp: &TopicPartition) -> Option<BTreeSet<ReplicaId>> {
+        match self.roles().get(tp) {
+            Some(Role::Leader(leading)) => Some(leading.state.isr().clone()),
+            _ => None,
+        }
+    }
+
+    /// The partitions this broker follows from `leader`.
+    pub fn followed_from(&self, leader: i32) -> Vec<Followed> {
+        (self.roles().values())
+            .filter_map(|role| match role {
+                Role::Follower(followed) if followed.leader == leader => Some(followed.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether this broker still follows `tp` from `leader` in `leader_epoch`.
+    pub fn still_follows(&self, tp: &TopicPartition, leader: i32, leader_epoch: i32) -> bool {
+        matches!(self.roles().get(tp), Some(Role::Follower(f))
+            if f.leader == leader && f.leader_epoch == leader_epoch)
+    }
+
+    /// The brokers this broker fetches from.
+    pub fn sources(&self) -> BTreeSet<i32> {
+        (self.roles().values())
+            .filter_map(|role| match role {
+                Role::Follower(followed) if followed.leader >= 0 => Some(followed.leader),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A receiver that changes whenever the followed partitions or their leaders change.
+    pub fn subscribe_followed(&self) -> watch::Receiver<u64> {
+        self.followed.subscribe()
+    }
+
+    /// Feeds one event to a partition this broker leads and carries out its commands: a new
+    /// high watermark goes into the log and to waiting produces, an ISR change to the
+    /// AlterPartition sender. Whether the high watermark moved.
+    fn feed(&self, tp: &TopicPartition, leading: &mut Leading, event: Event, now_ms: i64) -> bool {
+        let mut moved = false;
+        for command in leading.state.handle(event, now_ms) {
+            match command {
+                Command::HighWatermark { offset } => {
+                    let mut log = lock_log(&leading.log);
+                    let hw = log.high_watermark().max(offset);
+                    log.set_high_watermark(hw);
+                    crate::event!(
+                        "hw {tp} epoch={} hw={offset} leo={}",
+                        leading.leader_epoch,
+                        log.log_end_offset()
+                    );
+                    moved = true;
+                }
+                Command::AlterPartition {
+                    isr,
+                    broker_epochs,
+                    partition_epoch,
+                } => {
+                    crate::event!(
+                        "isr-proposed {tp} epoch={} isr={isr:?} partition_epoch={partition_epoch}",
+                        leading.leader_epoch
+                    );
+                    // The sender outlives every leader; a send fails only at shutdown.
+                    let _ = self.alters.send(AlterRequest {
+                        tp: tp.clone(),
+                        topic_id: leading.topic_id,
+                        leader_epoch: leading.leader_epoch,
+                        partition_epoch,
+                        isr,
+                        broker_epochs,
+                    });
+                }
+            }
+        }
+        let now = progress_of(&leading.state);
+        leading.progress.send_if_modified(|p| {
+            let changed = p.high_watermark != now.high_watermark || p.isr_size != now.isr_size;
+            p.high_watermark = now.high_watermark;
+            p.isr_size = now.isr_size;
+            changed
+        });
+        moved
+    }
+}
+
+/// A follower's fetch names the leader epoch it believes current (-1: none named).
+fn leading_epoch_or(named: i32, ours: i32) -> i32 {
+    if named < 0 {
+        ours
+    } else {
+        named
+    }
+}
+
+fn progress_of(state: &PartitionLeader) -> Progress {
+    Progress {
+        high_watermark: state.high_watermark(),
+        isr_size: state.isr().len(),
+        min_insync_replicas: state.config().min_insync_replicas,
+    }
+}
