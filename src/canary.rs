@@ -19,7 +19,16 @@
 //!   loses acknowledged writes);
 //! - `RepairSkipped`: a voter that lost committed metadata to damage (and knows it) votes and
 //!   campaigns at once instead of fetching the entries back first, so a leader that never had
-//!   them can win with its vote.
+//!   them can win with its vote;
+//! - `HighWatermarkPastIsr`: a partition leader's high watermark follows its fastest in-sync
+//!   follower instead of its slowest, so acks=all is answered while an ISR member a failover
+//!   may elect still lacks the records;
+//! - `TruncationSkipped`: a follower fetches without its last fetched epoch and never cuts a
+//!   log that runs past its leader's, so it keeps a tail the leader never had;
+//! - `IsrExpandedEarly`: a leader proposes a follower into the ISR before it has reached the
+//!   high watermark (an ISR member then lacks committed records);
+//! - `AckBeforeIsr`: an acks=all produce is answered once the leader has appended it, without
+//!   waiting for the ISR.
 
 /// One deliberate bug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -32,10 +41,14 @@ pub enum Canary {
     CommitPointIgnored,
     RepairSkipped,
     AckBeforeFlushCompletes,
+    HighWatermarkPastIsr,
+    TruncationSkipped,
+    IsrExpandedEarly,
+    AckBeforeIsr,
 }
 
 impl Canary {
-    pub const ALL: [Canary; 8] = [
+    pub const ALL: [Canary; 12] = [
         Canary::AckBeforeFsync,
         Canary::SkipRecoveryCrc,
         Canary::DuplicateOffset,
@@ -44,6 +57,10 @@ impl Canary {
         Canary::CommitPointIgnored,
         Canary::RepairSkipped,
         Canary::AckBeforeFlushCompletes,
+        Canary::HighWatermarkPastIsr,
+        Canary::TruncationSkipped,
+        Canary::IsrExpandedEarly,
+        Canary::AckBeforeIsr,
     ];
 
     /// The name scenarios and the command line use.
@@ -57,6 +74,10 @@ impl Canary {
             Canary::CommitPointIgnored => "commit-point-ignored",
             Canary::RepairSkipped => "repair-skipped",
             Canary::AckBeforeFlushCompletes => "ack-before-flush-completes",
+            Canary::HighWatermarkPastIsr => "hw-past-isr",
+            Canary::TruncationSkipped => "truncation-skipped",
+            Canary::IsrExpandedEarly => "isr-expanded-early",
+            Canary::AckBeforeIsr => "ack-before-isr",
         }
     }
 
@@ -65,13 +86,13 @@ impl Canary {
     }
 
     #[cfg(madsim)]
-    fn bit(self) -> u8 {
-        1 << (self as u8)
+    fn bit(self) -> u32 {
+        1 << (self as u32)
     }
 }
 
 #[cfg(madsim)]
-static ENABLED: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+static ENABLED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// Whether `canary` is switched on (never, outside the simulator).
 #[inline]

@@ -131,6 +131,10 @@ pub struct WorkloadSpec {
     /// An admin client creates one more topic this often during the safety phase (absent:
     /// never); the `lost-topic` checker holds the acknowledged ones to the final topic list.
     pub create_topic_every_ms: Option<Num>,
+    /// Replicas of the workload's topic (absent: 1).
+    pub replication_factor: Option<Num>,
+    /// Configs the workload's topic is created with (`min.insync.replicas`, ...).
+    pub topic_configs: BTreeMap<String, String>,
 }
 
 impl Default for WorkloadSpec {
@@ -145,6 +149,8 @@ impl Default for WorkloadSpec {
             keyed: Choice::OneOf(vec!["true".into(), "false".into()]),
             send_interval_ms: Num::Range([0.0, 20.0]),
             create_topic_every_ms: None,
+            replication_factor: None,
+            topic_configs: BTreeMap::new(),
         }
     }
 }
@@ -357,6 +363,8 @@ pub struct Plan {
     pub send_interval_ms: u64,
     /// See `WorkloadSpec::create_topic_every_ms`.
     pub create_topic_every_ms: Option<u64>,
+    pub replication_factor: i16,
+    pub topic_configs: BTreeMap<String, String>,
     pub safety_ms: u64,
     pub liveness_ms: u64,
     pub faults: Vec<PlannedFault>,
@@ -516,6 +524,8 @@ impl Plan {
             bitflip_at_rest: p.pick(rng),
             node: 1 + rng.below(u64::from(scenario.cluster.controllers.unwrap_or(nodes))) as u32,
         });
+        // Drawn last too, for the same reason.
+        let replication_factor = (w.replication_factor).map_or(1, |rf| rf.pick_u64(rng).max(1));
         Plan {
             seed,
             nodes,
@@ -532,6 +542,8 @@ impl Plan {
             create_topic_every_ms: w
                 .create_topic_every_ms
                 .map(|every| every.pick_u64(rng).max(1)),
+            replication_factor: replication_factor as i16,
+            topic_configs: w.topic_configs.clone(),
             safety_ms,
             liveness_ms: scenario.phases.liveness_ms.pick_u64(rng),
             faults,
@@ -569,9 +581,18 @@ impl Plan {
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
+        let replicated = match self.replication_factor {
+            1 => String::new(),
+            rf => {
+                let configs: Vec<String> = (self.topic_configs.iter())
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                format!(" rf={rf} topic=[{}]", configs.join(" "))
+            }
+        };
         format!(
-            "nodes={}{} partitions={} producers={} consumers={} records={} record_bytes={} \
-             acks={} keyed={} faults={} disk={:?}{} broker=[{}]",
+            "nodes={}{} partitions={}{replicated} producers={} consumers={} records={} \
+             record_bytes={} acks={} keyed={} faults={} disk={:?}{} broker=[{}]",
             self.nodes,
             self.controllers
                 .map_or(String::new(), |c| format!(" controllers={c}")),

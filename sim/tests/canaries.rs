@@ -152,3 +152,40 @@ fn commit_point_ignored_is_caught_by_its_regression_seeds() {
         "only {caught} of {seeds} seeds caught the canary"
     );
 }
+
+/// Issue #15: each replication canary is caught within 50 seeds of a replicated scenario.
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
+fn high_watermark_past_an_isr_member_is_caught() {
+    assert_caught_within("replicated-crashes.toml", Canary::HighWatermarkPastIsr, 50);
+}
+
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
+fn a_follower_skipping_truncation_is_caught() {
+    assert_caught_within("replicated-crashes.toml", Canary::TruncationSkipped, 50);
+}
+
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
+fn an_isr_expanded_before_the_follower_caught_up_is_caught() {
+    assert_caught_within("replicated-two-copies.toml", Canary::IsrExpandedEarly, 50);
+}
+
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
+fn acks_all_answered_before_the_isr_had_it_is_caught() {
+    assert_caught_within("replicated-crashes.toml", Canary::AckBeforeIsr, 50);
+}

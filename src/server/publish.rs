@@ -65,9 +65,13 @@ impl Broker {
             self.refresh_log_configs(&state);
         }
         record_new_leadership(&state, &previous, node_id);
-        if self
-            .replicas
-            .apply(&state.image, &state.logs, unix_time_ms())
+        // Roles only from an image that covers this incarnation's registration: an older one,
+        // replayed while catching up, may make this broker leader of a partition it no longer
+        // leads, and a leader state built from it would move the high watermark by an old ISR.
+        if caught_up
+            && self
+                .replicas
+                .apply(&state.image, &state.logs, unix_time_ms())
         {
             self.notify_append();
         }

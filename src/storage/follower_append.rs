@@ -28,6 +28,7 @@ impl Log {
         records: &[u8],
         now_ms: i64,
     ) -> Result<Option<FollowerAppend>, AppendError> {
+        self.refuse_if_removed()?;
         let mut batches: Vec<(usize, BatchHeader)> = Vec::new();
         let mut next = self.log_end_offset();
         let mut whole = 0;
@@ -65,15 +66,17 @@ impl Log {
         let (first_offset, last_offset) = (first.1.base_offset, last.1.last_offset());
         let records = &records[..whole];
         self.maybe_roll(records.len(), last_offset, now_ms)?;
-        for (_, header) in &batches {
-            self.epochs
-                .assign(header.partition_leader_epoch, header.base_offset)?;
-        }
         let interval = self.config.index_interval_bytes;
         let active = self.active_mut();
         active.append(records, &batches, interval)?;
         if active.first_batch_ms().is_none() {
             active.set_first_batch_ms(now_ms);
+        }
+        // After the records: a failed checkpoint write fails the disk, and the cache is
+        // rebuilt from the batches if it is lost.
+        for (_, header) in &batches {
+            self.epochs
+                .assign(header.partition_leader_epoch, header.base_offset)?;
         }
         let count = (last_offset - first_offset + 1) as u64;
         self.unflushed_messages = self.unflushed_messages.saturating_add(count);

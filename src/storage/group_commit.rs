@@ -111,10 +111,7 @@ impl Log {
     /// Fails if an fsync of this log ever failed, or (with `NotFound`) if the log was deleted
     /// or set aside: its records will never be durable here.
     fn check_flushes(&self) -> io::Result<()> {
-        if self.removed {
-            let why = format!("{} was deleted or set aside", self.dir.display());
-            return Err(io::Error::new(io::ErrorKind::NotFound, why));
-        }
+        self.refuse_if_removed()?;
         match &self.group.failed {
             Some(why) => Err(io::Error::other(why.clone())),
             None => Ok(()),

@@ -21,6 +21,22 @@ use super::read_buffers::ReadBuffers;
 use super::recovery::load_segments;
 use super::segment::Segment;
 
+/// The replica role the broker gave a log. An append or truncation decided from what another
+/// lock said checks it again under the log's own lock, so a leadership change in between
+/// cannot let a stale decision through (`server::replication`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogRole {
+    #[default]
+    None,
+    Leader {
+        epoch: i32,
+    },
+    Follower {
+        leader: i32,
+        epoch: i32,
+    },
+}
+
 /// One partition's log.
 pub struct Log {
     pub(super) disk: Arc<dyn Disk>,
@@ -51,6 +67,7 @@ pub struct Log {
     pub(super) scanned_batches: u64,
     /// Flushes run without the lock (`group_commit`).
     pub(super) group: GroupCommit,
+    role: LogRole,
 }
 
 impl std::fmt::Debug for Log {
@@ -164,6 +181,7 @@ impl Log {
             read_buffers: ReadBuffers::default(),
             scanned_batches: loaded.scanned_batches,
             group: GroupCommit::default(),
+            role: LogRole::None,
         };
         log.settle_offsets()?;
         if log.epochs.entries().is_empty() && log.log_end_offset() > log.log_start_offset {
@@ -272,6 +290,19 @@ impl Log {
         self.high_watermark = high_watermark.max(self.log_start_offset).min(end);
     }
 
+    pub fn role(&self) -> LogRole {
+        self.role
+    }
+
+    pub fn set_role(&mut self, role: LogRole) {
+        self.role = role;
+    }
+
+    /// Whether the partition was deleted or set aside (its files are gone or moved).
+    pub fn is_removed(&self) -> bool {
+        self.removed
+    }
+
     /// Offsets below this are durable on disk.
     pub fn recovery_point(&self) -> i64 {
         self.recovery_point
@@ -377,6 +408,7 @@ impl Log {
         if offset >= self.log_end_offset() {
             return Ok(());
         }
+        self.refuse_if_removed()?;
         self.truncations += 1;
         let first_base = self.segments.keys().next().copied().unwrap_or(0);
         if offset <= first_base || offset < self.log_start_offset {
@@ -408,12 +440,22 @@ impl Log {
     /// its log does this. The leader epoch cache is cleared, and the change is durable on
     /// return for the reason `truncate_to` gives.
     pub fn truncate_fully_and_start_at(&mut self, offset: i64) -> io::Result<()> {
+        self.refuse_if_removed()?;
         self.reset_to(offset.max(0))?;
         self.active().flush()?;
         self.sync_dir_if_needed()?;
         self.high_watermark = self.log_start_offset;
         self.unflushed_messages = 0;
         self.epochs.replace(Vec::new())
+    }
+
+    /// Fails (`NotFound`) once the log was deleted or set aside: its files are not to be touched.
+    pub(super) fn refuse_if_removed(&self) -> io::Result<()> {
+        if self.removed {
+            let why = format!("{} was deleted or set aside", self.dir.display());
+            return Err(io::Error::new(io::ErrorKind::NotFound, why));
+        }
+        Ok(())
     }
 
     /// Marks the log deleted or set aside, before its files are touched: a flush, retention

@@ -48,6 +48,8 @@ mod segment;
 mod time_index;
 
 #[cfg(test)]
+mod follower_tests;
+#[cfg(test)]
 mod tests;
 
 pub use append::AppendInfo;
@@ -60,7 +62,7 @@ pub use error::{AppendError, InvalidRecordReason, ReadError};
 pub use file_disk::FileDisk;
 pub use follower_append::FollowerAppend;
 pub use group_commit::{lock_log, wait_all_durable, wait_durable, FlushJob};
-pub use log::Log;
+pub use log::{Log, LogRole};
 pub use manager::{LogManager, TopicIdState};
 pub use mem_disk::MemDisk;
 pub use prepare::PreparedAppend;

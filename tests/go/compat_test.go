@@ -753,8 +753,8 @@ var gatedAPIs = []struct {
 
 // TestFranzGoAPIsMissingFromWeir lists what franz-go wants that Weir does not advertise. Every
 // request franz-go put on the wire in this package must be advertised; of the APIs it checks
-// for first, exactly InitProducerId (issue #17), OffsetForLeaderEpoch and the KIP-714
-// telemetry pair (absent from a default Kafka broker too) are missing today. When one lands
+// for first, exactly InitProducerId (issue #17) and the KIP-714 telemetry pair (absent from a
+// default Kafka broker too) are missing today. When one lands
 // this test fails: update gatedMissingToday and docs/KNOWN-GAPS.md. It is declared last so
 // that, run in the default order, it sees the other tests' requests.
 func TestFranzGoAPIsMissingFromWeir(t *testing.T) {
@@ -786,7 +786,7 @@ func TestFranzGoAPIsMissingFromWeir(t *testing.T) {
 	}
 	t.Logf("requests franz-go sent in this run: %s", strings.Join(onWire, ", "))
 
-	gatedMissingToday := []kmsg.Key{kmsg.InitProducerID, kmsg.OffsetForLeaderEpoch, kmsg.GetTelemetrySubscriptions, kmsg.PushTelemetry}
+	gatedMissingToday := []kmsg.Key{kmsg.InitProducerID, kmsg.GetTelemetrySubscriptions, kmsg.PushTelemetry}
 	var missing []kmsg.Key
 	for _, g := range gatedAPIs {
 		if a, ok := advertised[int16(g.key)]; !ok || a.MaxVersion < g.version {

@@ -40,7 +40,8 @@ enum Command {
         check_determinism: bool,
         /// Switch on a deliberate bug (ack-before-fsync, skip-recovery-crc, duplicate-offset,
         /// vote-twice, metadata-flush-skipped, commit-point-ignored, repair-skipped,
-        /// ack-before-flush-completes).
+        /// ack-before-flush-completes, hw-past-isr, truncation-skipped, isr-expanded-early,
+        /// ack-before-isr).
         #[arg(long)]
         canary: Vec<String>,
         /// End with a machine-readable result line (how sweeps read their child runs).

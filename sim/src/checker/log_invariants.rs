@@ -125,6 +125,7 @@ mod tests {
 
     fn batch(base_offset: i64, last_offset: i64) -> BatchInfo {
         BatchInfo {
+            crc: 0,
             base_offset,
             last_offset,
             crc_valid: true,
@@ -228,6 +229,7 @@ mod tests {
         corrupt.crc_valid = false;
         // The simulator's record of a torn tail.
         let torn = BatchInfo {
+            crc: 0,
             base_offset: -1,
             last_offset: -1,
             crc_valid: false,

@@ -1,11 +1,13 @@
 //! Checkers: one invariant per file, each naming where the invariant comes from.
 //!
-//! Two watch the run as it goes rather than what it left: `quorum-invariants` (the metadata
-//! quorum's Raft rules) and `metadata-invariants` (every node's metadata image), sampled by the
+//! Three watch the run as it goes rather than what it left: `quorum-invariants` (the metadata
+//! quorum's Raft rules), `metadata-invariants` (every node's metadata image) and
+//! `isr-invariants` (every in-sync replica reaches its leader's high watermark), sampled by the
 //! harness every few milliseconds of simulated time.
 //!
 //! History checkers (Jepsen's Kafka workload, `jepsen.tests.kafka`) read the client history;
-//! the log checker reads what the simulator found on each node's disk after the run. Each
+//! the log checkers read what the simulator found on each node's disk after the run: each log
+//! whole (`log-invariants`), and the replicas of a partition agreeing (`replica-agreement`). Each
 //! returns the anomalies it found, with enough detail to point at the records involved; the
 //! scenario's expectations then decide which kinds are allowed (for example lost writes on a
 //! node that does not fsync). A checker that cannot fail is a defect: every file has a unit
@@ -13,6 +15,7 @@
 
 pub mod duplicate;
 pub mod inconsistent_offsets;
+pub mod isr;
 pub mod log_invariants;
 pub mod lost_topic;
 pub mod lost_write;
@@ -21,6 +24,7 @@ pub mod nonmonotonic_poll;
 pub mod nonmonotonic_send;
 pub mod poll_skip;
 pub mod quorum;
+pub mod replica_agreement;
 pub mod unseen;
 
 use std::fmt::Display;
@@ -62,10 +66,18 @@ pub struct BatchInfo {
     pub base_offset: i64,
     pub last_offset: i64,
     pub crc_valid: bool,
+    /// The CRC the batch header carries (covers its records).
+    pub crc: u32,
 }
 
 /// The checkers that are not history checkers, by name: what a scenario may also `allow`.
-pub const OTHER_CHECKERS: &[&str] = &[log_invariants::NAME, quorum::NAME, metadata::NAME];
+pub const OTHER_CHECKERS: &[&str] = &[
+    isr::NAME,
+    log_invariants::NAME,
+    replica_agreement::NAME,
+    quorum::NAME,
+    metadata::NAME,
+];
 
 /// Every history checker, in a fixed order (the order their anomalies are reported in).
 pub fn all() -> Vec<Box<dyn Checker>> {

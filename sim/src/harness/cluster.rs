@@ -215,7 +215,7 @@ impl Cluster {
             .name("client")
             .ip("192.0.2.100".parse().expect("a valid TEST-NET address"))
             .build();
-        let watch = Mutex::new(Watch::new(plan.voters()));
+        let watch = Mutex::new(Watch::new(plan.voters(), plan.partitions));
         Cluster {
             handle,
             nodes,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use weir::client::admin::Admin;
 
-use super::workload::{create_topic_once, options, Creation, Recorder};
+use super::workload::{create_topic_once, options, Creation, Recorder, TopicShape};
 use crate::history::{Op, Outcome, Process};
 
 /// The metadata workload: one more single-partition topic every `every_ms` until `stop`, each
@@ -29,7 +29,7 @@ pub async fn create_topics(
         recorder.record(Process::Admin, Outcome::Invoke, op());
         // Even a refusal may come after a commit (a forwarded request timing out while the
         // controller fails over): only acknowledgements are facts.
-        let outcome = match create_topic_once(&bootstrap, &name, 1).await {
+        let outcome = match create_topic_once(&bootstrap, &name, &TopicShape::single(1)).await {
             Creation::Created => Outcome::Ok,
             Creation::Unknown => Outcome::Info,
             Creation::NotConnected => Outcome::Fail,

@@ -82,6 +82,7 @@ pub fn run(plan: &Plan, canaries: &[Canary]) -> RunReport {
     } = simulated.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     let mut anomalies = checker::check_history(&history);
     anomalies.extend(checker::log_invariants::check_logs(&logs));
+    anomalies.extend(checker::replica_agreement::check_logs(&logs));
     anomalies.extend(watched);
     // A run in which nothing was acknowledged checked nothing: say so rather than pass.
     let acknowledged = history.acked_sends().len();
@@ -275,17 +276,29 @@ async fn list_topics_converged(
     healed: tokio::time::Instant,
     deadline: Duration,
 ) -> Result<(), String> {
-    let converged = || {
-        let offsets: Vec<Option<i64>> = (cluster.nodes.iter())
+    let offsets = || -> Vec<Option<i64>> {
+        (cluster.nodes.iter())
             .map(|node| node.quorum().map(|quorum| quorum.published_image().offset))
-            .collect();
+            .collect()
+    };
+    let converged = || {
+        let offsets = offsets();
         offsets
             .iter()
             .all(|offset| offset.is_some() && *offset == offsets[0])
     };
     while !converged() {
         if healed.elapsed() >= deadline {
-            return Err("the nodes' metadata images did not converge after healing".into());
+            let each: Vec<String> = (cluster.nodes.iter().zip(offsets()))
+                .map(|(node, offset)| match offset {
+                    Some(offset) => format!("{} at {offset}", node.label),
+                    None => format!("{} not running a quorum member", node.label),
+                })
+                .collect();
+            return Err(format!(
+                "the nodes' metadata images did not converge after healing ({})",
+                each.join(", ")
+            ));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -322,9 +335,24 @@ async fn after_heal(plan: Plan, bootstrap: String, recorder: Recorder) -> Result
             .await
             .map_err(|_| "a producer after healing panicked".to_string())?;
     }
+    // The writes acknowledged after the heal are the run's promise: read until the ends
+    // cover them. A new leader's high watermark can trail what its predecessor acknowledged
+    // until its ISR is back to min.insync.replicas (KIP-966), as a Kafka consumer would see.
+    let promised: BTreeMap<i32, i64> = (recorder.history().acked_sends().into_iter())
+        .filter(|send| matches!(send.process, Process::HealedProducer(_)))
+        .fold(BTreeMap::new(), |mut ends, send| {
+            let end = ends.entry(send.partition).or_insert(0);
+            *end = (*end).max(send.offset + 1);
+            ends
+        });
+    let covers = |ends: &workload::Positions| {
+        (promised.iter()).all(|(p, end)| ends.get(p).is_some_and(|at| at >= end))
+    };
     let ends = loop {
         if let Some(ends) = workload::log_end_offsets(&bootstrap, &plan).await {
-            break ends;
+            if covers(&ends) {
+                break ends;
+            }
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
@@ -429,12 +457,14 @@ fn scan_batches(disk: &SimDisk, dir: &Path) -> Vec<BatchInfo> {
                     base_offset: batch.header.base_offset,
                     last_offset: batch.header.last_offset(),
                     crc_valid: check_crc(batch.bytes, &batch.header).is_ok(),
+                    crc: batch.header.crc,
                 }),
                 Err(_) => {
                     batches.push(BatchInfo {
                         base_offset: -1,
                         last_offset: -1,
                         crc_valid: false,
+                        crc: 0,
                     });
                     break;
                 }

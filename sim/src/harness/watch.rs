@@ -1,5 +1,7 @@
 //! The run-time watchers: every few milliseconds of simulated time, each node's Raft state and
-//! metadata image go to the `quorum-invariants` and `metadata-invariants` checkers.
+//! metadata image go to the `quorum-invariants` and `metadata-invariants` checkers, and each
+//! partition leader's high watermark and ISR, with every replica's log end, to
+//! `isr-invariants`.
 //!
 //! A node whose process is down still counts in the quorum with what its disk holds (read, from
 //! a copy of its durable files, when it crashed), as in Kafka's RaftEventSimulationTest: a majority is a majority of voters, not
@@ -13,8 +15,12 @@ use std::time::Duration;
 use weir::core::controller::MetadataImage;
 use weir::core::raft::{RaftNode, ViewKey};
 
+use weir::types::TopicPartition;
+
 use super::cluster::{lock, Cluster, SimNode};
 use super::elections::ElectionLog;
+use super::workload::TOPIC;
+use crate::checker::isr::{IsrWatch, LeaderSample};
 use crate::checker::metadata::MetadataWatch;
 use crate::checker::quorum::QuorumWatch;
 use crate::checker::Anomaly;
@@ -25,6 +31,9 @@ pub const SAMPLE_EVERY: Duration = Duration::from_millis(10);
 pub struct Watch {
     quorum: QuorumWatch,
     metadata: MetadataWatch,
+    isr: IsrWatch,
+    /// The workload topic's partitions (the ones whose replicas are watched).
+    partitions: i32,
     /// Each node's Raft state as last seen: live, or read from its disk after a crash.
     last: BTreeMap<i32, RaftNode>,
     /// What each live node's Raft state was when last copied: the quorum service (one per
@@ -38,10 +47,12 @@ pub struct Watch {
 }
 
 impl Watch {
-    pub fn new(voters: std::ops::RangeInclusive<u32>) -> Self {
+    pub fn new(voters: std::ops::RangeInclusive<u32>, partitions: i32) -> Self {
         Self {
             quorum: QuorumWatch::new(voters.map(|id| id as i32).collect()),
             metadata: MetadataWatch::default(),
+            isr: IsrWatch::default(),
+            partitions,
             last: BTreeMap::new(),
             seen: BTreeMap::new(),
             unobserved: false,
@@ -130,15 +141,52 @@ impl Watch {
         if let Some(image) = newest {
             self.elections.image(at_ms, &image);
         }
+        self.sample_replicas(nodes, at_ms);
         if std::mem::take(&mut self.unobserved) {
             let views: Vec<_> = self.last.values().map(RaftNode::view).collect();
             self.quorum.observe(at_ms, &views);
         }
     }
 
+    /// Each running leader's high watermark and ISR, and every running broker's log ends, of
+    /// the workload topic, for the `isr-invariants` checker.
+    fn sample_replicas(&mut self, nodes: &[SimNode], at_ms: u64) {
+        let mut leaders = Vec::new();
+        let mut log_ends = BTreeMap::new();
+        for node in nodes {
+            let Some(broker) = node.broker() else {
+                continue;
+            };
+            let id = node.number as i32;
+            for partition in 0..self.partitions {
+                let tp = TopicPartition::new(TOPIC, partition);
+                let Some(log) = broker.log(&tp) else {
+                    continue;
+                };
+                let (end, high_watermark) = {
+                    let log = log.lock().unwrap_or_else(|e| e.into_inner());
+                    (log.log_end_offset(), log.high_watermark())
+                };
+                log_ends.insert((id, partition), end);
+                let Some((isr, leader_epoch)) = broker.replicas.leading(&tp) else {
+                    continue;
+                };
+                leaders.push(LeaderSample {
+                    leader: id,
+                    partition,
+                    leader_epoch,
+                    high_watermark,
+                    isr,
+                });
+            }
+        }
+        self.isr.observe(at_ms, &leaders, &log_ends);
+    }
+
     pub fn anomalies(&self) -> Vec<Anomaly> {
         let mut anomalies = self.quorum.anomalies();
         anomalies.extend(self.metadata.anomalies());
+        anomalies.extend(self.isr.anomalies());
         anomalies
     }
 }

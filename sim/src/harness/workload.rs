@@ -80,7 +80,12 @@ pub async fn create_topic(bootstrap: &str, plan: &Plan, recorder: &Recorder) -> 
         Op::Admin { what: what.clone() },
     );
     for _ in 0..60 {
-        if create_topic_once(bootstrap, TOPIC, plan.partitions).await == Creation::Created {
+        let shape = TopicShape {
+            partitions: plan.partitions,
+            replication_factor: plan.replication_factor,
+            configs: plan.topic_configs.clone(),
+        };
+        if create_topic_once(bootstrap, TOPIC, &shape).await == Creation::Created {
             recorder.record(Process::Admin, Outcome::Ok, Op::Admin { what });
             return true;
         }
@@ -104,16 +109,35 @@ pub enum Creation {
     Unknown,
 }
 
-/// One attempt to create `name` with `partitions` partitions (replication factor 1).
-pub async fn create_topic_once(bootstrap: &str, name: &str, partitions: i32) -> Creation {
+/// How a topic is created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicShape {
+    pub partitions: i32,
+    pub replication_factor: i16,
+    pub configs: BTreeMap<String, String>,
+}
+
+impl TopicShape {
+    /// `partitions` partitions of one replica, default configs.
+    pub fn single(partitions: i32) -> Self {
+        TopicShape {
+            partitions,
+            replication_factor: 1,
+            configs: BTreeMap::new(),
+        }
+    }
+}
+
+/// One attempt to create `name` as `shape` says.
+pub async fn create_topic_once(bootstrap: &str, name: &str, shape: &TopicShape) -> Creation {
     let Ok(admin) = Admin::connect(options(bootstrap)).await else {
         return Creation::NotConnected;
     };
     let topic = NewTopic {
         name: name.to_string(),
-        partitions,
-        replication_factor: 1,
-        configs: BTreeMap::new(),
+        partitions: shape.partitions,
+        replication_factor: shape.replication_factor,
+        configs: shape.configs.clone(),
     };
     match admin.create_topics(&[topic], false).await {
         Ok(results) if !results.is_empty() => {
@@ -363,7 +387,7 @@ fn partitions(plan: &Plan) -> Vec<TopicPartition> {
 }
 
 /// Where a consumer reads next, per partition.
-type Positions = BTreeMap<i32, i64>;
+pub type Positions = BTreeMap<i32, i64>;
 
 /// One consumer under assign: polls until `stop`, or, as the final reader, until it has read
 /// every partition up to `until` (its log end offsets).

@@ -18,6 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::invariants::{self, LeaderViolation};
+use crate::canary::{self, Canary};
 
 /// A broker id, as a replica of the partition.
 pub type ReplicaId = i32;
@@ -73,10 +74,18 @@ pub enum Event {
         isr: BTreeSet<ReplicaId>,
         partition_epoch: i32,
     },
-    /// The controller definitely refused the pending change; the leader proposes again from
-    /// what it sees next. A request that timed out is the runtime's to retry as it was (Kafka
-    /// does): the change may have been committed.
-    AlterPartitionFailed,
+    /// The controller definitely refused the change proposed as `isr` at `partition_epoch`;
+    /// if that is still the pending one, the leader proposes again from what it sees next (an
+    /// answer to an earlier proposal, retried after it was overtaken, changes nothing). A
+    /// request that timed out is the runtime's to retry as it was (Kafka does): the change may
+    /// have been committed.
+    AlterPartitionFailed {
+        isr: BTreeSet<ReplicaId>,
+        partition_epoch: i32,
+    },
+    /// The topic's settings changed (`min.insync.replicas`): the high watermark moves by the
+    /// new ones from now on.
+    Reconfigured { config: LeaderConfig },
     /// The replicas that may not join the ISR now (fenced, shutting down, or not registered
     /// with the broker epoch they fetch with), from the latest metadata.
     Ineligible { replicas: BTreeSet<ReplicaId> },
@@ -175,7 +184,9 @@ impl PartitionLeader {
             followers,
             ineligible: BTreeSet::new(),
             log_end_offset,
-            vouched_end: log_end_offset,
+            // What the leader's own copy vouches for is reported by the runtime
+            // (`LeaderAppended`); until then, only what was already replicated.
+            vouched_end: high_watermark.min(log_end_offset),
             high_watermark: high_watermark.min(log_end_offset),
         }
     }
@@ -260,11 +271,24 @@ impl PartitionLeader {
                     self.pending = None;
                 }
             }
-            Event::AlterPartitionFailed => self.pending = None,
+            Event::AlterPartitionFailed {
+                isr,
+                partition_epoch,
+            } => {
+                let ours = self.pending.as_ref() == Some(&isr);
+                if ours && partition_epoch == self.partition_epoch {
+                    self.pending = None;
+                }
+            }
+            Event::Reconfigured { config } => self.config = config,
             Event::Ineligible { replicas } => self.ineligible = replicas,
         }
         self.maybe_advance(now_ms, &mut commands);
-        if cfg!(any(test, debug_assertions, madsim)) {
+        // A canary that breaks these rules on purpose is for the simulator's own checkers to
+        // catch, from what clients and disks show.
+        let broken_on_purpose =
+            canary::is_on(Canary::HighWatermarkPastIsr) || canary::is_on(Canary::IsrExpandedEarly);
+        if cfg!(any(test, debug_assertions, madsim)) && !broken_on_purpose {
             if let Err(violation) = self.validate(before) {
                 panic!("replication leader invariant broken: {violation:?}");
             }
@@ -307,7 +331,9 @@ impl PartitionLeader {
             return;
         }
         let end = self.followers[&replica].log_end_offset;
-        if end >= self.high_watermark && end >= self.epoch_start_offset {
+        // The canary (simulator builds only) lets any follower that fetched join.
+        let early = canary::is_on(Canary::IsrExpandedEarly) && end >= 0;
+        if early || (end >= self.high_watermark && end >= self.epoch_start_offset) {
             let mut isr = self.isr.clone();
             isr.insert(replica);
             self.propose(isr, commands);
@@ -361,12 +387,19 @@ impl PartitionLeader {
         let maximal = self.maximal_isr();
         let lag_max = self.config.replica_lag_time_max_ms;
         let mut candidate = self.vouched_end;
-        for (id, follower) in &self.followers {
+        let waited_for = (self.followers.iter()).filter(|(id, follower)| {
             let about_to_join =
-                self.eligible(*id) && follower.is_caught_up(self.log_end_offset, now_ms, lag_max);
-            if follower.log_end_offset < candidate && (maximal.contains(id) || about_to_join) {
-                candidate = follower.log_end_offset;
+                self.eligible(**id) && follower.is_caught_up(self.log_end_offset, now_ms, lag_max);
+            maximal.contains(id) || about_to_join
+        });
+        let ends: Vec<Offset> = waited_for.map(|(_, f)| f.log_end_offset).collect();
+        if canary::is_on(Canary::HighWatermarkPastIsr) {
+            // The canary (simulator builds only) waits for the fastest replica, not the slowest.
+            if let Some(&fastest) = ends.iter().max() {
+                candidate = candidate.min(fastest);
             }
+        } else if let Some(&slowest) = ends.iter().min() {
+            candidate = candidate.min(slowest);
         }
         if candidate > self.high_watermark {
             self.high_watermark = candidate;

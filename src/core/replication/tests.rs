@@ -36,7 +36,10 @@ fn leading(
         log_end_offset: end,
         high_watermark: hw,
     };
-    PartitionLeader::new(start, config(min), 0)
+    let mut p = PartitionLeader::new(start, config(min), 0);
+    // As the runtime does: the leader vouches for its log as it finds it.
+    p.handle(append(end), 0);
+    p
 }
 
 /// Leader 1 of [1, 2, 3], its log and high watermark at `end`, all three in sync.
@@ -242,7 +245,24 @@ fn a_refused_or_stale_answer_leaves_the_isr_and_the_leader_proposes_again() {
         "without the leader"
     );
     assert_eq!(p.isr(), &set(&[1, 2, 3]));
-    assert_eq!(p.handle(Event::AlterPartitionFailed, 40_003), vec![]);
+    // An answer to another proposal (an earlier one, retried and overtaken) leaves ours.
+    let other = Event::AlterPartitionFailed {
+        isr: set(&[1, 3]),
+        partition_epoch: 5,
+    };
+    p.handle(other, 40_003);
+    assert_eq!(p.pending_isr(), Some(&set(&[1, 2])));
+    let stale = Event::AlterPartitionFailed {
+        isr: set(&[1, 2]),
+        partition_epoch: 4,
+    };
+    p.handle(stale, 40_003);
+    assert_eq!(p.pending_isr(), Some(&set(&[1, 2])));
+    let ours = Event::AlterPartitionFailed {
+        isr: set(&[1, 2]),
+        partition_epoch: 5,
+    };
+    assert_eq!(p.handle(ours, 40_003), vec![]);
     assert_eq!(p.pending_isr(), None);
     assert_eq!(p.handle(Event::Tick, 40_004), alter(&[1, 2], 5));
 }
@@ -384,4 +404,50 @@ fn a_follower_truncates_to_where_both_logs_last_agree() {
     // Never past the follower's own end, nor anything it cannot vouch for.
     assert_eq!(truncation_offset((3, 50), Some((3, 60)), 48), 48);
     assert_eq!(truncation_offset((3, 50), None, 70), 50);
+}
+
+/// Records the flush policy wants durable count for the leader only once they are: the high
+/// watermark waits at what the leader vouches for even when every follower has more, and
+/// followers may fetch past it (up to the log end) meanwhile.
+#[test]
+fn the_high_watermark_waits_for_what_the_leader_vouches_for() {
+    let mut p = leader(0, 2);
+    let unflushed = Event::LeaderAppended {
+        log_end_offset: 10,
+        vouched_end: 4,
+    };
+    assert_eq!(p.handle(unflushed, 1), vec![]);
+    p.handle(fetch(2, 10), 1);
+    assert_eq!(p.handle(fetch(3, 10), 1), hw(4));
+    assert_eq!(
+        p.follower_end(2),
+        Some(10),
+        "a fetch past the vouched end is recorded"
+    );
+    let flushed = Event::LeaderAppended {
+        log_end_offset: 10,
+        vouched_end: 10,
+    };
+    assert_eq!(p.handle(flushed, 2), hw(10));
+    // An older report never takes the vouched end back.
+    let stale = Event::LeaderAppended {
+        log_end_offset: 10,
+        vouched_end: -1,
+    };
+    assert_eq!(p.handle(stale, 3), vec![]);
+    assert_eq!(p.high_watermark(), 10);
+}
+
+/// A lower `min.insync.replicas` lets the high watermark move with the ISR it has; a higher
+/// one stops it.
+#[test]
+fn a_new_min_insync_replicas_takes_effect_at_once() {
+    let mut p = leading(&[1], 5, 0, 0, 2);
+    assert_eq!(p.handle(append(10), 0), vec![]);
+    let lower = Event::Reconfigured { config: config(1) };
+    assert_eq!(p.handle(lower, 1), hw(10));
+    let higher = Event::Reconfigured { config: config(2) };
+    p.handle(higher, 2);
+    assert_eq!(p.handle(append(20), 3), vec![]);
+    assert_eq!(p.high_watermark(), 10);
 }

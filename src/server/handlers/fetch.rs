@@ -93,7 +93,8 @@ async fn read(
                 None => read_partition(ctx, &tp, &at).await,
             };
             let size = data.records.as_ref().map_or(0, Bytes::len);
-            errored |= data.error_code != 0;
+            // A diverging epoch is an answer to give now, like an error.
+            errored |= data.error_code != 0 || data.diverging_epoch.epoch >= 0;
             total += size;
             budget = budget.saturating_sub(size);
             let data = if committed {

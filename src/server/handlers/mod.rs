@@ -19,6 +19,7 @@ mod incremental_alter_configs;
 mod list_offsets;
 mod list_partition_reassignments;
 mod metadata;
+mod offset_for_leader_epoch;
 mod produce;
 mod replica_fetch;
 #[cfg(test)]
@@ -67,6 +68,7 @@ pub const SUPPORTED_APIS: &[ApiSupport] = &[
     api(ApiKey::ApiVersions, 0, 4),
     api(ApiKey::CreateTopics, 2, 7),
     api(ApiKey::DeleteTopics, 1, 6),
+    api(ApiKey::OffsetForLeaderEpoch, 2, 4),
     api(ApiKey::DescribeConfigs, 1, 4),
     api(ApiKey::DescribeLogDirs, 1, 4),
     api(ApiKey::CreatePartitions, 0, 3),
@@ -235,6 +237,14 @@ pub async fn dispatch(ctx: RequestContext, api_key: ApiKey, body: Bytes) -> Outc
             ids,
             messages::ListOffsetsRequest,
             list_offsets::handle
+        ),
+        ApiKey::OffsetForLeaderEpoch => route!(
+            ctx,
+            api_key,
+            body,
+            ids,
+            messages::OffsetForLeaderEpochRequest,
+            offset_for_leader_epoch::handle
         ),
         ApiKey::Metadata => {
             route!(

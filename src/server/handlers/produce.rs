@@ -29,7 +29,7 @@ use crate::server::broker::{lock_log, Broker};
 use crate::server::errors;
 use crate::server::replication::Progress;
 use crate::storage::legacy::{self, LegacyError};
-use crate::storage::{wait_all_durable, AppendError, Log, PreparedAppend};
+use crate::storage::{wait_all_durable, AppendError, Log, LogRole, PreparedAppend};
 use crate::types::TopicPartition;
 
 /// A log that must be durable up to `end_offset` before an append to it is acknowledged.
@@ -242,6 +242,7 @@ fn append(
         return refused(ResponseError::InvalidRecord, Some("no records"));
     };
     let replicated = match acks {
+        -1 if canary::is_on(Canary::AckBeforeIsr) => None,
         -1 => match ctx.broker.replicas.progress(tp, leader_epoch) {
             Some(progress) => Some(progress),
             None => return refused(ResponseError::NotLeaderOrFollower, None),
@@ -296,6 +297,16 @@ fn append(
         Err(error) => return refused_append(error),
     };
     let mut locked = lock_log(&log);
+    // Leadership may have moved since it was looked up: checked again under the log's lock,
+    // where the replication state sets it (`server::replication`).
+    if locked.role()
+        != (LogRole::Leader {
+            epoch: leader_epoch,
+        })
+    {
+        drop(locked);
+        return refused(ResponseError::NotLeaderOrFollower, None);
+    }
     match locked.append_prepared_unflushed(prepared, leader_epoch, unix_time_ms()) {
         Ok(info) => {
             let end = locked.log_end_offset();

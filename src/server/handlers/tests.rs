@@ -154,6 +154,19 @@ fn request(key: ApiKey, version: i16) -> Bytes {
             ])
             .with_response_partition_limit(2000)
             .encode(&mut buf, version),
+        ApiKey::OffsetForLeaderEpoch => OffsetForLeaderEpochRequest::default()
+            .with_replica_id(BrokerId(-1))
+            .with_topics(vec![
+                offset_for_leader_epoch_request::OffsetForLeaderTopic::default()
+                    .with_topic(name("t"))
+                    .with_partitions(vec![
+                        offset_for_leader_epoch_request::OffsetForLeaderPartition::default()
+                            .with_partition(0)
+                            .with_current_leader_epoch(-1)
+                            .with_leader_epoch(0),
+                    ]),
+            ])
+            .encode(&mut buf, version),
         other => panic!("add a request for {other:?} to this test"),
     };
     result.unwrap();
@@ -522,6 +535,98 @@ fn deleting_a_kafka_key_weir_lacks_is_a_no_op_but_not_a_static_key() {
         assert_eq!(code(response), 40);
         let response = super::incremental_alter_configs::handle(&ctx, delete("no.such.key")).await;
         assert_eq!(code(response), 40);
+        node.stop().unwrap();
+    })
+    .unwrap();
+}
+
+/// OffsetForLeaderEpoch answers where an epoch ends in the leader's log (the log end for the
+/// latest), -1/-1 for an epoch newer than any it knows, and fences a stale or future
+/// `current_leader_epoch`.
+#[test]
+fn offset_for_leader_epoch_answers_from_the_epoch_cache() {
+    use crate::server::handlers::offset_for_leader_epoch;
+    crate::runtime::block_on(async {
+        let node = node().await;
+        let ctx = context(&node.broker, ApiKey::OffsetForLeaderEpoch, 4);
+        let tp = crate::types::TopicPartition::new("t", 0);
+        let (log, epoch) = node.broker.leader_log(&tp).unwrap();
+        for _ in 0..3 {
+            crate::storage::lock_log(&log)
+                .append_as_leader(&batch(), epoch, 0)
+                .unwrap();
+        }
+        let ask = |current: i32, asked: i32| {
+            OffsetForLeaderEpochRequest::default().with_topics(vec![
+                offset_for_leader_epoch_request::OffsetForLeaderTopic::default()
+                    .with_topic(name("t"))
+                    .with_partitions(vec![
+                        offset_for_leader_epoch_request::OffsetForLeaderPartition::default()
+                            .with_partition(0)
+                            .with_current_leader_epoch(current)
+                            .with_leader_epoch(asked),
+                    ]),
+            ])
+        };
+        let answer = |request| async {
+            let response = offset_for_leader_epoch::handle(&ctx, request).await;
+            let p = &response.topics[0].partitions[0];
+            (p.error_code, p.leader_epoch, p.end_offset)
+        };
+        assert_eq!(answer(ask(epoch, epoch)).await, (0, epoch, 3));
+        // An epoch above every known one is undefined, as in Kafka's `endOffsetFor`.
+        assert_eq!(answer(ask(-1, epoch + 5)).await, (0, -1, -1));
+        if epoch > 0 {
+            // Below the first known epoch: the epoch asked, ending where the first starts.
+            assert_eq!(answer(ask(-1, epoch - 1)).await, (0, epoch - 1, 0));
+        }
+        let fenced = kafka_protocol::ResponseError::FencedLeaderEpoch.code();
+        let unknown = kafka_protocol::ResponseError::UnknownLeaderEpoch.code();
+        if epoch > 0 {
+            assert_eq!(answer(ask(epoch - 1, epoch)).await.0, fenced);
+        }
+        assert_eq!(answer(ask(epoch + 1, epoch)).await.0, unknown);
+        node.stop().unwrap();
+    })
+    .unwrap();
+}
+
+/// A fetch naming a replica id from a broker that is not a replica of the partition changes
+/// nothing and is refused NOT_LEADER_OR_FOLLOWER; a follower fetch past the log end is
+/// OFFSET_OUT_OF_RANGE.
+#[test]
+fn a_replica_fetch_from_a_stranger_or_past_the_end_is_refused() {
+    crate::runtime::block_on(async {
+        let node = node().await;
+        let tp = crate::types::TopicPartition::new("t", 0);
+        let (log, epoch) = node.broker.leader_log(&tp).unwrap();
+        crate::storage::lock_log(&log)
+            .append_as_leader(&batch(), epoch, 0)
+            .unwrap();
+        let ctx = context(&node.broker, ApiKey::Fetch, 12);
+        let fetch = |replica: i32, offset: i64| {
+            FetchRequest::default()
+                .with_replica_id(BrokerId(replica))
+                .with_max_bytes(1 << 20)
+                .with_topics(vec![FetchTopic::default()
+                    .with_topic(name("t"))
+                    .with_partitions(vec![FetchPartition::default()
+                        .with_partition(0)
+                        .with_fetch_offset(offset)
+                        .with_last_fetched_epoch(-1)
+                        .with_partition_max_bytes(1 << 20)])])
+        };
+        let code = |response: FetchResponse| response.responses[0].partitions[0].error_code;
+        let stranger = super::fetch::handle(&ctx, fetch(7, 0)).await;
+        assert_eq!(
+            code(stranger),
+            kafka_protocol::ResponseError::NotLeaderOrFollower.code()
+        );
+        let past = super::fetch::handle(&ctx, fetch(7, 5)).await;
+        assert_eq!(
+            code(past),
+            kafka_protocol::ResponseError::OffsetOutOfRange.code()
+        );
         node.stop().unwrap();
     })
     .unwrap();

@@ -48,7 +48,12 @@ enum Answer {
         isr: BTreeSet<i32>,
         partition_epoch: i32,
     },
+    /// The proposal is wrong as it stands (an ineligible replica, an impossible ISR): the
+    /// leader drops it and proposes again from what it sees next.
     Refused(String),
+    /// The partition changed under the proposal (a newer partition or leader epoch): the
+    /// metadata log brings the change, which settles the proposal; nothing to send meanwhile.
+    Overtaken(String),
     Retry(String),
 }
 
@@ -94,6 +99,10 @@ async fn send_until_answered(broker: Arc<Broker>, request: AlterRequest) {
                 tracing::info!(partition = %tp, isr = ?request.isr, "ISR change refused: {why}");
                 None
             }
+            Answer::Overtaken(why) => {
+                tracing::debug!(partition = %tp, "ISR change overtaken ({why}); awaiting metadata");
+                return;
+            }
             Answer::Retry(why) => {
                 tracing::debug!(partition = %tp, "ISR change not answered ({why}); retrying");
                 runtime::sleep(backoff).await;
@@ -102,7 +111,7 @@ async fn send_until_answered(broker: Arc<Broker>, request: AlterRequest) {
             }
         };
         let now = unix_time_ms();
-        if (broker.replicas).alter_partition_answered(tp, leader_epoch, committed, now) {
+        if (broker.replicas).alter_partition_answered(&request, committed, now) {
             broker.notify_append();
         }
         return;
@@ -150,7 +159,10 @@ async fn submit_locally(broker: &Broker, request: &AlterRequest) -> Answer {
             },
             None => Answer::Refused("the partition is gone".into()),
         },
-        Err(TopicError::Controller(error)) => Answer::Refused(error.to_string()),
+        Err(TopicError::Controller(error)) => {
+            let code = crate::server::errors::controller_error(&error).code();
+            classify(code, error.to_string())
+        }
         Err(error) => Answer::Retry(error.to_string()),
     }
 }
@@ -183,17 +195,10 @@ fn wire_request(broker: &Broker, request: &AlterRequest) -> AlterPartitionReques
 }
 
 fn read_answer(response: AlterPartitionResponse) -> Answer {
-    let retry_codes = [
-        ResponseError::NotController.code(),
-        ResponseError::RequestTimedOut.code(),
-        ResponseError::OperationNotAttempted.code(),
-    ];
     if response.error_code != 0 {
-        let why = format!("error {}", response.error_code);
-        return match retry_codes.contains(&response.error_code) {
-            true => Answer::Retry(why),
-            false => Answer::Refused(why),
-        };
+        // Not for this partition: the controller, or this broker's registration as it sees it
+        // (STALE_BROKER_EPOCH until it has replayed our registration). Ask again.
+        return Answer::Retry(format!("error {}", response.error_code));
     }
     let partition = response.topics.first().and_then(|t| t.partitions.first());
     let Some(partition) = partition else {
@@ -204,7 +209,31 @@ fn read_answer(response: AlterPartitionResponse) -> Answer {
             isr: partition.isr.iter().map(|id| id.0).collect(),
             partition_epoch: partition.partition_epoch,
         },
-        code if retry_codes.contains(&code) => Answer::Retry(format!("error {code}")),
-        code => Answer::Refused(format!("error {code}")),
+        code => classify(code, format!("error {code}")),
+    }
+}
+
+/// What a partition's error code means for the proposal (Kafka's `AlterPartitionManager`).
+fn classify(code: i16, why: String) -> Answer {
+    use ResponseError as E;
+    let retry = [
+        E::NotController,
+        E::RequestTimedOut,
+        E::OperationNotAttempted,
+    ];
+    let overtaken = [
+        E::InvalidUpdateVersion,
+        E::FencedLeaderEpoch,
+        E::NotLeaderOrFollower,
+        E::NewLeaderElected,
+        E::UnknownTopicId,
+        E::UnknownTopicOrPartition,
+    ];
+    if retry.iter().any(|e| e.code() == code) {
+        Answer::Retry(why)
+    } else if overtaken.iter().any(|e| e.code() == code) {
+        Answer::Overtaken(why)
+    } else {
+        Answer::Refused(why)
     }
 }

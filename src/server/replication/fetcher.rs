@@ -23,12 +23,14 @@ use kafka_protocol::messages::{BrokerId, FetchRequest, TopicName};
 use kafka_protocol::ResponseError;
 
 use super::Followed;
+use crate::canary::{self, Canary};
 use crate::client::connection::{Connection, ConnectionOptions};
 use crate::core::replication::divergence::truncation_offset;
 use crate::runtime::{self, unix_time_ms, JoinHandle};
 use crate::server::broker::Broker;
 use crate::server::handlers::str_bytes;
-use crate::storage::{lock_log, wait_durable};
+use crate::storage::{lock_log, wait_durable, LogRole};
+use crate::types::TopicPartition;
 
 /// The Fetch version followers send: the first with `DivergingEpoch` (KIP-279) that still
 /// names topics (v13 moved to topic ids).
@@ -42,6 +44,7 @@ pub async fn run_fetchers(broker: Arc<Broker>) {
         changes.borrow_and_update();
         let sources = broker.replicas.sources();
         fetchers.0.retain(|source, task| {
+            // A fetcher ends only by panicking: start it again.
             let keep = sources.contains(source) && !task.is_finished();
             if !keep {
                 task.abort();
@@ -72,16 +75,44 @@ impl Drop for Fetchers {
     }
 }
 
-/// Fetches from `source` until this broker follows nothing there.
+/// Fetches from `source` for as long as the supervisor keeps this task (it aborts it once this
+/// broker follows nothing there). A partition whose fetch failed waits out
+/// `replica.fetch.backoff.ms` alone; the others go on.
 async fn fetch_from(broker: Arc<Broker>, source: i32) {
     let config = broker.config.replica;
     let backoff = Duration::from_millis(config.fetch_backoff_ms.max(1) as u64);
+    let mut changes = broker.replicas.subscribe_followed();
     let mut connection: Option<Arc<Connection>> = None;
+    let mut resting: BTreeMap<TopicPartition, runtime::Instant> = BTreeMap::new();
+    // Where the next request starts in the partition list, so that a response budget spent
+    // on the first partitions does not starve the last (Kafka rotates the same way).
+    let mut start = 0;
     loop {
-        let followed = broker.replicas.followed_from(source);
+        changes.borrow_and_update();
+        let now = runtime::now();
+        resting.retain(|_, until| *until > now);
+        let mut followed: Vec<Followed> = (broker.replicas.followed_from(source).into_iter())
+            .filter(|f| !resting.contains_key(&f.tp))
+            .collect();
         if followed.is_empty() {
-            return;
+            // Nothing to fetch now: wait for a partition to come back from its rest, or for
+            // the followed partitions to change.
+            let wake = resting.values().min().copied();
+            let rest = async {
+                match wake {
+                    Some(until) => runtime::sleep_until(until).await,
+                    None => std::future::pending().await,
+                }
+            };
+            runtime::select! {
+                _ = changes.changed() => {}
+                _ = rest => {}
+            }
+            continue;
         }
+        start %= followed.len();
+        followed.rotate_left(start);
+        start += 1;
         let open = match &connection {
             Some(open) if !open.is_closed() => open.clone(),
             _ => match connect(&broker, source).await {
@@ -118,18 +149,16 @@ async fn fetch_from(broker: Arc<Broker>, source: i32) {
         let by_tp: BTreeMap<(String, i32), &Followed> = (followed.iter())
             .map(|f| ((f.tp.topic.clone(), f.tp.partition), f))
             .collect();
-        let mut failed = false;
         for topic in &response.responses {
             for data in &topic.partitions {
                 let key = (topic.topic.0.to_string(), data.partition_index);
                 let Some(partition) = by_tp.get(&key) else {
                     continue;
                 };
-                failed |= !apply(&broker, source, partition, data).await;
+                if !apply(&broker, source, partition, data).await {
+                    resting.insert(partition.tp.clone(), runtime::now() + backoff);
+                }
             }
-        }
-        if failed {
-            runtime::sleep(backoff).await;
         }
     }
 }
@@ -159,7 +188,10 @@ fn fetch_request(broker: &Broker, followed: &[Followed]) -> FetchRequest {
     for partition in followed {
         let (fetch_offset, last_epoch, log_start) = {
             let log = lock_log(&partition.log);
-            let last = log.latest_epoch().unwrap_or(-1);
+            let last = match canary::is_on(Canary::TruncationSkipped) {
+                true => -1,
+                false => log.latest_epoch().unwrap_or(-1),
+            };
             (log.log_end_offset(), last, log.log_start_offset())
         };
         let fetch = FetchPartition::default()
@@ -187,15 +219,19 @@ fn fetch_request(broker: &Broker, followed: &[Followed]) -> FetchRequest {
         .with_topics(topics)
 }
 
-/// Applies one partition's answer; false if it failed (the fetcher backs off).
+/// Applies one partition's answer; false if it failed (the partition rests a while). Every
+/// change to the log is made under its lock after checking that this broker still follows the
+/// partition from `source` in the epoch the fetch was made in: a leadership that changed while
+/// the fetch was out must not see its log touched by a stale answer.
 async fn apply(broker: &Broker, source: i32, partition: &Followed, data: &PartitionData) -> bool {
     let tp = &partition.tp;
-    if !(broker.replicas).still_follows(tp, source, partition.leader_epoch) {
-        return true;
-    }
+    let role = LogRole::Follower {
+        leader: source,
+        epoch: partition.leader_epoch,
+    };
     let code = data.error_code;
     if code == ResponseError::OffsetOutOfRange.code() {
-        return reset_out_of_range(broker, partition, data);
+        return reset_out_of_range(broker, partition, data, role);
     }
     if code != 0 {
         // The leader moved or our metadata is behind: the next image says what to do.
@@ -205,6 +241,9 @@ async fn apply(broker: &Broker, source: i32, partition: &Followed, data: &Partit
     if data.diverging_epoch.epoch >= 0 {
         let diverging = (data.diverging_epoch.epoch, data.diverging_epoch.end_offset);
         let mut log = lock_log(&partition.log);
+        if log.role() != role {
+            return true;
+        }
         let ours = log.end_offset_for_epoch(diverging.0);
         let end = log.log_end_offset();
         let offset = truncation_offset(diverging, ours, end);
@@ -214,23 +253,28 @@ async fn apply(broker: &Broker, source: i32, partition: &Followed, data: &Partit
             diverging.0,
             diverging.1
         );
-        if let Err(error) = log.truncate_to(offset) {
-            drop(log);
-            broker.health.record(&format!("truncate {tp}"), &error);
-            return false;
-        }
-        return true;
+        return match log.truncate_to(offset) {
+            Ok(()) => true,
+            Err(error) => {
+                drop(log);
+                record_failure(broker, &format!("truncate {tp}"), &error);
+                false
+            }
+        };
     }
     let records: &[u8] = data.records.as_ref().map_or(&[], Bytes::as_ref);
     let (appended, flush_to) = {
         let mut log = lock_log(&partition.log);
+        if log.role() != role {
+            return true;
+        }
         let appended = match log.append_as_follower(records, unix_time_ms()) {
             Ok(appended) => appended,
             Err(error) => {
                 drop(log);
                 tracing::warn!(partition = %tp, %error, "batches from the leader refused");
                 if let crate::storage::AppendError::Storage(error) = &error {
-                    broker.health.record(&format!("append to {tp}"), error);
+                    record_failure(broker, &format!("append to {tp}"), error);
                 }
                 return false;
             }
@@ -254,7 +298,7 @@ async fn apply(broker: &Broker, source: i32, partition: &Followed, data: &Partit
     }
     if let Some(end) = flush_to {
         if let Err(error) = wait_durable(&partition.log, end).await {
-            broker.health.record(&format!("flush {tp}"), &error);
+            record_failure(broker, &format!("flush {tp}"), &error);
             return false;
         }
     }
@@ -262,13 +306,32 @@ async fn apply(broker: &Broker, source: i32, partition: &Followed, data: &Partit
     true
 }
 
+/// A disk failure fails the broker; a log deleted or set aside meanwhile is no failure.
+fn record_failure(broker: &Broker, what: &str, error: &std::io::Error) {
+    if error.kind() != std::io::ErrorKind::NotFound {
+        broker.health.record(what, error);
+    }
+}
+
 /// The leader has no records at our fetch offset: below its log start (retention moved it)
 /// the log restarts empty there; past its end the log keeps only what the leader's high
 /// watermark vouches for, and divergence checks do the rest on the next fetch.
-fn reset_out_of_range(broker: &Broker, partition: &Followed, data: &PartitionData) -> bool {
+fn reset_out_of_range(
+    broker: &Broker,
+    partition: &Followed,
+    data: &PartitionData,
+    role: LogRole,
+) -> bool {
     let tp = &partition.tp;
     let mut log = lock_log(&partition.log);
+    if log.role() != role {
+        return true;
+    }
     let end = log.log_end_offset();
+    if canary::is_on(Canary::TruncationSkipped) && data.log_start_offset <= end {
+        // The canary keeps its tail and waits for the leader's log to grow past it.
+        return false;
+    }
     let result = if data.log_start_offset > end {
         crate::event!("reset {tp} to leader log start {}", data.log_start_offset);
         log.truncate_fully_and_start_at(data.log_start_offset)
@@ -285,7 +348,7 @@ fn reset_out_of_range(broker: &Broker, partition: &Followed, data: &PartitionDat
         Ok(()) => true,
         Err(error) => {
             drop(log);
-            broker.health.record(&format!("truncate {tp}"), &error);
+            record_failure(broker, &format!("truncate {tp}"), &error);
             false
         }
     }

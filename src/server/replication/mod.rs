@@ -24,12 +24,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub use alter_partition::{run_alter_partition_sender, AlterRequest};
 pub use fetcher::run_fetchers;
 
-use crate::core::controller::MetadataImage;
+use crate::core::controller::{MetadataImage, PartitionRegistration};
 use crate::core::replication::{
     Command, Event, LeaderConfig, Leadership, PartitionLeader, ReplicaId,
 };
 use crate::runtime::sync::{mpsc, watch};
-use crate::storage::{lock_log, Log, LogManager};
+use crate::storage::{lock_log, Log, LogManager, LogRole};
 use crate::types::TopicPartition;
 
 /// What an acks=all produce waits on: the partition's high watermark and whether its ISR is
@@ -122,21 +122,17 @@ impl Replicas {
     }
 
     /// Takes the roles `image` gives this broker: a partition it starts to lead (or leads in a
-    /// new epoch) gets a fresh leader state from its log; one it keeps leading hears the ISR
-    /// the controller committed and which replicas may not join; one it follows records its
-    /// leader. Partitions it no longer hosts or leads drop their state, which answers their
-    /// waiting acks=all produces NOT_LEADER_OR_FOLLOWER. Whether a high watermark moved.
+    /// new epoch, or with another replica set) gets a fresh leader state from its log; one it
+    /// keeps leading hears the ISR the controller committed, which replicas may not join and
+    /// its topic's settings; one it follows records its leader. Each log is told its role, under
+    /// its own lock. Partitions it no longer hosts or leads drop their state, which answers
+    /// their waiting acks=all produces NOT_LEADER_OR_FOLLOWER. Whether a high watermark moved.
     pub fn apply(&self, image: &MetadataImage, logs: &LogManager, now_ms: i64) -> bool {
         let me = self.node_id;
         let mut roles = self.roles();
         let mut next = BTreeMap::new();
         let mut followed_changed = false;
         let mut moved = false;
-        let ineligible = |replicas: &[i32]| -> BTreeSet<ReplicaId> {
-            (replicas.iter().copied())
-                .filter(|&id| id != me && !image.is_active(id))
-                .collect()
-        };
         for topic in image.topics.values() {
             for (&partition, registration) in &topic.partitions {
                 if !registration.replicas.contains(&me) {
@@ -145,7 +141,6 @@ impl Replicas {
                 let tp = TopicPartition::new(&topic.name, partition);
                 let Some(log) = logs.get(&tp) else { continue };
                 let old = roles.remove(&tp);
-                let isr: BTreeSet<ReplicaId> = registration.isr.iter().copied().collect();
                 if registration.leader != me {
                     let followed = Followed {
                         tp: tp.clone(),
@@ -159,94 +154,30 @@ impl Replicas {
                             && o.leader_epoch == followed.leader_epoch
                             && o.topic_id == followed.topic_id
                             && Arc::ptr_eq(&o.log, &followed.log));
+                    lock_log(&followed.log).set_role(LogRole::Follower {
+                        leader: followed.leader,
+                        epoch: followed.leader_epoch,
+                    });
                     next.insert(tp, Role::Follower(followed));
                     continue;
                 }
-                let kept = match old {
-                    Some(Role::Leader(leading))
-                        if leading.leader_epoch == registration.leader_epoch
-                            && leading.replicas == registration.replicas
-                            && leading.topic_id == topic.topic_id
-                            && Arc::ptr_eq(&leading.log, &log) =>
-                    {
-                        Some(leading)
-                    }
-                    Some(Role::Follower(_)) => {
-                        followed_changed = true;
-                        None
-                    }
-                    _ => None,
-                };
-                let leading = match kept {
-                    Some(mut leading) => {
-                        let events = [
-                            Event::IsrCommitted {
-                                isr,
-                                partition_epoch: registration.partition_epoch,
-                            },
-                            Event::Ineligible {
-                                replicas: ineligible(&registration.replicas),
-                            },
-                        ];
-                        for event in events {
-                            moved |= self.feed(&tp, &mut leading, event, now_ms);
-                        }
-                        leading
-                    }
-                    None => {
-                        let (leadership, min_isr) = {
-                            let log = lock_log(&log);
-                            let leadership = Leadership {
-                                leader: me,
-                                replicas: registration.replicas.clone(),
-                                isr,
-                                partition_epoch: registration.partition_epoch,
-                                log_end_offset: log.log_end_offset(),
-                                high_watermark: log.high_watermark(),
-                            };
-                            (leadership, log.config().min_insync_replicas)
-                        };
-                        let leo = leadership.log_end_offset;
-                        let config = LeaderConfig {
-                            replica_lag_time_max_ms: self.lag_time_max_ms,
-                            min_insync_replicas: min_isr,
-                        };
-                        let state = PartitionLeader::new(leadership, config, now_ms);
-                        let progress = watch::channel(progress_of(&state)).0;
-                        let mut leading = Box::new(Leading {
-                            topic_id: topic.topic_id,
-                            leader_epoch: registration.leader_epoch,
-                            replicas: registration.replicas.clone(),
-                            log,
-                            state,
-                            progress,
-                        });
-                        let events = [
-                            Event::Ineligible {
-                                replicas: ineligible(&registration.replicas),
-                            },
-                            // Alone in the ISR, the leader's log is all replicated already.
-                            Event::LeaderAppended {
-                                log_end_offset: leo,
-                                vouched_end: leo,
-                            },
-                        ];
-                        for event in events {
-                            moved |= self.feed(&tp, &mut leading, event, now_ms);
-                        }
-                        leading
-                    }
-                };
-                let min_isr = lock_log(&leading.log).config().min_insync_replicas;
-                leading.progress.send_if_modified(|p| {
-                    let changed = p.min_insync_replicas != min_isr;
-                    p.min_insync_replicas = min_isr;
-                    changed
-                });
-                next.insert(tp, Role::Leader(leading));
+                followed_changed |= matches!(old, Some(Role::Follower(_)));
+                let leading = self.lead(&tp, image, topic.topic_id, registration, log, old, now_ms);
+                moved |= leading.1;
+                next.insert(tp, Role::Leader(leading.0));
             }
         }
-        followed_changed |= roles.values().any(|role| matches!(role, Role::Follower(_)));
+        for role in roles.values() {
+            // No longer hosted here (its log is being deleted or set aside).
+            let log = match role {
+                Role::Leader(leading) => &leading.log,
+                Role::Follower(followed) => {
+                    followed_changed = true;
+                    &followed.log
+                }
+            };
+            lock_log(log).set_role(LogRole::None);
+        }
         *roles = next;
         drop(roles);
         if followed_changed {
@@ -254,6 +185,107 @@ impl Replicas {
                 .send_modify(|count| *count = count.wrapping_add(1));
         }
         moved
+    }
+
+    /// The leader state of a partition `registration` says this broker leads: `old`'s, kept
+    /// if it is the same leadership, else a fresh one. Whether the high watermark moved.
+    #[allow(clippy::too_many_arguments)]
+    fn lead(
+        &self,
+        tp: &TopicPartition,
+        image: &MetadataImage,
+        topic_id: u128,
+        registration: &PartitionRegistration,
+        log: Arc<Mutex<Log>>,
+        old: Option<Role>,
+        now_ms: i64,
+    ) -> (Box<Leading>, bool) {
+        let me = self.node_id;
+        let isr: BTreeSet<ReplicaId> = registration.isr.iter().copied().collect();
+        let ineligible: BTreeSet<ReplicaId> = (registration.replicas.iter().copied())
+            .filter(|&id| id != me && !image.is_active(id))
+            .collect();
+        let (config, log_end, vouched, high_watermark) = {
+            let mut locked = lock_log(&log);
+            locked.set_role(LogRole::Leader {
+                epoch: registration.leader_epoch,
+            });
+            // KIP-966 as Kafka applies it: never more in sync than there are replicas.
+            let min_isr = (locked.config().min_insync_replicas).min(registration.replicas.len());
+            let config = LeaderConfig {
+                replica_lag_time_max_ms: self.lag_time_max_ms,
+                min_insync_replicas: min_isr.max(1),
+            };
+            let end = locked.log_end_offset();
+            // The leader vouches for its whole log as it finds it: what recovery kept after a
+            // restart is on disk. (A produce whose group commit is still under way across an
+            // epoch change is the exception: its records count before their fsync.)
+            (config, end, end, locked.high_watermark())
+        };
+        let mut moved = false;
+        let same_leadership = |leading: &Leading| {
+            leading.leader_epoch == registration.leader_epoch
+                && leading.topic_id == topic_id
+                && Arc::ptr_eq(&leading.log, &log)
+        };
+        let (mut leading, events) = match old {
+            Some(Role::Leader(leading))
+                if same_leadership(&leading) && leading.replicas == registration.replicas =>
+            {
+                let mut events = vec![
+                    Event::IsrCommitted {
+                        isr,
+                        partition_epoch: registration.partition_epoch,
+                    },
+                    Event::Ineligible {
+                        replicas: ineligible,
+                    },
+                ];
+                if leading.state.config() != config {
+                    events.push(Event::Reconfigured { config });
+                }
+                (leading, events)
+            }
+            old => {
+                let leadership = Leadership {
+                    leader: me,
+                    replicas: registration.replicas.clone(),
+                    isr,
+                    partition_epoch: registration.partition_epoch,
+                    log_end_offset: log_end,
+                    high_watermark,
+                };
+                let state = PartitionLeader::new(leadership, config, now_ms);
+                // A new replica set in the same leadership (a reassignment step) keeps what
+                // waiting produces watch.
+                let progress = match old {
+                    Some(Role::Leader(leading)) if same_leadership(&leading) => leading.progress,
+                    _ => watch::channel(progress_of(&state)).0,
+                };
+                let leading = Box::new(Leading {
+                    topic_id,
+                    leader_epoch: registration.leader_epoch,
+                    replicas: registration.replicas.clone(),
+                    log: log.clone(),
+                    state,
+                    progress,
+                });
+                let events = vec![
+                    Event::Ineligible {
+                        replicas: ineligible,
+                    },
+                    Event::LeaderAppended {
+                        log_end_offset: log_end,
+                        vouched_end: vouched,
+                    },
+                ];
+                (leading, events)
+            }
+        };
+        for event in events {
+            moved |= self.feed(tp, &mut leading, event, now_ms);
+        }
+        (leading, moved)
     }
 
     /// The leader appended: its log ends at `log_end_offset`, and its own copy counts up to
@@ -318,20 +350,20 @@ impl Replicas {
         moved
     }
 
-    /// The controller answered an AlterPartition for `tp` proposed in `leader_epoch`:
-    /// committed (`Some`) or definitely refused (`None`).
+    /// The controller answered the AlterPartition `request`: committed as `committed` (the ISR
+    /// and partition epoch), or definitely refused (`None`).
     pub fn alter_partition_answered(
         &self,
-        tp: &TopicPartition,
-        leader_epoch: i32,
+        request: &AlterRequest,
         committed: Option<(BTreeSet<ReplicaId>, i32)>,
         now_ms: i64,
     ) -> bool {
+        let tp = &request.tp;
         let mut roles = self.roles();
         let Some(Role::Leader(leading)) = roles.get_mut(tp) else {
             return false;
         };
-        if leading.leader_epoch != leader_epoch {
+        if leading.leader_epoch != request.leader_epoch {
             return false;
         }
         let event = match committed {
@@ -339,7 +371,10 @@ impl Replicas {
                 isr,
                 partition_epoch,
             },
-            None => Event::AlterPartitionFailed,
+            None => Event::AlterPartitionFailed {
+                isr: request.isr.clone(),
+                partition_epoch: request.partition_epoch,
+            },
         };
         self.feed(tp, leading, event, now_ms)
     }
@@ -376,8 +411,15 @@ impl Replicas {
 
     /// The committed ISR of a partition this broker leads.
     pub fn isr(&self, tp: &TopicPartition) -> Option<BTreeSet<ReplicaId>> {
+        self.leading(tp).map(|(isr, _)| isr)
+    }
+
+    /// The committed ISR and leader epoch of a partition this broker leads.
+    pub fn leading(&self, tp: &TopicPartition) -> Option<(BTreeSet<ReplicaId>, i32)> {
         match self.roles().get(tp) {
-            Some(Role::Leader(leading)) => Some(leading.state.isr().clone()),
+            Some(Role::Leader(leading)) => {
+                Some((leading.state.isr().clone(), leading.leader_epoch))
+            }
             _ => None,
         }
     }
@@ -390,12 +432,6 @@ impl Replicas {
                 _ => None,
             })
             .collect()
-    }
-
-    /// Whether this broker still follows `tp` from `leader` in `leader_epoch`.
-    pub fn still_follows(&self, tp: &TopicPartition, leader: i32, leader_epoch: i32) -> bool {
-        matches!(self.roles().get(tp), Some(Role::Follower(f))
-            if f.leader == leader && f.leader_epoch == leader_epoch)
     }
 
     /// The brokers this broker fetches from.
