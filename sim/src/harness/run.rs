@@ -289,9 +289,13 @@ async fn list_topics_converged(
     };
     while !converged() {
         if healed.elapsed() >= deadline {
-            let each: Vec<String> = (cluster.nodes.iter().zip(offsets()))
-                .map(|(node, offset)| match offset {
-                    Some(offset) => format!("{} at {offset}", node.label),
+            let each: Vec<String> = (cluster.nodes.iter())
+                .map(|node| match node.quorum() {
+                    Some(quorum) => {
+                        let (_, epoch, role) = quorum.leadership();
+                        let offset = quorum.published_image().offset;
+                        format!("{} at {offset}, {role:?} in epoch {epoch}", node.label)
+                    }
                     None => format!("{} not running a quorum member", node.label),
                 })
                 .collect();

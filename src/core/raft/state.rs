@@ -192,13 +192,22 @@ impl RaftNode {
             return; // No honest node is there: a forged or corrupt epoch.
         }
         let is_pre_vote = matches!(&message, Message::VoteRequest(m) if m.pre_vote);
-        // A pre-vote speaks for an epoch nobody is in yet; adopting it would defeat KIP-996.
-        if !is_pre_vote && message.epoch() > self.leader_epoch {
+        // A pre-vote speaks for an epoch nobody is in yet (the sender's own plus one); adopting
+        // that would defeat KIP-996. The sender's own epoch is real, though, and Kafka adopts
+        // it from a pre-vote too (`handleVoteRequest`): a voter that bumped its epoch as a
+        // candidate and cannot win (its log is behind) would otherwise stay in an epoch nobody
+        // else knows, refusing the leader's older messages for good, while its pre-votes,
+        // refused for its log, never tell anyone.
+        let sender_epoch = match is_pre_vote {
+            true => message.epoch() - 1,
+            false => message.epoch(),
+        };
+        if sender_epoch > self.leader_epoch {
             match Self::leader_named_by(from, &message) {
                 Some(leader) if self.config.is_voter(leader) && leader != self.config.node_id => {
-                    self.become_follower(message.epoch(), leader, out)
+                    self.become_follower(sender_epoch, leader, out)
                 }
-                _ => self.become_unattached(message.epoch()),
+                _ => self.become_unattached(sender_epoch),
             }
         }
         // An observer (or a voter in repair, which looks for the leader the same way) adopts

@@ -247,6 +247,19 @@ fn cases() -> Vec<Case> {
             3,
             None,
         ),
+        // The sender is in epoch 4 already (a pre-vote proposes its own epoch plus one): the
+        // leader of epoch 2 steps down to it, as Kafka's handleVoteRequest does, and refuses
+        // the pre-vote for the candidate's log behind.
+        case(
+            "pre-vote from a voter in a higher epoch",
+            Setup::Leader,
+            2,
+            2,
+            pre_vote(5, 1, 9),
+            false,
+            4,
+            None,
+        ),
         Case {
             at_ms: 300, // test_config's fetch timeout: the leader is no longer live
             ..case(
@@ -310,7 +323,9 @@ fn vote_rules() {
         let persisted_state = persisted.map(|i| commands[i].clone());
         let expected = (after != before).then_some(Command::PersistQuorumState(after));
         assert_eq!(persisted_state, expected, "{}", case.name);
-        if case.request.pre_vote {
+        // A pre-vote changes nothing durable, unless its sender is in a higher epoch already
+        // (which the receiver adopts, as from any message).
+        if case.request.pre_vote && case.epoch_after == case.epoch {
             assert!(
                 persisted.is_none(),
                 "{}: a pre-vote changes nothing durable",
