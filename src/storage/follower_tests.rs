@@ -71,3 +71,20 @@ fn a_cut_off_last_batch_waits_and_a_bad_crc_is_refused() {
     );
     assert_eq!(follower.log_end_offset(), 2);
 }
+
+/// A leader that has not appended in its new epoch still knows where its older epochs end:
+/// a follower whose last epoch the leader never wrote in learns where to truncate, not that
+/// its epoch is unknown.
+#[test]
+fn a_new_leader_knows_its_epoch_before_its_first_append() {
+    let (mut leader, _) = leader_and_follower();
+    leader.append_as_leader(&batch(), 0, 0).unwrap();
+    assert_eq!(
+        leader.end_offset_for_epoch(1),
+        None,
+        "epoch 1 is above all it knows"
+    );
+    leader.begin_leader_epoch(4).unwrap();
+    assert_eq!(leader.end_offset_for_epoch(1), Some((0, 2)));
+    assert_eq!(leader.end_offset_for_epoch(4), Some((4, 2)));
+}

@@ -321,6 +321,15 @@ impl Log {
         self.epochs.latest_epoch()
     }
 
+    /// Records that leader epoch `epoch` starts at the log end, as Kafka's new leader does
+    /// before it serves a follower (`maybeAssignEpochStartOffset`): a follower whose last epoch
+    /// the leader never wrote in (a former leader's unreplicated tail) must learn where the
+    /// leader's older epoch ends, not that its own epoch is unknown. Persisted at once.
+    pub fn begin_leader_epoch(&mut self, epoch: i32) -> io::Result<()> {
+        let end = self.log_end_offset();
+        self.epochs.assign(epoch, end)
+    }
+
     /// KIP-101: the largest epoch at or below `epoch` and its end offset; `None` is Kafka's
     /// UNDEFINED_EPOCH / UNDEFINED_EPOCH_OFFSET.
     pub fn end_offset_for_epoch(&self, epoch: i32) -> Option<(i32, i64)> {

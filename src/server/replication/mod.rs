@@ -247,6 +247,15 @@ impl Replicas {
                 (leading, events)
             }
             old => {
+                if registration.replicas.len() > 1 {
+                    // Followers ask where their last epoch ends; the answer must know this
+                    // epoch even before the first append in it (a single replica has no one
+                    // to ask, and records its epoch with its first append).
+                    let result = lock_log(&log).begin_leader_epoch(registration.leader_epoch);
+                    if let Err(error) = result {
+                        tracing::error!(partition = %tp, %error, "cannot record the leader epoch");
+                    }
+                }
                 let leadership = Leadership {
                     leader: me,
                     replicas: registration.replicas.clone(),
