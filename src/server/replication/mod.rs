@@ -497,13 +497,11 @@ impl Replicas {
                 }
             }
         }
+        // The whole of it: a Reconfigured event changes the minimum waiting produces judge by.
         let now = progress_of(&leading.state);
-        leading.progress.send_if_modified(|p| {
-            let changed = p.high_watermark != now.high_watermark || p.isr_size != now.isr_size;
-            p.high_watermark = now.high_watermark;
-            p.isr_size = now.isr_size;
-            changed
-        });
+        leading
+            .progress
+            .send_if_modified(|p| std::mem::replace(p, now) != now);
         moved
     }
 }

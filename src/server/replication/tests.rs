@@ -98,22 +98,27 @@ async fn eventually(what: &str, check: impl Fn() -> bool) {
     panic!("timed out waiting until {what}");
 }
 
+/// Topic `r`: one partition, three replicas, `min.insync.replicas=2`.
+async fn create_replicated_topic(nodes: &[&Node]) {
+    let admin = Admin::connect(ClusterOptions::new(&bootstrap(nodes)))
+        .await
+        .unwrap();
+    let topic = NewTopic {
+        name: "r".into(),
+        partitions: 1,
+        replication_factor: 3,
+        configs: BTreeMap::from([("min.insync.replicas".into(), "2".into())]),
+    };
+    let created = admin.create_topics(&[topic], false).await.unwrap();
+    assert!(created[0].1.is_ok(), "{:?}", created[0].1);
+}
+
 #[test]
 fn acks_all_waits_for_the_isr_and_a_new_leader_keeps_every_acknowledged_record() {
     runtime::block_on(async {
         let nodes = start_cluster().await;
         let all: Vec<&Node> = nodes.iter().collect();
-        let admin = Admin::connect(ClusterOptions::new(&bootstrap(&all)))
-            .await
-            .unwrap();
-        let topic = NewTopic {
-            name: "r".into(),
-            partitions: 1,
-            replication_factor: 3,
-            configs: BTreeMap::from([("min.insync.replicas".into(), "2".into())]),
-        };
-        let created = admin.create_topics(&[topic], false).await.unwrap();
-        assert!(created[0].1.is_ok(), "{:?}", created[0].1);
+        create_replicated_topic(&all).await;
 
         // One at a time: when acks=all answers, every replica (all three are in sync) has
         // the record already.
@@ -211,16 +216,7 @@ fn acks_all_waits_until_a_stopped_follower_is_out_of_the_isr() {
     runtime::block_on(async {
         let nodes = start_cluster().await;
         let all: Vec<&Node> = nodes.iter().collect();
-        let admin = Admin::connect(ClusterOptions::new(&bootstrap(&all)))
-            .await
-            .unwrap();
-        let topic = NewTopic {
-            name: "r".into(),
-            partitions: 1,
-            replication_factor: 3,
-            configs: BTreeMap::from([("min.insync.replicas".into(), "2".into())]),
-        };
-        admin.create_topics(&[topic], false).await.unwrap();
+        create_replicated_topic(&all).await;
         produce_all(&bootstrap(&all), 0, 5).await;
         let tp = TopicPartition::new("r", 0);
         let image = nodes[0].broker.image();
