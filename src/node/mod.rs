@@ -151,7 +151,14 @@ impl Node {
             }
             lifecycle.until_unfenced().await
         };
-        if let Err(reason) = joined.await {
+        // A metadata log or data disk that fails meanwhile ends the start at once: registering
+        // would retry until its deadline on a node that has to halt anyway.
+        let joined = runtime::select! {
+            joined = joined => joined,
+            reason = quorum.failed() => Err(format!("the metadata log failed: {reason}")),
+            reason = broker.health.failed() => Err(reason),
+        };
+        if let Err(reason) = joined {
             anyhow::bail!("cannot join the cluster: {reason}");
         }
         // The controller unfenced us; serve once our own image says so too (a follower of the

@@ -4,6 +4,7 @@
 //! replica) and committed to the metadata log before it is answered with the committed ISR and
 //! partition epoch, which the leader then acts on. Topics are named by id (v2+).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use kafka_protocol::messages::alter_partition_request::{PartitionData, TopicData};
@@ -70,18 +71,24 @@ async fn alter_one(
 ) -> PartitionAnswer {
     let index = partition.partition_index;
     // v3 names members with their broker epochs; v2 by id alone.
-    let isr: Vec<i32> = if partition.new_isr_with_epochs.is_empty() {
-        partition.new_isr.iter().map(|id| id.0).collect()
-    } else {
-        (partition.new_isr_with_epochs.iter())
-            .map(|member| member.broker_id.0)
-            .collect()
-    };
+    let (isr, broker_epochs): (Vec<i32>, BTreeMap<i32, i64>) =
+        if partition.new_isr_with_epochs.is_empty() {
+            let isr = partition.new_isr.iter().map(|id| id.0).collect();
+            (isr, BTreeMap::new())
+        } else {
+            let members = partition.new_isr_with_epochs.iter();
+            let isr = members.clone().map(|member| member.broker_id.0).collect();
+            let epochs = members
+                .map(|member| (member.broker_id.0, member.broker_epoch))
+                .collect();
+            (isr, epochs)
+        };
     let change = AlterIsrRequest {
         broker_id,
         leader_epoch: partition.leader_epoch,
         partition_epoch: partition.partition_epoch,
         isr,
+        broker_epochs,
         recovered: partition.leader_recovery_state == 0,
     };
     let owned = name.clone();

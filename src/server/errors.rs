@@ -48,7 +48,9 @@ pub fn controller_error(error: &ControllerError) -> ResponseError {
         E::FencedLeaderEpoch { .. } => ResponseError::FencedLeaderEpoch,
         E::NotLeader { .. } | E::InvalidIsr { .. } => ResponseError::InvalidRequest,
         E::InvalidUpdateVersion { .. } => ResponseError::InvalidUpdateVersion,
-        E::IneligibleReplica { .. } => ResponseError::IneligibleReplica,
+        E::IneligibleReplica { .. } | E::StaleMemberEpoch { .. } => {
+            ResponseError::IneligibleReplica
+        }
         E::AssignmentsWithCountOrFactor | E::DuplicateConfig { .. } => {
             ResponseError::InvalidRequest
         }

@@ -45,6 +45,9 @@ pub enum BatchError {
     CrcMismatch { stored: u32, computed: u32 },
     /// A batch that does not start where the previous one in its segment ended.
     OffsetOrder { base_offset: i64, next_offset: i64 },
+    /// A leader epoch later than `latest`, the latest one possible (a follower's leader's own):
+    /// the epoch lies outside the CRC, so this is how a flipped bit there shows.
+    EpochAhead { epoch: i32, latest: i32 },
 }
 
 impl BatchError {
@@ -76,6 +79,10 @@ impl fmt::Display for BatchError {
             } => write!(
                 f,
                 "batch at offset {base_offset} where {next_offset} was expected"
+            ),
+            BatchError::EpochAhead { epoch, latest } => write!(
+                f,
+                "batch leader epoch {epoch} is later than the latest possible, {latest}"
             ),
         }
     }

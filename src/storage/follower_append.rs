@@ -1,13 +1,14 @@
 //! Follower appends: record batches fetched from the partition's leader go into the log exactly
 //! as the leader stored them (offsets, leader epochs, timestamps, CRCs), as Kafka's
 //! `appendAsFollower` does. Nothing is stamped or recompressed; what is checked is what a
-//! damaged or confused fetch could break: every batch's framing and CRC, and offsets that
-//! start at or past the log end and only increase (a compacted leader log may have gaps). A
+//! damaged or confused fetch could break: every batch's framing and CRC, offsets that start at
+//! or past the log end and only increase (a compacted leader log may have gaps), and a leader
+//! epoch no later than the leader's own (the epoch lies outside the CRC). A
 //! trailing partial batch (a leader may cut a response inside one) is left for the next
 //! fetch. Each batch's leader epoch goes into the leader epoch cache, so the follower can
 //! answer where its epochs end when it truncates or leads.
 
-use super::batch::{check_crc, BatchHeader, BatchSplitter};
+use super::batch::{check_crc, BatchError, BatchHeader, BatchSplitter};
 use super::error::{AppendError, InvalidRecordReason};
 use super::log::Log;
 
@@ -20,12 +21,14 @@ pub struct FollowerAppend {
 }
 
 impl Log {
-    /// Appends `records` (whole batches as the leader sent them) at the log end; `None` when
+    /// Appends `records` (whole batches as the leader sent them, leading in `leader_epoch`)
+    /// at the log end; `None` when
     /// they hold no whole batch. Nothing is written on an error. The caller makes them durable
     /// as the flush policy says (`group_commit`); a follower acknowledges by fetching on.
     pub fn append_as_follower(
         &mut self,
         records: &[u8],
+        leader_epoch: i32,
         now_ms: i64,
     ) -> Result<Option<FollowerAppend>, AppendError> {
         self.refuse_if_removed()?;
@@ -46,6 +49,14 @@ impl Log {
             }
             check_crc(batch.bytes, &header)
                 .map_err(|error| AppendError::CorruptMessage { batch_index, error })?;
+            if header.partition_leader_epoch > leader_epoch {
+                let epoch = header.partition_leader_epoch;
+                let error = BatchError::EpochAhead {
+                    epoch,
+                    latest: leader_epoch,
+                };
+                return Err(AppendError::CorruptMessage { batch_index, error });
+            }
             if header.base_offset < next || header.last_offset() < header.base_offset {
                 let reason = InvalidRecordReason::OffsetsOutOfOrder {
                     expected_at_least: next,

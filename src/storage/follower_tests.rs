@@ -32,13 +32,13 @@ fn the_leaders_batches_go_in_as_they_are_with_their_epochs() {
     leader.append_as_leader(&batch(), 3, 0).unwrap();
     leader.append_as_leader(&batch(), 5, 0).unwrap();
     let bytes = leader.read(0, 1 << 20, 4, true).unwrap();
-    let appended = follower.append_as_follower(&bytes, 0).unwrap().unwrap();
+    let appended = follower.append_as_follower(&bytes, 7, 0).unwrap().unwrap();
     assert_eq!((appended.first_offset, appended.last_offset), (0, 3));
     assert_eq!(follower.log_end_offset(), 4);
     assert_eq!(follower.read(0, 1 << 20, 4, true).unwrap(), bytes);
     assert_eq!(follower.epochs(), &[(3, 0), (5, 2)]);
     // The same batches again do not follow the log: refused, nothing written.
-    let again = follower.append_as_follower(&bytes, 0).unwrap_err();
+    let again = follower.append_as_follower(&bytes, 7, 0).unwrap_err();
     assert!(
         matches!(again, AppendError::InvalidRecord { .. }),
         "{again}"
@@ -53,23 +53,49 @@ fn a_cut_off_last_batch_waits_and_a_bad_crc_is_refused() {
     leader.append_as_leader(&batch(), 1, 0).unwrap();
     let bytes = leader.read(0, 1 << 20, 4, true).unwrap();
     let cut = &bytes[..bytes.len() - 5];
-    let appended = follower.append_as_follower(cut, 0).unwrap().unwrap();
+    let appended = follower.append_as_follower(cut, 7, 0).unwrap().unwrap();
     assert_eq!(appended.last_offset, 1, "only the whole first batch");
     assert_eq!(
         follower
-            .append_as_follower(&cut[appended.bytes..], 0)
+            .append_as_follower(&cut[appended.bytes..], 7, 0)
             .unwrap(),
         None
     );
     let mut rest = bytes[appended.bytes..].to_vec();
     let last = rest.len() - 1;
     rest[last] ^= 0x40;
-    let refused = follower.append_as_follower(&rest, 0).unwrap_err();
+    let refused = follower.append_as_follower(&rest, 7, 0).unwrap_err();
     assert!(
         matches!(refused, AppendError::CorruptMessage { .. }),
         "{refused}"
     );
     assert_eq!(follower.log_end_offset(), 2);
+}
+
+/// A batch stamped with an epoch later than the leader's own cannot come from an honest leader
+/// (the epoch lies outside the CRC): refused, so no bogus epoch enters the follower's cache.
+#[test]
+fn a_batch_from_a_later_epoch_than_the_leaders_is_refused() {
+    let (mut leader, mut follower) = leader_and_follower();
+    leader.append_as_leader(&batch(), 4, 0).unwrap();
+    let bytes = leader.read(0, 1 << 20, 2, true).unwrap();
+    let refused = follower.append_as_follower(&bytes, 3, 0).unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            AppendError::CorruptMessage {
+                error: BatchError::EpochAhead {
+                    epoch: 4,
+                    latest: 3
+                },
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    assert_eq!((follower.log_end_offset(), follower.epochs()), (0, &[][..]));
+    follower.append_as_follower(&bytes, 4, 0).unwrap().unwrap();
+    assert_eq!(follower.epochs(), &[(4, 0)]);
 }
 
 /// A leader that has not appended in its new epoch still knows where its older epochs end:

@@ -68,6 +68,10 @@ pub struct Log {
     /// Flushes run without the lock (`group_commit`).
     pub(super) group: GroupCommit,
     role: LogRole,
+    /// Reads refuse a batch whose leader epoch is above the cache's latest (`read`). Off for
+    /// the metadata store, which checks each entry's epoch against its records itself and
+    /// says which entry is damaged.
+    pub(super) epochs_bound_reads: bool,
 }
 
 impl std::fmt::Debug for Log {
@@ -117,7 +121,9 @@ impl Log {
         config: LogConfig,
         committed: i64,
     ) -> io::Result<Log> {
-        Self::load(disk, dir, config, Some(0), 0, 0, committed)
+        let mut log = Self::load(disk, dir, config, Some(0), 0, 0, committed)?;
+        log.epochs_bound_reads = false;
+        Ok(log)
     }
 
     /// Opens a log that was shut down cleanly: nothing is rescanned, only index sanity checked.
@@ -182,6 +188,7 @@ impl Log {
             scanned_batches: loaded.scanned_batches,
             group: GroupCommit::default(),
             role: LogRole::None,
+            epochs_bound_reads: true,
         };
         log.settle_offsets()?;
         if log.epochs.entries().is_empty() && log.log_end_offset() > log.log_start_offset {

@@ -50,6 +50,8 @@ mod time_index;
 #[cfg(test)]
 mod follower_tests;
 #[cfg(test)]
+mod recovery_read_tests;
+#[cfg(test)]
 mod tests;
 
 pub use append::AppendInfo;

@@ -92,6 +92,15 @@ impl OffsetIndex {
         }
     }
 
+    /// The last offset of the batch at `position`, if an entry names that batch.
+    pub fn entry_at(&self, position: u64) -> Option<i64> {
+        let entries = self.file.entries();
+        let at = entries.partition_point(|e| u64::from(e.position) < position);
+        (entries.get(at))
+            .filter(|e| u64::from(e.position) == position)
+            .map(|e| self.base_offset + i64::from(e.relative_offset))
+    }
+
     /// The position of the last entry (0 if none), where a scan for the segment's end starts.
     pub fn last_position(&self) -> u64 {
         self.file.last().map_or(0, |e| u64::from(e.position))

@@ -7,7 +7,7 @@
 
 use bytes::Bytes;
 
-use super::batch::{check_crc, BatchError, BatchHeader, BatchSplitter};
+use super::batch::{check_crc, set_partition_leader_epoch, BatchError, BatchHeader, BatchSplitter};
 use super::disk::ReadFuture;
 use super::error::ReadError;
 use super::log::Log;
@@ -20,9 +20,10 @@ impl Log {
     /// whose base offset is at or above `max_offset` and within `max_bytes` (except that with
     /// `min_one_batch` the first batch is returned whole even if bigger).
     ///
-    /// Every batch is checked before it is served (CRC, and offsets following on from
-    /// `fetch_offset`), so a bit flipped on disk or on the way up reaches neither consumers nor
-    /// followers. A failed check is retried once (a flip during the read is transient); if it
+    /// Every batch is checked before it is served (CRC, offsets following on from
+    /// `fetch_offset`; a leader epoch the log never had is served as the one it had), so a
+    /// bit flipped on disk or on the way up reaches neither consumers nor followers. A failed
+    /// check is retried once (a flip during the read is transient); if it
     /// persists, the response ends before the bad batch, or is an error if that is the first.
     pub fn read(
         &self,
@@ -68,8 +69,19 @@ impl Log {
             first: span.first,
             fetch_offset,
             max_offset,
+            epochs: self.epoch_view().map(<[_]>::to_vec),
             buffers: self.read_buffers.clone(),
         })
+    }
+
+    /// The leader epoch cache reads check batches against: no batch in this log carries an
+    /// epoch above the latest one the cache holds (every append and recovery records its
+    /// batches' epochs first), so a read batch that does had a bit flipped in its leader epoch,
+    /// which its CRC does not cover. Served, it would plant a bogus epoch in a follower's cache
+    /// and a consumer's position; the read serves the epoch the cache holds for its offsets.
+    fn epoch_view(&self) -> Option<&[(i32, i64)]> {
+        let entries = self.epochs();
+        (self.epochs_bound_reads && !entries.is_empty()).then_some(entries)
     }
 
     /// Reads and verifies `span`; a failed check is retried once, from the index lookup on.
@@ -83,7 +95,7 @@ impl Log {
     ) -> Result<Bytes, ReadError> {
         let first_try = self
             .read_located(span, max_offset)
-            .and_then(|bytes| verified_prefix(bytes, fetch_offset));
+            .and_then(|bytes| verified_prefix(bytes, fetch_offset, self.epoch_view()));
         match first_try {
             Err(error) if error.is_corruption() => {
                 let dir = self.dir.display();
@@ -91,7 +103,8 @@ impl Log {
                 crate::event!("read caught corruption dir={dir} fetch_offset={fetch_offset}");
                 match self.locate(fetch_offset, max_bytes, max_offset, min_one_batch)? {
                     Some(span) => {
-                        verified_prefix(self.read_located(span, max_offset)?, fetch_offset)
+                        let bytes = self.read_located(span, max_offset)?;
+                        verified_prefix(bytes, fetch_offset, self.epoch_view())
                     }
                     None => Ok(Bytes::new()),
                 }
@@ -213,6 +226,8 @@ pub struct ColdRead {
     first: usize,
     fetch_offset: i64,
     max_offset: i64,
+    /// See `Log::epoch_view`.
+    epochs: Option<Vec<(i32, i64)>>,
     buffers: ReadBuffers,
 }
 
@@ -224,7 +239,8 @@ impl ColdRead {
         read?;
         let end = whole_batches(&buffer[..self.len], self.first, self.max_offset);
         buffer.resize(self.taken, 0);
-        verified_prefix(self.buffers.share(buffer, end), self.fetch_offset)
+        let bytes = self.buffers.share(buffer, end);
+        verified_prefix(bytes, self.fetch_offset, self.epochs.as_deref())
     }
 }
 
@@ -284,9 +300,17 @@ fn first_record_where(
 }
 
 /// The longest prefix of `bytes` whose batches pass their CRC and continue the offsets from
-/// `fetch_offset` densely; an error if not even the first batch does.
-fn verified_prefix(bytes: Bytes, fetch_offset: i64) -> Result<Bytes, ReadError> {
+/// `fetch_offset` densely; an error if not even the first batch does. A batch whose leader
+/// epoch is above the latest in `epochs` (see `Log::epoch_view`) is served with the epoch
+/// `epochs` holds for its offsets instead.
+fn verified_prefix(
+    bytes: Bytes,
+    fetch_offset: i64,
+    epochs: Option<&[(i32, i64)]>,
+) -> Result<Bytes, ReadError> {
+    let latest = epochs.and_then(<[_]>::last).map(|&(epoch, _)| epoch);
     let mut good = 0;
+    let mut epoch_ahead = false;
     let mut next_offset: Option<i64> = None;
     for split in BatchSplitter::new(&bytes) {
         let checked = split.and_then(|batch| {
@@ -308,6 +332,7 @@ fn verified_prefix(bytes: Bytes, fetch_offset: i64) -> Result<Bytes, ReadError> 
             Ok(batch) => {
                 good = batch.position + batch.bytes.len();
                 next_offset = Some(batch.header.last_offset() + 1);
+                epoch_ahead |= latest.is_some_and(|l| batch.header.partition_leader_epoch > l);
             }
             Err(error) if good == 0 => {
                 return Err(ReadError::Corrupt {
@@ -318,5 +343,32 @@ fn verified_prefix(bytes: Bytes, fetch_offset: i64) -> Result<Bytes, ReadError> 
             Err(_) => break,
         }
     }
-    Ok(bytes.slice(..good))
+    let verified = bytes.slice(..good);
+    match (epoch_ahead, epochs) {
+        (true, Some(epochs)) => Ok(with_cached_epochs(&verified, epochs)),
+        _ => Ok(verified),
+    }
+}
+
+/// `batches` (verified whole batches) with each leader epoch above the latest in `epochs` set
+/// to the epoch `epochs` holds for the batch's base offset. Rare (a flipped bit), so a copy.
+fn with_cached_epochs(batches: &Bytes, epochs: &[(i32, i64)]) -> Bytes {
+    let latest = epochs.last().map_or(i32::MAX, |&(epoch, _)| epoch);
+    let mut patched = batches.to_vec();
+    let mut position = 0;
+    while let Ok(header) = BatchHeader::parse(&patched[position..]) {
+        let size = header.total_size();
+        if header.partition_leader_epoch > latest {
+            let in_force = epochs.partition_point(|&(_, start)| start <= header.base_offset);
+            let epoch = in_force.checked_sub(1).map_or(epochs[0].0, |i| epochs[i].0);
+            crate::event!(
+                "read restored a flipped leader epoch offset={} epoch={} to={epoch}",
+                header.base_offset,
+                header.partition_leader_epoch
+            );
+            set_partition_leader_epoch(&mut patched[position..position + size], epoch);
+        }
+        position += size;
+    }
+    Bytes::from(patched)
 }

@@ -88,12 +88,27 @@ pub(crate) fn load_segments(
     };
     let interval = config.index_interval_bytes;
     let mut iter = bases.iter().copied().peekable();
+    let mut previous_trusted = false;
     while let Some(base) = iter.next() {
-        let previous_end = loaded
+        let mut previous_end = loaded
             .segments
             .values()
             .next_back()
             .map(Segment::next_offset);
+        if previous_trusted && previous_end.is_some_and(|end| end != base) {
+            // A trusted segment's end comes from a walk over headers whose offsets lie outside
+            // the CRC: a bit flipped on the way up there would make a hole or an overlap out of
+            // nothing and cost every later segment. Verify the segment before judging.
+            let previous = (loaded.segments.values_mut().next_back())
+                .expect("a previous end comes from a previous segment");
+            let scan = previous.recover(interval)?;
+            loaded.scanned_batches += scan.batches;
+            previous_end = Some(previous.next_offset());
+            if scan.truncated_bytes > 0 {
+                delete_later(disk, dir, std::iter::once(base).chain(iter).collect())?;
+                break;
+            }
+        }
         if previous_end.is_some_and(|end| base < end) {
             // Overlapping offsets: a leftover from an interrupted operation, not a valid log.
             delete_later(disk, dir, std::iter::once(base).chain(iter).collect())?;
@@ -126,7 +141,8 @@ pub(crate) fn load_segments(
         }
         let next_base = iter.peek().copied();
         let unflushed = recovery_point.is_some_and(|rp| next_base.is_none_or(|next| next > rp));
-        let (segment, scan) = load_one(disk, dir, base, unflushed, interval, committed)?;
+        let (segment, scan, trusted) = load_one(disk, dir, base, unflushed, interval, committed)?;
+        previous_trusted = trusted;
         loaded.segments.insert(base, segment);
         loaded.scanned_batches += scan.batches;
         if scan.truncated_bytes > 0 {
@@ -137,7 +153,8 @@ pub(crate) fn load_segments(
     Ok(loaded)
 }
 
-/// Opens one segment, verifying it if it may hold unflushed data or lost an index file.
+/// Opens one segment, verifying it if it may hold unflushed data or lost an index file; true
+/// when it was loaded trusting its indexes and headers instead.
 fn load_one(
     disk: &dyn Disk,
     dir: &Path,
@@ -145,18 +162,20 @@ fn load_one(
     unflushed: bool,
     interval: u64,
     committed: i64,
-) -> io::Result<(Segment, ScanOutcome)> {
+) -> io::Result<(Segment, ScanOutcome, bool)> {
     let (mut segment, indexes_whole) = Segment::open(disk, dir, base)?;
     segment.keep_committed(committed);
     if !indexes_whole {
         tracing::warn!(file = %segment.log_path().display(), "rebuilding missing or torn index");
     }
-    let scan = if unflushed || !indexes_whole {
-        segment.recover(interval)?
-    } else {
-        segment.load_trusted(interval)?.unwrap_or_default()
-    };
-    Ok((segment, scan))
+    if unflushed || !indexes_whole {
+        let scan = segment.recover(interval)?;
+        return Ok((segment, scan, false));
+    }
+    match segment.load_trusted(interval)? {
+        Some(scan) => Ok((segment, scan, false)),
+        None => Ok((segment, ScanOutcome::default(), true)),
+    }
 }
 
 /// Deletes segments after a truncation point: their data follows a hole.

@@ -169,13 +169,71 @@ impl Segment {
     /// The position and header of the first batch whose last offset is at or above `offset`.
     pub fn find_batch(&self, offset: i64) -> io::Result<Option<(u64, BatchHeader)>> {
         let mut position = self.offset_index.lookup(offset);
-        while let Some(header) = self.read_header_at(position)? {
+        let mut expect = self.expect_at(position);
+        while let Some(header) = self.read_header_expecting(position, expect)? {
             if header.last_offset() >= offset {
                 return Ok(Some((position, header)));
             }
             position += header.total_size() as u64;
+            expect = Expect::Starts(header.last_offset() + 1);
         }
         Ok(None)
+    }
+
+    /// What the batch at `position`, where a header walk begins, must show: the segment's
+    /// first batch starts at its base offset, and an indexed batch ends where its entry says.
+    fn expect_at(&self, position: u64) -> Expect {
+        match (position, self.offset_index.entry_at(position)) {
+            (0, _) => Expect::Starts(self.base_offset),
+            (_, Some(last_offset)) => Expect::Ends(last_offset),
+            _ => Expect::Nothing,
+        }
+    }
+
+    /// [`Self::read_header_at`], checked against `expect`. A header walk trusts what it reads
+    /// to find positions and the log end, and the offsets in a header lie outside its CRC: a
+    /// bit flipped on the way up once set a leader's log end offset 2^45 ahead after a failed
+    /// append re-read its tail. A header that disagrees is read again; one that keeps
+    /// disagreeing is corruption (`InvalidData`).
+    fn read_header_expecting(
+        &self,
+        position: u64,
+        expect: Expect,
+    ) -> io::Result<Option<BatchHeader>> {
+        const READS_MAX: usize = 3;
+        let mut reads = 0;
+        loop {
+            reads += 1;
+            let header = match self.read_header_at(position) {
+                Err(error) if error.kind() == io::ErrorKind::InvalidData && reads < READS_MAX => {
+                    continue
+                }
+                other => other?,
+            };
+            let Some(found) = header else {
+                return Ok(None);
+            };
+            let agrees = match expect {
+                Expect::Starts(offset) => found.base_offset == offset,
+                Expect::Ends(offset) => found.last_offset() == offset,
+                Expect::Nothing => true,
+            };
+            if agrees {
+                return Ok(Some(found));
+            }
+            if reads >= READS_MAX {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "the batch at position {position} of {} does not continue the offsets \
+                     before it ({expect:?}, found {}..={})",
+                        self.log_path.display(),
+                        found.base_offset,
+                        found.last_offset()
+                    ),
+                ));
+            }
+        }
     }
 
     /// Fills `buf` from `position`.
@@ -203,13 +261,14 @@ impl Segment {
         batches: &[(usize, BatchHeader)],
         index_interval_bytes: u64,
     ) -> io::Result<()> {
-        let start = self.size;
+        let (start, next_offset) = (self.size, self.next_offset);
         let state = (self.bytes_since_last_index_entry, self.max_timestamp);
         let offset_of_max = self.offset_of_max_timestamp;
         let result = self.append_unchecked(records, batches, index_interval_bytes);
         if result.is_err() {
             // Best effort: if even this fails the log is broken and the caller sees the error.
-            let _ = self.truncate_to_position(start);
+            // What the segment held before is known: nothing is read back to learn it.
+            let _ = self.truncate_to_position(start, next_offset);
             (self.bytes_since_last_index_entry, self.max_timestamp) = state;
             self.offset_of_max_timestamp = offset_of_max;
         }
@@ -273,20 +332,7 @@ impl Segment {
         let mut outcome = ScanOutcome::default();
         let mut position = 0;
         while position < self.size {
-            let mut verified = self.verify_batch_at(position)?;
-            if let Err(error) = &verified {
-                // Read again before cutting: a bit flipped on the way up (not on the medium)
-                // must not make recovery throw away good, acknowledged data.
-                let again = self.verify_batch_at(position)?;
-                if again.is_ok() {
-                    crate::event!(
-                        "recovery read caught transient corruption file={} position={position} \
-                         reason={error}",
-                        self.log_path.display()
-                    );
-                }
-                verified = again;
-            }
+            let verified = self.verify_settled(position)?;
             match verified {
                 Ok(header) => {
                     self.index_batch(position, &header, index_interval_bytes)?;
@@ -323,6 +369,33 @@ impl Segment {
             }
         }
         Ok(outcome)
+    }
+
+    /// Verifies the batch at `position` until the answer is settled: a good read settles it,
+    /// and so do two reads in a row failing the same way (the medium holds those bytes). A bit
+    /// flipped on the way up, not on the medium, must not make recovery throw away good,
+    /// acknowledged data; one re-read was not enough, as two flipped reads in a row (one in the
+    /// CRC'd body, then one in the length) cut a replica's whole fsynced log in a simulation.
+    fn verify_settled(&self, position: u64) -> io::Result<Result<BatchHeader, BatchError>> {
+        const READS_MAX: usize = 5;
+        let mut last = self.verify_batch_at(position)?;
+        for _ in 1..READS_MAX {
+            let Err(error) = &last else { break };
+            let again = self.verify_batch_at(position)?;
+            let settled = again.as_ref().err() == Some(error);
+            if again.is_ok() {
+                crate::event!(
+                    "recovery read caught transient corruption file={} position={position} \
+                     reason={error}",
+                    self.log_path.display()
+                );
+            }
+            last = again;
+            if settled {
+                break;
+            }
+        }
+        Ok(last)
     }
 
     /// Checks the batch at `position`: complete, magic v2, CRC, and offsets after the previous
@@ -389,9 +462,10 @@ impl Segment {
             (self.max_timestamp, self.offset_of_max_timestamp) = (timestamp, offset);
         }
         let mut position = self.offset_index.last_position();
+        let mut expect = self.expect_at(position);
         self.next_offset = self.base_offset;
         loop {
-            match self.read_header_at(position) {
+            match self.read_header_expecting(position, expect) {
                 Ok(Some(header)) => {
                     if header.max_timestamp > self.max_timestamp {
                         self.max_timestamp = header.max_timestamp;
@@ -399,6 +473,7 @@ impl Segment {
                     }
                     self.next_offset = header.last_offset() + 1;
                     position += header.total_size() as u64;
+                    expect = Expect::Starts(self.next_offset);
                 }
                 Ok(None) => break,
                 Err(error) if error.kind() == io::ErrorKind::InvalidData => {
@@ -419,8 +494,8 @@ impl Segment {
 
     /// Removes every batch at or after `offset` (the whole batch containing it, as Kafka does).
     pub fn truncate_to(&mut self, offset: i64, index_interval_bytes: u64) -> io::Result<()> {
-        if let Some((position, _)) = self.find_batch(offset)? {
-            self.truncate_to_position(position)?;
+        if let Some((position, header)) = self.find_batch(offset)? {
+            self.truncate_to_position(position, header.base_offset)?;
             // The max timestamp may have been in the removed part; re-derive it from the
             // indexes and remaining headers.
             self.load_trusted(index_interval_bytes)?;
@@ -428,36 +503,14 @@ impl Segment {
         Ok(())
     }
 
-    fn truncate_to_position(&mut self, position: u64) -> io::Result<()> {
+    /// Cuts the segment at `position`, where the batch starting at `next` began.
+    fn truncate_to_position(&mut self, position: u64, next: i64) -> io::Result<()> {
         self.log.set_len(position)?;
         self.size = position;
         self.offset_index.truncate_to_position(position)?;
-        let next = match self.read_header_at_or_before(position)? {
-            Some(next) => next,
-            None => self.base_offset,
-        };
         self.time_index.truncate_to_offset(next)?;
         self.next_offset = next;
         Ok(())
-    }
-
-    /// The next offset after the batches that end at `position`, found by a header walk.
-    fn read_header_at_or_before(&self, position: u64) -> io::Result<Option<i64>> {
-        let mut at = self.offset_index.last_position().min(position);
-        if at >= position {
-            at = 0;
-        }
-        let mut next = None;
-        while at < position {
-            match self.read_header_at(at)? {
-                Some(header) => {
-                    next = Some(header.last_offset() + 1);
-                    at += header.total_size() as u64;
-                }
-                None => break,
-            }
-        }
-        Ok(next)
     }
 
     /// Adds a final time index entry for the largest timestamp, so a reload without a scan
@@ -510,4 +563,12 @@ impl Segment {
     pub fn offset_index_len(&self) -> usize {
         self.offset_index.len()
     }
+}
+
+/// What a header walk knows of the next batch (see `Segment::read_header_expecting`).
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    Starts(i64),
+    Ends(i64),
+    Nothing,
 }

@@ -1182,15 +1182,42 @@ fn reads_never_serve_a_batch_that_fails_its_crc() {
         ) => assert!(error.is_corruption()),
         other => panic!("{other:?}"),
     }
-    // A damaged base offset is caught too: it is not covered by the CRC.
+    // A damaged base offset is caught too (it is not covered by the CRC): by the header walk
+    // that finds the batch, which expects it to continue the offsets before it.
     assert!(disk.flip_bit(&seg_path(0, "log"), 2 * size + 7, 4));
-    assert!(matches!(
-        log.read(4, 1 << 20, i64::MAX, false),
-        Err(ReadError::Corrupt {
-            error: BatchError::OffsetOrder { .. },
-            ..
-        })
-    ));
+    let error = log.read(4, 1 << 20, i64::MAX, false).unwrap_err();
+    assert!(error.is_corruption(), "{error:?}");
+    assert!(
+        error.to_string().contains("does not continue the offsets"),
+        "{error}"
+    );
+}
+
+/// A batch's leader epoch lies outside its CRC: a flip there must not reach a follower's epoch
+/// cache (where it once made a follower cut its whole log) or a consumer's position, nor stop
+/// the partition (its records are intact): the read serves the epoch the cache holds.
+#[test]
+fn reads_serve_the_cached_epoch_for_one_the_log_never_had() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    log.append_as_leader(&batch(2), 3, 0).unwrap();
+    log.append_as_leader(&batch(2), 5, 0).unwrap();
+    log.append_as_leader(&batch(2), 5, 0).unwrap();
+    let clean = log.read(0, 1 << 20, i64::MAX, false).unwrap();
+    let size = batch(2).len();
+    // Byte 12 is the leader epoch's most significant byte: the second batch's epoch 5 becomes
+    // 2^24 + 5, and the first's 3 becomes 2^24 + 3.
+    assert!(disk.flip_bit(&seg_path(0, "log"), size + 12, 0));
+    assert!(disk.flip_bit(&seg_path(0, "log"), 12, 0));
+    let served = log.read(0, 1 << 20, i64::MAX, false).unwrap();
+    assert_eq!(
+        served, clean,
+        "epochs 3 and 5 served, every other byte as stored"
+    );
+    let epochs: Vec<i32> = BatchSplitter::new(&served)
+        .map(|b| b.unwrap().header.partition_leader_epoch)
+        .collect();
+    assert_eq!(epochs, vec![3, 5, 5]);
 }
 
 #[test]

@@ -64,11 +64,14 @@ def admin(bootstrap: str) -> AdminClient:
     )
 
 
-def create_topic(bootstrap: str, topic: str, partitions: int = 3, config=None) -> None:
+def create_topic(bootstrap: str, topic: str, partitions: int = 3, config=None,
+                 replication_factor: int = 1) -> None:
     # Keep the client alive until its futures resolve.
     client = admin(bootstrap)
+    new = NewTopic(topic, num_partitions=partitions, replication_factor=replication_factor,
+                   config=config or {})
     futures = client.create_topics(
-        [NewTopic(topic, num_partitions=partitions, replication_factor=1, config=config or {})],
+        [new],
         operation_timeout=CALL_TIMEOUT_S,
         request_timeout=CALL_TIMEOUT_S,
     )

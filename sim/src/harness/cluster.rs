@@ -215,7 +215,11 @@ impl Cluster {
             .name("client")
             .ip("192.0.2.100".parse().expect("a valid TEST-NET address"))
             .build();
-        let watch = Mutex::new(Watch::new(plan.voters(), plan.partitions));
+        let unsynced_tails = plan
+            .allow
+            .iter()
+            .any(|kind| kind == crate::checker::lost_write::NAME);
+        let watch = Mutex::new(Watch::new(plan.voters(), plan.partitions, unsynced_tails));
         Cluster {
             handle,
             nodes,

@@ -5,8 +5,7 @@
 //!
 //! A node whose process is down still counts in the quorum with what its disk holds (read, from
 //! a copy of its durable files, when it crashed), as in Kafka's RaftEventSimulationTest: a majority is a majority of voters, not
-//! of the voters that happen to be up. Between a halt and the crash that ends the process, the
-//! last state seen of it stands in.
+//! of the voters that happen to be up. From a halt on, what its disk holds stands in.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,7 +19,7 @@ use weir::types::TopicPartition;
 use super::cluster::{lock, Cluster, SimNode};
 use super::elections::ElectionLog;
 use super::workload::TOPIC;
-use crate::checker::isr::{IsrWatch, LeaderSample};
+use crate::checker::isr::{IsrWatch, LeaderSample, MemberLog};
 use crate::checker::metadata::MetadataWatch;
 use crate::checker::quorum::QuorumWatch;
 use crate::checker::Anomaly;
@@ -47,11 +46,16 @@ pub struct Watch {
 }
 
 impl Watch {
-    pub fn new(voters: std::ops::RangeInclusive<u32>, partitions: i32) -> Self {
+    /// `unsynced_tails`: crashes may lose acknowledged tails (see `IsrWatch`).
+    pub fn new(
+        voters: std::ops::RangeInclusive<u32>,
+        partitions: i32,
+        unsynced_tails: bool,
+    ) -> Self {
         Self {
             quorum: QuorumWatch::new(voters.map(|id| id as i32).collect()),
             metadata: MetadataWatch::default(),
-            isr: IsrWatch::default(),
+            isr: IsrWatch::new(unsynced_tails),
             partitions,
             last: BTreeMap::new(),
             seen: BTreeMap::new(),
@@ -63,9 +67,14 @@ impl Watch {
     /// `node` crashed (its disk already has): it counts with its durable state until it runs
     /// again, and its unpersisted high watermark and replayed image start over.
     pub fn crashed(&mut self, node: &SimNode) {
+        self.process_ended(node, "crashed");
+    }
+
+    /// `node`'s process crashed or halted (`how`): see [`Self::crashed`].
+    fn process_ended(&mut self, node: &SimNode, how: &str) {
         let id = node.number as i32;
         let at_ms = crate::trace::sim_time_ms();
-        self.elections.note(at_ms, &format!("node {id} crashed"));
+        self.elections.note(at_ms, &format!("node {id} {how}"));
         self.quorum.restarted(id);
         self.metadata.restarted(&node.label);
         self.seen.remove(&id);
@@ -115,10 +124,16 @@ impl Watch {
     pub fn sample(&mut self, nodes: &[SimNode], at_ms: u64) {
         let mut newest: Option<Arc<MetadataImage>> = None;
         for node in nodes {
+            let id = node.number as i32;
             let Some(quorum) = node.quorum() else {
+                // Halted since the last look (a crash has told `crashed` already): what its
+                // disk holds stands in from now on, not the live view up to 10 ms older than
+                // the halt, which may lack entries the leader since counted it as holding.
+                if self.seen.contains_key(&id) {
+                    self.process_ended(node, "halted");
+                }
                 continue;
             };
-            let id = node.number as i32;
             let key = quorum.view_key();
             if key.is_leader {
                 self.elections.quorum_leader(at_ms, id, key.leader_epoch);
@@ -152,7 +167,7 @@ impl Watch {
     /// the workload topic, for the `isr-invariants` checker.
     fn sample_replicas(&mut self, nodes: &[SimNode], at_ms: u64) {
         let mut leaders = Vec::new();
-        let mut log_ends = BTreeMap::new();
+        let mut logs = BTreeMap::new();
         for node in nodes {
             let Some(broker) = node.broker() else {
                 continue;
@@ -167,20 +182,31 @@ impl Watch {
                     let log = log.lock().unwrap_or_else(|e| e.into_inner());
                     (log.log_end_offset(), log.high_watermark())
                 };
-                log_ends.insert((id, partition), end);
+                let broker_epoch = broker.broker_epoch();
+                logs.insert(
+                    (id, partition),
+                    MemberLog {
+                        log_end: end,
+                        broker_epoch,
+                    },
+                );
                 let Some((isr, leader_epoch)) = broker.replicas.leading(&tp) else {
                     continue;
                 };
+                let registered = (broker.image().brokers.iter())
+                    .map(|(&b, registration)| (b, registration.broker_epoch))
+                    .collect();
                 leaders.push(LeaderSample {
                     leader: id,
                     partition,
                     leader_epoch,
                     high_watermark,
                     isr,
+                    registered,
                 });
             }
         }
-        self.isr.observe(at_ms, &leaders, &log_ends);
+        self.isr.observe(at_ms, &leaders, &logs);
     }
 
     pub fn anomalies(&self) -> Vec<Anomaly> {

@@ -89,6 +89,13 @@ pub enum ControllerError {
     IneligibleReplica {
         broker_id: i32,
     },
+    /// INELIGIBLE_REPLICA: the leader saw a member fetch as an earlier incarnation than the
+    /// one registered now (KIP-903).
+    StaleMemberEpoch {
+        broker_id: i32,
+        broker_epoch: i64,
+        current: i64,
+    },
     /// INVALID_REQUEST: manual assignments together with a count or factor.
     AssignmentsWithCountOrFactor,
     /// INVALID_REQUEST: one config named twice in one request.
@@ -192,6 +199,15 @@ impl fmt::Display for ControllerError {
                 f,
                 "broker {broker_id} is fenced, shutting down or not registered and cannot join \
                  the ISR"
+            ),
+            ControllerError::StaleMemberEpoch {
+                broker_id,
+                broker_epoch,
+                current,
+            } => write!(
+                f,
+                "broker {broker_id} fetched with broker epoch {broker_epoch} but is registered \
+                 at {current}: it restarted and must catch up again before it joins the ISR"
             ),
             ControllerError::AssignmentsWithCountOrFactor => write!(
                 f,

@@ -10,7 +10,7 @@
 //! fetching, as their leader reports with AlterPartition. One that only drops replicas
 //! completes at once.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::controller::{Controller, Outcome, RECORDS_PER_OPERATION_MAX};
 use super::election::ElectionType;
@@ -33,6 +33,9 @@ pub struct AlterIsrRequest {
     pub leader_epoch: i32,
     pub partition_epoch: i32,
     pub isr: Vec<i32>,
+    /// The broker epoch of each member as the leader saw it fetch (KIP-903); a member absent
+    /// or at -1 is not checked (AlterPartition v2 carries none).
+    pub broker_epochs: BTreeMap<i32, i64>,
     /// The leader finished recovering from an unclean election (KIP-704).
     pub recovered: bool,
 }
@@ -250,6 +253,20 @@ impl Controller {
             return Err(ControllerError::IneligibleReplica {
                 broker_id: ineligible,
             });
+        }
+        // KIP-903: a member whose fetches came from an earlier incarnation than the registered
+        // one may have lost what that incarnation had (an unclean restart): it must catch up
+        // again as the process it is now.
+        for (&member, &broker_epoch) in &request.broker_epochs {
+            let registered = self.image.brokers.get(&member).map(|b| b.broker_epoch);
+            let stale = broker_epoch >= 0 && registered.is_some_and(|e| e != broker_epoch);
+            if stale && member != current.leader && isr.contains(&member) {
+                return Err(ControllerError::StaleMemberEpoch {
+                    broker_id: member,
+                    broker_epoch,
+                    current: registered.unwrap_or(-1),
+                });
+            }
         }
         // KIP-704: a leader elected uncleanly must first recover, alone in the ISR.
         let still_recovering = current.unclean && !request.recovered;

@@ -628,6 +628,7 @@ fn isr_change(broker_id: i32, p: &PartitionRegistration, isr: Vec<i32>) -> Alter
         leader_epoch: p.leader_epoch,
         partition_epoch: p.partition_epoch,
         isr,
+        broker_epochs: BTreeMap::new(),
         recovered: false,
     }
 }
@@ -739,6 +740,26 @@ fn alter_isr_refuses_what_kafka_refuses() {
     );
     h.run(|c, at, _| c.alter_isr("r", 0, isr_change(1, &p, vec![1]), at));
     assert_eq!(h.partition("r", 0).isr, vec![1]);
+    // KIP-903: broker 2 fetched as its incarnation before the registration of now.
+    let p = h.partition("r", 0);
+    let earlier = AlterIsrRequest {
+        broker_epochs: BTreeMap::from([(1, epochs[&1]), (2, epochs[&2] - 1)]),
+        ..isr_change(1, &p, vec![1, 2])
+    };
+    assert_eq!(
+        refuse(&mut h, earlier),
+        ControllerError::StaleMemberEpoch {
+            broker_id: 2,
+            broker_epoch: epochs[&2] - 1,
+            current: epochs[&2]
+        }
+    );
+    let current = AlterIsrRequest {
+        broker_epochs: BTreeMap::from([(1, epochs[&1]), (2, epochs[&2])]),
+        ..isr_change(1, &p, vec![1, 2])
+    };
+    h.run(|c, at, _| c.alter_isr("r", 0, current, at));
+    assert_eq!(h.partition("r", 0).isr, vec![1, 2]);
 }
 
 #[test]

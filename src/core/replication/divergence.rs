@@ -10,19 +10,18 @@
 pub type EpochEnd = (i32, i64);
 
 /// The leader's answer to a fetch at `fetch_offset` whose last batch is in
-/// `last_fetched_epoch`, given its own cache's answer for that epoch: `Some` (Kafka's
-/// `DivergingEpoch`) when the follower's log has records the leader's does not, `None` when
-/// the fetch may proceed. When the leader's cache answers nothing (it is empty, or, which
-/// Kafka calls impossible, the follower's epoch is above every epoch the leader knows), the
-/// answer is the follower's epoch ending at `unknown_below` (the leader's log start): the
-/// follower keeps only what the leader can vouch for.
+/// `last_fetched_epoch`, given its own cache's answer for that epoch (the largest epoch at or
+/// below it and where that ends): `Some` (Kafka's `DivergingEpoch`) when the follower's log has
+/// records the leader's does not, `None` when the fetch may proceed. When the leader's cache
+/// has no answer (the follower's epoch is above every epoch the leader knows, which only a
+/// damaged log explains), Kafka answers OFFSET_OUT_OF_RANGE instead and so does the caller:
+/// guessing a truncation point there once cut a follower's committed records.
 pub fn diverging_epoch(
     fetch_offset: i64,
     last_fetched_epoch: i32,
-    leader_end_for_epoch: Option<EpochEnd>,
-    unknown_below: i64,
+    leader_end_for_epoch: EpochEnd,
 ) -> Option<EpochEnd> {
-    let (epoch, end) = leader_end_for_epoch.unwrap_or((last_fetched_epoch, unknown_below));
+    let (epoch, end) = leader_end_for_epoch;
     (epoch < last_fetched_epoch || end < fetch_offset).then_some((epoch, end))
 }
 

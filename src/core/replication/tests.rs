@@ -375,21 +375,18 @@ fn the_checker_catches_every_broken_rule() {
 fn the_leader_answers_with_a_diverging_epoch_only_when_the_logs_disagree() {
     use super::divergence::diverging_epoch;
     // The leader's epoch 3 ends at 50.
+    assert_eq!(diverging_epoch(40, 3, (3, 50)), None, "inside epoch 3");
+    assert_eq!(diverging_epoch(50, 3, (3, 50)), None, "at its end");
     assert_eq!(
-        diverging_epoch(40, 3, Some((3, 50)), 0),
-        None,
-        "inside epoch 3"
-    );
-    assert_eq!(diverging_epoch(50, 3, Some((3, 50)), 0), None, "at its end");
-    assert_eq!(
-        diverging_epoch(60, 3, Some((3, 50)), 0),
+        diverging_epoch(60, 3, (3, 50)),
         Some((3, 50)),
         "past its end"
     );
     // The follower's epoch 4 never existed on the leader, whose largest below it is 3.
-    assert_eq!(diverging_epoch(45, 4, Some((3, 50)), 0), Some((3, 50)));
-    // Nothing known at or below epoch 2 (the leader's log starts later).
-    assert_eq!(diverging_epoch(45, 2, None, 30), Some((2, 30)));
+    assert_eq!(diverging_epoch(45, 4, (3, 50)), Some((3, 50)));
+    // Epoch 2 is below the leader's first (its log starts later, at 30): the cache answers
+    // with the asked epoch ending where its first known one starts.
+    assert_eq!(diverging_epoch(45, 2, (2, 30)), Some((2, 30)));
 }
 
 #[test]

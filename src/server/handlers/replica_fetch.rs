@@ -39,9 +39,12 @@ pub(super) async fn read(
             .with_last_stable_offset(locked.high_watermark())
             .with_log_start_offset(start);
         if at.last_fetched_epoch >= 0 {
-            let ours = locked.end_offset_for_epoch(at.last_fetched_epoch);
+            // Kafka: "could not determine the end offset of the last fetched epoch".
+            let Some(ours) = locked.end_offset_for_epoch(at.last_fetched_epoch) else {
+                return base.with_error_code(ResponseError::OffsetOutOfRange.code());
+            };
             if let Some((epoch, end_offset)) =
-                diverging_epoch(fetch_offset, at.last_fetched_epoch, ours, start)
+                diverging_epoch(fetch_offset, at.last_fetched_epoch, ours)
             {
                 let diverging = EpochEndOffset::default()
                     .with_epoch(epoch)
@@ -56,8 +59,19 @@ pub(super) async fn read(
         (base, planned, end)
     };
     let now = unix_time_ms();
-    let recorded =
-        (ctx.broker.replicas).follower_fetched(tp, leader_epoch, replica, -1, fetch_offset, now);
+    // KIP-903 names the fetching incarnation in Fetch v15's ReplicaState; below v13 (no topic
+    // ids yet) the registration this leader's metadata holds for the replica stands in: a
+    // fetch from a process that restarted since is credited to the old incarnation until the
+    // new registration reaches this leader, and the controller refuses an ISR built on it.
+    let broker_epoch = (ctx.broker.image().brokers.get(&replica)).map_or(-1, |b| b.broker_epoch);
+    let recorded = (ctx.broker.replicas).follower_fetched(
+        tp,
+        leader_epoch,
+        replica,
+        broker_epoch,
+        fetch_offset,
+        now,
+    );
     match recorded {
         Ok(moved) => {
             if moved {

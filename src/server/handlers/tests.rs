@@ -593,7 +593,9 @@ fn offset_for_leader_epoch_answers_from_the_epoch_cache() {
 
 /// A fetch naming a replica id from a broker that is not a replica of the partition changes
 /// nothing and is refused NOT_LEADER_OR_FOLLOWER; a follower fetch past the log end is
-/// OFFSET_OUT_OF_RANGE.
+/// OFFSET_OUT_OF_RANGE, or a diverging epoch when its last epoch says where the logs part; a
+/// last epoch above every epoch the leader knows is OFFSET_OUT_OF_RANGE, as in Kafka, not a
+/// guess at where to truncate.
 #[test]
 fn a_replica_fetch_from_a_stranger_or_past_the_end_is_refused() {
     crate::runtime::block_on(async {
@@ -604,7 +606,7 @@ fn a_replica_fetch_from_a_stranger_or_past_the_end_is_refused() {
             .append_as_leader(&batch(), epoch, 0)
             .unwrap();
         let ctx = context(&node.broker, ApiKey::Fetch, 12);
-        let fetch = |replica: i32, offset: i64| {
+        let fetch_in = |replica: i32, offset: i64, last_epoch: i32| {
             FetchRequest::default()
                 .with_replica_id(BrokerId(replica))
                 .with_max_bytes(1 << 20)
@@ -613,9 +615,10 @@ fn a_replica_fetch_from_a_stranger_or_past_the_end_is_refused() {
                     .with_partitions(vec![FetchPartition::default()
                         .with_partition(0)
                         .with_fetch_offset(offset)
-                        .with_last_fetched_epoch(-1)
+                        .with_last_fetched_epoch(last_epoch)
                         .with_partition_max_bytes(1 << 20)])])
         };
+        let fetch = |replica: i32, offset: i64| fetch_in(replica, offset, -1);
         let code = |response: FetchResponse| response.responses[0].partitions[0].error_code;
         let stranger = super::fetch::handle(&ctx, fetch(7, 0)).await;
         assert_eq!(
@@ -626,6 +629,19 @@ fn a_replica_fetch_from_a_stranger_or_past_the_end_is_refused() {
         assert_eq!(
             code(past),
             kafka_protocol::ResponseError::OffsetOutOfRange.code()
+        );
+        let diverged = super::fetch::handle(&ctx, fetch_in(7, 5, epoch)).await;
+        let answer = &diverged.responses[0].partitions[0].diverging_epoch;
+        assert_eq!(
+            (answer.epoch, answer.end_offset),
+            (epoch, 1),
+            "epoch ends at the log end"
+        );
+        let unknown = super::fetch::handle(&ctx, fetch_in(7, 1, epoch + 5)).await;
+        let partition = &unknown.responses[0].partitions[0];
+        assert_eq!(
+            (partition.error_code, partition.diverging_epoch.epoch),
+            (kafka_protocol::ResponseError::OffsetOutOfRange.code(), -1)
         );
         node.stop().unwrap();
     })

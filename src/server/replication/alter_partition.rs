@@ -145,6 +145,7 @@ async fn submit_locally(broker: &Broker, request: &AlterRequest) -> Answer {
         leader_epoch: request.leader_epoch,
         partition_epoch: request.partition_epoch,
         isr: request.isr.iter().copied().collect(),
+        broker_epochs: request.broker_epochs.clone(),
         recovered: true,
     };
     let (topic, partition) = (request.tp.topic.clone(), request.tp.partition);

@@ -268,7 +268,8 @@ async fn apply(broker: &Broker, source: i32, partition: &Followed, data: &Partit
         if log.role() != role {
             return true;
         }
-        let appended = match log.append_as_follower(records, unix_time_ms()) {
+        let appended = match log.append_as_follower(records, partition.leader_epoch, unix_time_ms())
+        {
             Ok(appended) => appended,
             Err(error) => {
                 drop(log);
