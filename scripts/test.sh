@@ -126,7 +126,7 @@ else
   # a sweep of every scenario, the regression seeds, and --check-determinism on a few seeds.
   stage "simulator: canaries and determinism tests (release, --cfg madsim)"
   RUSTFLAGS="--cfg madsim" cargo test --release -p weir-sim --target-dir target/sim \
-    --test canaries --test determinism --test quorum --test election_trace \
+    --test canaries --test determinism --test quorum --test election_trace --test unclean \
     -- --include-ignored --nocapture
   stage_done
 

@@ -12,6 +12,12 @@ use std::process::Command;
 const SEED: &str = "7";
 
 fn trace(name: &str, fault: &str) -> String {
+    trace_with(name, "", fault)
+}
+
+/// [`trace`] with `workload` lines added to the workload (replicas, topic configs), and the
+/// semantic trace's lines where partition leaders take the lead and followers truncate.
+fn trace_with(name: &str, workload: &str, fault: &str) -> String {
     let text = format!(
         r#"
 name = "election-trace-{name}"
@@ -30,6 +36,7 @@ record_bytes = 16
 acks = "all"
 keyed = "false"
 send_interval_ms = 20
+{workload}
 [phases]
 safety_ms = 12000
 liveness_ms = 20000
@@ -41,20 +48,46 @@ liveness_ms = 20000
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, text).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_weir-sim"))
-        .arg("run")
-        .arg(&path)
-        .args(["--seed", SEED, "--elections"])
-        .output()
-        .unwrap();
+    let trace = run_trace(&path, SEED, !workload.is_empty());
     let _ = std::fs::remove_file(&path);
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(output.status.success(), "the run failed:\n{stdout}");
-    // The election lines come first, each starting with the simulated time; the report follows.
-    let lines: Vec<&str> = stdout
-        .lines()
+    trace
+}
+
+/// The run of the scenario at `path`, fresh: its election lines (they come first in the
+/// output, each starting with the simulated time; the report follows). With `replicated`,
+/// then the semantic trace's lines where partition leaders took the lead and replicas
+/// truncated, how many anomalies the scenario expected, and the first lost write named.
+fn run_trace(path: &std::path::Path, seed: &str, replicated: bool) -> String {
+    let run = |flag: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_weir-sim"))
+            .arg("run")
+            .arg(path)
+            .args(["--seed", seed, flag])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(output.status.success(), "the run failed:\n{stdout}");
+        stdout
+    };
+    let elections = run("--elections");
+    let mut lines: Vec<String> = (elections.lines())
         .take_while(|line| line.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .map(str::to_string)
         .collect();
+    if replicated {
+        let trace = run("--trace");
+        lines.extend(
+            (trace.lines())
+                .filter(|line| line.contains(" leader sim-") || line.contains(" truncate sim-"))
+                .map(str::to_string),
+        );
+        lines.extend(
+            (elections.lines())
+                .filter(|line| line.starts_with("expected by the scenario"))
+                .chain(elections.lines().find(|line| line.contains("lost-write:")))
+                .map(str::to_string),
+        );
+    }
     lines.join("\n")
 }
 
@@ -100,4 +133,43 @@ fault = "isolate"
 node = 3
 duration_ms = 5000"#
     ));
+}
+
+fn scenario_trace(file: &str, seed: &str) -> String {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios")
+        .join(file);
+    run_trace(&path, seed, true)
+}
+
+/// Three replicas and min.insync.replicas=2: node 2 is killed (leading one of the three
+/// partitions), its partition moves to an in-sync follower in a new leader epoch with the ISR
+/// shrunk, and when node 2 returns it truncates where its log diverged and rejoins the ISR.
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
+fn a_replicated_leader_killed_and_an_in_sync_follower_takes_over() {
+    insta::assert_snapshot!(trace_with(
+        "replicated",
+        r#"replication_factor = 3
+topic_configs = { "min.insync.replicas" = "2" }"#,
+        r#"at_ms = 4000
+fault = "kill"
+node = 2
+duration_ms = 5000"#
+    ));
+}
+
+/// Broker 6, cut off and out of the ISR, is elected uncleanly once brokers 4 and 5 (the ISR)
+/// are dead; when they return they truncate to its log, and the writes acknowledged past its
+/// end are lost (sim/tests/unclean.rs checks that the checker names exactly those).
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
+fn an_unclean_election_and_what_it_lost() {
+    insta::assert_snapshot!(scenario_trace("replicated-unclean.toml", "1"));
 }

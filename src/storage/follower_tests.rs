@@ -114,3 +114,23 @@ fn a_new_leader_knows_its_epoch_before_its_first_append() {
     assert_eq!(leader.end_offset_for_epoch(1), Some((0, 2)));
     assert_eq!(leader.end_offset_for_epoch(4), Some((4, 2)));
 }
+
+/// A crash may keep records whose epoch's checkpoint write it lost: recovery records the epochs
+/// of the batches it kept, as Kafka's does, so reads serve them as they are.
+#[test]
+fn recovery_records_the_epochs_of_the_batches_it_kept() {
+    let disk = MemDisk::new();
+    let dir = PathBuf::from("/f/t-0");
+    let checkpoint = dir.join("leader-epoch-checkpoint");
+    let mut log =
+        Log::create(Arc::new(disk.clone()), dir.clone(), LogConfig::default(), 0).unwrap();
+    log.append_as_leader(&batch(), 3, 0).unwrap();
+    let before = disk.file_bytes(&checkpoint).unwrap();
+    log.append_as_leader(&batch(), 5, 0).unwrap();
+    let written = log.read(0, 1 << 20, 4, true).unwrap();
+    drop(log);
+    disk.set_file_bytes(&checkpoint, before); // the write of epoch 5's start was lost
+    let log = Log::open(Arc::new(disk.clone()), dir, LogConfig::default(), 0, 0, 0).unwrap();
+    assert_eq!(log.epochs(), &[(3, 0), (5, 2)]);
+    assert_eq!(log.read(0, 1 << 20, 4, true).unwrap(), written);
+}

@@ -98,7 +98,7 @@ impl Log {
         log_start_offset: i64,
         now_ms: i64,
     ) -> io::Result<Log> {
-        Self::load(
+        let mut log = Self::load(
             disk,
             dir,
             config,
@@ -106,7 +106,36 @@ impl Log {
             log_start_offset,
             now_ms,
             0,
-        )
+        )?;
+        log.assign_recovered_epochs(recovery_point)?;
+        Ok(log)
+    }
+
+    /// Records the leader epochs of the batches from `recovery_point` on that the epoch cache
+    /// lacks, as Kafka's segment recovery does: a crash may keep records whose epoch's
+    /// checkpoint write it lost (a follower records epochs after its records), and reads hold
+    /// every batch to the cache's latest epoch. Each header is read until two reads agree: the
+    /// epoch lies outside the CRC, and one flipped on the way up and recorded here made a
+    /// leader tell its followers, again and again, that their logs diverged.
+    fn assign_recovered_epochs(&mut self, recovery_point: i64) -> io::Result<()> {
+        let from = recovery_point.max(self.log_start_offset);
+        let mut found = Vec::new();
+        for segment in self.segments.values() {
+            if segment.next_offset() <= from {
+                continue;
+            }
+            let Some((mut position, _)) = segment.find_batch(from)? else {
+                continue;
+            };
+            while let Some(header) = segment.read_header_agreed(position)? {
+                found.push((header.partition_leader_epoch, header.base_offset));
+                position += header.total_size() as u64;
+            }
+        }
+        for (epoch, base_offset) in found {
+            self.epochs.assign(epoch, base_offset)?;
+        }
+        Ok(())
     }
 
     /// Opens a log whose owner recorded that everything below `committed` was committed (the

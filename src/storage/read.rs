@@ -75,8 +75,9 @@ impl Log {
     }
 
     /// The leader epoch cache reads check batches against: no batch in this log carries an
-    /// epoch above the latest one the cache holds (every append and recovery records its
-    /// batches' epochs first), so a read batch that does had a bit flipped in its leader epoch,
+    /// epoch above the latest one the cache holds (every append records its batches' epochs,
+    /// and recovery those of the batches it kept), so a read batch that does had a bit flipped
+    /// in its leader epoch,
     /// which its CRC does not cover. Served, it would plant a bogus epoch in a follower's cache
     /// and a consumer's position; the read serves the epoch the cache holds for its offsets.
     fn epoch_view(&self) -> Option<&[(i32, i64)]> {

@@ -166,6 +166,25 @@ impl Segment {
         Ok(Some(header))
     }
 
+    /// [`Self::read_header_at`] until two reads in a row agree (a header's offsets and epoch
+    /// lie outside the CRC); reads that never agree are an I/O error.
+    pub fn read_header_agreed(&self, position: u64) -> io::Result<Option<BatchHeader>> {
+        const READS_MAX: usize = 5;
+        let mut last = self.read_header_at(position)?;
+        for _ in 1..READS_MAX {
+            let again = self.read_header_at(position)?;
+            if again == last {
+                return Ok(last);
+            }
+            last = again;
+        }
+        Err(io::Error::other(format!(
+            "{} gave {READS_MAX} different reads of the header at position {position}; the disk \
+             is failing",
+            self.log_path.display()
+        )))
+    }
+
     /// The position and header of the first batch whose last offset is at or above `offset`.
     pub fn find_batch(&self, offset: i64) -> io::Result<Option<(u64, BatchHeader)>> {
         let mut position = self.offset_index.lookup(offset);
@@ -372,7 +391,8 @@ impl Segment {
     }
 
     /// Verifies the batch at `position` until the answer is settled: a good read settles it,
-    /// and so do two reads in a row failing the same way (the medium holds those bytes). A bit
+    /// and so do two reads in a row failing the same way (the medium holds those bytes); reads
+    /// that never agree are an I/O error, not a reason to cut. A bit
     /// flipped on the way up, not on the medium, must not make recovery throw away good,
     /// acknowledged data; one re-read was not enough, as two flipped reads in a row (one in the
     /// CRC'd body, then one in the length) cut a replica's whole fsynced log in a simulation.
@@ -380,7 +400,7 @@ impl Segment {
         const READS_MAX: usize = 5;
         let mut last = self.verify_batch_at(position)?;
         for _ in 1..READS_MAX {
-            let Err(error) = &last else { break };
+            let Err(error) = &last else { return Ok(last) };
             let again = self.verify_batch_at(position)?;
             let settled = again.as_ref().err() == Some(error);
             if again.is_ok() {
@@ -391,11 +411,17 @@ impl Segment {
                 );
             }
             last = again;
-            if settled {
-                break;
+            if settled || last.is_ok() {
+                return Ok(last);
             }
         }
-        Ok(last)
+        // No two reads agreed: the disk is failing, not the batch. Cutting would guess.
+        let error = last.err().map_or_else(String::new, |e| e.to_string());
+        Err(io::Error::other(format!(
+            "{} gave {READS_MAX} different reads of the batch at position {position} (last: \
+             {error}); the disk is failing",
+            self.log_path.display()
+        )))
     }
 
     /// Checks the batch at `position`: complete, magic v2, CRC, and offsets after the previous
@@ -463,6 +489,7 @@ impl Segment {
         }
         let mut position = self.offset_index.last_position();
         let mut expect = self.expect_at(position);
+        let mut last = None;
         self.next_offset = self.base_offset;
         loop {
             match self.read_header_expecting(position, expect) {
@@ -471,6 +498,7 @@ impl Segment {
                         self.max_timestamp = header.max_timestamp;
                         self.offset_of_max_timestamp = header.last_offset();
                     }
+                    last = Some((position, header.base_offset));
                     self.next_offset = header.last_offset() + 1;
                     position += header.total_size() as u64;
                     expect = Expect::Starts(self.next_offset);
@@ -482,6 +510,27 @@ impl Segment {
                     return self.recover(index_interval_bytes).map(Some);
                 }
                 Err(error) => return Err(error),
+            }
+        }
+        // Nothing after the last batch checks where it ends (its `last_offset_delta`, which a
+        // flip on the way up may have changed): its CRC, which covers it, does.
+        if let Some((position, base_offset)) = last {
+            let end = self.next_offset;
+            self.next_offset = base_offset;
+            match self.verify_settled(position)? {
+                Ok(header) => self.next_offset = header.last_offset() + 1,
+                Err(error) => {
+                    tracing::warn!(file = %self.log_path.display(), position, %error,
+                        "the last batch of a trusted segment fails verification; verifying all");
+                    return self.recover(index_interval_bytes).map(Some);
+                }
+            }
+            if self.next_offset != end {
+                crate::event!(
+                    "read caught a misread segment end file={} end={end} verified={}",
+                    self.log_path.display(),
+                    self.next_offset
+                );
             }
         }
         self.bytes_since_last_index_entry = self.size - self.offset_index.last_position();
@@ -497,8 +546,9 @@ impl Segment {
         if let Some((position, header)) = self.find_batch(offset)? {
             self.truncate_to_position(position, header.base_offset)?;
             // The max timestamp may have been in the removed part; re-derive it from the
-            // indexes and remaining headers.
+            // indexes and remaining headers. The end is known: the cut batch's start.
             self.load_trusted(index_interval_bytes)?;
+            self.next_offset = header.base_offset;
         }
         Ok(())
     }

@@ -797,10 +797,10 @@ fn clean_shutdown_skips_the_rescan_and_unclean_does_not() {
     }
     first.shutdown().unwrap();
     assert!(disk.exists(Path::new("/a/.kafka_cleanshutdown")).unwrap());
-    // Corrupt the last batch behind the broker's back.
+    // Corrupt the middle batch behind the broker's back.
     let segment = PathBuf::from("/a/t-0").join(format!("{:020}.log", 0));
-    let len = disk.file_bytes(&segment).unwrap().len();
-    assert!(disk.flip_bit(&segment, len - 3, 0));
+    let size = disk.file_bytes(&segment).unwrap().len() / 3;
+    assert!(disk.flip_bit(&segment, 2 * size - 3, 0));
 
     let second = manager(&disk, &["/a"]);
     assert!(!disk.exists(Path::new("/a/.kafka_cleanshutdown")).unwrap());
@@ -815,12 +815,37 @@ fn clean_shutdown_skips_the_rescan_and_unclean_does_not() {
 
     let third = manager(&disk, &["/a"]);
     let log = third.get(&tp).unwrap();
-    assert_eq!(log.lock().unwrap().recovery_scanned_batches(), 2);
+    assert_eq!(log.lock().unwrap().recovery_scanned_batches(), 1);
     assert_eq!(
         log.lock().unwrap().log_end_offset(),
-        2,
+        1,
         "rescanned and truncated"
     );
+}
+
+/// Even after a clean shutdown, the last batch of a segment is verified: nothing after it
+/// says where it ends, and its end is the log end offset.
+#[test]
+fn clean_shutdown_still_verifies_the_last_batch() {
+    let disk = MemDisk::new();
+    let tp = TopicPartition::new("t", 0);
+    let mut first = manager(&disk, &["/a"]);
+    let log = first
+        .create_log(&tp, LogConfig::default(), 0, None)
+        .unwrap();
+    for _ in 0..3 {
+        log.lock()
+            .unwrap()
+            .append_as_leader(&batch(1), 0, 0)
+            .unwrap();
+    }
+    first.shutdown().unwrap();
+    let segment = PathBuf::from("/a/t-0").join(format!("{:020}.log", 0));
+    let len = disk.file_bytes(&segment).unwrap().len();
+    assert!(disk.flip_bit(&segment, len - 3, 0));
+    let second = manager(&disk, &["/a"]);
+    let log = second.get(&tp).unwrap();
+    assert_eq!(log.lock().unwrap().log_end_offset(), 2, "verified and cut");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The semantic election trace of a run with real nodes: which node leads the metadata quorum
 //! in which epoch, brokers registering and being fenced or unfenced, and each partition's
-//! leader and leader epoch, as the most advanced node's image shows them, stamped with
+//! leader, leader epoch and ISR (and whether its leader was elected uncleanly), as the most
+//! advanced node's image shows them, stamped with
 //! simulated time and interleaved with the nemesis's kills and restarts. Fixed seeds of it are
 //! pinned with insta (sim/tests/election_trace.rs), so a change in election or fencing
 //! behaviour shows up as a reviewed diff.
@@ -9,6 +10,9 @@ use std::collections::BTreeMap;
 
 use weir::core::controller::MetadataImage;
 
+/// A partition's leader, leader epoch, ISR and unclean flag as last traced.
+type PartitionSeen = (i32, i32, Vec<i32>, bool);
+
 #[derive(Default)]
 pub struct ElectionLog {
     lines: Vec<String>,
@@ -16,8 +20,8 @@ pub struct ElectionLog {
     leaders: BTreeMap<i32, i32>,
     /// Each broker's epoch and fenced flag.
     brokers: BTreeMap<i32, (i64, bool)>,
-    /// Each partition's leader and leader epoch.
-    partitions: BTreeMap<(String, i32), (i32, i32)>,
+    /// Each partition's leader, leader epoch, ISR and unclean flag.
+    partitions: BTreeMap<(String, i32), PartitionSeen>,
     /// The offset of the image last walked: samples between commits need no walk.
     offset: Option<i64>,
 }
@@ -60,16 +64,22 @@ impl ElectionLog {
         }
         for topic in image.topics.values() {
             for (&index, registration) in &topic.partitions {
-                let now = (registration.leader, registration.leader_epoch);
+                let r = registration;
+                let now = (r.leader, r.leader_epoch, r.isr.clone(), r.unclean);
                 let key = (topic.name.clone(), index);
-                if self.partitions.insert(key, now) != Some(now) {
+                if self.partitions.get(&key) != Some(&now) {
                     let leader = match now.0 {
                         -1 => "offline".to_string(),
                         id => format!("led by {id}"),
                     };
                     let name = &topic.name;
-                    let line = format!("{name}-{index} {leader} in leader epoch {}", now.1);
+                    let unclean = if now.3 { ", unclean" } else { "" };
+                    let line = format!(
+                        "{name}-{index} {leader} in leader epoch {}, ISR {:?}{unclean}",
+                        now.1, now.2
+                    );
                     self.note(at_ms, &line);
+                    self.partitions.insert(key, now);
                 }
             }
         }

@@ -30,6 +30,11 @@ pub(super) async fn read(
         Ok(led) => led,
         Err(error) => return base.with_error_code(error.code()),
     };
+    // As Kafka's `followerReplicaOrThrow`: a stranger learns nothing of the log.
+    if !ctx.broker.replicas.is_follower(tp, replica) {
+        tracing::debug!(partition = %tp, replica, "fetch from a broker that is no follower");
+        return base.with_error_code(ResponseError::NotLeaderOrFollower.code());
+    }
     let fetch_offset = at.fetch_offset;
     let (base, planned, end) = {
         let locked = lock_log(&log);

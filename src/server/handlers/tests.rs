@@ -592,12 +592,12 @@ fn offset_for_leader_epoch_answers_from_the_epoch_cache() {
 }
 
 /// A fetch naming a replica id from a broker that is not a replica of the partition changes
-/// nothing and is refused NOT_LEADER_OR_FOLLOWER; a follower fetch past the log end is
-/// OFFSET_OUT_OF_RANGE, or a diverging epoch when its last epoch says where the logs part; a
-/// last epoch above every epoch the leader knows is OFFSET_OUT_OF_RANGE, as in Kafka, not a
-/// guess at where to truncate.
+/// nothing and is refused NOT_LEADER_OR_FOLLOWER, before anything about the log is said (past
+/// its end, or where its epochs part from the stranger's), as Kafka's
+/// `followerReplicaOrThrow` does. (Diverging epochs and an epoch above all the leader knows
+/// are answered to real followers: `core::replication` tests and the simulator.)
 #[test]
-fn a_replica_fetch_from_a_stranger_or_past_the_end_is_refused() {
+fn a_replica_fetch_from_a_stranger_is_refused_before_anything_is_read() {
     crate::runtime::block_on(async {
         let node = node().await;
         let tp = crate::types::TopicPartition::new("t", 0);
@@ -618,31 +618,16 @@ fn a_replica_fetch_from_a_stranger_or_past_the_end_is_refused() {
                         .with_last_fetched_epoch(last_epoch)
                         .with_partition_max_bytes(1 << 20)])])
         };
-        let fetch = |replica: i32, offset: i64| fetch_in(replica, offset, -1);
-        let code = |response: FetchResponse| response.responses[0].partitions[0].error_code;
-        let stranger = super::fetch::handle(&ctx, fetch(7, 0)).await;
-        assert_eq!(
-            code(stranger),
-            kafka_protocol::ResponseError::NotLeaderOrFollower.code()
-        );
-        let past = super::fetch::handle(&ctx, fetch(7, 5)).await;
-        assert_eq!(
-            code(past),
-            kafka_protocol::ResponseError::OffsetOutOfRange.code()
-        );
-        let diverged = super::fetch::handle(&ctx, fetch_in(7, 5, epoch)).await;
-        let answer = &diverged.responses[0].partitions[0].diverging_epoch;
-        assert_eq!(
-            (answer.epoch, answer.end_offset),
-            (epoch, 1),
-            "epoch ends at the log end"
-        );
-        let unknown = super::fetch::handle(&ctx, fetch_in(7, 1, epoch + 5)).await;
-        let partition = &unknown.responses[0].partitions[0];
-        assert_eq!(
-            (partition.error_code, partition.diverging_epoch.epoch),
-            (kafka_protocol::ResponseError::OffsetOutOfRange.code(), -1)
-        );
+        let refused = kafka_protocol::ResponseError::NotLeaderOrFollower.code();
+        for (offset, last_epoch) in [(0, -1), (5, -1), (5, epoch), (1, epoch + 5)] {
+            let answer = super::fetch::handle(&ctx, fetch_in(7, offset, last_epoch)).await;
+            let partition = &answer.responses[0].partitions[0];
+            assert_eq!(
+                (partition.error_code, partition.diverging_epoch.epoch),
+                (refused, -1),
+                "offset {offset}, last epoch {last_epoch}"
+            );
+        }
         node.stop().unwrap();
     })
     .unwrap();

@@ -285,6 +285,19 @@ async fn apply(broker: &Broker, source: i32, partition: &Followed, data: &Partit
         if hw > log.high_watermark() {
             log.set_high_watermark(hw);
         }
+        // The leader's log start (DeleteRecords, retention) is the follower's too, as far as
+        // it has committed, so a consumer or a new leader never serves what the leader deleted
+        // (Kafka's follower `maybeIncrementLogStartOffset`).
+        let start = data.log_start_offset.min(log.high_watermark());
+        if start > log.log_start_offset() {
+            crate::event!("follow {tp} log start {start}");
+            if let Err(error) = log.increment_log_start_offset(start) {
+                tracing::warn!(partition = %tp, %error, "the leader's log start not taken");
+                if let crate::storage::ReadError::Storage(error) = &error {
+                    record_failure(broker, &format!("log start of {tp}"), error);
+                }
+            }
+        }
         let due = appended.is_some() && log.flush_due();
         (appended, due.then_some(end))
     };

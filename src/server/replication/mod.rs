@@ -346,6 +346,16 @@ impl Replicas {
         Ok(self.feed(tp, leading, event, now_ms))
     }
 
+    /// Whether `replica` is a follower of `tp`, which this broker leads.
+    pub fn is_follower(&self, tp: &TopicPartition, replica: ReplicaId) -> bool {
+        match self.roles().get(tp) {
+            Some(Role::Leader(leading)) => {
+                replica != self.node_id && leading.state.follower_end(replica).is_some()
+            }
+            _ => false,
+        }
+    }
+
     /// Lets time pass for every partition this broker leads: followers that lagged for
     /// `replica.lag.time.max.ms` are proposed out of the ISR.
     pub fn tick(&self, now_ms: i64) -> bool {

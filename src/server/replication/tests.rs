@@ -168,6 +168,25 @@ fn acks_all_waits_for_the_isr_and_a_new_leader_keeps_every_acknowledged_record()
         for node in &nodes {
             assert_eq!(read(node), leader_bytes);
         }
+        // The leader's log start moves (as retention moves it); followers keep it too.
+        let leader_log = leader_node
+            .broker
+            .log(&TopicPartition::new("r", 0))
+            .unwrap();
+        lock_log(&leader_log)
+            .increment_log_start_offset(25)
+            .unwrap();
+        let log_start = |node: &Node| {
+            let log = node.broker.log(&TopicPartition::new("r", 0)).unwrap();
+            let start = lock_log(&log).log_start_offset();
+            start
+        };
+        for node in &nodes {
+            eventually("every follower keeps the leader's log start", || {
+                log_start(node) == 25
+            })
+            .await;
+        }
 
         // The leader stops; the others elect one of themselves and go on at acks=all.
         let mut rest = Vec::new();

@@ -51,7 +51,19 @@ public final class WeirBroker implements Broker {
     public static WeirBroker start(Map<String, String> overrides) {
         try {
             Path dir = Brokers.removeAtExit(Files.createTempDirectory("weir-java-"));
-            int port = Brokers.freePort();
+            return startIn(dir, Brokers.freePort(), overrides);
+        } catch (IOException e) {
+            throw new IllegalStateException("could not create a directory for weir broker", e);
+        }
+    }
+
+    /**
+     * A broker in {@code dir} (its data under {@code dir/data}, kept across restarts) serving
+     * clients on {@code port}; {@code overrides} win over the single-node defaults (a cluster
+     * node names its listeners and voters).
+     */
+    public static WeirBroker startIn(Path dir, int port, Map<String, String> overrides) {
+        try {
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put("node.id", "1");
             settings.put("listeners", "PLAINTEXT://127.0.0.1:" + port);
@@ -101,6 +113,21 @@ public final class WeirBroker implements Broker {
     @Override
     public String logTail() {
         return Brokers.tail(log, 60);
+    }
+
+    /** SIGTERM without waiting: {@link #close()} then waits (a cluster stops its nodes at once). */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** SIGKILL: a crash, no chance to flush or checkpoint. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

@@ -1,0 +1,185 @@
+package dev.weir.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weir.harness.ClientProps;
+import dev.weir.harness.Tools;
+import dev.weir.harness.WeirCluster;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue #15 with the Java client and Kafka's own kafka-topics: three Weir nodes, a topic with
+ * three replicas and min.insync.replicas=2, a producer at acks=all (idempotence off: Weir has
+ * no InitProducerId yet, #17). The partition's leader is killed with SIGKILL mid-stream and
+ * started again. {@code kafka-topics --describe} shows the ISR shrinking to the two survivors
+ * and healing once the restarted broker caught up, and every write the producer was told
+ * succeeded is read back at the offset it was acknowledged at.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class ReplicationTest {
+    private static final String TOPIC = "acked";
+    private static final int RECORDS = 3000;
+    private static final Pattern ROW = Pattern.compile(
+            "Partition: 0\\s+Leader: (\\S+)\\s+Replicas: ([\\d,]*)\\s+Isr: ([\\d,]*)");
+
+    /** Leader and ISR of partition 0 as Kafka's kafka-topics prints them. */
+    record Described(int leader, Set<Integer> isr) {}
+
+    private static Described describe(WeirCluster cluster, int through) {
+        Tools.Result result = Tools.kafka("kafka-topics", "--bootstrap-server",
+                cluster.bootstrap(through), "--describe", "--topic", TOPIC).assertOk();
+        Matcher row = ROW.matcher(result.stdout());
+        assertTrue(row.find(), result.describe("printed no row for partition 0"));
+        int leader = row.group(1).equals("none") ? -1 : Integer.parseInt(row.group(1));
+        Set<Integer> isr = Arrays.stream(row.group(3).split(","))
+                .filter(s -> !s.isEmpty()).map(Integer::parseInt)
+                .collect(Collectors.toCollection(TreeSet::new));
+        return new Described(leader, isr);
+    }
+
+    private static Described awaitDescribed(WeirCluster cluster, int through, String what,
+            Predicate<Described> done) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Described last = null;
+        while (System.nanoTime() < deadline) {
+            last = describe(cluster, through);
+            if (done.test(last)) {
+                return last;
+            }
+        }
+        throw new AssertionError(what + " did not happen within 60 s; last: " + last);
+    }
+
+    @Test
+    void acksAllLosesNothingWhenTheLeaderIsKilled() throws Exception {
+        try (WeirCluster cluster = WeirCluster.start(Map.of(
+                "broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "500"))) {
+            try (Admin admin = Admin.create(ClientProps.admin(cluster, Map.<String, Object>of(
+                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000")))) {
+                NewTopic topic = new NewTopic(TOPIC, 1, (short) 3)
+                        .configs(Map.of("min.insync.replicas", "2"));
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (true) {
+                    try {
+                        admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+                        break;
+                    } catch (Exception e) {
+                        // The nodes are still forming the quorum and registering.
+                        assertTrue(System.nanoTime() < deadline, "topic not created: " + e);
+                        Thread.sleep(500);
+                    }
+                }
+            }
+            Described before = awaitDescribed(cluster, 1, "every replica in the ISR",
+                    d -> d.leader() > 0 && d.isr().equals(Set.of(1, 2, 3)));
+            int leader = before.leader();
+            int survivor = leader == 1 ? 2 : 1;
+
+            Properties props = ClientProps.producer(cluster, Map.of());
+            props.put(ProducerConfig.ACKS_CONFIG, "all");
+            props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+            props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
+            props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
+            props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+            props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+            Map<String, Long> acked = new ConcurrentHashMap<>();
+            List<Exception> failed = new ArrayList<>();
+            AtomicInteger acks = new AtomicInteger();
+            Thread writer;
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+                writer = new Thread(() -> {
+                    for (int i = 0; i < RECORDS; i++) {
+                        String value = "v" + i;
+                        producer.send(new ProducerRecord<>(TOPIC, 0, null, value), (meta, error) -> {
+                            if (error != null) {
+                                synchronized (failed) {
+                                    failed.add(error);
+                                }
+                            } else {
+                                acked.put(value, meta.offset());
+                                acks.incrementAndGet();
+                            }
+                        });
+                        if (i % 20 == 19) {
+                            try {
+                                Thread.sleep(20);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    }
+                });
+                writer.start();
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (acks.get() < RECORDS / 3 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                cluster.kill(leader);
+                Described shrunk = awaitDescribed(cluster, survivor, "a new leader",
+                        d -> d.leader() > 0 && d.leader() != leader);
+                assertFalse(shrunk.isr().contains(leader), "ISR after the kill: " + shrunk);
+                assertEquals(2, shrunk.isr().size(), "ISR after the kill: " + shrunk);
+                cluster.launch(leader);
+                awaitDescribed(cluster, survivor, "the restarted broker back in the ISR",
+                        d -> d.isr().contains(leader));
+                writer.join(Duration.ofSeconds(120).toMillis());
+                assertFalse(writer.isAlive(), "the writer did not finish");
+                producer.flush();
+            }
+            assertTrue(failed.isEmpty(), failed.size() + " writes failed, first: "
+                    + (failed.isEmpty() ? "" : failed.get(0)));
+            assertEquals(RECORDS, acked.size());
+
+            Properties consumerProps = ClientProps.consumer(cluster, Map.of());
+            consumerProps.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+            consumerProps.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+            Map<Long, String> byOffset = new ConcurrentHashMap<>();
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps)) {
+                TopicPartition partition = new TopicPartition(TOPIC, 0);
+                consumer.assign(List.of(partition));
+                consumer.seekToBeginning(List.of(partition));
+                long end = consumer.endOffsets(List.of(partition), Duration.ofSeconds(30)).get(partition);
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (consumer.position(partition) < end && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                        String earlier = byOffset.putIfAbsent(record.offset(), record.value());
+                        assertTrue(earlier == null || earlier.equals(record.value()),
+                                "offset " + record.offset() + " holds two values");
+                    }
+                }
+            }
+            acked.forEach((value, offset) -> assertEquals(value, byOffset.get(offset),
+                    value + " was acknowledged at offset " + offset));
+        }
+    }
+}
