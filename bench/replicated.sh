@@ -3,7 +3,7 @@
 # topic of three replicas and min.insync.replicas=2 at acks=all, as a ratio of one node at
 # acks=1, for Weir and for the reference Kafka (bench/kafka-ref.sh --nodes 3), back to back,
 # alternating (K W K W), and the p50/p99 produce latency at acks=all at half of each broker's
-# own three-node peak. Every round starts its brokers fresh. Kafka's ProducerPerformance,
+# own three-node peak, in steady state (after five seconds of warm-up at that rate). Every round starts its brokers fresh. Kafka's ProducerPerformance,
 # NUM_RECORDS records of 1 KiB, 3 partitions, unlimited rate (enable.idempotence=false: Weir
 # has no InitProducerId yet, #17).
 #
@@ -109,10 +109,11 @@ parse_producer() {
     's/.* ([0-9.]+) records\/sec \(([0-9.]+) MB\/sec\).*, ([0-9.]+) ms 50th, [0-9.]+ ms 95th, ([0-9.]+) ms 99th.*/\1 \2 \3 \4/'
 }
 
-produce() { # topic num_records throughput acks
+produce() { # topic num_records throughput acks [warmup_records]
   "$tool" kafka-producer-perf-test --topic "$1" --num-records "$2" --record-size $record_size \
-    --throughput "$3" --producer-props bootstrap.servers="$bootstrap" acks="$4" \
-    enable.idempotence=false | parse_producer
+    --throughput "$3" --warmup-records "${5:-0}" \
+    --producer-props bootstrap.servers="$bootstrap" acks="$4" enable.idempotence=false |
+    parse_producer
 }
 
 results="$work/results.txt"
@@ -130,7 +131,10 @@ for round in 1 2; do
     create fixed 3
     read -r peak_rps replicated_mb _ _ <<< "$(produce peak "$records" -1 all)"
     rate=$(python3 -c "print(max(1, int(float('$peak_rps') / 2)))")
-    read -r _ _ p50 p99 <<< "$(produce fixed $((rate * fixed_rate_s)) "$rate" all)"
+    # Latency in steady state: the first five seconds (the producer's JVM warming up, its
+    # first metadata and connections) are sent but left out (ProducerPerformance's
+    # --warmup-records; its last summary line is the steady state's).
+    read -r _ _ p50 p99 <<< "$(produce fixed $((rate * (fixed_rate_s + 5))) "$rate" all $((rate * 5)))"
     stop_broker "$kind"
     line="$kind single_acks1_mb_s=$single_mb rf3_acks_all_mb_s=$replicated_mb"
     line="$line half_peak_rps=$rate p50_ms=$p50 p99_ms=$p99"

@@ -11,6 +11,12 @@ use std::process::Command;
 
 const SEED: &str = "7";
 
+/// Node 2 killed at 4 s, back at 9 s.
+const KILL_NODE_2: &str = r#"at_ms = 4000
+fault = "kill"
+node = 2
+duration_ms = 5000"#;
+
 fn trace(name: &str, fault: &str) -> String {
     trace_with(name, "", fault)
 }
@@ -111,13 +117,7 @@ duration_ms = 3000"#
     ignore = "slow unoptimised; scripts/test.sh runs it in release"
 )]
 fn broker_fencing_and_leadership_return() {
-    insta::assert_snapshot!(trace(
-        "fencing",
-        r#"at_ms = 4000
-fault = "kill"
-node = 2
-duration_ms = 5000"#
-    ));
+    insta::assert_snapshot!(trace("fencing", KILL_NODE_2));
 }
 
 #[test]
@@ -135,6 +135,7 @@ duration_ms = 5000"#
     ));
 }
 
+/// [`run_trace`] of a scenario file under `scenarios/`, with its replication lines.
 fn scenario_trace(file: &str, seed: &str) -> String {
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../scenarios")
@@ -143,8 +144,9 @@ fn scenario_trace(file: &str, seed: &str) -> String {
 }
 
 /// Three replicas and min.insync.replicas=2: node 2 is killed (leading one of the three
-/// partitions), its partition moves to an in-sync follower in a new leader epoch with the ISR
-/// shrunk, and when node 2 returns it truncates where its log diverged and rejoins the ISR.
+/// partitions), its partition moves to an in-sync follower in a new leader epoch (its high
+/// watermark and log end in the leader line), every ISR shrinks, and when node 2 returns it
+/// catches up and rejoins them (it had nothing unreplicated, so nothing to truncate).
 #[test]
 #[cfg_attr(
     debug_assertions,
@@ -155,10 +157,7 @@ fn a_replicated_leader_killed_and_an_in_sync_follower_takes_over() {
         "replicated",
         r#"replication_factor = 3
 topic_configs = { "min.insync.replicas" = "2" }"#,
-        r#"at_ms = 4000
-fault = "kill"
-node = 2
-duration_ms = 5000"#
+        KILL_NODE_2
     ));
 }
 

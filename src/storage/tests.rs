@@ -781,11 +781,11 @@ fn manager_places_partitions_and_checkpoints_round_trip() {
     assert_eq!(log.lock().unwrap().recovery_point(), 2);
 }
 
-#[test]
-fn clean_shutdown_skips_the_rescan_and_unclean_does_not() {
-    let disk = MemDisk::new();
+/// Partition t-0 in log dir /a with three one-record batches, shut down cleanly; the path of
+/// its segment.
+fn three_batches_shut_down_cleanly(disk: &MemDisk) -> PathBuf {
     let tp = TopicPartition::new("t", 0);
-    let mut first = manager(&disk, &["/a"]);
+    let mut first = manager(disk, &["/a"]);
     let log = first
         .create_log(&tp, LogConfig::default(), 0, None)
         .unwrap();
@@ -797,8 +797,15 @@ fn clean_shutdown_skips_the_rescan_and_unclean_does_not() {
     }
     first.shutdown().unwrap();
     assert!(disk.exists(Path::new("/a/.kafka_cleanshutdown")).unwrap());
+    PathBuf::from("/a/t-0").join(format!("{:020}.log", 0))
+}
+
+#[test]
+fn clean_shutdown_skips_the_rescan_and_unclean_does_not() {
+    let disk = MemDisk::new();
+    let tp = TopicPartition::new("t", 0);
+    let segment = three_batches_shut_down_cleanly(&disk);
     // Corrupt the middle batch behind the broker's back.
-    let segment = PathBuf::from("/a/t-0").join(format!("{:020}.log", 0));
     let size = disk.file_bytes(&segment).unwrap().len() / 3;
     assert!(disk.flip_bit(&segment, 2 * size - 3, 0));
 
@@ -829,18 +836,7 @@ fn clean_shutdown_skips_the_rescan_and_unclean_does_not() {
 fn clean_shutdown_still_verifies_the_last_batch() {
     let disk = MemDisk::new();
     let tp = TopicPartition::new("t", 0);
-    let mut first = manager(&disk, &["/a"]);
-    let log = first
-        .create_log(&tp, LogConfig::default(), 0, None)
-        .unwrap();
-    for _ in 0..3 {
-        log.lock()
-            .unwrap()
-            .append_as_leader(&batch(1), 0, 0)
-            .unwrap();
-    }
-    first.shutdown().unwrap();
-    let segment = PathBuf::from("/a/t-0").join(format!("{:020}.log", 0));
+    let segment = three_batches_shut_down_cleanly(&disk);
     let len = disk.file_bytes(&segment).unwrap().len();
     assert!(disk.flip_bit(&segment, len - 3, 0));
     let second = manager(&disk, &["/a"]);

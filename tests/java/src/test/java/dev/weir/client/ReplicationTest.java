@@ -1,10 +1,9 @@
-package dev.weir.cluster;
+package dev.weir.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.weir.harness.ClientProps;
 import dev.weir.harness.Tools;
 import dev.weir.harness.WeirCluster;
 import java.time.Duration;
@@ -12,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,17 +21,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -84,8 +78,7 @@ class ReplicationTest {
     void acksAllLosesNothingWhenTheLeaderIsKilled() throws Exception {
         try (WeirCluster cluster = WeirCluster.start(Map.of(
                 "broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "500"))) {
-            try (Admin admin = Admin.create(ClientProps.admin(cluster, Map.<String, Object>of(
-                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000")))) {
+            try (Admin admin = Clients.admin(cluster)) {
                 NewTopic topic = new NewTopic(TOPIC, 1, (short) 3)
                         .configs(Map.of("min.insync.replicas", "2"));
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -105,18 +98,16 @@ class ReplicationTest {
             int leader = before.leader();
             int survivor = leader == 1 ? 2 : 1;
 
-            Properties props = ClientProps.producer(cluster, Map.of());
-            props.put(ProducerConfig.ACKS_CONFIG, "all");
-            props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
-            props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
-            props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
-            props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-            props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+            Map<String, Object> settings = Map.of(
+                    ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false",
+                    ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000",
+                    ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
             Map<String, Long> acked = new ConcurrentHashMap<>();
             List<Exception> failed = new ArrayList<>();
             AtomicInteger acks = new AtomicInteger();
             Thread writer;
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            try (KafkaProducer<String, String> producer = Clients.producer(cluster, settings)) {
                 writer = new Thread(() -> {
                     for (int i = 0; i < RECORDS; i++) {
                         String value = "v" + i;
@@ -160,11 +151,8 @@ class ReplicationTest {
                     + (failed.isEmpty() ? "" : failed.get(0)));
             assertEquals(RECORDS, acked.size());
 
-            Properties consumerProps = ClientProps.consumer(cluster, Map.of());
-            consumerProps.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-            consumerProps.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
             Map<Long, String> byOffset = new ConcurrentHashMap<>();
-            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps)) {
+            try (KafkaConsumer<String, String> consumer = Clients.consumer(cluster, Map.of())) {
                 TopicPartition partition = new TopicPartition(TOPIC, 0);
                 consumer.assign(List.of(partition));
                 consumer.seekToBeginning(List.of(partition));
