@@ -23,8 +23,8 @@ impl Log {
     /// Every batch is checked before it is served (CRC, offsets following on from
     /// `fetch_offset`; a leader epoch the log never had is served as the one it had), so a
     /// bit flipped on disk or on the way up reaches neither consumers nor followers. A failed
-    /// check is retried once (a flip during the read is transient); if it
-    /// persists, the response ends before the bad batch, or is an error if that is the first.
+    /// check is retried once (a flip during the read is transient); if it persists, the
+    /// response ends before the bad batch, or is an error if that is the first.
     pub fn read(
         &self,
         fetch_offset: i64,
@@ -77,9 +77,9 @@ impl Log {
     /// The leader epoch cache reads check batches against: no batch in this log carries an
     /// epoch above the latest one the cache holds (every append records its batches' epochs,
     /// and recovery those of the batches it kept), so a read batch that does had a bit flipped
-    /// in its leader epoch,
-    /// which its CRC does not cover. Served, it would plant a bogus epoch in a follower's cache
-    /// and a consumer's position; the read serves the epoch the cache holds for its offsets.
+    /// in its leader epoch, which its CRC does not cover. Served, it would plant a bogus epoch
+    /// in a follower's cache and a consumer's position; the read serves the epoch the cache
+    /// holds for its offsets.
     fn epoch_view(&self) -> Option<&[(i32, i64)]> {
         let entries = self.epochs();
         (self.epochs_bound_reads && !entries.is_empty()).then_some(entries)

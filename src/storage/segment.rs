@@ -11,6 +11,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+mod reads;
+
 use super::batch::{check_crc, BatchError, BatchHeader};
 use super::disk::{Disk, DiskFile, OpenMode, ReadFuture, SyncFuture};
 use super::offset_index::OffsetIndex;
@@ -18,6 +20,7 @@ use super::recovery::CommittedDataDamaged;
 use super::time_index::TimeIndex;
 use crate::canary::{self, Canary};
 use crate::limits::{BATCH_HEADER_BYTES, SEGMENT_OFFSET_SPAN_MAX};
+use reads::Expect;
 
 pub(crate) const LOG_SUFFIX: &str = "log";
 pub(crate) const INDEX_SUFFIX: &str = "index";
@@ -166,25 +169,6 @@ impl Segment {
         Ok(Some(header))
     }
 
-    /// [`Self::read_header_at`] until two reads in a row agree (a header's offsets and epoch
-    /// lie outside the CRC); reads that never agree are an I/O error.
-    pub fn read_header_agreed(&self, position: u64) -> io::Result<Option<BatchHeader>> {
-        const READS_MAX: usize = 5;
-        let mut last = self.read_header_at(position)?;
-        for _ in 1..READS_MAX {
-            let again = self.read_header_at(position)?;
-            if again == last {
-                return Ok(last);
-            }
-            last = again;
-        }
-        Err(io::Error::other(format!(
-            "{} gave {READS_MAX} different reads of the header at position {position}; the disk \
-             is failing",
-            self.log_path.display()
-        )))
-    }
-
     /// The position and header of the first batch whose last offset is at or above `offset`.
     pub fn find_batch(&self, offset: i64) -> io::Result<Option<(u64, BatchHeader)>> {
         let mut position = self.offset_index.lookup(offset);
@@ -197,62 +181,6 @@ impl Segment {
             expect = Expect::Starts(header.last_offset() + 1);
         }
         Ok(None)
-    }
-
-    /// What the batch at `position`, where a header walk begins, must show: the segment's
-    /// first batch starts at its base offset, and an indexed batch ends where its entry says.
-    fn expect_at(&self, position: u64) -> Expect {
-        match (position, self.offset_index.entry_at(position)) {
-            (0, _) => Expect::Starts(self.base_offset),
-            (_, Some(last_offset)) => Expect::Ends(last_offset),
-            _ => Expect::Nothing,
-        }
-    }
-
-    /// [`Self::read_header_at`], checked against `expect`. A header walk trusts what it reads
-    /// to find positions and the log end, and the offsets in a header lie outside its CRC: a
-    /// bit flipped on the way up once set a leader's log end offset 2^45 ahead after a failed
-    /// append re-read its tail. A header that disagrees is read again; one that keeps
-    /// disagreeing is corruption (`InvalidData`).
-    fn read_header_expecting(
-        &self,
-        position: u64,
-        expect: Expect,
-    ) -> io::Result<Option<BatchHeader>> {
-        const READS_MAX: usize = 3;
-        let mut reads = 0;
-        loop {
-            reads += 1;
-            let header = match self.read_header_at(position) {
-                Err(error) if error.kind() == io::ErrorKind::InvalidData && reads < READS_MAX => {
-                    continue
-                }
-                other => other?,
-            };
-            let Some(found) = header else {
-                return Ok(None);
-            };
-            let agrees = match expect {
-                Expect::Starts(offset) => found.base_offset == offset,
-                Expect::Ends(offset) => found.last_offset() == offset,
-                Expect::Nothing => true,
-            };
-            if agrees {
-                return Ok(Some(found));
-            }
-            if reads >= READS_MAX {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!(
-                        "the batch at position {position} of {} does not continue the offsets \
-                     before it ({expect:?}, found {}..={})",
-                        self.log_path.display(),
-                        found.base_offset,
-                        found.last_offset()
-                    ),
-                ));
-            }
-        }
     }
 
     /// Fills `buf` from `position`.
@@ -388,40 +316,6 @@ impl Segment {
             }
         }
         Ok(outcome)
-    }
-
-    /// Verifies the batch at `position` until the answer is settled: a good read settles it,
-    /// and so do two reads in a row failing the same way (the medium holds those bytes); reads
-    /// that never agree are an I/O error, not a reason to cut. A bit
-    /// flipped on the way up, not on the medium, must not make recovery throw away good,
-    /// acknowledged data; one re-read was not enough, as two flipped reads in a row (one in the
-    /// CRC'd body, then one in the length) cut a replica's whole fsynced log in a simulation.
-    fn verify_settled(&self, position: u64) -> io::Result<Result<BatchHeader, BatchError>> {
-        const READS_MAX: usize = 5;
-        let mut last = self.verify_batch_at(position)?;
-        for _ in 1..READS_MAX {
-            let Err(error) = &last else { return Ok(last) };
-            let again = self.verify_batch_at(position)?;
-            let settled = again.as_ref().err() == Some(error);
-            if again.is_ok() {
-                crate::event!(
-                    "recovery read caught transient corruption file={} position={position} \
-                     reason={error}",
-                    self.log_path.display()
-                );
-            }
-            last = again;
-            if settled || last.is_ok() {
-                return Ok(last);
-            }
-        }
-        // No two reads agreed: the disk is failing, not the batch. Cutting would guess.
-        let error = last.err().map_or_else(String::new, |e| e.to_string());
-        Err(io::Error::other(format!(
-            "{} gave {READS_MAX} different reads of the batch at position {position} (last: \
-             {error}); the disk is failing",
-            self.log_path.display()
-        )))
     }
 
     /// Checks the batch at `position`: complete, magic v2, CRC, and offsets after the previous
@@ -613,12 +507,4 @@ impl Segment {
     pub fn offset_index_len(&self) -> usize {
         self.offset_index.len()
     }
-}
-
-/// What a header walk knows of the next batch (see `Segment::read_header_expecting`).
-#[derive(Debug, Clone, Copy)]
-enum Expect {
-    Starts(i64),
-    Ends(i64),
-    Nothing,
 }
