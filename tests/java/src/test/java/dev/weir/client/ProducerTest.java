@@ -220,6 +220,9 @@ class ProducerTest {
         List<RecordMetadata> metadata;
         try (KafkaProducer<String, String> producer = Clients.producer(weir.broker(),
                 Map.of(ProducerConfig.ACKS_CONFIG, acks))) {
+            // acks=0 hears of no error: a produce that raced the topic's creation into the
+            // broker's metadata would vanish. Wait until the broker lists the partition.
+            producer.partitionsFor(topic);
             metadata = sendAll(producer, sent.stream().map(s -> s.toRecord(topic, null)).toList());
         }
         for (int i = 0; i < sent.size(); i++) {
