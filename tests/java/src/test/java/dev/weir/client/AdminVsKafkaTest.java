@@ -253,6 +253,7 @@ class AdminVsKafkaTest {
         String topic = "vs-by-id";
         for (Side side : sides()) {
             Uuid id = await(side.admin().createTopics(List.of(new NewTopic(topic, 2, (short) 1))).topicId(topic));
+            Clients.awaitListed(side.admin(), topic);
             // The Java client sends Metadata topics as (id, name ""): the id must win.
             Map<Uuid, TopicDescription> byId =
                     await(side.admin().describeTopics(TopicCollection.ofTopicIds(List.of(id))).allTopicIds());

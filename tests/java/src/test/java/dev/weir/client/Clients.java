@@ -74,8 +74,32 @@ final class Clients {
         createTopic(admin, new NewTopic(topic, partitions, (short) 1));
     }
 
+    /** Creates {@code topic} and waits until the broker lists it ({@link #awaitListed}). */
     static void createTopic(Admin admin, NewTopic topic) {
         await(admin.createTopics(List.of(topic)).all());
+        awaitListed(admin, topic.name());
+    }
+
+    /**
+     * Waits (bounded by {@link #WAIT}) until the broker's metadata lists {@code topic}.
+     * CreateTopics returns once the controller has committed the topic; Kafka's broker applies it
+     * a moment later, and a describe or produce in that moment answers
+     * UNKNOWN_TOPIC_OR_PARTITION (CI of 50f1f4b saw it once). Weir's broker answers
+     * CreateTopics only once its own image holds the topic.
+     */
+    static void awaitListed(Admin admin, String topic) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!await(admin.listTopics().names()).contains(topic)) {
+            if (System.nanoTime() > deadline) {
+                fail("topic " + topic + " created but not listed within " + WAIT.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
     }
 
     /** Waits for an admin future, bounded by {@link #WAIT}; failures come out unwrapped. */
