@@ -28,7 +28,10 @@
 //! - `IsrExpandedEarly`: a leader proposes a follower into the ISR before it has reached the
 //!   high watermark (an ISR member then lacks committed records);
 //! - `AckBeforeIsr`: an acks=all produce is answered once the leader has appended it, without
-//!   waiting for the ISR.
+//!   waiting for the ISR;
+//! - `HighWatermarkUnderMinIsr`: a partition leader keeps moving its high watermark while its
+//!   ISR is below `min.insync.replicas` (KIP-966 stops it), so an eligible leader replica that
+//!   left meanwhile lacks records consumers have read, and its clean election takes them back.
 
 /// One deliberate bug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,10 +48,11 @@ pub enum Canary {
     TruncationSkipped,
     IsrExpandedEarly,
     AckBeforeIsr,
+    HighWatermarkUnderMinIsr,
 }
 
 impl Canary {
-    pub const ALL: [Canary; 12] = [
+    pub const ALL: [Canary; 13] = [
         Canary::AckBeforeFsync,
         Canary::SkipRecoveryCrc,
         Canary::DuplicateOffset,
@@ -61,6 +65,7 @@ impl Canary {
         Canary::TruncationSkipped,
         Canary::IsrExpandedEarly,
         Canary::AckBeforeIsr,
+        Canary::HighWatermarkUnderMinIsr,
     ];
 
     /// The name scenarios and the command line use.
@@ -78,6 +83,7 @@ impl Canary {
             Canary::TruncationSkipped => "truncation-skipped",
             Canary::IsrExpandedEarly => "isr-expanded-early",
             Canary::AckBeforeIsr => "ack-before-isr",
+            Canary::HighWatermarkUnderMinIsr => "hw-under-min-isr",
         }
     }
 

@@ -185,3 +185,14 @@ fn an_isr_expanded_before_the_follower_caught_up_is_caught() {
 fn acks_all_answered_before_the_isr_had_it_is_caught() {
     assert_caught_within("replicated-crashes.toml", Canary::AckBeforeIsr, 50);
 }
+
+/// KIP-966: an eligible leader replica is safe to elect only because the high watermark stood
+/// still while the ISR was below the minimum.
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
+fn a_high_watermark_moving_under_min_insync_replicas_is_caught() {
+    assert_caught_within("replicated-elr.toml", Canary::HighWatermarkUnderMinIsr, 50);
+}

@@ -172,3 +172,15 @@ topic_configs = { "min.insync.replicas" = "2" }"#,
 fn an_unclean_election_and_what_it_lost() {
     insta::assert_snapshot!(scenario_trace("replicated-unclean.toml", "1"));
 }
+
+/// Brokers 6, 5 and then the leader 4 are cut off: the ISR shrinks below the minimum into the
+/// ELR and then to nothing; broker 5, back as the same process, is elected cleanly from the
+/// ELR (KIP-966), and the ELR empties once the ISR is back at the minimum.
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow unoptimised; scripts/test.sh runs it in release"
+)]
+fn an_eligible_leader_replica_is_elected_cleanly() {
+    insta::assert_snapshot!(scenario_trace("replicated-elr.toml", "1"));
+}

@@ -177,6 +177,7 @@ fn run_seed(seed: u64) -> usize {
                             incarnation_id: 1,
                             endpoints: Vec::new(),
                             rack: None,
+                            previous_broker_epoch: -1,
                         };
                         service
                             .submit(|c, at| c.register_broker(request, 0, at), WAIT)

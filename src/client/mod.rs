@@ -5,7 +5,8 @@
 //! - [`connection`]: one broker connection; framing, pipelining by correlation id, ApiVersions
 //!   negotiation, request timeouts.
 //! - [`cluster`] and [`metadata`]: bootstrap, Metadata, connections by broker id, leaders.
-//! - [`admin`] and [`offsets`]: topics, partitions, configs, ListOffsets, DescribeCluster.
+//! - [`admin`] and [`offsets`]: topics, partitions, configs, ListOffsets, DescribeCluster;
+//!   [`topic_partitions`]: eligible leader replicas (DescribeTopicPartitions).
 //! - [`producer`] with [`partitioner`] (Java-compatible murmur2, sticky keyless),
 //!   [`accumulator`] (linger.ms / batch.size) and `produce_request` (one Produce per leader).
 //! - [`consumer`] with [`fetch`]: manual assignment, seeks, `poll`.
@@ -29,6 +30,7 @@ mod produce_request;
 pub mod producer;
 pub mod reassign;
 pub mod records;
+pub mod topic_partitions;
 
 pub use crate::types::TopicPartition;
 

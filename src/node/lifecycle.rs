@@ -25,7 +25,7 @@ use crate::core::controller::{
 use crate::runtime::sync;
 use crate::runtime::{self, Instant};
 use crate::server::broker::{Broker, TopicError};
-use crate::server::controller_apis::{BROKER_HEARTBEAT_VERSION, BROKER_REGISTRATION_VERSION};
+use crate::server::controller_apis::{BROKER_HEARTBEAT_VERSION, BROKER_REGISTRATION_VERSIONS};
 use crate::server::controller_client::{call, remote_controller, ControllerChannel};
 
 /// How soon a fenced or catching-up broker heartbeats again, and the first wait before a
@@ -93,6 +93,7 @@ impl Lifecycle {
             incarnation_id: broker.incarnation_id,
             endpoints: self.endpoints.clone(),
             rack: None,
+            previous_broker_epoch: broker.previous_broker_epoch(),
         };
         let now = quorum.now_ms();
         broker
@@ -117,9 +118,10 @@ impl Lifecycle {
             .with_broker_id(BrokerId(broker.config.node_id))
             .with_cluster_id(StrBytes::from_string(broker.cluster_id.clone()))
             .with_incarnation_id(uuid::Uuid::from_u128(broker.incarnation_id))
-            .with_listeners(listeners);
+            .with_listeners(listeners)
+            .with_previous_broker_epoch(broker.previous_broker_epoch());
         let key = ApiKey::BrokerRegistration;
-        let version = BROKER_REGISTRATION_VERSION;
+        let version = *BROKER_REGISTRATION_VERSIONS.end();
         let response: BrokerRegistrationResponse = call(broker, key, version, &request, CALL_WAIT)
             .await
             .map_err(|error| TopicError::Unavailable(error.to_string()))?;

@@ -37,6 +37,11 @@ pub fn controller_settings(config: &BrokerConfig) -> ControllerSettings {
     ControllerSettings {
         session_timeout_ms: kraft.broker_session_timeout_ms,
         unclean_leader_election_default: config.value("unclean.leader.election.enable") == "true",
+        min_insync_replicas_default: config
+            .value("min.insync.replicas")
+            .trim()
+            .parse()
+            .unwrap_or(1),
         auto_leader_rebalance: kraft.auto_leader_rebalance_enable,
         leader_imbalance_check_interval_ms: kraft
             .leader_imbalance_check_interval_seconds

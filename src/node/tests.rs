@@ -180,9 +180,16 @@ mod restarts {
             append(&node, &tp, b"a");
             append(&node, &tp, b"b");
             let epoch_before = node.broker.leader_log(&tp).unwrap().1;
+            let broker_epoch = node.broker.broker_epoch();
             node.stop().unwrap();
 
             let node = Node::start(node_config(), disk.clone()).await.unwrap();
+            // A clean stop names its broker epoch in the markers, so the restart registers as
+            // clean (KIP-966) and the partition comes back from its ELR cleanly.
+            assert_eq!(node.broker.previous_broker_epoch(), broker_epoch);
+            let registration = node.broker.image().partition("t", 1).cloned().unwrap();
+            assert!(!registration.unclean, "a clean restart: {registration:?}");
+            assert!(registration.elr.is_empty() && registration.last_known_elr.is_empty());
             let meta = node.broker.state().registry.get("t").cloned().unwrap();
             assert_eq!(meta.topic_id, created.topic_id, "the id survives a restart");
             assert_eq!(log_end(&node, &tp), 2, "the data survives a restart");

@@ -336,7 +336,12 @@ impl Broker {
 
     /// Flushes every log and writes the checkpoints and clean-shutdown markers.
     pub fn shutdown(&self) -> io::Result<()> {
-        self.state().logs.shutdown()
+        self.state().logs.shutdown(self.broker_epoch())
+    }
+
+    /// The broker epoch this broker's previous process shut down cleanly with, or -1.
+    pub fn previous_broker_epoch(&self) -> i64 {
+        self.state().logs.previous_broker_epoch()
     }
 }
 

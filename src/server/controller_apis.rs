@@ -30,8 +30,10 @@ use crate::protocol::quorum::{
 };
 use crate::protocol::{frame_encoded_body, guard, RequestIds};
 
-/// The registration and heartbeat versions brokers send and controllers accept.
-pub const BROKER_REGISTRATION_VERSION: i16 = 0;
+/// The registration versions controllers accept; brokers send the newest, which carries the
+/// broker epoch of the previous clean shutdown (v3, KIP-966).
+pub const BROKER_REGISTRATION_VERSIONS: std::ops::RangeInclusive<i16> = 0..=3;
+/// The heartbeat version brokers send and controllers accept.
 pub const BROKER_HEARTBEAT_VERSION: i16 = 0;
 
 /// How long a registration or heartbeat may wait for its records to commit. Shorter than the
@@ -93,7 +95,7 @@ pub async fn dispatch_controller(
                 Err(_) => Outcome::Close(DispatchError::Malformed { ids }),
             }
         }
-        ApiKey::BrokerRegistration if ids.api_version == BROKER_REGISTRATION_VERSION => {
+        ApiKey::BrokerRegistration if BROKER_REGISTRATION_VERSIONS.contains(&ids.api_version) => {
             if let Err(error) = guard::check_request(api_key, ids.api_version, &body) {
                 return Outcome::Close(DispatchError::Refused(error));
             }
@@ -239,6 +241,7 @@ async fn register(
             })
             .collect(),
         rack: request.rack.as_ref().map(|rack| rack.to_string()),
+        previous_broker_epoch: request.previous_broker_epoch,
     };
     let now = quorum.now_ms();
     let submitted = quorum

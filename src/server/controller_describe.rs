@@ -13,7 +13,7 @@ use kafka_protocol::messages::{
 use kafka_protocol::ResponseError;
 
 use super::alter_partition_api::ALTER_PARTITION_VERSIONS;
-use super::controller_apis::{BROKER_HEARTBEAT_VERSION, BROKER_REGISTRATION_VERSION};
+use super::controller_apis::{BROKER_HEARTBEAT_VERSION, BROKER_REGISTRATION_VERSIONS};
 use super::handlers::{str_bytes, supported, RequestContext};
 use super::quorum::QuorumService;
 use crate::protocol::quorum::QUORUM_API_VERSIONS;
@@ -53,8 +53,8 @@ pub fn controller_api_table() -> Vec<ApiVersion> {
     table.push(version(ApiKey::DescribeCluster, 1, 2));
     table.push(version(
         ApiKey::BrokerRegistration,
-        BROKER_REGISTRATION_VERSION,
-        BROKER_REGISTRATION_VERSION,
+        *BROKER_REGISTRATION_VERSIONS.start(),
+        *BROKER_REGISTRATION_VERSIONS.end(),
     ));
     table.push(version(
         ApiKey::BrokerHeartbeat,

@@ -327,6 +327,8 @@ mod tests {
             leader_epoch: epoch,
             partition_epoch: epoch,
             unclean: false,
+            elr: vec![],
+            last_known_elr: vec![],
         }
     }
 
@@ -394,7 +396,7 @@ mod tests {
             for (tp, id) in [(&old, Some(5)), (&unknown, None), (&unreadable, Some(5))] {
                 logs.create_log(tp, LogConfig::default(), 0, id).unwrap();
             }
-            logs.shutdown().unwrap();
+            logs.shutdown(7).unwrap();
             let file = Path::new("/data/t-2").join(partition_metadata::PARTITION_METADATA_FILE);
             crate::storage::disk::write_atomic(&*disk, &file, b"version: 0\ntopic_id: ?\n")
                 .unwrap();

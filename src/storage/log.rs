@@ -451,6 +451,21 @@ impl Log {
     /// leader. Truncating below the log start offset empties the log and restarts it there.
     pub fn truncate_to(&mut self, offset: i64) -> io::Result<()> {
         if offset >= self.log_end_offset() {
+            // Nothing to cut, but an epoch may start at the log end without a record in it: a
+            // replica that led and was replaced before it appended anything. A new leader that
+            // never had that epoch answers for the one before it, ending here, so the entry
+            // must go, as Kafka's `truncateTo` drops it; kept, the follower would send it as
+            // its last fetched epoch again and truncate to here forever.
+            let end = self.log_end_offset();
+            if self
+                .epochs
+                .entries()
+                .last()
+                .is_some_and(|&(_, start)| start >= end)
+            {
+                self.refuse_if_removed()?;
+                self.epochs.truncate_from_end(end)?;
+            }
             return Ok(());
         }
         self.refuse_if_removed()?;

@@ -19,7 +19,7 @@ use super::checkpoint::{
 };
 use super::checkpoint_round::{CheckpointRound, RoundOrder};
 use super::config::LogConfig;
-use super::disk::{create_dir_durable, Disk, OpenMode};
+use super::disk::{create_dir_durable, read_all, Disk, OpenMode};
 use super::group_commit::lock_log;
 use super::log::Log;
 use super::partition_metadata;
@@ -28,6 +28,24 @@ use crate::types::TopicPartition;
 
 /// Kafka's clean shutdown marker file name.
 pub const CLEAN_SHUTDOWN_FILE: &str = ".kafka_cleanshutdown";
+
+/// The clean shutdown marker's content, as Kafka writes it: the broker epoch the broker had
+/// when it shut down cleanly, which the next registration reports (KIP-966).
+fn marker_contents(broker_epoch: i64) -> String {
+    format!("{{\"version\":0,\"brokerEpoch\":{broker_epoch}}}")
+}
+
+/// The broker epoch a marker names; `None` for an empty (older Weir) or unreadable one.
+fn marker_epoch(contents: &[u8]) -> Option<i64> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Marker {
+        version: i32,
+        broker_epoch: i64,
+    }
+    let marker: Marker = serde_json::from_slice(contents).ok()?;
+    (marker.version == 0).then_some(marker.broker_epoch)
+}
 
 /// What one log dir's checkpoints say about its partitions.
 struct DirCheckpoints {
@@ -91,6 +109,9 @@ pub struct LogManager {
     read_buffers: ReadBuffers,
     /// Checkpoint rounds land in the order they were taken.
     rounds: Arc<RoundOrder>,
+    /// Each log dir's clean-shutdown broker epoch as found at open (`None`: no marker, or one
+    /// without an epoch).
+    shutdown_epochs: Vec<Option<i64>>,
 }
 
 fn lock(log: &Mutex<Log>) -> io::Result<MutexGuard<'_, Log>> {
@@ -123,6 +144,7 @@ impl LogManager {
             logs: BTreeMap::new(),
             read_buffers: ReadBuffers::default(),
             rounds: Arc::default(),
+            shutdown_epochs: Vec::new(),
         };
         for dir_index in 0..manager.log_dirs.len() {
             manager.open_dir(dir_index, configs, default_config, now_ms)?;
@@ -141,8 +163,17 @@ impl LogManager {
         let dir = self.log_dirs[dir_index].clone();
         create_dir_durable(&*disk, &dir)?;
         let marker = dir.join(CLEAN_SHUTDOWN_FILE);
+        let clean = disk.exists(&marker)?;
+        let epoch = if clean {
+            read_all(&*disk, &marker)
+                .ok()
+                .and_then(|bytes| marker_epoch(&bytes))
+        } else {
+            None
+        };
+        self.shutdown_epochs.push(epoch);
         let checkpoints = DirCheckpoints {
-            clean: disk.exists(&marker)?,
+            clean,
             recovery_points: read_checkpoint(&*disk, &dir.join(RECOVERY_POINT_CHECKPOINT)),
             start_offsets: read_checkpoint(&*disk, &dir.join(LOG_START_OFFSET_CHECKPOINT)),
             high_watermarks: read_checkpoint(&*disk, &dir.join(HIGH_WATERMARK_CHECKPOINT)),
@@ -375,17 +406,32 @@ impl LogManager {
         self.logs.iter().map(handle).collect()
     }
 
+    /// The broker epoch of the clean shutdown before this start, as every log dir's marker
+    /// agrees, or -1 (Kafka's `PreviousBrokerEpoch`): a dir without a marker, or markers that
+    /// disagree, make the shutdown unclean, and the controller then drops this broker from
+    /// every ELR, since it may have lost unflushed records.
+    pub fn previous_broker_epoch(&self) -> i64 {
+        match self.shutdown_epochs.split_first() {
+            Some((&Some(first), rest)) if rest.iter().all(|&e| e == Some(first)) => first,
+            _ => -1,
+        }
+    }
+
     /// Flushes every log, checkpoints recovery points at the log end offsets, then writes the
-    /// clean-shutdown marker in each log dir so the next start skips recovery.
-    pub fn shutdown(&self) -> io::Result<()> {
+    /// clean-shutdown marker, naming `broker_epoch`, in each log dir so the next start skips
+    /// recovery and registers as a clean restart.
+    pub fn shutdown(&self, broker_epoch: i64) -> io::Result<()> {
         for entry in self.logs.values() {
             lock(&entry.log)?.close()?;
         }
         self.checkpoint()?;
+        let contents = marker_contents(broker_epoch);
         for dir in &self.log_dirs {
-            self.disk
-                .open(&dir.join(CLEAN_SHUTDOWN_FILE), OpenMode::Truncate)?
-                .sync()?;
+            let marker = self
+                .disk
+                .open(&dir.join(CLEAN_SHUTDOWN_FILE), OpenMode::Truncate)?;
+            marker.write_at(contents.as_bytes(), 0)?;
+            marker.sync()?;
             self.disk.sync_dir(dir)?;
         }
         Ok(())

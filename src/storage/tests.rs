@@ -658,6 +658,32 @@ fn truncation_across_segments_and_below_the_start() {
     assert!(log.read(0, 100, i64::MAX, true).unwrap().is_empty());
 }
 
+/// A replica that took the lead and lost it before appending leaves an epoch starting at its
+/// log end. Its next leader never had that epoch and answers for the one before, ending at
+/// (or past) this log's end: truncating there cuts no record but must drop the empty epoch,
+/// or the follower sends it as its last fetched epoch again and again (found by
+/// `replicated-elr`, seed 1, where the follower never rejoined the ISR).
+#[test]
+fn truncating_at_the_log_end_drops_an_epoch_without_records() {
+    let disk = MemDisk::new();
+    let mut log = create(&disk, LogConfig::default());
+    for _ in 0..3 {
+        log.append_as_leader(&batch(1), 0, 0).unwrap();
+    }
+    log.begin_leader_epoch(1).unwrap();
+    assert_eq!(log.end_offset_for_epoch(1), Some((1, 3)));
+    log.truncate_to(3).unwrap();
+    assert_eq!(log.log_end_offset(), 3, "no record cut");
+    assert_eq!(log.end_offset_for_epoch(1), None, "epoch 1 is gone");
+    assert_eq!(log.end_offset_for_epoch(0), Some((0, 3)));
+    // Past the end, the same; an epoch with records is never touched.
+    log.begin_leader_epoch(2).unwrap();
+    log.truncate_to(9).unwrap();
+    assert_eq!(log.end_offset_for_epoch(2), None);
+    log.truncate_to(3).unwrap();
+    assert_eq!(log.end_offset_for_epoch(0), Some((0, 3)));
+}
+
 #[test]
 fn truncate_fully_and_start_at_restarts_an_empty_log_past_its_end() {
     let disk = MemDisk::new();
@@ -795,7 +821,7 @@ fn three_batches_shut_down_cleanly(disk: &MemDisk) -> PathBuf {
             .append_as_leader(&batch(1), 0, 0)
             .unwrap();
     }
-    first.shutdown().unwrap();
+    first.shutdown(42).unwrap();
     assert!(disk.exists(Path::new("/a/.kafka_cleanshutdown")).unwrap());
     PathBuf::from("/a/t-0").join(format!("{:020}.log", 0))
 }
@@ -811,6 +837,11 @@ fn clean_shutdown_skips_the_rescan_and_unclean_does_not() {
 
     let second = manager(&disk, &["/a"]);
     assert!(!disk.exists(Path::new("/a/.kafka_cleanshutdown")).unwrap());
+    assert_eq!(
+        second.previous_broker_epoch(),
+        42,
+        "the epoch the marker names"
+    );
     let log = second.get(&tp).unwrap();
     assert_eq!(log.lock().unwrap().recovery_scanned_batches(), 0);
     assert_eq!(
@@ -821,6 +852,11 @@ fn clean_shutdown_skips_the_rescan_and_unclean_does_not() {
     drop((log, second)); // a crash: no shutdown, no marker
 
     let third = manager(&disk, &["/a"]);
+    assert_eq!(
+        third.previous_broker_epoch(),
+        -1,
+        "a crash is an unclean shutdown"
+    );
     let log = third.get(&tp).unwrap();
     assert_eq!(log.lock().unwrap().recovery_scanned_batches(), 1);
     assert_eq!(
@@ -828,6 +864,32 @@ fn clean_shutdown_skips_the_rescan_and_unclean_does_not() {
         1,
         "rescanned and truncated"
     );
+}
+
+/// The previous broker epoch is reported only when every log dir's marker names the same one:
+/// a dir without a marker (a crash while it was unmounted, say), an empty marker from an
+/// older Weir, or markers that disagree all make the shutdown unclean.
+#[test]
+fn every_log_dir_must_agree_on_the_clean_shutdown_epoch() {
+    let disk = MemDisk::new();
+    manager(&disk, &["/a", "/b"]).shutdown(9).unwrap();
+    assert_eq!(manager(&disk, &["/a", "/b"]).previous_broker_epoch(), 9);
+    manager(&disk, &["/a", "/b"]).shutdown(9).unwrap();
+    disk.remove_file(Path::new("/b/.kafka_cleanshutdown"))
+        .unwrap();
+    assert_eq!(manager(&disk, &["/a", "/b"]).previous_broker_epoch(), -1);
+    let marker = disk
+        .open(Path::new("/a/.kafka_cleanshutdown"), OpenMode::Truncate)
+        .unwrap();
+    marker.sync().unwrap();
+    assert_eq!(
+        manager(&disk, &["/a"]).previous_broker_epoch(),
+        -1,
+        "an empty marker"
+    );
+    manager(&disk, &["/a"]).shutdown(3).unwrap();
+    manager(&disk, &["/b"]).shutdown(4).unwrap();
+    assert_eq!(manager(&disk, &["/a", "/b"]).previous_broker_epoch(), -1);
 }
 
 /// Even after a clean shutdown, the last batch of a segment is verified: nothing after it
@@ -856,7 +918,7 @@ fn a_corrupt_dir_checkpoint_falls_back_to_a_full_scan() {
         .unwrap()
         .append_as_leader(&batch(4), 0, 0)
         .unwrap();
-    first.shutdown().unwrap();
+    first.shutdown(1).unwrap();
     disk.set_file_bytes(
         Path::new("/a/recovery-point-offset-checkpoint"),
         b"0\n9\n".to_vec(),
@@ -884,7 +946,7 @@ fn file_disk_smoke_test() {
             .unwrap()
             .append_as_leader(&batch(3), 0, 0)
             .unwrap();
-        manager.shutdown().unwrap();
+        manager.shutdown(1).unwrap();
         let manager = LogManager::open(disk.clone(), dirs.clone(), &configs, &config, 0).unwrap();
         let log = manager.get(&tp).unwrap();
         let read = log
@@ -1111,7 +1173,7 @@ fn delete_records_moves_the_log_start_offset_and_checkpoints_it() {
         );
     }
     assert_eq!(log.lock().unwrap().delete_old_segments(0).unwrap(), 3);
-    manager.shutdown().unwrap();
+    manager.shutdown(1).unwrap();
     let text = disk
         .file_bytes(Path::new("/a/log-start-offset-checkpoint"))
         .unwrap();

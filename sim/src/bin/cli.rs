@@ -41,7 +41,7 @@ enum Command {
         /// Switch on a deliberate bug (ack-before-fsync, skip-recovery-crc, duplicate-offset,
         /// vote-twice, metadata-flush-skipped, commit-point-ignored, repair-skipped,
         /// ack-before-flush-completes, hw-past-isr, truncation-skipped, isr-expanded-early,
-        /// ack-before-isr).
+        /// ack-before-isr, hw-under-min-isr).
         #[arg(long)]
         canary: Vec<String>,
         /// End with a machine-readable result line (how sweeps read their child runs).

@@ -211,6 +211,8 @@ mod tests {
             leader_epoch,
             partition_epoch,
             unclean: false,
+            elr: vec![],
+            last_known_elr: vec![],
         }
     }
 

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use weir::core::controller::MetadataImage;
 
-/// A partition's leader, leader epoch, ISR and unclean flag as last traced.
-type PartitionSeen = (i32, i32, Vec<i32>, bool);
+/// A partition's leader, leader epoch, ISR, unclean flag and ELR as last traced.
+type PartitionSeen = (i32, i32, Vec<i32>, bool, Vec<i32>);
 
 #[derive(Default)]
 pub struct ElectionLog {
@@ -65,7 +65,13 @@ impl ElectionLog {
         for topic in image.topics.values() {
             for (&index, registration) in &topic.partitions {
                 let r = registration;
-                let now = (r.leader, r.leader_epoch, r.isr.clone(), r.unclean);
+                let now = (
+                    r.leader,
+                    r.leader_epoch,
+                    r.isr.clone(),
+                    r.unclean,
+                    r.elr.clone(),
+                );
                 let key = (topic.name.clone(), index);
                 if self.partitions.get(&key) != Some(&now) {
                     let leader = match now.0 {
@@ -74,8 +80,13 @@ impl ElectionLog {
                     };
                     let name = &topic.name;
                     let unclean = if now.3 { ", unclean" } else { "" };
+                    let elr = if now.4.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", ELR {:?}", now.4)
+                    };
                     let line = format!(
-                        "{name}-{index} {leader} in leader epoch {}, ISR {:?}{unclean}",
+                        "{name}-{index} {leader} in leader epoch {}, ISR {:?}{elr}{unclean}",
                         now.1, now.2
                     );
                     self.note(at_ms, &line);

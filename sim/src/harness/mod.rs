@@ -4,6 +4,7 @@
 mod broker_events;
 pub mod cluster;
 pub mod elections;
+pub mod isr_heal;
 pub mod metadata_workload;
 pub mod nemesis;
 pub mod run;

@@ -18,6 +18,7 @@ use weir::types::TopicPartition;
 
 use super::broker_events;
 use super::cluster::{lock, Cluster, DATA_DIR};
+use super::isr_heal;
 use super::metadata_workload;
 use super::nemesis::Nemesis;
 use super::watch;
@@ -197,6 +198,11 @@ async fn simulate(plan: Plan, trace: Trace) -> Simulated {
             list_topics_converged(&cluster, &bootstrap, &recorder, healed, liveness_deadline)
                 .await
                 .err();
+    }
+    if liveness.is_none() {
+        liveness = isr_heal::isr_healed(&cluster, healed, liveness_deadline)
+            .await
+            .err();
     }
     watching.store(true, Ordering::Relaxed);
     let _ = watcher.await;

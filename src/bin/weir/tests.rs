@@ -215,12 +215,27 @@ fn topic_description_lines() {
             offline_replicas: vec![],
         }],
     };
+    let header = "Topic: t\tPartitionCount: 1\tReplicationFactor: 2\tConfigs: retention.ms=1000";
+    let elr = std::collections::BTreeMap::from([(
+        weir::client::TopicPartition::new("t", 0),
+        weir::client::topic_partitions::EligibleLeaders {
+            elr: vec![2],
+            last_known_elr: vec![],
+        },
+    )]);
     assert_eq!(
-        crate::topics::describe_lines(&topic, "retention.ms=1000"),
+        crate::topics::describe_lines(&topic, "retention.ms=1000", Some(&elr)),
         vec![
-            "Topic: t\tPartitionCount: 1\tReplicationFactor: 2\tConfigs: retention.ms=1000",
-            "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1\tLeaderEpoch: 4",
+            header,
+            "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1\tElr: 2\tLastKnownElr: \t\
+             LeaderEpoch: 4",
         ]
+    );
+    // A broker that cannot say (no DescribeTopicPartitions): N/A, as Kafka's tool prints.
+    assert_eq!(
+        crate::topics::describe_lines(&topic, "retention.ms=1000", None)[1],
+        "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1\tElr: N/A\tLastKnownElr: N/A\t\
+         LeaderEpoch: 4"
     );
 }
 

@@ -1,9 +1,12 @@
 //! `weir topics`: create, list, describe, alter (grow partitions) and delete topics, with
 //! kafka-topics' flags and output.
 
+use std::collections::BTreeMap;
+
 use anyhow::{bail, Context};
 use clap::{ArgGroup, Args};
-use weir::client::{Admin, ConfigResource, NewTopic, ResourceType, TopicInfo};
+use weir::client::topic_partitions::EligibleLeaders;
+use weir::client::{Admin, ConfigResource, NewTopic, ResourceType, TopicInfo, TopicPartition};
 
 use crate::common::{parse_key_value, ConnectArgs, Output};
 
@@ -120,7 +123,18 @@ async fn describe(admin: &Admin, args: &TopicsArgs, out: &mut Output) -> anyhow:
             continue;
         }
         let configs = dynamic_configs(admin, &topic.name).await;
-        for line in describe_lines(&topic, &configs) {
+        let elr = match admin
+            .eligible_leaders(std::slice::from_ref(&topic.name))
+            .await
+        {
+            Ok(elr) => Some(elr),
+            Err(error) => {
+                // Kafka's tool prints N/A too when the broker cannot say.
+                tracing::debug!(%error, topic = topic.name, "describe topic partitions failed");
+                None
+            }
+        };
+        for line in describe_lines(&topic, &configs, elr.as_ref()) {
             if !out.line(&line)? {
                 return Ok(());
             }
@@ -156,8 +170,14 @@ async fn dynamic_configs(admin: &Admin, topic: &str) -> String {
     }
 }
 
-/// kafka-topics' --describe lines for one topic.
-pub fn describe_lines(topic: &TopicInfo, configs: &str) -> Vec<String> {
+/// kafka-topics' --describe lines for one topic, with each partition's eligible leader
+/// replicas from `elr` (`None`: the broker could not say, printed N/A as Kafka does), and the
+/// leader epoch after Kafka's columns.
+pub fn describe_lines(
+    topic: &TopicInfo,
+    configs: &str,
+    elr: Option<&BTreeMap<TopicPartition, EligibleLeaders>>,
+) -> Vec<String> {
     let replication_factor = topic.partitions.first().map_or(0, |p| p.replicas.len());
     let mut lines = vec![format!(
         "Topic: {}\tPartitionCount: {}\tReplicationFactor: {}\tConfigs: {}",
@@ -172,13 +192,24 @@ pub fn describe_lines(topic: &TopicInfo, configs: &str) -> Vec<String> {
         } else {
             partition.leader.to_string()
         };
+        let tp = TopicPartition::new(&topic.name, partition.partition);
+        let (elr, last_known) = match elr {
+            None => ("N/A".to_string(), "N/A".to_string()),
+            Some(map) => {
+                let known = map.get(&tp).cloned().unwrap_or_default();
+                (join_ids(&known.elr), join_ids(&known.last_known_elr))
+            }
+        };
         let mut line = format!(
-            "\tTopic: {}\tPartition: {}\tLeader: {}\tReplicas: {}\tIsr: {}\tLeaderEpoch: {}",
+            "\tTopic: {}\tPartition: {}\tLeader: {}\tReplicas: {}\tIsr: {}\tElr: {}\t\
+             LastKnownElr: {}\tLeaderEpoch: {}",
             topic.name,
             partition.partition,
             leader,
             join_ids(&partition.replicas),
             join_ids(&partition.isr),
+            elr,
+            last_known,
             partition.leader_epoch
         );
         if !partition.offline_replicas.is_empty() {

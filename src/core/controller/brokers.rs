@@ -19,6 +19,9 @@ pub struct RegisterBrokerRequest {
     pub incarnation_id: u128,
     pub endpoints: Vec<Endpoint>,
     pub rack: Option<String>,
+    /// The broker epoch the process before this one had when it shut down cleanly, or -1
+    /// (Kafka's `PreviousBrokerEpoch`, KIP-966): anything else is an unclean shutdown.
+    pub previous_broker_epoch: i64,
 }
 
 /// BrokerHeartbeat's content.
@@ -68,7 +71,12 @@ impl Controller {
                 return Err(ControllerError::DuplicateBrokerRegistration { broker_id: id });
             }
         }
-        let leaving = self.leave_partitions(id);
+        // Kafka's rule: a restart is clean only if the process before shut down cleanly as the
+        // registration the controller knows. After an unclean one, the broker may have lost
+        // unflushed records, so it leaves every ELR too.
+        let clean = (self.image.brokers.get(&id))
+            .is_some_and(|existing| existing.broker_epoch == request.previous_broker_epoch);
+        let leaving = self.leave_partitions(id, !clean);
         records.push(MetadataRecord::RegisterBroker {
             broker_id: id,
             incarnation_id: request.incarnation_id,
@@ -78,7 +86,7 @@ impl Controller {
             fenced: true,
         });
         // The old incarnation is gone: whatever it led needs a new leader. (Its session had
-        // expired, so normally it was fenced already and this is empty.)
+        // expired, so normally it was fenced already and this only clears ELRs.)
         records.extend(leaving);
         self.sessions.remove(id);
         self.sessions.touch(id, at, now_ms);
@@ -127,7 +135,7 @@ impl Controller {
                 self.sessions.begin_shutdown(id, at);
                 records.push(change(None, Some(true)));
                 self.apply_now(&records)?;
-                let leaving = self.leave_partitions(id);
+                let leaving = self.leave_partitions(id, false);
                 self.apply_now(&leaving)?;
                 records.extend(leaving);
             }
@@ -229,7 +237,7 @@ impl Controller {
 
     /// The records that fence broker `id` at `epoch` and move its partitions away.
     fn fence(&self, id: i32, epoch: i64) -> Vec<MetadataRecord> {
-        let mut records = self.leave_partitions(id);
+        let mut records = self.leave_partitions(id, false);
         records.insert(
             0,
             MetadataRecord::BrokerRegistrationChange {

@@ -11,7 +11,8 @@
 //! Broker-facing operations live in `brokers.rs`, topic operations in `topics.rs`, elections
 //! and reassignments in `leadership.rs`; this file holds the state and the shared helpers.
 
-use super::election::{elect_leader, ElectionResult, ElectionType};
+use super::change::{change_record, target_elr};
+use super::election::{elect_leader, Candidates, ElectionResult, ElectionType};
 use super::errors::ControllerError;
 use super::image::{MetadataImage, PartitionRegistration, ReplayError, NO_LEADER};
 use super::records::{ConfigResource, MetadataRecord};
@@ -26,6 +27,8 @@ pub const RECORDS_PER_OPERATION_MAX: usize = 4_000;
 
 /// The topic config (and broker default) that allows unclean leader election.
 pub const UNCLEAN_LEADER_ELECTION_ENABLE: &str = "unclean.leader.election.enable";
+/// The topic config (and broker default) below which an ISR keeps eligible leader replicas.
+pub const MIN_INSYNC_REPLICAS: &str = "min.insync.replicas";
 
 /// The controller's static settings, from the node's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +37,8 @@ pub struct ControllerSettings {
     pub session_timeout_ms: i64,
     /// The static `unclean.leader.election.enable` (dynamic and topic values override it).
     pub unclean_leader_election_default: bool,
+    /// The static `min.insync.replicas` (dynamic and topic values override it).
+    pub min_insync_replicas_default: usize,
     /// `auto.leader.rebalance.enable`
     pub auto_leader_rebalance: bool,
     /// `leader.imbalance.check.interval.seconds`, in ms.
@@ -48,6 +53,7 @@ impl Default for ControllerSettings {
         Self {
             session_timeout_ms: 9_000,
             unclean_leader_election_default: false,
+            min_insync_replicas_default: 1,
             auto_leader_rebalance: true,
             leader_imbalance_check_interval_ms: 300_000,
             default_partitions: 1,
@@ -139,24 +145,39 @@ impl Controller {
             .map_err(ControllerError::Internal)
     }
 
-    /// The effective `unclean.leader.election.enable` for `topic`: the topic's override, else the
-    /// cluster-wide dynamic default, else the static setting.
-    pub fn unclean_allowed(&self, topic: &str) -> bool {
+    /// Topic config `key` of `topic` as set dynamically: the topic's override, else the
+    /// cluster-wide dynamic default (`None`: neither, so the static setting holds).
+    fn dynamic_topic_config(&self, topic: &str, key: &str) -> Option<&str> {
         let lookup = |resource: ConfigResource| {
-            self.image
-                .configs
-                .get(&resource)
-                .and_then(|configs| configs.get(UNCLEAN_LEADER_ELECTION_ENABLE))
-                .map(|value| value.trim().eq_ignore_ascii_case("true"))
+            let configs = self.image.configs.get(&resource)?;
+            configs.get(key).map(|value| value.trim())
         };
         lookup(ConfigResource::Topic(topic.to_string()))
             .or_else(|| lookup(ConfigResource::Broker(String::new())))
+    }
+
+    /// The effective `unclean.leader.election.enable` for `topic`.
+    pub fn unclean_allowed(&self, topic: &str) -> bool {
+        self.dynamic_topic_config(topic, UNCLEAN_LEADER_ELECTION_ENABLE)
+            .map(|value| value.eq_ignore_ascii_case("true"))
             .unwrap_or(self.settings.unclean_leader_election_default)
     }
 
+    /// The effective `min.insync.replicas` of the topic `topic_id`.
+    pub(super) fn min_isr(&self, topic_id: u128) -> usize {
+        (self.image.topics.get(&topic_id))
+            .and_then(|topic| self.dynamic_topic_config(&topic.name, MIN_INSYNC_REPLICAS))
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(self.settings.min_insync_replicas_default)
+    }
+
     /// The change that elects a leader for one partition with the ISR set to `isr`, or `None`
-    /// when nothing would change. An unclean winner becomes the whole ISR (it is the only
-    /// replica known to hold what it will serve); a failed preferred election changes nothing.
+    /// when nothing would change. The ELR follows the ISR (`change.rs`) before the election
+    /// reads it; a winner from outside the ISR becomes its only member, and an unclean winner
+    /// empties the ELR (it may lack what the ELR members hold, and leads from now on). A failed
+    /// preferred election changes nothing. `unclean_shutdown` names a broker back from an
+    /// unclean shutdown, which leaves the ELR and may not lead.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn partition_change(
         &self,
         topic_id: u128,
@@ -165,42 +186,56 @@ impl Controller {
         isr: Vec<i32>,
         election: ElectionType,
         is_alive: impl Fn(i32) -> bool,
+        unclean_shutdown: Option<i32>,
     ) -> Option<MetadataRecord> {
-        let result = elect_leader(&current.replicas, &isr, current.leader, is_alive, election);
-        let (leader, isr, unclean) = match result {
-            ElectionResult::Elected {
-                leader,
-                unclean: true,
-            } => (leader, vec![leader], true),
-            ElectionResult::Elected { leader, .. } => (leader, isr, false),
-            ElectionResult::Offline if election == ElectionType::Preferred => {
-                (current.leader, isr, current.unclean)
-            }
-            ElectionResult::Offline => (NO_LEADER, isr, false),
+        let elr = target_elr(current, &isr, self.min_isr(topic_id), unclean_shutdown);
+        let candidates = Candidates {
+            replicas: &current.replicas,
+            isr: &isr,
+            elr: &elr,
+            last_known_elr: &current.last_known_elr,
+            leader: current.leader,
         };
-        let leader_changed = leader != current.leader;
-        let isr_changed = isr != current.isr;
-        if !leader_changed && !isr_changed {
-            return None;
+        let result = elect_leader(candidates, is_alive, election);
+        let mut proposed = PartitionRegistration {
+            isr,
+            elr,
+            ..current.clone()
+        };
+        match result {
+            ElectionResult::Elected { leader, unclean } => {
+                if leader != current.leader || unclean {
+                    proposed.unclean = unclean;
+                }
+                proposed.leader = leader;
+                if unclean {
+                    proposed.isr = vec![leader];
+                    proposed.elr.clear();
+                } else if !proposed.isr.contains(&leader) {
+                    proposed.isr = vec![leader];
+                    proposed.elr.retain(|&r| r != leader);
+                }
+            }
+            ElectionResult::Offline if election == ElectionType::Preferred => {}
+            ElectionResult::Offline if current.leader != NO_LEADER => {
+                proposed.leader = NO_LEADER;
+                proposed.unclean = false;
+            }
+            ElectionResult::Offline => {}
         }
-        Some(MetadataRecord::PartitionChange {
-            topic_id,
-            partition,
-            leader: leader_changed.then_some(leader),
-            isr: isr_changed.then_some(isr),
-            replicas: None,
-            adding_replicas: None,
-            removing_replicas: None,
-            unclean,
-            recovered: false,
-        })
+        change_record(topic_id, partition, current, &proposed, false)
     }
 
     /// The changes that take `broker` out of every partition's leadership and ISR, because it
-    /// is being fenced or shutting down. The last ISR member stays in the ISR (KIP-841): the
-    /// ISR then still names who holds every acknowledged record, and the partition comes back
-    /// cleanly when that broker does.
-    pub(super) fn leave_partitions(&self, broker: i32) -> Vec<MetadataRecord> {
+    /// is being fenced or shutting down, or restarted. The ISR may become empty (the last
+    /// member fenced), its members then remembered in the ELR (KIP-966), from which the
+    /// partition comes back cleanly when one of them does. After an unclean shutdown
+    /// (`unclean_shutdown`) the broker leaves the ELR too: it may have lost unflushed records.
+    pub(super) fn leave_partitions(
+        &self,
+        broker: i32,
+        unclean_shutdown: bool,
+    ) -> Vec<MetadataRecord> {
         let alive = |b: i32| b != broker && self.image.is_active(b);
         let mut changes = Vec::new();
         for topic in self.image.topics.values() {
@@ -211,19 +246,13 @@ impl Controller {
                 unclean_allowed: self.unclean_allowed(&topic.name),
             };
             for (&partition, current) in &topic.partitions {
-                if current.leader != broker && !current.isr.contains(&broker) {
+                let in_elr = unclean_shutdown && current.elr.contains(&broker);
+                if current.leader != broker && !current.isr.contains(&broker) && !in_elr {
                     continue;
                 }
-                let isr = if current.isr.len() > 1 {
-                    current
-                        .isr
-                        .iter()
-                        .copied()
-                        .filter(|&r| r != broker)
-                        .collect()
-                } else {
-                    current.isr.clone()
-                };
+                let isr = (current.isr.iter().copied())
+                    .filter(|&r| r != broker)
+                    .collect();
                 changes.extend(self.partition_change(
                     topic.topic_id,
                     partition,
@@ -231,6 +260,7 @@ impl Controller {
                     isr,
                     election,
                     alive,
+                    unclean_shutdown.then_some(broker),
                 ));
             }
         }
@@ -238,9 +268,8 @@ impl Controller {
         changes
     }
 
-    /// Work a capped batch left over: partitions still led by, or in the ISR of (beyond the
-    /// last member), brokers that are fenced or shutting down, and leaderless partitions that
-    /// now have an eligible leader.
+    /// Work a capped batch left over: partitions still led by, or in the ISR of, brokers that
+    /// are fenced or shutting down, and leaderless partitions that now have an eligible leader.
     pub(super) fn unfinished_moves(&self) -> Vec<MetadataRecord> {
         let inactive: Vec<i32> = self
             .image
@@ -254,7 +283,7 @@ impl Controller {
             if changes.len() >= RECORDS_PER_OPERATION_MAX {
                 break;
             }
-            changes.extend(self.leave_partitions(broker));
+            changes.extend(self.leave_partitions(broker, false));
         }
         if changes.is_empty() {
             changes = self.elect_offline_partitions();
@@ -286,6 +315,7 @@ impl Controller {
                     current.isr.clone(),
                     election,
                     alive,
+                    None,
                 ));
             }
         }

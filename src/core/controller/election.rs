@@ -1,17 +1,22 @@
 //! Partition leader election as one pure decision, the way Kafka's `PartitionChangeBuilder`
-//! makes it: from the replica list, the ISR, which brokers are alive, and the kind of election.
+//! makes it: from the replica list, the ISR, the eligible leader replicas (KIP-966), which
+//! brokers are alive, and the kind of election.
 //!
 //! - Clean: keep a leader that is alive and in the ISR (moving it would only cost clients a
-//!   round trip); otherwise the first replica, in replica order, that is alive and in the ISR.
-//!   If there is none and unclean election is allowed (topic config, else broker default),
-//!   the first live replica at all, recorded as unclean: it may lack acknowledged records.
-//!   Otherwise the partition goes offline (leader -1) until an ISR member returns.
-//! - Preferred: the first replica, if it is alive and in the ISR; nothing else qualifies.
-//! - Unclean (ElectLeaders UNCLEAN): a clean choice if there is one, else any live replica,
-//!   whatever the config says; the operator asked for it.
+//!   round trip); otherwise the first replica, in replica order, that is alive and in the ISR,
+//!   or, when the ISR is empty, in the ELR: an ELR member left an ISR that was already below
+//!   `min.insync.replicas`, while the high watermark stood still, so it holds every
+//!   acknowledged record. With neither, the last known leader if it is alive and the only one
+//!   known (an unclean choice: it may have lost unflushed records in a crash, but it is the
+//!   likeliest to hold the most). Then, if unclean election is allowed (topic config, else
+//!   broker default), the first live replica at all, recorded as unclean. Otherwise the
+//!   partition goes offline (leader -1) until an eligible replica returns.
+//! - Preferred: the first replica, if it could win a clean election; nothing else qualifies.
+//! - Unclean (ElectLeaders UNCLEAN): a clean choice if there is one, else the last known
+//!   leader, else any live replica, whatever the config says; the operator asked for it.
 //!
 //! Replica order decides ties so that every controller, replaying the same image, decides the
-//! same thing.
+//! same thing. Whoever wins from outside the ISR becomes its only member (the caller's job).
 
 /// Which election is being run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +32,7 @@ pub enum ElectionType {
 /// What the election decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ElectionResult {
-    /// `leader` leads; `unclean` when it was chosen from outside the ISR.
+    /// `leader` leads; `unclean` when it was chosen from outside the ISR and the ELR.
     Elected { leader: i32, unclean: bool },
     /// Nobody qualifies: the partition has no leader.
     Offline,
@@ -42,21 +47,42 @@ impl ElectionResult {
     }
 }
 
-/// Elects a leader for a partition with `replicas` (in preference order), `isr` and current
-/// `leader`, where `is_alive` says which brokers may lead.
+/// Who may lead one partition, as the change being decided leaves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidates<'a> {
+    /// In preference order.
+    pub replicas: &'a [i32],
+    pub isr: &'a [i32],
+    pub elr: &'a [i32],
+    pub last_known_elr: &'a [i32],
+    /// The current leader (-1 if none).
+    pub leader: i32,
+}
+
+/// Elects a leader among `candidates`, where `is_alive` says which brokers may lead.
 pub fn elect_leader(
-    replicas: &[i32],
-    isr: &[i32],
-    leader: i32,
+    candidates: Candidates<'_>,
     is_alive: impl Fn(i32) -> bool,
     election: ElectionType,
 ) -> ElectionResult {
-    let eligible = |r: i32| isr.contains(&r) && is_alive(r);
+    let Candidates {
+        replicas,
+        isr,
+        elr,
+        last_known_elr,
+        leader,
+    } = candidates;
+    let eligible =
+        |r: i32| (isr.contains(&r) || (isr.is_empty() && elr.contains(&r))) && is_alive(r);
     let clean = || {
         if replicas.contains(&leader) && eligible(leader) {
             return Some(leader);
         }
         replicas.iter().copied().find(|&r| eligible(r))
+    };
+    let last_known = || match last_known_elr {
+        [r] if isr.is_empty() && elr.is_empty() && replicas.contains(r) && is_alive(*r) => Some(*r),
+        _ => None,
     };
     let any_live = || replicas.iter().copied().find(|&r| is_alive(r));
     let elected = |leader| ElectionResult::Elected {
@@ -70,8 +96,11 @@ pub fn elect_leader(
     match election {
         ElectionType::Clean { unclean_allowed } => match clean() {
             Some(r) => elected(r),
-            None if unclean_allowed => any_live().map_or(ElectionResult::Offline, unclean),
-            None => ElectionResult::Offline,
+            None => match last_known() {
+                Some(r) => unclean(r),
+                None if unclean_allowed => any_live().map_or(ElectionResult::Offline, unclean),
+                None => ElectionResult::Offline,
+            },
         },
         ElectionType::Preferred => match replicas.first() {
             Some(&r) if eligible(r) => elected(r),
@@ -79,7 +108,10 @@ pub fn elect_leader(
         },
         ElectionType::Unclean => match clean() {
             Some(r) => elected(r),
-            None => any_live().map_or(ElectionResult::Offline, unclean),
+            None => match last_known().or_else(any_live) {
+                Some(r) => unclean(r),
+                None => ElectionResult::Offline,
+            },
         },
     }
 }
@@ -87,6 +119,7 @@ pub fn elect_leader(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::controller::NO_LEADER;
 
     const OFF: ElectionResult = ElectionResult::Offline;
 
@@ -120,6 +153,34 @@ mod tests {
         ElectionType,
         ElectionResult,
     );
+
+    /// (replicas, isr, elr, last known leader, alive, election, expected)
+    type ElrRow = (
+        &'static [i32],
+        &'static [i32],
+        &'static [i32],
+        &'static [i32],
+        &'static [i32],
+        ElectionType,
+        ElectionResult,
+    );
+
+    fn elect(
+        replicas: &[i32],
+        isr: &[i32],
+        leader: i32,
+        alive: &[i32],
+        election: ElectionType,
+    ) -> ElectionResult {
+        let candidates = Candidates {
+            replicas,
+            isr,
+            elr: &[],
+            last_known_elr: &[],
+            leader,
+        };
+        elect_leader(candidates, |b| alive.contains(&b), election)
+    }
 
     #[test]
     fn election_table() {
@@ -156,10 +217,57 @@ mod tests {
             (&[], &[], -1, &[1], CLEAN_OR_UNCLEAN, OFF),
         ];
         for (i, &(replicas, isr, leader, alive, election, expected)) in table.iter().enumerate() {
-            let got = elect_leader(replicas, isr, leader, |b| alive.contains(&b), election);
+            let got = elect(replicas, isr, leader, alive, election);
             assert_eq!(
                 got, expected,
                 "row {i}: {replicas:?} isr {isr:?} leader {leader} alive {alive:?} {election:?}"
+            );
+        }
+    }
+
+    /// KIP-966: the ELR counts only once the ISR is empty; the last known leader only once the
+    /// ELR is empty too, and then as an unclean choice, even with unclean election off.
+    #[test]
+    fn eligible_leader_replicas_table() {
+        #[rustfmt::skip]
+        let table: &[ElrRow] = &[
+            // An empty ISR: the first live ELR member in replica order, cleanly.
+            (&[1, 2, 3], &[], &[3, 2], &[1], &[2, 3], CLEAN, clean(2)),
+            // ELR members that are not alive do not count; nor does the last known leader
+            // while the ELR still names someone who may return.
+            (&[1, 2, 3], &[], &[2, 3], &[1], &[1], CLEAN, OFF),
+            // While the ISR has a member, the ELR is not consulted.
+            (&[1, 2, 3], &[1], &[2], &[], &[2], CLEAN, OFF),
+            (&[1, 2, 3], &[1], &[2], &[], &[2], CLEAN_OR_UNCLEAN, unclean(2)),
+            // No ISR, no ELR: the last known leader, uncleanly, whatever the config says.
+            (&[1, 2, 3], &[], &[], &[3], &[2, 3], CLEAN, unclean(3)),
+            (&[1, 2, 3], &[], &[], &[3], &[2], CLEAN, OFF),
+            (&[1, 2, 3], &[], &[], &[3], &[2], CLEAN_OR_UNCLEAN, unclean(2)),
+            // A last known leader that is no longer a replica never leads.
+            (&[1, 2], &[], &[], &[3], &[3], CLEAN, OFF),
+            // Preferred: the first replica if it could win cleanly, ELR included.
+            (&[1, 2, 3], &[], &[1, 2], &[], &[1, 2], ElectionType::Preferred, clean(1)),
+            (&[1, 2, 3], &[], &[], &[1], &[1], ElectionType::Preferred, OFF),
+            // Unclean (admin): ELR, then the last known leader, then any live replica.
+            (&[1, 2, 3], &[], &[3], &[1], &[1, 3], ElectionType::Unclean, clean(3)),
+            (&[1, 2, 3], &[], &[], &[1], &[1, 2], ElectionType::Unclean, unclean(1)),
+            (&[1, 2, 3], &[], &[], &[1], &[3], ElectionType::Unclean, unclean(3)),
+        ];
+        for (i, &(replicas, isr, elr, last_known_elr, alive, election, expected)) in
+            table.iter().enumerate()
+        {
+            let candidates = Candidates {
+                replicas,
+                isr,
+                elr,
+                last_known_elr,
+                leader: NO_LEADER,
+            };
+            let got = elect_leader(candidates, |b| alive.contains(&b), election);
+            assert_eq!(
+                got, expected,
+                "row {i}: {replicas:?} isr {isr:?} elr {elr:?} last known {last_known_elr:?} \
+                 alive {alive:?} {election:?}"
             );
         }
     }

@@ -47,6 +47,13 @@ pub struct PartitionRegistration {
     pub partition_epoch: i32,
     /// The current leader was elected uncleanly and may lack acknowledged data.
     pub unclean: bool,
+    /// Eligible leader replicas (KIP-966): replicas that left an ISR already below
+    /// `min.insync.replicas`, so they hold every record below the high watermark (which stood
+    /// still meanwhile); when the ISR is empty, a clean election may pick one of them.
+    pub elr: Vec<i32>,
+    /// The leader when the partition last went leaderless (KIP-966's last known leader): with
+    /// no ISR or ELR member left, it may lead again, as an unclean election.
+    pub last_known_elr: Vec<i32>,
 }
 
 impl PartitionRegistration {
@@ -329,6 +336,8 @@ impl MetadataImage {
                 leader_epoch,
                 partition_epoch,
                 unclean,
+                elr,
+                last_known_elr,
             } => {
                 let topic = self.topic_mut(*topic_id)?;
                 if topic.partitions.contains_key(partition) {
@@ -346,6 +355,8 @@ impl MetadataImage {
                     leader_epoch: *leader_epoch,
                     partition_epoch: *partition_epoch,
                     unclean: *unclean,
+                    elr: elr.clone(),
+                    last_known_elr: last_known_elr.clone(),
                 };
                 topic.partitions.insert(*partition, registration);
             }
@@ -359,6 +370,8 @@ impl MetadataImage {
                 removing_replicas,
                 unclean,
                 recovered,
+                elr,
+                last_known_elr,
             } => {
                 let topic = self.topic_mut(*topic_id)?;
                 let current =
@@ -391,7 +404,41 @@ impl MetadataImage {
                 if let Some(removing) = removing_replicas {
                     current.removing_replicas = removing.clone();
                 }
+                if let Some(elr) = elr {
+                    current.elr = elr.clone();
+                }
+                if let Some(last_known) = last_known_elr {
+                    current.last_known_elr = last_known.clone();
+                }
                 current.partition_epoch += 1;
+            }
+            MetadataRecord::ClearElr { topic } => {
+                let ids: Vec<u128> = match topic {
+                    Some(name) => {
+                        let id = self.topic_ids.get(name).copied();
+                        // A topic deleted before the record was decided: nothing to clear.
+                        id.into_iter().collect()
+                    }
+                    None => self.topics.keys().copied().collect(),
+                };
+                for id in ids {
+                    let holds_elr = |p: &PartitionRegistration| {
+                        !p.elr.is_empty() || !p.last_known_elr.is_empty()
+                    };
+                    let Some(topic) = self.topics.get(&id) else {
+                        continue;
+                    };
+                    if !topic.partitions.values().any(holds_elr) {
+                        continue;
+                    }
+                    for partition in self.topic_mut(id)?.partitions.values_mut() {
+                        if holds_elr(partition) {
+                            partition.elr.clear();
+                            partition.last_known_elr.clear();
+                            partition.partition_epoch += 1;
+                        }
+                    }
+                }
             }
             MetadataRecord::Config {
                 resource,
@@ -498,6 +545,8 @@ impl MetadataImage {
                     leader_epoch: p.leader_epoch,
                     partition_epoch: p.partition_epoch,
                     unclean: p.unclean,
+                    elr: p.elr.clone(),
+                    last_known_elr: p.last_known_elr.clone(),
                 });
             }
         }

@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::change::{change_record, target_elr};
 use super::controller::{Controller, Outcome, RECORDS_PER_OPERATION_MAX};
 use super::election::ElectionType;
 use super::errors::ControllerError;
@@ -65,6 +66,7 @@ impl Controller {
                     isr,
                     ElectionType::Preferred,
                     alive,
+                    None,
                 )
                 .ok_or(ControllerError::PreferredLeaderNotAvailable { preferred })?
             }
@@ -80,6 +82,7 @@ impl Controller {
                     isr,
                     ElectionType::Unclean,
                     alive,
+                    None,
                 )
                 .filter(|change| {
                     !matches!(
@@ -113,6 +116,7 @@ impl Controller {
                     current.isr.clone(),
                     ElectionType::Preferred,
                     alive,
+                    None,
                 ));
             }
         }
@@ -198,8 +202,15 @@ impl Controller {
         };
         let record = self.settle_leader(topic_id, partition, current, reverted);
         Ok(record.map(|mut record| {
-            if let MetadataRecord::PartitionChange { unclean: u, .. } = &mut record {
+            if let MetadataRecord::PartitionChange {
+                unclean: u, elr, ..
+            } = &mut record
+            {
                 *u |= unclean;
+                // An unclean leader makes the old ELR's claim moot.
+                if unclean && !current.elr.is_empty() {
+                    *elr = Some(Vec::new());
+                }
             }
             record
         }))
@@ -296,6 +307,9 @@ impl Controller {
         current: &PartitionRegistration,
         proposed: PartitionRegistration,
     ) -> Option<MetadataRecord> {
+        let mut proposed = proposed;
+        let min_isr = self.min_isr(topic_id);
+        proposed.elr = target_elr(current, &proposed.isr, min_isr, None);
         if proposed.is_reassigning() {
             let target = proposed.target_replicas();
             let isr_kept: Vec<i32> = proposed
@@ -316,11 +330,12 @@ impl Controller {
                 return self.settle_leader(topic_id, partition, current, done);
             }
         }
-        diff(topic_id, partition, current, &proposed, false)
+        change_record(topic_id, partition, current, &proposed, false)
     }
 
     /// The change to `proposed` with its leader re-elected if it is no longer an ISR member,
     /// and the leader epoch bumped if any replica left (which fences the removed replicas).
+    /// The ELR follows the ISR, and forgets replicas no longer in the replica set.
     fn settle_leader(
         &self,
         topic_id: u128,
@@ -336,11 +351,17 @@ impl Controller {
                 .find(|&r| proposed.isr.contains(&r) && self.image.is_active(r))
                 .unwrap_or(NO_LEADER);
         }
+        let min_isr = self.min_isr(topic_id);
+        proposed.elr = target_elr(current, &proposed.isr, min_isr, None);
+        proposed.elr.retain(|r| proposed.replicas.contains(r));
+        if proposed.unclean {
+            proposed.elr.clear();
+        }
         let replica_left = current
             .replicas
             .iter()
             .any(|r| !proposed.replicas.contains(r));
-        diff(topic_id, partition, current, &proposed, replica_left)
+        change_record(topic_id, partition, current, &proposed, replica_left)
     }
 
     fn lookup(
@@ -362,39 +383,4 @@ impl Controller {
         })?;
         Ok((image.topic_id, current))
     }
-}
-
-/// The PartitionChange record that turns `current` into `proposed`, or `None` if equal. With
-/// `bump_epoch` the leader is written even if unchanged, which bumps the leader epoch.
-fn diff(
-    topic_id: u128,
-    partition: i32,
-    current: &PartitionRegistration,
-    proposed: &PartitionRegistration,
-    bump_epoch: bool,
-) -> Option<MetadataRecord> {
-    let changed = |a: &Vec<i32>, b: &Vec<i32>| (a != b).then(|| b.clone());
-    let leader = (bump_epoch || proposed.leader != current.leader).then_some(proposed.leader);
-    let isr = changed(&current.isr, &proposed.isr);
-    let replicas = changed(&current.replicas, &proposed.replicas);
-    let adding_replicas = changed(&current.adding_replicas, &proposed.adding_replicas);
-    let removing_replicas = changed(&current.removing_replicas, &proposed.removing_replicas);
-    let recovered = current.unclean && !proposed.unclean && leader.is_none();
-    let nothing = leader.is_none()
-        && isr.is_none()
-        && replicas.is_none()
-        && adding_replicas.is_none()
-        && removing_replicas.is_none()
-        && !recovered;
-    (!nothing).then_some(MetadataRecord::PartitionChange {
-        topic_id,
-        partition,
-        leader,
-        isr,
-        replicas,
-        adding_replicas,
-        removing_replicas,
-        unclean: leader.is_some() && proposed.unclean,
-        recovered,
-    })
 }

@@ -8,13 +8,15 @@
 //! replayed in the simulator, and run by the node's runtime unchanged.
 //!
 //! Layout: `records` (the records and their batch encoding), `image` (replay into the metadata
-//! image, and snapshots as records), `election` (the pure leader-election decision),
+//! image, and snapshots as records), `election` (the pure leader-election decision), `change`
+//! (a partition change as a record, with the eligible leader replica rules),
 //! `placement` (round-robin replica placement), `sessions` (broker heartbeat sessions),
 //! `controller` (the active controller's state and shared helpers), `brokers` (registration,
 //! heartbeats, fencing, controlled shutdown), `topics` (create, grow, delete, configs),
 //! `leadership` (ElectLeaders, rebalance, reassignment, ISR changes), `errors`.
 
 pub mod brokers;
+pub mod change;
 #[allow(clippy::module_inception)]
 pub mod controller;
 pub mod election;
@@ -27,11 +29,13 @@ pub mod sessions;
 pub mod topics;
 
 #[cfg(test)]
+mod elr_tests;
+#[cfg(test)]
 mod tests;
 
 pub use brokers::{HeartbeatReply, HeartbeatRequest, RegisterBrokerRequest};
 pub use controller::{Controller, ControllerSettings, Outcome};
-pub use election::{elect_leader, ElectionResult, ElectionType};
+pub use election::{elect_leader, Candidates, ElectionResult, ElectionType};
 pub use errors::ControllerError;
 pub use image::{
     BrokerRegistration, MetadataImage, PartitionRegistration, ReplayError, TopicImage, NO_LEADER,

@@ -78,6 +78,12 @@ pub enum MetadataRecord {
         leader_epoch: i32,
         partition_epoch: i32,
         unclean: bool,
+        /// Eligible leader replicas and the last known leader (KIP-966); absent when empty,
+        /// so logs written before ELR read the same.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        elr: Vec<i32>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        last_known_elr: Vec<i32>,
     },
     /// A change to a partition: only the fields that change are present. A present `leader`
     /// bumps the leader epoch when replayed (even if it names the same broker, which fences
@@ -95,7 +101,16 @@ pub enum MetadataRecord {
         unclean: bool,
         /// The leader reports it has recovered from an unclean election.
         recovered: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        elr: Option<Vec<i32>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_known_elr: Option<Vec<i32>>,
     },
+    /// Empties the eligible leader replicas and last known leader of every partition of
+    /// `topic` (every topic when `None`), as Kafka's `ClearElrRecord` does when
+    /// `min.insync.replicas` changes: who was eligible under the old value says nothing about
+    /// the new one. Each partition that had any bumps its partition epoch.
+    ClearElr { topic: Option<String> },
     /// Sets (`Some`) or removes (`None`) one config of a resource.
     Config {
         resource: ConfigResource,
@@ -242,6 +257,22 @@ mod tests {
                 leader_epoch: 0,
                 partition_epoch: 0,
                 unclean: false,
+                elr: vec![],
+                last_known_elr: vec![],
+            },
+            MetadataRecord::Partition {
+                topic_id: 5,
+                partition: 1,
+                replicas: vec![2, 3],
+                isr: vec![],
+                adding_replicas: vec![],
+                removing_replicas: vec![],
+                leader: -1,
+                leader_epoch: 4,
+                partition_epoch: 9,
+                unclean: false,
+                elr: vec![2, 3],
+                last_known_elr: vec![3],
             },
             MetadataRecord::PartitionChange {
                 topic_id: 5,
@@ -253,6 +284,25 @@ mod tests {
                 removing_replicas: None,
                 unclean: false,
                 recovered: false,
+                elr: None,
+                last_known_elr: None,
+            },
+            MetadataRecord::PartitionChange {
+                topic_id: 5,
+                partition: 1,
+                leader: None,
+                isr: Some(vec![]),
+                replicas: None,
+                adding_replicas: None,
+                removing_replicas: None,
+                unclean: false,
+                recovered: false,
+                elr: Some(vec![2]),
+                last_known_elr: Some(vec![]),
+            },
+            MetadataRecord::ClearElr { topic: None },
+            MetadataRecord::ClearElr {
+                topic: Some("orders".into()),
             },
             MetadataRecord::Config {
                 resource: ConfigResource::Topic("orders".into()),
@@ -274,6 +324,31 @@ mod tests {
         let records = every_kind();
         let bytes = encode_batch(&records);
         assert_eq!(decode_batch(&bytes), Ok(records));
+    }
+
+    /// Metadata logs written before eligible leader replicas existed carry no ELR fields: they
+    /// read as empty, and an empty ELR is not written, so such logs stay byte-identical.
+    #[test]
+    fn records_without_elr_fields_read_as_empty() {
+        let change = concat!(
+            r#"{"version":1,"records":[{"PartitionChange":{"#,
+            r#""topic_id":"00000000-0000-0000-0000-000000000005","partition":0,"leader":3,"#,
+            r#""isr":null,"replicas":null,"adding_replicas":null,"removing_replicas":null,"#,
+            r#""unclean":false,"recovered":false}}]}"#
+        );
+        let records = decode_batch(change.as_bytes()).unwrap();
+        assert!(matches!(
+            &records[0],
+            MetadataRecord::PartitionChange {
+                elr: None,
+                last_known_elr: None,
+                ..
+            }
+        ));
+        assert_eq!(encode_batch(&records), change.as_bytes());
+        let created = &every_kind()[3];
+        let text = String::from_utf8(encode_batch(std::slice::from_ref(created)).to_vec());
+        assert!(!text.unwrap().contains("elr"), "an empty ELR is left out");
     }
 
     #[test]

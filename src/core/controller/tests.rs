@@ -9,25 +9,41 @@ use super::controller::RECORDS_PER_OPERATION_MAX;
 use super::*;
 use crate::runtime::RngStream;
 
-/// What must hold of every committed image: ISRs inside the replicas and never empty, only
-/// active brokers in an ISR unless it is the last member (KIP-841), the leader offline or in
-/// the ISR, reassignment sets inside the replicas, and a snapshot that rebuilds the image.
-fn check_image(image: &MetadataImage) {
+/// What must hold of every committed image: ISRs inside the replicas, only active brokers in
+/// an ISR of several, the leader offline or in the ISR (an empty ISR has no leader), the ELR
+/// inside the replicas, apart from the ISR and sorted, the last known leader only on a
+/// leaderless partition, reassignment sets inside the replicas, and a snapshot that rebuilds
+/// the image.
+pub(super) fn check_image(image: &MetadataImage) {
     for topic in image.topics.values() {
         for (p, reg) in &topic.partitions {
             let at = format!("{}-{p}: {reg:?}", topic.name);
-            assert!(!reg.isr.is_empty(), "empty ISR at {at}");
             assert!(
                 reg.isr.iter().all(|r| reg.replicas.contains(r)),
                 "ISR outside replicas at {at}"
             );
             assert!(
-                reg.isr.len() == 1 || reg.isr.iter().all(|&r| image.is_active(r)),
+                reg.isr.len() <= 1 || reg.isr.iter().all(|&r| image.is_active(r)),
                 "inactive broker in a multi-member ISR at {at}"
             );
             assert!(
                 reg.leader == NO_LEADER || reg.isr.contains(&reg.leader),
                 "leader outside ISR at {at}"
+            );
+            assert!(
+                reg.elr
+                    .iter()
+                    .all(|r| reg.replicas.contains(r) && !reg.isr.contains(r)),
+                "ELR outside the replicas or inside the ISR at {at}"
+            );
+            assert!(
+                reg.elr.windows(2).all(|w| w[0] < w[1]),
+                "ELR unsorted at {at}"
+            );
+            assert!(
+                reg.last_known_elr.is_empty()
+                    || (reg.leader == NO_LEADER && reg.last_known_elr.len() == 1),
+                "last known leader on a led partition at {at}"
             );
             let inside = |set: &Vec<i32>| set.iter().all(|r| reg.replicas.contains(r));
             assert!(
@@ -40,15 +56,15 @@ fn check_image(image: &MetadataImage) {
     assert_eq!(&rebuilt, image, "the snapshot does not rebuild the image");
 }
 
-struct Harness {
-    controller: Controller,
+pub(super) struct Harness {
+    pub(super) controller: Controller,
     follower: MetadataImage,
-    next: i64,
-    now: i64,
+    pub(super) next: i64,
+    pub(super) now: i64,
 }
 
 impl Harness {
-    fn new(settings: ControllerSettings) -> Self {
+    pub(super) fn new(settings: ControllerSettings) -> Self {
         let rng = RngStream::new(7, "controller");
         Self {
             controller: Controller::new(settings, MetadataImage::default(), rng, 0),
@@ -59,7 +75,7 @@ impl Harness {
     }
 
     /// Runs one controller operation at the next offset and commits its outcome.
-    fn run<R>(
+    pub(super) fn run<R>(
         &mut self,
         operation: impl FnOnce(&mut Controller, i64, i64) -> Result<Outcome<R>, ControllerError>,
     ) -> R {
@@ -67,7 +83,7 @@ impl Harness {
         self.commit(outcome)
     }
 
-    fn commit<R>(&mut self, outcome: Result<Outcome<R>, ControllerError>) -> R {
+    pub(super) fn commit<R>(&mut self, outcome: Result<Outcome<R>, ControllerError>) -> R {
         let outcome = outcome.expect("the controller accepted the request");
         if !outcome.records.is_empty() {
             let bytes = encode_batch(&outcome.records);
@@ -80,7 +96,7 @@ impl Harness {
         outcome.reply
     }
 
-    fn register(&mut self, broker_id: i32, incarnation_id: u128) -> i64 {
+    pub(super) fn register(&mut self, broker_id: i32, incarnation_id: u128) -> i64 {
         let request = RegisterBrokerRequest {
             broker_id,
             incarnation_id,
@@ -90,6 +106,7 @@ impl Harness {
                 port: 9000 + broker_id as u16,
             }],
             rack: None,
+            previous_broker_epoch: -1,
         };
         let outcome = self
             .controller
@@ -97,7 +114,12 @@ impl Harness {
         self.commit(outcome)
     }
 
-    fn heartbeat(&mut self, broker_id: i32, broker_epoch: i64, shutdown: bool) -> HeartbeatReply {
+    pub(super) fn heartbeat(
+        &mut self,
+        broker_id: i32,
+        broker_epoch: i64,
+        shutdown: bool,
+    ) -> HeartbeatReply {
         let request = HeartbeatRequest {
             broker_id,
             broker_epoch,
@@ -110,7 +132,7 @@ impl Harness {
     }
 
     /// The broker asks to be fenced (as on a failed log dir); its leadership moves away.
-    fn fence(&mut self, broker_id: i32, broker_epoch: i64) {
+    pub(super) fn fence(&mut self, broker_id: i32, broker_epoch: i64) {
         let request = HeartbeatRequest {
             broker_id,
             broker_epoch,
@@ -122,7 +144,7 @@ impl Harness {
     }
 
     /// Registers brokers 1..=n and unfences them; returns their epochs.
-    fn live_brokers(&mut self, n: i32) -> BTreeMap<i32, i64> {
+    pub(super) fn live_brokers(&mut self, n: i32) -> BTreeMap<i32, i64> {
         let mut epochs = BTreeMap::new();
         for id in 1..=n {
             epochs.insert(id, self.register(id, 100 + id as u128));
@@ -134,7 +156,7 @@ impl Harness {
         epochs
     }
 
-    fn create(&mut self, name: &str, partitions: i32) -> u128 {
+    pub(super) fn create(&mut self, name: &str, partitions: i32) -> u128 {
         let request = CreateTopicRequest {
             name: name.into(),
             num_partitions: partitions,
@@ -146,12 +168,12 @@ impl Harness {
         self.commit(outcome).topic_id
     }
 
-    fn tick(&mut self) {
+    pub(super) fn tick(&mut self) {
         let outcome = self.controller.tick(self.now, self.next);
         self.commit(outcome);
     }
 
-    fn partition(&self, topic: &str, partition: i32) -> PartitionRegistration {
+    pub(super) fn partition(&self, topic: &str, partition: i32) -> PartitionRegistration {
         self.controller
             .image()
             .partition(topic, partition)
@@ -219,6 +241,7 @@ fn a_second_process_with_the_same_id_is_refused_while_the_first_is_live() {
         incarnation_id: 12,
         endpoints: vec![],
         rack: None,
+        previous_broker_epoch: -1,
     };
     assert_eq!(
         h.controller
@@ -386,11 +409,13 @@ fn a_silent_broker_is_fenced_its_partitions_go_offline_and_come_back_with_a_new_
         if led_by_2.contains(&p) {
             assert_eq!(partition.leader, NO_LEADER, "partition {p} offline");
             assert_eq!(partition.leader_epoch, 1);
+            // KIP-966: the last member leaves the ISR for the ELR, and is the last leader.
             assert_eq!(
-                partition.isr,
-                vec![2],
-                "the last ISR member stays in the ISR"
+                (partition.isr.clone(), partition.elr.clone()),
+                (vec![], vec![2]),
+                "partition {p}: the last ISR member is remembered in the ELR"
             );
+            assert_eq!(partition.last_known_elr, vec![2]);
         } else {
             assert_ne!(partition.leader, NO_LEADER);
             assert_eq!(partition.leader_epoch, 0, "partition {p} untouched");
@@ -449,6 +474,7 @@ fn a_session_granted_at_takeover_does_not_block_a_restarted_process() {
         incarnation_id: 98,
         endpoints: vec![],
         rack: None,
+        previous_broker_epoch: -1,
     };
     let refused = h.controller.register_broker(request, h.now, h.next);
     assert_eq!(
@@ -512,6 +538,8 @@ fn replicated_partition(h: &mut Harness, isr: Vec<i32>, leader: i32) {
             leader_epoch: 5,
             partition_epoch: 5,
             unclean: false,
+            elr: vec![],
+            last_known_elr: vec![],
         },
     ];
     h.controller.apply_now(&records).unwrap();
@@ -533,8 +561,8 @@ fn fencing_the_leader_elects_from_the_isr_or_uncleanly_only_when_allowed() {
     h.fence(3, epochs[&3]);
     let p = h.partition("r", 0);
     assert_eq!(
-        (p.leader, p.isr.clone()),
-        (NO_LEADER, vec![3]),
+        (p.leader, p.isr.clone(), p.elr.clone()),
+        (NO_LEADER, vec![], vec![3]),
         "offline, not unclean"
     );
     // Allowing unclean election for the topic elects 2 at once, recorded as unclean.
@@ -622,7 +650,11 @@ fn the_periodic_rebalance_returns_leadership_to_preferred_replicas() {
     assert_eq!(h.partition("r", 0).leader, 1);
 }
 
-fn isr_change(broker_id: i32, p: &PartitionRegistration, isr: Vec<i32>) -> AlterIsrRequest {
+pub(super) fn isr_change(
+    broker_id: i32,
+    p: &PartitionRegistration,
+    isr: Vec<i32>,
+) -> AlterIsrRequest {
     AlterIsrRequest {
         broker_id,
         leader_epoch: p.leader_epoch,
@@ -827,6 +859,8 @@ fn cancelling_when_only_added_replicas_are_in_the_isr_needs_unclean_election() {
             leader_epoch: 3,
             partition_epoch: 3,
             unclean: false,
+            elr: vec![],
+            last_known_elr: vec![],
         },
     ];
     h.controller.apply_now(&records).unwrap();
@@ -922,6 +956,8 @@ fn replay_refuses_records_that_do_not_fit() {
         removing_replicas: None,
         unclean: false,
         recovered: false,
+        elr: None,
+        last_known_elr: None,
     };
     assert_eq!(
         image.replay_batch(0, &[change]),
@@ -983,6 +1019,8 @@ fn a_record_that_does_not_fit_changes_nothing() {
         leader_epoch: 0,
         partition_epoch: 0,
         unclean: false,
+        elr: vec![],
+        last_known_elr: vec![],
     };
     let mut image = MetadataImage::default();
     for record in [register(5), topic("t", 1), partition.clone()] {
@@ -998,6 +1036,8 @@ fn a_record_that_does_not_fit_changes_nothing() {
         removing_replicas: None,
         unclean: false,
         recovered: false,
+        elr: None,
+        last_known_elr: None,
     };
     let misfits = [
         register(5),
@@ -1046,6 +1086,7 @@ fn a_fenced_broker_does_not_block_its_next_process() {
         incarnation_id: 12,
         endpoints: vec![],
         rack: None,
+        previous_broker_epoch: -1,
     };
     h.run(|c, at, now| c.register_broker(request, now, at));
     assert_eq!(h.controller.image().brokers[&1].incarnation_id, 12);

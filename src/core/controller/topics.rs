@@ -9,7 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::controller::{
-    Controller, Outcome, RECORDS_PER_OPERATION_MAX, UNCLEAN_LEADER_ELECTION_ENABLE,
+    Controller, Outcome, MIN_INSYNC_REPLICAS, RECORDS_PER_OPERATION_MAX,
+    UNCLEAN_LEADER_ELECTION_ENABLE,
 };
 use super::errors::ControllerError;
 use super::placement::{continue_from, place_replicas, PlacementError};
@@ -270,6 +271,18 @@ impl Controller {
                 value,
             });
         }
+        // Who was eligible under the old minimum says nothing about the new one (Kafka's
+        // ClearElrRecord).
+        let touches_min_isr = records.iter().any(|record| {
+            matches!(record, MetadataRecord::Config { name, .. } if name == MIN_INSYNC_REPLICAS)
+        });
+        if touches_min_isr {
+            let topic = match &resource {
+                ConfigResource::Topic(name) => Some(name.clone()),
+                ConfigResource::Broker(_) => None,
+            };
+            records.push(MetadataRecord::ClearElr { topic });
+        }
         let touches_unclean = records.iter().any(|record| {
             let unclean = UNCLEAN_LEADER_ELECTION_ENABLE;
             matches!(record, MetadataRecord::Config { name, .. } if name == unclean)
@@ -322,6 +335,8 @@ impl Controller {
                     leader_epoch: 0,
                     partition_epoch: 0,
                     unclean: false,
+                    elr: Vec::new(),
+                    last_known_elr: Vec::new(),
                 })
             })
             .collect()

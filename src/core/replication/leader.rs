@@ -286,8 +286,13 @@ impl PartitionLeader {
         self.maybe_advance(now_ms, &mut commands);
         // A canary that breaks these rules on purpose is for the simulator's own checkers to
         // catch, from what clients and disks show.
-        let broken_on_purpose =
-            canary::is_on(Canary::HighWatermarkPastIsr) || canary::is_on(Canary::IsrExpandedEarly);
+        let broken_on_purpose = [
+            Canary::HighWatermarkPastIsr,
+            Canary::IsrExpandedEarly,
+            Canary::HighWatermarkUnderMinIsr,
+        ]
+        .into_iter()
+        .any(canary::is_on);
         if cfg!(any(test, debug_assertions, madsim)) && !broken_on_purpose {
             if let Err(violation) = self.validate(before) {
                 panic!("replication leader invariant broken: {violation:?}");
@@ -381,7 +386,8 @@ impl PartitionLeader {
     /// Moves the high watermark up to what every replica it waits for has, if the committed
     /// ISR is at least `min.insync.replicas` strong.
     fn maybe_advance(&mut self, now_ms: i64, commands: &mut Vec<Command>) {
-        if self.isr.len() < self.config.min_insync_replicas {
+        let under_min = self.isr.len() < self.config.min_insync_replicas;
+        if under_min && !canary::is_on(Canary::HighWatermarkUnderMinIsr) {
             return;
         }
         let maximal = self.maximal_isr();

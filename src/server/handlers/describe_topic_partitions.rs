@@ -3,8 +3,8 @@
 //! time. Topics go out sorted by name, at most `response_partition_limit` partitions in all
 //! (and never more than Kafka's `max.request.partition.size.limit`, 2000); when the page fills
 //! up, `next_cursor` names the first partition left out and the client asks again from there.
-//! An empty topic list means every topic. Weir keeps no ELR yet, so both ELR lists are empty,
-//! as Kafka reports them for a partition whose ISR never shrank below min.insync.replicas.
+//! An empty topic list means every topic. The ELR and the last known leader are always lists,
+//! empty when there are none, as Kafka sends them (its AdminClient reads a null as an error).
 
 use kafka_protocol::messages::describe_topic_partitions_response::{
     Cursor, DescribeTopicPartitionsResponsePartition, DescribeTopicPartitionsResponseTopic,
@@ -135,8 +135,10 @@ fn describe(
                 .with_leader_epoch(view.partition.leader_epoch)
                 .with_replica_nodes(broker_ids(view.partition.replicas.iter().copied()))
                 .with_isr_nodes(broker_ids(view.partition.isr.iter().copied()))
-                .with_eligible_leader_replicas(Some(Vec::new()))
-                .with_last_known_elr(Some(Vec::new()))
+                .with_eligible_leader_replicas(Some(broker_ids(view.partition.elr.iter().copied())))
+                .with_last_known_elr(Some(broker_ids(
+                    view.partition.last_known_elr.iter().copied(),
+                )))
                 .with_offline_replicas(view.offline)
         })
         .collect();

@@ -91,6 +91,7 @@ async fn register_broker(services: &BTreeMap<i32, Arc<QuorumService>>, broker_id
         incarnation_id: 99,
         endpoints: Vec::new(),
         rack: None,
+        previous_broker_epoch: -1,
     };
     let (_, epoch) = on_leader(services, |c, at| c.register_broker(request.clone(), 0, at)).await;
     on_leader(services, |c, at| {

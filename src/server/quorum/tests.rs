@@ -189,6 +189,7 @@ impl Cluster {
                 port: 9090 + broker as u16,
             }],
             rack: None,
+            previous_broker_epoch: -1,
         };
         let now = self.now;
         self.submit(|c, at| c.register_broker(request, now, at))

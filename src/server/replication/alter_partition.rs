@@ -3,7 +3,9 @@
 //! ISR or a definite refusal goes back to the partition's leader state; an unreachable or
 //! changing controller, or a commit that timed out, is retried as it was, after a backoff,
 //! because the change may have been committed (the leader must not propose another meanwhile).
-//! A proposal whose leadership ended, or that the metadata log already answered, is dropped.
+//! So is one the controller says was overtaken, until the metadata log brings what overtook
+//! it: the controller may have answered from a decision it then lost with its lead. A proposal
+//! whose leadership ended, or that the metadata log already answered, is dropped.
 //!
 //! When this node is itself the active controller the change is submitted directly;
 //! otherwise it goes over the CONTROLLER listener as AlterPartition v3.
@@ -52,7 +54,7 @@ enum Answer {
     /// leader drops it and proposes again from what it sees next.
     Refused(String),
     /// The partition changed under the proposal (a newer partition or leader epoch): the
-    /// metadata log brings the change, which settles the proposal; nothing to send meanwhile.
+    /// metadata log brings the change, which settles the proposal; until it does, asked again.
     Overtaken(String),
     Retry(String),
 }
@@ -100,8 +102,16 @@ async fn send_until_answered(broker: Arc<Broker>, request: AlterRequest) {
                 None
             }
             Answer::Overtaken(why) => {
+                // The metadata log normally brings the change that overtook the proposal, and
+                // that settles it (`alter_still_pending` turns false). But an active controller
+                // answers from decisions not yet committed, and one that loses the lead before
+                // they commit takes them with it: then nothing ever comes, and a leader waiting
+                // on it could never change its ISR again (a follower never rejoined, found by
+                // the simulator's ISR-heal check). So ask again, as slowly as a retry.
                 tracing::debug!(partition = %tp, "ISR change overtaken ({why}); awaiting metadata");
-                return;
+                runtime::sleep(backoff).await;
+                backoff = (backoff * 2).min(BACKOFF_MAX);
+                continue;
             }
             Answer::Retry(why) => {
                 tracing::debug!(partition = %tp, "ISR change not answered ({why}); retrying");

@@ -170,4 +170,77 @@ class ReplicationTest {
                     value + " was acknowledged at offset " + offset));
         }
     }
+
+    private static final Pattern ELR_ROW = Pattern.compile(
+            "Partition: 0\tLeader: (\\d+)\tReplicas: [\\d,]*\tIsr: ([\\d,]*)\tElr: ([\\d,]*)"
+                    + "\tLastKnownElr: ([\\d,]*)");
+
+    /**
+     * Partition 0's "Isr Elr LastKnownElr" as a tool prints it (the ISR sorted: the tools print
+     * it in the controller's order), or null if there is no such row.
+     */
+    private static String elrColumns(Tools.Result result) {
+        Matcher row = ELR_ROW.matcher(result.assertOk().stdout());
+        if (!row.find()) {
+            return null;
+        }
+        String isr = Arrays.stream(row.group(2).split(",")).sorted().collect(Collectors.joining(","));
+        return isr + " " + row.group(3) + " " + row.group(4);
+    }
+
+    /**
+     * KIP-966 as Kafka's kafka-topics and weir topics show it: with min.insync.replicas=3, a
+     * follower killed leaves the ISR below the minimum and joins the eligible leader replicas
+     * (the high watermark stands still, so it holds everything committed); restarted, it
+     * catches up, the ISR is whole and the ELR empty again.
+     */
+    @Test
+    void aFollowerThatLeavesAnIsrBelowTheMinimumIsEligible() throws Exception {
+        try (WeirCluster cluster = WeirCluster.start(Map.of(
+                "broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "500"))) {
+            String topic = TOPIC;
+            try (Admin admin = Clients.admin(cluster)) {
+                NewTopic created = new NewTopic(topic, 1, (short) 3)
+                        .configs(Map.of("min.insync.replicas", "3"));
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (true) {
+                    try {
+                        admin.createTopics(List.of(created)).all().get(30, TimeUnit.SECONDS);
+                        break;
+                    } catch (Exception e) {
+                        assertTrue(System.nanoTime() < deadline, "topic not created: " + e);
+                        Thread.sleep(500);
+                    }
+                }
+            }
+            Described whole = awaitDescribed(cluster, 1, "every replica in the ISR",
+                    d -> d.leader() > 0 && d.isr().equals(Set.of(1, 2, 3)));
+            int follower = whole.leader() == 3 ? 2 : 3;
+            int other = 6 - whole.leader() - follower;
+            cluster.kill(follower);
+            String isr = whole.leader() < other
+                    ? whole.leader() + "," + other : other + "," + whole.leader();
+            String expected = isr + " " + follower + " ";
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            String kafkas = null;
+            while (System.nanoTime() < deadline) {
+                kafkas = elrColumns(Tools.kafka("kafka-topics", "--bootstrap-server",
+                        cluster.bootstrap(whole.leader()), "--describe", "--topic", topic));
+                if (expected.equals(kafkas)) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertEquals(expected, kafkas, "kafka-topics: Isr, Elr and LastKnownElr");
+            assertEquals(expected, elrColumns(Tools.weir("topics", "--bootstrap-server",
+                    cluster.bootstrap(whole.leader()), "--describe", "--topic", topic)),
+                    "weir topics: Isr, Elr and LastKnownElr");
+            cluster.launch(follower);
+            awaitDescribed(cluster, whole.leader(), "the restarted follower back in the ISR",
+                    d -> d.isr().equals(Set.of(1, 2, 3)));
+            assertEquals("1,2,3  ", elrColumns(Tools.kafka("kafka-topics", "--bootstrap-server",
+                    cluster.bootstrap(whole.leader()), "--describe", "--topic", topic)),
+                    "kafka-topics once the ISR is whole");
+        }
+    }
 }
