@@ -54,6 +54,7 @@ pub fn controller_error(error: &ControllerError) -> ResponseError {
         E::AssignmentsWithCountOrFactor | E::DuplicateConfig { .. } => {
             ResponseError::InvalidRequest
         }
+        E::MinIsrLockedByElr { .. } => ResponseError::InvalidConfig,
         E::TooManyRecords { .. } => ResponseError::PolicyViolation,
         E::Internal(_) => ResponseError::UnknownServerError,
     }

@@ -12,6 +12,7 @@ use super::topic_name::{self, validate_topic_name};
 use super::topics::TopicMeta;
 use crate::core::controller::{
     ConfigResource, Controller, ControllerError, CreateTopicRequest, ElectionKind, Outcome,
+    MIN_INSYNC_REPLICAS,
 };
 use crate::core::raft::Offset;
 
@@ -179,9 +180,18 @@ impl Broker {
                 .await?;
             imported += 1;
         }
+        let mut dynamic = legacy.dynamic;
+        // A broker's own min.insync.replicas is refused while eligible leader replicas are on:
+        // it moves to the cluster-wide default unless one is set, as Kafka moves it when ELR
+        // is enabled.
+        if let Some(min_isr) = dynamic.broker.remove(MIN_INSYNC_REPLICAS) {
+            (dynamic.cluster_default)
+                .entry(MIN_INSYNC_REPLICAS.to_string())
+                .or_insert(min_isr);
+        }
         let resources = [
-            (String::new(), legacy.dynamic.cluster_default),
-            (node_id.to_string(), legacy.dynamic.broker),
+            (String::new(), dynamic.cluster_default),
+            (node_id.to_string(), dynamic.broker),
         ];
         for (name, values) in resources {
             let changes: Vec<(String, Option<String>)> =

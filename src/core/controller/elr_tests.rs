@@ -162,3 +162,35 @@ fn changing_min_insync_replicas_clears_the_elr() {
     h.run(|c, at, _| c.alter_configs(resource, changes, at));
     assert_eq!(state(&h).2, vec![2]);
 }
+
+/// Kafka 4.4 with ELR on (as a new cluster has it) refuses a broker's own
+/// `min.insync.replicas` and the removal of the cluster-wide one; checked against the
+/// reference broker with kafka-configs, and in `AdminVsKafkaTest`.
+#[test]
+fn min_insync_replicas_is_a_topic_or_cluster_setting_only() {
+    let (mut h, _) = three_replicas("2");
+    let set =
+        |value: Option<&str>| vec![("min.insync.replicas".to_string(), value.map(String::from))];
+    let broker = ConfigResource::Broker("1".into());
+    let refused = h.controller.alter_configs(broker, set(Some("2")), h.next);
+    assert_eq!(
+        refused.unwrap_err(),
+        ControllerError::MinIsrLockedByElr {
+            cluster_level: false
+        }
+    );
+    let cluster = ConfigResource::Broker(String::new());
+    let removal = h
+        .controller
+        .alter_configs(cluster.clone(), set(None), h.next);
+    let error = removal.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "Cluster-level min.insync.replicas cannot be removed while ELR is enabled."
+    );
+    h.run(|c, at, _| c.alter_configs(cluster.clone(), set(Some("3")), at));
+    let configs = &h.controller.image().configs[&cluster];
+    assert_eq!(configs["min.insync.replicas"], "3");
+    let topic = h.controller.image().topic_ids["e"];
+    assert_eq!(h.controller.min_isr(topic), 2, "the topic's own value wins");
+}

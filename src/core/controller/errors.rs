@@ -102,6 +102,12 @@ pub enum ControllerError {
     DuplicateConfig {
         name: String,
     },
+    /// INVALID_CONFIG: with eligible leader replicas on, `min.insync.replicas` is a topic or
+    /// cluster-wide setting only; a broker's own value would make the ELR rules disagree
+    /// between brokers, and the cluster-wide value may not be removed (Kafka's rule).
+    MinIsrLockedByElr {
+        cluster_level: bool,
+    },
     /// POLICY_VIOLATION: one request would write more records than one metadata entry holds.
     TooManyRecords {
         records: usize,
@@ -217,6 +223,19 @@ impl fmt::Display for ControllerError {
             ControllerError::DuplicateConfig { name } => {
                 write!(f, "config {name:?} is named more than once in the request")
             }
+            // Kafka's own messages, word for word: tools and scripts match on them.
+            ControllerError::MinIsrLockedByElr {
+                cluster_level: false,
+            } => write!(
+                f,
+                "Broker-level min.insync.replicas cannot be altered while ELR is enabled."
+            ),
+            ControllerError::MinIsrLockedByElr {
+                cluster_level: true,
+            } => write!(
+                f,
+                "Cluster-level min.insync.replicas cannot be removed while ELR is enabled."
+            ),
             ControllerError::TooManyRecords {
                 records,
                 records_max,

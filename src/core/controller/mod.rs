@@ -34,7 +34,7 @@ mod elr_tests;
 mod tests;
 
 pub use brokers::{HeartbeatReply, HeartbeatRequest, RegisterBrokerRequest};
-pub use controller::{Controller, ControllerSettings, Outcome};
+pub use controller::{Controller, ControllerSettings, Outcome, MIN_INSYNC_REPLICAS};
 pub use election::{elect_leader, Candidates, ElectionResult, ElectionType};
 pub use errors::ControllerError;
 pub use image::{

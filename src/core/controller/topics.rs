@@ -236,7 +236,9 @@ impl Controller {
     }
 
     /// Applies config changes to one resource. Turning unclean leader election on elects
-    /// leaders for partitions that were offline for want of an ISR member.
+    /// leaders for partitions that were offline for want of an ISR member; a changed
+    /// `min.insync.replicas` clears eligible leader replicas, and may be set only per topic or
+    /// cluster-wide, never removed cluster-wide (Kafka's rules while ELR is on).
     pub fn alter_configs(
         &mut self,
         resource: ConfigResource,
@@ -260,6 +262,22 @@ impl Controller {
             return Err(ControllerError::DuplicateConfig { name: name.clone() });
         }
         check_record_count(changes.len())?;
+        if let ConfigResource::Broker(name) = &resource {
+            let min_isr = changes.iter().find(|(key, _)| key == MIN_INSYNC_REPLICAS);
+            match min_isr {
+                Some(_) if !name.is_empty() => {
+                    return Err(ControllerError::MinIsrLockedByElr {
+                        cluster_level: false,
+                    })
+                }
+                Some((_, None)) => {
+                    return Err(ControllerError::MinIsrLockedByElr {
+                        cluster_level: true,
+                    })
+                }
+                _ => {}
+            }
+        }
         let mut records = Vec::new();
         for (name, value) in changes {
             if current.get(&name) == value.as_ref() {

@@ -18,7 +18,7 @@ use super::describe_configs::{RESOURCE_BROKER, RESOURCE_TOPIC};
 use super::{forward, str_bytes, RequestContext};
 use crate::config::defs::{self, is_dynamic_broker_key, ConfigDef, ConfigType};
 use crate::config::kafka_keys;
-use crate::core::controller::ConfigResource;
+use crate::core::controller::{ConfigResource, ControllerError, MIN_INSYNC_REPLICAS};
 use crate::server::errors;
 
 const SET: i8 = 0;
@@ -77,6 +77,17 @@ async fn alter(
             let message = format!("topic {topic:?} does not exist");
             return Err((ResponseError::UnknownTopicOrPartition, message));
         }
+    }
+    // Kafka's cluster always holds a cluster-wide min.insync.replicas while eligible leader
+    // replicas are on (it writes one when ELR is enabled) and refuses to remove it, set or not
+    // here; so is it refused here, before the diff below would find nothing to remove.
+    let removes_min_isr = (resource.configs.iter())
+        .any(|c| c.config_operation == DELETE && c.name.as_str() == MIN_INSYNC_REPLICAS);
+    if target == ConfigResource::Broker(String::new()) && removes_min_isr {
+        let refusal = ControllerError::MinIsrLockedByElr {
+            cluster_level: true,
+        };
+        return Err((ResponseError::InvalidConfig, refusal.to_string()));
     }
     let current = image.configs.get(&target).cloned().unwrap_or_default();
     let mut values = current.clone();

@@ -145,6 +145,18 @@ class AdminVsKafkaTest {
                 bad("unknown config on alter", InvalidConfigurationException.class,
                         a -> a.incrementalAlterConfigs(Map.of(existing, List.of(new AlterConfigOp(
                                 new ConfigEntry("no.such.config", "1"), AlterConfigOp.OpType.SET)))).all()),
+                // With eligible leader replicas on (a new Kafka 4.1+ cluster; always, in Weir)
+                // min.insync.replicas is per topic or cluster-wide only.
+                bad("a broker's own min.insync.replicas", InvalidConfigurationException.class,
+                        a -> a.incrementalAlterConfigs(Map.of(
+                                new ConfigResource(ConfigResource.Type.BROKER, "1"),
+                                List.of(new AlterConfigOp(new ConfigEntry("min.insync.replicas", "2"),
+                                        AlterConfigOp.OpType.SET)))).all()),
+                bad("removing the cluster-wide min.insync.replicas", InvalidConfigurationException.class,
+                        a -> a.incrementalAlterConfigs(Map.of(
+                                new ConfigResource(ConfigResource.Type.BROKER, ""),
+                                List.of(new AlterConfigOp(new ConfigEntry("min.insync.replicas", ""),
+                                        AlterConfigOp.OpType.DELETE)))).all()),
                 bad("altering an unknown topic", UnknownTopicOrPartitionException.class,
                         a -> a.incrementalAlterConfigs(Map.of(missing, List.of(new AlterConfigOp(
                                 new ConfigEntry("retention.ms", "1000"), AlterConfigOp.OpType.SET)))).all()),
