@@ -43,6 +43,7 @@ impl Admin {
                 })
                 .collect();
             request.response_partition_limit = 2000;
+            let cursor_before = cursor.clone();
             request.cursor = cursor.take();
             let response = self.call(&connection, &request).await?;
             for topic in &response.topics {
@@ -69,7 +70,16 @@ impl Admin {
                 }
             }
             match response.next_cursor {
-                Some(next) => cursor = Some(to_request_cursor(next)),
+                Some(next) => {
+                    let next = to_request_cursor(next);
+                    if cursor_before.as_ref() == Some(&next) {
+                        return Err(ClientError::Decode {
+                            what: "DescribeTopicPartitions",
+                            detail: "the broker answered the same cursor twice".into(),
+                        });
+                    }
+                    cursor = Some(next);
+                }
                 None => return Ok(out),
             }
         }

@@ -358,6 +358,23 @@ fn compression_codec(value: &str) -> Option<u8> {
     }
 }
 
+/// `min.insync.replicas` as the controller resolves it: the topic's value, else the
+/// cluster-wide one, else the static one, never a broker's own (refused while eligible leader
+/// replicas are on; one set before is ignored). The ELR is safe only if the leader stops its
+/// high watermark at the same minimum the controller decides eligibility by.
+fn min_insync_replicas(
+    config: &BrokerConfig,
+    dynamic: &DynamicConfigs,
+    overrides: &BTreeMap<String, String>,
+) -> usize {
+    let key = crate::core::controller::MIN_INSYNC_REPLICAS;
+    let value = (overrides.get(key))
+        .or_else(|| dynamic.cluster_default.get(key))
+        .cloned()
+        .unwrap_or_else(|| config.value(key));
+    value.trim().parse().unwrap_or(1)
+}
+
 /// Builds a log's settings from resolved topic configs.
 pub(super) fn log_config_for(
     config: &BrokerConfig,
@@ -404,7 +421,7 @@ pub(super) fn log_config_for(
         } else {
             number("retention.bytes")
         },
-        min_insync_replicas: usize::try_from(number("min.insync.replicas")).unwrap_or(1),
+        min_insync_replicas: min_insync_replicas(config, dynamic, overrides),
         unclean_leader_election: get("unclean.leader.election.enable").trim() == "true",
     }
 }

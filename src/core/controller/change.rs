@@ -36,12 +36,18 @@ pub fn target_elr(
     elr
 }
 
-/// The last known leader after `current`'s leader becomes `leader`.
-fn last_known_elr(current: &PartitionRegistration, leader: i32) -> Vec<i32> {
-    if leader != NO_LEADER {
+/// The last known leader after `current`'s leader becomes `proposed`'s.
+fn last_known_elr(current: &PartitionRegistration, proposed: &PartitionRegistration) -> Vec<i32> {
+    let remembered = || !current.last_known_elr.is_empty();
+    if proposed.leader != NO_LEADER {
         Vec::new()
-    } else if current.leader != NO_LEADER && current.last_known_elr.is_empty() {
+    } else if current.leader != NO_LEADER && !remembered() {
         vec![current.leader]
+    } else if !remembered() && current.isr.len() == 1 && proposed.isr.is_empty() {
+        // Offline already, its last leader still the ISR's one member: how Weir before
+        // KIP-966 left a partition whose last replica was fenced (KIP-841). That member
+        // leaving now (an unclean restart after the upgrade) must not strand the partition.
+        current.isr.clone()
     } else {
         current.last_known_elr.clone()
     }
@@ -64,7 +70,7 @@ pub fn change_record(
     let adding_replicas = changed(&current.adding_replicas, &proposed.adding_replicas);
     let removing_replicas = changed(&current.removing_replicas, &proposed.removing_replicas);
     let elr = changed(&current.elr, &proposed.elr);
-    let last_known = last_known_elr(current, proposed.leader);
+    let last_known = last_known_elr(current, proposed);
     let last_known_elr = changed(&current.last_known_elr, &last_known);
     let recovered = current.unclean && !proposed.unclean && leader.is_none();
     let nothing = leader.is_none()
@@ -214,5 +220,23 @@ mod tests {
             }) if l.is_empty()
         ));
         assert_eq!(change_record(5, 0, &still, &still, false), None);
+    }
+
+    /// Weir before KIP-966 kept the last fenced replica in the ISR of an offline partition.
+    /// When that replica restarts uncleanly after the upgrade and leaves the ISR, it becomes
+    /// the last known leader, so the partition can come back (uncleanly) rather than never.
+    #[test]
+    fn an_offline_partition_from_before_elr_remembers_its_last_member() {
+        let old_style = partition(&[2], &[], NO_LEADER, &[]);
+        let emptied = PartitionRegistration {
+            isr: vec![],
+            ..old_style.clone()
+        };
+        let Some(MetadataRecord::PartitionChange { last_known_elr, .. }) =
+            change_record(5, 0, &old_style, &emptied, false)
+        else {
+            panic!("the ISR changed");
+        };
+        assert_eq!(last_known_elr, Some(vec![2]));
     }
 }

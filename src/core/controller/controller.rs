@@ -216,7 +216,11 @@ impl Controller {
                     proposed.elr.retain(|&r| r != leader);
                 }
             }
-            ElectionResult::Offline if election == ElectionType::Preferred => {}
+            // An operator's election (or the rebalance) that found nobody changes nothing, not
+            // even the ELR: the caller reports that nobody was eligible.
+            ElectionResult::Offline if !matches!(election, ElectionType::Clean { .. }) => {
+                return None;
+            }
             ElectionResult::Offline if current.leader != NO_LEADER => {
                 proposed.leader = NO_LEADER;
                 proposed.unclean = false;

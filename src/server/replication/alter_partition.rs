@@ -86,9 +86,9 @@ impl Drop for Sending {
 
 async fn send_until_answered(broker: Arc<Broker>, request: AlterRequest) {
     let mut backoff = BACKOFF_MIN;
-    let (tp, leader_epoch) = (&request.tp, request.leader_epoch);
+    let tp = &request.tp;
     loop {
-        if !(broker.replicas).alter_still_pending(tp, leader_epoch, request.partition_epoch) {
+        if !(broker.replicas).alter_still_pending(&request) {
             return;
         }
         let answer = send_once(&broker, &request).await;

@@ -398,19 +398,17 @@ impl Replicas {
         self.feed(tp, leading, event, now_ms)
     }
 
-    /// Whether an AlterPartition for `tp` proposed in `leader_epoch` at `partition_epoch` is
-    /// still worth sending (the leadership and the pending change are still those).
-    pub fn alter_still_pending(
-        &self,
-        tp: &TopicPartition,
-        leader_epoch: i32,
-        partition_epoch: i32,
-    ) -> bool {
+    /// Whether `request` is still worth sending: the same topic, leadership and partition
+    /// epoch, and still the change the leader has pending.
+    pub fn alter_still_pending(&self, request: &AlterRequest) -> bool {
         let roles = self.roles();
-        matches!(roles.get(tp), Some(Role::Leader(leading))
-            if leading.leader_epoch == leader_epoch
-                && leading.state.partition_epoch() == partition_epoch
-                && leading.state.pending_isr().is_some())
+        // The topic id too: a topic deleted and created again under its name starts at the
+        // same epochs, and the old proposal must not land on the new topic.
+        matches!(roles.get(&request.tp), Some(Role::Leader(leading))
+            if leading.topic_id == request.topic_id
+                && leading.leader_epoch == request.leader_epoch
+                && leading.state.partition_epoch() == request.partition_epoch
+                && leading.state.pending_isr() == Some(&request.isr))
     }
 
     /// What an acks=all produce to `tp` waits on, while this broker leads it in
