@@ -171,6 +171,18 @@ impl Controller {
             .unwrap_or(self.settings.min_insync_replicas_default)
     }
 
+    /// The ELR of partition `current` of `topic_id` once its ISR becomes `isr` (`change.rs`),
+    /// by the topic's effective `min.insync.replicas`.
+    pub(super) fn elr_after(
+        &self,
+        topic_id: u128,
+        current: &PartitionRegistration,
+        isr: &[i32],
+        unclean_shutdown: Option<i32>,
+    ) -> Vec<i32> {
+        target_elr(current, isr, self.min_isr(topic_id), unclean_shutdown)
+    }
+
     /// The change that elects a leader for one partition with the ISR set to `isr`, or `None`
     /// when nothing would change. The ELR follows the ISR (`change.rs`) before the election
     /// reads it; a winner from outside the ISR becomes its only member, and an unclean winner
@@ -188,7 +200,7 @@ impl Controller {
         is_alive: impl Fn(i32) -> bool,
         unclean_shutdown: Option<i32>,
     ) -> Option<MetadataRecord> {
-        let elr = target_elr(current, &isr, self.min_isr(topic_id), unclean_shutdown);
+        let elr = self.elr_after(topic_id, current, &isr, unclean_shutdown);
         let candidates = Candidates {
             replicas: &current.replicas,
             isr: &isr,

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::change::{change_record, target_elr};
+use super::change::change_record;
 use super::controller::{Controller, Outcome, RECORDS_PER_OPERATION_MAX};
 use super::election::ElectionType;
 use super::errors::ControllerError;
@@ -308,8 +308,6 @@ impl Controller {
         proposed: PartitionRegistration,
     ) -> Option<MetadataRecord> {
         let mut proposed = proposed;
-        let min_isr = self.min_isr(topic_id);
-        proposed.elr = target_elr(current, &proposed.isr, min_isr, None);
         if proposed.is_reassigning() {
             let target = proposed.target_replicas();
             let isr_kept: Vec<i32> = proposed
@@ -330,6 +328,7 @@ impl Controller {
                 return self.settle_leader(topic_id, partition, current, done);
             }
         }
+        proposed.elr = self.elr_after(topic_id, current, &proposed.isr, None);
         change_record(topic_id, partition, current, &proposed, false)
     }
 
@@ -351,8 +350,7 @@ impl Controller {
                 .find(|&r| proposed.isr.contains(&r) && self.image.is_active(r))
                 .unwrap_or(NO_LEADER);
         }
-        let min_isr = self.min_isr(topic_id);
-        proposed.elr = target_elr(current, &proposed.isr, min_isr, None);
+        proposed.elr = self.elr_after(topic_id, current, &proposed.isr, None);
         proposed.elr.retain(|r| proposed.replicas.contains(r));
         if proposed.unclean {
             proposed.elr.clear();

@@ -74,25 +74,29 @@ class ReplicationTest {
         throw new AssertionError(what + " did not happen within 60 s; last: " + last);
     }
 
+    /** Creates {@code topic}, retrying (at most 60 s) while the new cluster forms its quorum. */
+    private static void createWhenReady(WeirCluster cluster, NewTopic topic) throws Exception {
+        try (Admin admin = Clients.admin(cluster)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (true) {
+                try {
+                    admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+                    return;
+                } catch (Exception e) {
+                    // The nodes are still forming the quorum and registering.
+                    assertTrue(System.nanoTime() < deadline, "topic not created: " + e);
+                    Thread.sleep(500);
+                }
+            }
+        }
+    }
+
     @Test
     void acksAllLosesNothingWhenTheLeaderIsKilled() throws Exception {
         try (WeirCluster cluster = WeirCluster.start(Map.of(
                 "broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "500"))) {
-            try (Admin admin = Clients.admin(cluster)) {
-                NewTopic topic = new NewTopic(TOPIC, 1, (short) 3)
-                        .configs(Map.of("min.insync.replicas", "2"));
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (true) {
-                    try {
-                        admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
-                        break;
-                    } catch (Exception e) {
-                        // The nodes are still forming the quorum and registering.
-                        assertTrue(System.nanoTime() < deadline, "topic not created: " + e);
-                        Thread.sleep(500);
-                    }
-                }
-            }
+            createWhenReady(cluster, new NewTopic(TOPIC, 1, (short) 3)
+                    .configs(Map.of("min.insync.replicas", "2")));
             Described before = awaitDescribed(cluster, 1, "every replica in the ISR",
                     d -> d.leader() > 0 && d.isr().equals(Set.of(1, 2, 3)));
             int leader = before.leader();
@@ -199,20 +203,8 @@ class ReplicationTest {
         try (WeirCluster cluster = WeirCluster.start(Map.of(
                 "broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "500"))) {
             String topic = TOPIC;
-            try (Admin admin = Clients.admin(cluster)) {
-                NewTopic created = new NewTopic(topic, 1, (short) 3)
-                        .configs(Map.of("min.insync.replicas", "3"));
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (true) {
-                    try {
-                        admin.createTopics(List.of(created)).all().get(30, TimeUnit.SECONDS);
-                        break;
-                    } catch (Exception e) {
-                        assertTrue(System.nanoTime() < deadline, "topic not created: " + e);
-                        Thread.sleep(500);
-                    }
-                }
-            }
+            createWhenReady(cluster, new NewTopic(topic, 1, (short) 3)
+                    .configs(Map.of("min.insync.replicas", "3")));
             Described whole = awaitDescribed(cluster, 1, "every replica in the ISR",
                     d -> d.leader() > 0 && d.isr().equals(Set.of(1, 2, 3)));
             int follower = whole.leader() == 3 ? 2 : 3;
